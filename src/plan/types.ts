@@ -1,0 +1,125 @@
+/**
+ * The compiled plan: a pure, deterministic, JSON-serializable description of one run.
+ * Produced by `compile(scenario, {seed, partitions})`; read by backends, engines, probe and verdict.
+ * All times are milliseconds relative to the run start (t = 0 when the first frame is due).
+ */
+
+export type SpikeType =
+  | 'rtp_packet_loss'
+  | 'network_jitter'
+  | 'bitrate_reduce'
+  | 'frame_drop'
+  | 'bandwidth_limit';
+
+/** Spike parameters after ranges were drawn from the seed. Only the fields of the spike's type are set. */
+export interface SpikeParams {
+  /** rtp_packet_loss: percent of packets lost, 0..100. */
+  lossPercent?: number;
+  /** rtp_packet_loss: `random` (Bernoulli) or `burst` (Gilbert-Elliott). */
+  pattern?: 'random' | 'burst';
+  /** rtp_packet_loss burst: mean burst length in packets (Gilbert-Elliott bad-state dwell). */
+  meanBurstPackets?: number;
+  /** network_jitter: constant added one-way delay, ms. */
+  baseLatencyMs?: number;
+  /** network_jitter: standard deviation of the gaussian extra delay, ms. */
+  jitterStdDevMs?: number;
+  /** bitrate_reduce: percent of video bytes removed, 0..100 (derived from new_bitrate_kbps when given). */
+  reductionPercent?: number;
+  /** bitrate_reduce: ramp from 0 to the full reduction (and back at the end), ms. */
+  transitionMs?: number;
+  /** frame_drop: percent of video frames skipped by the encoder, 0..100. */
+  dropPercent?: number;
+  /** bandwidth_limit: token-bucket rate over all of a participant's media, kbit/s. */
+  bandwidthKbps?: number;
+  /** bandwidth_limit: queue bound, ms of data at the limited rate; beyond it packets are tail-dropped. */
+  queueMs?: number;
+}
+
+export interface PlannedSpike {
+  /** Stable id, `<entryIndex>.<eventIndex>` e.g. `0.3`. */
+  id: string;
+  /** Index of the scenario `spikes[]` entry this event came from. */
+  entry: number;
+  type: SpikeType;
+  startMs: number;
+  endMs: number;
+  params: SpikeParams;
+  /** Targeted participant ids, ascending. */
+  participantIds: number[];
+  /** Seed for the stage's own random draws (loss, jitter), derived from the plan seed. */
+  seed: number;
+  /** How the start was chosen: by `at`, or by the distribution strategy. */
+  placedBy: 'at' | 'distribution';
+}
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export interface VideoPlan {
+  /** Source file as written in the scenario, or null for the shipped default clip. */
+  file: string | null;
+  fps: number;
+  bitrateKbps: number;
+  width: number;
+  height: number;
+  keyframeIntervalFrames: number;
+  payloadType: number;
+  clockRateHz: 90000;
+  maxPayloadBytes: number;
+}
+
+export interface AudioPlan {
+  file: string | null;
+  ptimeMs: number;
+  bitrateKbps: number;
+  payloadType: number;
+  clockRateHz: 48000;
+}
+
+export interface ExtensionPlan {
+  layout: 'rfc8285' | 'legacy';
+  participantIdId: number;
+  absSendTimeId: number;
+}
+
+export interface PlannedParticipant {
+  id: number;
+  partition: number;
+  /** Ordinal of this participant inside its partition (0-based). */
+  index: number;
+  /** UDP source port; 0 means the OS chooses (ephemeral), used by tests and parallel runs. */
+  port: number;
+  /** SSRCs, or null when this participant does not send the medium. */
+  videoSsrc: number | null;
+  audioSsrc: number | null;
+  /** Start stagger inside the first frame interval, ms. */
+  startOffsetMs: number;
+  /** Random initial RTP sequence numbers and timestamps (RFC 3550 5.1). */
+  videoSeqStart: number;
+  audioSeqStart: number;
+  videoTsStart: number;
+  audioTsStart: number;
+}
+
+export interface Plan {
+  planVersion: 1;
+  scenario: string;
+  description: string;
+  seed: number;
+  durationMs: number;
+  backend: 'local' | 'docker' | 'k8s';
+  transport: 'udp' | 'webrtc';
+  partitions: number;
+  /** Where participants send; null = the built-in probe on loopback, port chosen at launch. */
+  target: Endpoint | null;
+  /** Where the built-in probe listens; null = same as the target (or ephemeral when the target is null). */
+  probeListen: Endpoint | null;
+  basePort: number;
+  media: { video: VideoPlan | null; audio: AudioPlan | null };
+  extensions: ExtensionPlan;
+  participants: PlannedParticipant[];
+  spikes: PlannedSpike[];
+  turn: { urls: string[]; secretEnv: string; ttlSeconds: number } | null;
+}

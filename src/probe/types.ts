@@ -1,0 +1,68 @@
+/**
+ * What the probe measured, the only input of the verdict besides the plan's spike windows.
+ * Everything here comes from packets that arrived; nothing is copied from injected settings.
+ * Mergeable: window counters add up across probes, so reports of several probes can be combined.
+ */
+
+export type MediaKind = 'video' | 'audio';
+
+/** One stream's counters over one window (1 s by default). */
+export interface WindowStats {
+  /** Window index: floor((arrival - runStart) / windowMs). */
+  index: number;
+  /** Packets that arrived in the window (duplicates excluded). */
+  received: number;
+  /** Packets expected from the extended sequence numbers that advanced in the window (RFC 3550 A.3). */
+  expected: number;
+  /** expected - received, clamped at 0 per window. */
+  lost: number;
+  duplicates: number;
+  /** Packets that arrived with a sequence number lower than the highest seen (late, not lost). */
+  reordered: number;
+  /** RTP payload + header bytes received. */
+  bytes: number;
+  /** RFC 3550 6.4.1 interarrival jitter at the end of the window, ms. */
+  jitterMs: number;
+  /** One-way delay from the abs-send-time extension: mean and max over the window's packets, ms; null if none carried it. */
+  delayMsAvg: number | null;
+  delayMsMax: number | null;
+  /** Frames completed in the window (RTP marker bit / timestamp change). */
+  frames: number;
+}
+
+export interface StreamReport {
+  ssrc: number;
+  /** From the participant-id header extension; null when the packets carried none. */
+  participantId: number | null;
+  media: MediaKind;
+  payloadType: number;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  totals: {
+    received: number;
+    expected: number;
+    lost: number;
+    duplicates: number;
+    reordered: number;
+    bytes: number;
+    jitterMs: number;
+    frames: number;
+  };
+  /** Dense by index from 0 to the last window the stream was seen in (empty windows are zero). */
+  windows: WindowStats[];
+}
+
+export interface ProbeReport {
+  /** Epoch ms of window 0 (the run start). */
+  runStartEpochMs: number;
+  windowMs: number;
+  /** Number of windows covered (ceil(duration / windowMs)). */
+  windowCount: number;
+  streams: StreamReport[];
+  /** Datagrams that were not RTP v2 or were truncated. */
+  malformedPackets: number;
+  /** RTP packets whose payload type is neither the video nor the audio PT. */
+  foreignPackets: number;
+  /** Kernel receive-buffer drops seen during the run, when known (Linux /proc/net/snmp delta). */
+  kernelRcvbufErrors: number | null;
+}
