@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Sets up everything the test suite needs on a fresh Debian machine, then runs the whole suite.
+# Real components, no mocks: ffmpeg, Chromium, xmllint, coturn, promtool and Janus come from Debian.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_packages=()
+command -v ffmpeg >/dev/null || need_packages+=(ffmpeg)
+command -v chromium >/dev/null || need_packages+=(chromium)
+command -v xmllint >/dev/null || need_packages+=(libxml2-utils)
+command -v turnserver >/dev/null || need_packages+=(coturn)
+command -v promtool >/dev/null || need_packages+=(prometheus)
+command -v janus >/dev/null || need_packages+=(janus)
+if [ ${#need_packages[@]} -gt 0 ]; then
+  echo "avcm test setup: installing ${need_packages[*]} from Debian"
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_packages[@]}" >/dev/null
+fi
+
+# Clean install from the lockfile; `prepare` builds dist/ (the CLI the integration tests spawn).
+npm ci --no-audit --no-fund
+npm run build
+npm run typecheck
+npx vitest run "$@"

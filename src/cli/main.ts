@@ -1,0 +1,37 @@
+import { Command, CommanderError } from 'commander';
+import { AVCM_VERSION } from '../version.js';
+import { processDeps, type Deps } from './deps.js';
+import { registerPlan } from './plan.js';
+import { printError } from './print-error.js';
+import { registerValidate } from './validate.js';
+
+/** Builds the commander program with every verb wired to `deps`. */
+export function buildProgram(deps: Deps, setExit: (code: number) => void): Command {
+  const program = new Command('avcm')
+    .description('Scenario-as-code test runner for video-conferencing systems: real H.264/Opus participants, network chaos, measured verdicts.')
+    .version(AVCM_VERSION, '-V, --version')
+    .option('--debug', 'print stack traces of errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => deps.stdout.write(s), writeErr: (s) => deps.stderr.write(s) });
+  registerValidate(program, deps, setExit);
+  registerPlan(program, deps, setExit);
+  for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => deps.stdout.write(s), writeErr: (s) => deps.stderr.write(s) });
+  return program;
+}
+
+/** Runs the CLI in-process and returns the exit code (the contract's: 0 pass, 1 failed, 2 input, 3 run error). */
+export async function main(argv: string[], deps: Deps = processDeps()): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(deps, (code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and version exit 0; every other commander error is a usage error (2)
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    return printError(error, deps, argv.includes('--debug'));
+  }
+}

@@ -1,0 +1,26 @@
+import { InvalidArgumentError } from 'commander';
+import { parseDurationMs, parseUdpUrl, type UdpUrl } from '../scenario/index.js';
+
+/** commander argument parsers: bad values become usage errors (exit 2) with the reason. */
+export function integerOption(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number ${min}..${max}, found "${value}"`);
+    return n;
+  };
+}
+
+export function durationOption(value: string): number {
+  const ms = parseDurationMs(value);
+  if (ms === null || ms <= 0) throw new InvalidArgumentError(`expected a duration like 30s, 2m or 1h30m, found "${value}"`);
+  return ms;
+}
+
+export function udpUrlOption(value: string): UdpUrl {
+  const url = parseUdpUrl(value);
+  if (!url) throw new InvalidArgumentError(`expected udp://HOST:PORT, found "${value}"`);
+  return url;
+}
+
+export const seedOption = integerOption(0, 4294967295);
+export const partitionsOption = integerOption(1, 64);

@@ -1,0 +1,197 @@
+import type { NumberRange, Scenario, SpikeEntry, TargetSelector } from '../scenario/scenario.js';
+import { placeStarts } from './distribute.js';
+import { partitionOf, partitionsShareHost, resolvePartitions, sourcePort } from './partition.js';
+import { createRng, deriveSeed, seedFromText, shuffleInPlace, type Rng } from './rng.js';
+import type { Plan, PlannedParticipant, PlannedSpike, SpikeParams } from './types.js';
+
+export interface CompileOptions {
+  /** CLI `--seed`; wins over the scenario's seed. */
+  seed?: number;
+  /** CLI `--partitions`; wins over the scenario's scaling. */
+  partitions?: number;
+  /** Cores of the machine, for the local backend's default partition count (injected for purity in tests). */
+  cores?: number;
+}
+
+/** Rounds drawn parameters to 2 decimals so plans read well and stay byte-stable. */
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+function draw(range: NumberRange | undefined, rng: Rng): number | undefined {
+  if (!range) return undefined;
+  return range.min === range.max ? range.min : round2(rng.uniform(range.min, range.max));
+}
+
+function pickTargets(selector: TargetSelector, allIds: number[], rng: Rng): number[] {
+  switch (selector.kind) {
+    case 'all':
+      return allIds;
+    case 'ids':
+      return [...selector.ids].sort((a, b) => a - b);
+    case 'count':
+    case 'share': {
+      const wanted = selector.kind === 'count' ? selector.count : Math.max(1, Math.round(selector.fraction * allIds.length));
+      if (wanted >= allIds.length) return allIds;
+      return shuffleInPlace([...allIds], rng).slice(0, wanted).sort((a, b) => a - b);
+    }
+  }
+}
+
+function resolveParams(entry: SpikeEntry, scenario: Scenario, rng: Rng): SpikeParams {
+  switch (entry.type) {
+    case 'rtp_packet_loss':
+      return { lossPercent: draw(entry.lossPercent, rng), pattern: entry.pattern, meanBurstPackets: entry.meanBurstPackets };
+    case 'network_jitter':
+      return { baseLatencyMs: draw(entry.baseLatencyMs, rng), jitterStdDevMs: draw(entry.jitterStdDevMs, rng) };
+    case 'bitrate_reduce': {
+      const videoKbps = scenario.media.video?.bitrateKbps ?? 1;
+      const newKbps = draw(entry.newBitrateKbps, rng);
+      const reductionPercent = newKbps === undefined ? draw(entry.reductionPercent, rng) : round2(100 * (1 - newKbps / videoKbps));
+      return { reductionPercent, transitionMs: entry.transitionMs };
+    }
+    case 'frame_drop':
+      return { dropPercent: draw(entry.dropPercent, rng) };
+    case 'bandwidth_limit':
+      return { bandwidthKbps: draw(entry.bandwidthKbps, rng), queueMs: entry.queueMs };
+  }
+}
+
+function planSpikes(scenario: Scenario, seed: number, allIds: number[]): PlannedSpike[] {
+  const rng = createRng(deriveSeed(seed, 0x5b1e));
+  interface Pending {
+    entry: SpikeEntry;
+    event: number;
+    durationMs: number;
+    startMs: number | null;
+  }
+  const pending: Pending[] = [];
+  for (const entry of scenario.spikes) {
+    for (let event = 0; event < entry.count; event++) {
+      const durationMs = Math.round(entry.durationMs.min === entry.durationMs.max ? entry.durationMs.min : rng.uniform(entry.durationMs.min, entry.durationMs.max));
+      pending.push({ entry, event, durationMs, startMs: entry.atMs });
+    }
+  }
+  const placed = pending.filter((p) => p.startMs === null);
+  const longest = placed.reduce((max, p) => Math.max(max, p.durationMs), 0);
+  const starts = placeStarts(placed.length, longest, scenario.durationMs, scenario.distribution, rng);
+  // Interleave the entries' events over the slots, so one entry does not take all the early ones.
+  shuffleInPlace(placed, rng).forEach((p, i) => (p.startMs = starts[i]));
+
+  const spikes = pending.map((p): PlannedSpike => {
+    const spikeRng = createRng(deriveSeed(seed, p.entry.index, p.event));
+    const startMs = p.startMs ?? 0;
+    return {
+      id: `${p.entry.index}.${p.event}`,
+      entry: p.entry.index,
+      type: p.entry.type,
+      startMs,
+      endMs: startMs + p.durationMs,
+      params: resolveParams(p.entry, scenario, spikeRng),
+      participantIds: pickTargets(p.entry.targets, allIds, spikeRng),
+      seed: spikeRng.uint32(),
+      placedBy: p.entry.atMs === null ? 'distribution' : 'at',
+    };
+  });
+  return spikes.sort((a, b) => a.startMs - b.startMs || a.entry - b.entry || a.id.localeCompare(b.id));
+}
+
+function chooseSenders(ids: number[], share: number, rng: Rng): Set<number> {
+  if (share >= 1) return new Set(ids);
+  const count = Math.round(share * ids.length);
+  return new Set(shuffleInPlace([...ids], rng).slice(0, count));
+}
+
+function planParticipants(scenario: Scenario, seed: number, partitions: number): PlannedParticipant[] {
+  const { count, firstId, basePort, videoShare, audioShare } = scenario.participants;
+  const ids = Array.from({ length: count }, (_, i) => firstId + i);
+  const rng = createRng(deriveSeed(seed, 0xa11));
+  const videoSenders = chooseSenders(ids, videoShare, rng);
+  const audioSenders = chooseSenders(ids, audioShare, rng);
+  const usedSsrcs = new Set<number>();
+  const uniqueSsrc = (): number => {
+    let ssrc = rng.uint32();
+    while (ssrc === 0 || usedSsrcs.has(ssrc)) ssrc = rng.uint32();
+    usedSsrcs.add(ssrc);
+    return ssrc;
+  };
+  const frameIntervalMs = scenario.media.video ? 1000 / scenario.media.video.fps : (scenario.media.audio?.ptimeMs ?? 20);
+  const nextIndex = new Array<number>(partitions).fill(0);
+  return ids.map((id, ordinal) => {
+    const partition = partitionOf(id, partitions);
+    const index = nextIndex[partition]++;
+    return {
+      id,
+      partition,
+      index,
+      port: sourcePort(basePort, partition, index, partitionsShareHost(scenario.backend)),
+      videoSsrc: videoSenders.has(id) ? uniqueSsrc() : null,
+      audioSsrc: audioSenders.has(id) ? uniqueSsrc() : null,
+      startOffsetMs: Math.round(((ordinal * frameIntervalMs) / count) * 1000) / 1000,
+      videoSeqStart: rng.int(0, 0xffff),
+      audioSeqStart: rng.int(0, 0xffff),
+      videoTsStart: rng.uint32(),
+      audioTsStart: rng.uint32(),
+    };
+  });
+}
+
+/** The seed a run uses: CLI, else the scenario's, else one derived from the scenario name. */
+export function effectiveSeed(scenario: Scenario, override?: number): number {
+  return override ?? scenario.seed ?? seedFromText(scenario.name);
+}
+
+/**
+ * Compiles a validated scenario into the plan: a pure function of (scenario, seed, partitions).
+ * Called by `avcm plan`, `avcm test` and the server before anything runs.
+ */
+export function compile(scenario: Scenario, options: CompileOptions = {}): Plan {
+  const seed = effectiveSeed(scenario, options.seed);
+  const partitions = resolvePartitions({
+    scaling: scenario.scaling,
+    participants: scenario.participants.count,
+    backend: scenario.backend,
+    override: options.partitions,
+    cores: options.cores,
+  });
+  const participants = planParticipants(scenario, seed, partitions);
+  const video = scenario.media.video;
+  const audio = scenario.media.audio;
+  return {
+    planVersion: 1,
+    scenario: scenario.name,
+    description: scenario.description,
+    seed,
+    durationMs: scenario.durationMs,
+    backend: scenario.backend,
+    transport: scenario.participants.transport,
+    partitions,
+    target: scenario.target,
+    probeListen: scenario.probeListen,
+    basePort: scenario.participants.basePort,
+    media: {
+      video: video && {
+        file: video.file,
+        fps: video.fps,
+        bitrateKbps: video.bitrateKbps,
+        width: video.width,
+        height: video.height,
+        keyframeIntervalFrames: Math.max(1, Math.round((video.keyframeIntervalMs / 1000) * video.fps)),
+        payloadType: video.payloadType,
+        clockRateHz: 90000,
+        maxPayloadBytes: video.maxPayloadBytes,
+      },
+      audio: audio && {
+        file: audio.file,
+        ptimeMs: audio.ptimeMs,
+        bitrateKbps: audio.bitrateKbps,
+        payloadType: audio.payloadType,
+        clockRateHz: 48000,
+      },
+    },
+    extensions: scenario.extensions,
+    participants,
+    spikes: planSpikes(scenario, seed, participants.map((p) => p.id)),
+    turn: scenario.turn,
+  };
+}

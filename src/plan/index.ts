@@ -1,0 +1,5 @@
+export { compile, effectiveSeed, type CompileOptions } from './compile.js';
+export { placeStarts } from './distribute.js';
+export { partitionOf, sourcePort, partitionsShareHost, resolvePartitions, largestPartitionSize, PARTITION_PORT_STRIDE } from './partition.js';
+export { createRng, deriveSeed, seedFromText, shuffleInPlace, type Rng } from './rng.js';
+export type * from './types.js';

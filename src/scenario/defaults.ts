@@ -1,0 +1,177 @@
+import { parseExpression } from '../verdict/parse-assertion.js';
+import type { MetricName } from '../result/types.js';
+import type { AssertionSpec, NumberRange, Scenario, SpikeEntry, TargetSelector } from './scenario.js';
+import type { ScenarioDocument, SpikeSpec } from './types.js';
+import { parseDurationMs, parseRateKbps, parseShare, parseUdpUrl } from './units.js';
+
+/**
+ * Defaults of the language (mirrors the `default` keywords of schemas/scenario.schema.json; a test
+ * keeps the two in step). Applied once, after validation, by `applyDefaults`.
+ */
+export const DEFAULTS = {
+  backend: 'local',
+  video: { fps: 30, bitrate: '2500kbps', width: 1280, height: 720, keyframe_interval: '2s', max_payload_bytes: 1200, payload_type: 96 },
+  audio: { ptime: '20ms', bitrate: '64kbps', payload_type: 111 },
+  participants: { first_id: 1001, transport: 'udp', video: true, audio: true, base_port: 5000 },
+  turn: { secret_env: 'AVCM_TURN_SECRET', ttl: '1h' },
+  extensions: { layout: 'rfc8285', participant_id: 1, abs_send_time: 2 },
+  scaling: { partitions: 'auto', participants_per_partition: 150, max_partitions: 10 },
+  spike: { count: 1, duration: '10s', participants: 'all', pattern: 'random', mean_burst_packets: 3, base_latency_ms: 0, transition: '2s', queue: '200ms' },
+  distribution: { strategy: 'even', min_spacing: '5s', jitter_percent: 15, respect_min_offset: true, waves: 3, burst_size: 3 },
+} as const;
+
+const METRICS: MetricName[] = ['packet_loss_percent', 'jitter_ms', 'mos', 'bitrate_kbps', 'delay_ms', 'frame_rate_fps'];
+
+function ms(value: unknown, fallback: string): number {
+  return parseDurationMs(value ?? fallback) ?? 0;
+}
+
+function range(value: unknown): NumberRange | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number') return { min: value, max: value };
+  const { min, max } = value as { min: number; max: number };
+  return { min, max };
+}
+
+function durationRange(value: unknown): NumberRange {
+  if (value !== null && typeof value === 'object') {
+    const { min, max } = value as { min: unknown; max: unknown };
+    return { min: parseDurationMs(min) ?? 0, max: parseDurationMs(max) ?? 0 };
+  }
+  const fixed = ms(value, DEFAULTS.spike.duration);
+  return { min: fixed, max: fixed };
+}
+
+export function targetSelector(value: unknown): TargetSelector {
+  if (value === undefined || value === 'all') return { kind: 'all' };
+  if (Array.isArray(value)) return { kind: 'ids', ids: value.map(Number) }; // user order, so problems can point at the entry
+  if (typeof value === 'number') return { kind: 'count', count: value };
+  return { kind: 'share', fraction: parseShare(String(value)) ?? 1 };
+}
+
+function spikeEntry(spec: SpikeSpec, index: number): SpikeEntry {
+  const d = DEFAULTS.spike;
+  const entry: SpikeEntry = {
+    index,
+    type: spec.type,
+    count: spec.count ?? d.count,
+    durationMs: durationRange(spec.duration),
+    atMs: spec.at === undefined ? null : parseDurationMs(spec.at),
+    targets: targetSelector(spec.participants),
+  };
+  switch (spec.type) {
+    case 'rtp_packet_loss':
+      entry.lossPercent = range(spec.loss_percentage);
+      entry.pattern = spec.pattern ?? d.pattern;
+      entry.meanBurstPackets = spec.mean_burst_packets ?? d.mean_burst_packets;
+      break;
+    case 'network_jitter':
+      entry.baseLatencyMs = range(spec.base_latency_ms ?? d.base_latency_ms);
+      entry.jitterStdDevMs = range(spec.jitter_std_dev_ms);
+      break;
+    case 'bitrate_reduce':
+      entry.reductionPercent = range(spec.reduction_percent);
+      entry.newBitrateKbps = range(spec.new_bitrate_kbps);
+      entry.transitionMs = ms(spec.transition, d.transition);
+      break;
+    case 'frame_drop':
+      entry.dropPercent = range(spec.drop_percentage);
+      break;
+    case 'bandwidth_limit':
+      entry.bandwidthKbps = range(spec.bandwidth_kbps);
+      entry.queueMs = ms(spec.queue, d.queue);
+      break;
+  }
+  return entry;
+}
+
+function assertionSpecs(doc: ScenarioDocument): AssertionSpec[] {
+  const specs: AssertionSpec[] = [];
+  const add = (metric: AssertionSpec['metric'], scope: AssertionSpec['scope'], list: string[] | undefined) => {
+    for (const expression of list ?? []) {
+      const parsed = parseExpression(expression);
+      if ('error' in parsed) continue; // validation reported it; never reached for a valid document
+      specs.push({ metric, scope, expression: expression.trim(), ...parsed });
+    }
+  };
+  const assertions = doc.assertions ?? {};
+  for (const metric of METRICS) add(metric, 'whole', assertions[metric]);
+  for (const metric of METRICS) add(metric, 'during_spikes', assertions.during_spikes?.[metric]);
+  for (const metric of METRICS) add(metric, 'baseline', assertions.baseline?.[metric]);
+  add('recovery_seconds', 'whole', assertions.recovery_seconds);
+  return specs;
+}
+
+/** Turns a schema-valid document into a Scenario: defaults applied, units resolved. */
+export function applyDefaults(doc: ScenarioDocument, file: string | null): Scenario {
+  const v = DEFAULTS.video;
+  const a = DEFAULTS.audio;
+  const video = doc.media?.video === false ? null : { ...v, ...(doc.media?.video ?? {}) };
+  const audio = doc.media?.audio === false ? null : { ...a, ...(doc.media?.audio ?? {}) };
+  const p = { ...DEFAULTS.participants, ...doc.participants };
+  const ext = { ...DEFAULTS.extensions, ...(doc.rtp?.extensions ?? {}) };
+  const scaling = { ...DEFAULTS.scaling, ...(doc.scaling ?? {}) };
+  const dist = { ...DEFAULTS.distribution, ...(doc.distribution ?? {}) };
+  const minSpacingMs = ms(dist.min_spacing, DEFAULTS.distribution.min_spacing);
+  const target = doc.target === undefined ? null : parseUdpUrl(doc.target);
+  return {
+    name: doc.name,
+    description: doc.description ?? '',
+    seed: doc.seed ?? null,
+    durationMs: ms(doc.duration, '0'),
+    backend: doc.backend ?? DEFAULTS.backend,
+    media: {
+      video: video && {
+        file: video.file ?? null,
+        fps: video.fps,
+        bitrateKbps: parseRateKbps(video.bitrate) ?? 2500,
+        width: video.width,
+        height: video.height,
+        keyframeIntervalMs: ms(video.keyframe_interval, v.keyframe_interval),
+        maxPayloadBytes: video.max_payload_bytes,
+        payloadType: video.payload_type,
+      },
+      audio: audio && {
+        file: audio.file ?? null,
+        ptimeMs: ms(audio.ptime, a.ptime),
+        bitrateKbps: parseRateKbps(audio.bitrate) ?? 64,
+        payloadType: audio.payload_type,
+      },
+    },
+    participants: {
+      count: p.count,
+      firstId: p.first_id,
+      transport: p.transport,
+      videoShare: video ? (parseShare(p.video) ?? 1) : 0,
+      audioShare: audio ? (parseShare(p.audio) ?? 1) : 0,
+      basePort: p.base_port,
+    },
+    target,
+    probeListen: doc.probe?.listen === undefined ? null : parseUdpUrl(doc.probe.listen),
+    turn: doc.turn
+      ? {
+          urls: doc.turn.urls,
+          secretEnv: doc.turn.secret_env ?? DEFAULTS.turn.secret_env,
+          ttlSeconds: Math.round(ms(doc.turn.ttl, DEFAULTS.turn.ttl) / 1000),
+        }
+      : null,
+    extensions: { layout: ext.layout, participantIdId: ext.participant_id, absSendTimeId: ext.abs_send_time },
+    scaling: {
+      partitions: scaling.partitions,
+      participantsPerPartition: scaling.participants_per_partition,
+      maxPartitions: scaling.max_partitions,
+    },
+    spikes: (doc.spikes ?? []).map(spikeEntry),
+    distribution: {
+      strategy: dist.strategy,
+      minSpacingMs,
+      jitterPercent: dist.jitter_percent,
+      respectMinOffset: dist.respect_min_offset,
+      intervalMs: dist.interval === undefined ? minSpacingMs : ms(dist.interval, '0'),
+      waves: dist.waves,
+      burstSize: dist.burst_size,
+    },
+    assertions: assertionSpecs(doc),
+    file,
+  };
+}

@@ -1,0 +1,98 @@
+import type { SpikeType } from '../plan/types.js';
+import type { MetricName, Op, Scope, Stat } from '../result/types.js';
+import type { UdpUrl } from './units.js';
+
+/** A value fixed in the scenario or drawn per spike event from the seed (min == max when fixed). */
+export interface NumberRange {
+  min: number;
+  max: number;
+}
+
+export type TargetSelector =
+  | { kind: 'all' }
+  | { kind: 'share'; fraction: number }
+  | { kind: 'count'; count: number }
+  | { kind: 'ids'; ids: number[] };
+
+/** One `spikes[]` entry with defaults applied and units resolved (ms, kbps, percent). */
+export interface SpikeEntry {
+  index: number;
+  type: SpikeType;
+  count: number;
+  durationMs: NumberRange;
+  atMs: number | null;
+  targets: TargetSelector;
+  lossPercent?: NumberRange;
+  pattern?: 'random' | 'burst';
+  meanBurstPackets?: number;
+  baseLatencyMs?: NumberRange;
+  jitterStdDevMs?: NumberRange;
+  reductionPercent?: NumberRange;
+  newBitrateKbps?: NumberRange;
+  transitionMs?: number;
+  dropPercent?: NumberRange;
+  bandwidthKbps?: NumberRange;
+  queueMs?: number;
+}
+
+export type Strategy = 'even' | 'random' | 'front_loaded' | 'back_loaded' | 'legacy' | 'wave' | 'burst';
+
+export interface Distribution {
+  strategy: Strategy;
+  minSpacingMs: number;
+  jitterPercent: number;
+  respectMinOffset: boolean;
+  intervalMs: number;
+  waves: number;
+  burstSize: number;
+}
+
+export interface AssertionSpec {
+  metric: MetricName | 'recovery_seconds';
+  scope: Scope;
+  expression: string;
+  stat: Stat;
+  op: Op;
+  threshold: number;
+}
+
+/** A validated scenario with every default applied and every unit resolved. */
+export interface Scenario {
+  name: string;
+  description: string;
+  /** null = not given; the compiler derives one from the name. */
+  seed: number | null;
+  durationMs: number;
+  backend: 'local' | 'docker' | 'k8s';
+  media: {
+    video: {
+      file: string | null;
+      fps: number;
+      bitrateKbps: number;
+      width: number;
+      height: number;
+      keyframeIntervalMs: number;
+      maxPayloadBytes: number;
+      payloadType: number;
+    } | null;
+    audio: { file: string | null; ptimeMs: number; bitrateKbps: number; payloadType: number } | null;
+  };
+  participants: {
+    count: number;
+    firstId: number;
+    transport: 'udp' | 'webrtc';
+    videoShare: number;
+    audioShare: number;
+    basePort: number;
+  };
+  target: UdpUrl | null;
+  probeListen: UdpUrl | null;
+  turn: { urls: string[]; secretEnv: string; ttlSeconds: number } | null;
+  extensions: { layout: 'rfc8285' | 'legacy'; participantIdId: number; absSendTimeId: number };
+  scaling: { partitions: number | 'auto'; participantsPerPartition: number; maxPartitions: number };
+  spikes: SpikeEntry[];
+  distribution: Distribution;
+  assertions: AssertionSpec[];
+  /** The file it was loaded from, for relative media paths and reports; null for inline (REST) scenarios. */
+  file: string | null;
+}

@@ -1,0 +1,136 @@
+import { largestPartitionSize, PARTITION_PORT_STRIDE, partitionsShareHost, resolvePartitions } from '../plan/partition.js';
+import type { Scenario, SpikeEntry } from './scenario.js';
+import { formatDuration } from './units.js';
+
+/** A semantic problem before it is located: the path as segments and the message. */
+export interface SemanticProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+const RANGED_FIELDS: [keyof SpikeEntry, string][] = [
+  ['lossPercent', 'loss_percentage'],
+  ['baseLatencyMs', 'base_latency_ms'],
+  ['jitterStdDevMs', 'jitter_std_dev_ms'],
+  ['reductionPercent', 'reduction_percent'],
+  ['newBitrateKbps', 'new_bitrate_kbps'],
+  ['dropPercent', 'drop_percentage'],
+  ['bandwidthKbps', 'bandwidth_kbps'],
+];
+
+function checkSpike(scenario: Scenario, spike: SpikeEntry, out: SemanticProblem[]): void {
+  const at = ['spikes', spike.index];
+  const run = formatDuration(scenario.durationMs);
+  const { min, max } = spike.durationMs;
+  if (min > max) out.push({ path: [...at, 'duration', 'min'], message: `duration min ${formatDuration(min)} is greater than max ${formatDuration(max)}` });
+  if (max > scenario.durationMs) {
+    out.push({ path: [...at, 'duration'], message: `spike lasts up to ${formatDuration(max)} but the run is only ${run}` });
+  }
+  if (spike.atMs !== null && spike.atMs + max > scenario.durationMs) {
+    out.push({ path: [...at, 'at'], message: `spike at ${formatDuration(spike.atMs)} lasting ${formatDuration(max)} ends after the run (${run})` });
+  }
+  for (const [field, name] of RANGED_FIELDS) {
+    const range = spike[field] as { min: number; max: number } | undefined;
+    if (range && range.min > range.max) out.push({ path: [...at, name, 'min'], message: `min ${range.min} is greater than max ${range.max}` });
+  }
+  const { count, firstId } = scenario.participants;
+  const lastId = firstId + count - 1;
+  if (spike.targets.kind === 'count' && spike.targets.count > count) {
+    out.push({ path: [...at, 'participants'], message: `targets ${spike.targets.count} participants but the scenario has only ${count}` });
+  }
+  if (spike.targets.kind === 'ids') {
+    const seen = new Set<number>();
+    spike.targets.ids.forEach((id, i) => {
+      if (id < firstId || id > lastId) {
+        out.push({ path: [...at, 'participants', i], message: `participant id ${id} is outside the participants (${firstId}..${lastId})` });
+      }
+      if (seen.has(id)) out.push({ path: [...at, 'participants', i], message: `participant id ${id} is listed twice` });
+      seen.add(id);
+    });
+  }
+  const video = scenario.media.video;
+  if ((spike.type === 'frame_drop' || spike.type === 'bitrate_reduce') && (!video || scenario.participants.videoShare === 0)) {
+    out.push({ path: [...at, 'type'], message: `${spike.type} acts on video, but no participant sends video` });
+  }
+  if (spike.newBitrateKbps && video && spike.newBitrateKbps.max >= video.bitrateKbps) {
+    out.push({
+      path: [...at, 'new_bitrate_kbps'],
+      message: `new_bitrate_kbps ${spike.newBitrateKbps.max} is not below the video bitrate (${video.bitrateKbps} kbps)`,
+    });
+  }
+  if (spike.reductionPercent === undefined && spike.newBitrateKbps === undefined && spike.type === 'bitrate_reduce') {
+    out.push({ path: [...at], message: 'bitrate_reduce needs reduction_percent or new_bitrate_kbps' });
+  }
+}
+
+/** Whether the distributed (no `at`) spikes fit the run with their spacing; null when they do. */
+function checkSpacing(scenario: Scenario, out: SemanticProblem[]): void {
+  const placed = scenario.spikes.filter((s) => s.atMs === null);
+  const events = placed.reduce((sum, s) => sum + s.count, 0);
+  if (events === 0) return;
+  const d = scenario.distribution;
+  const longest = Math.max(...placed.map((s) => s.durationMs.max));
+  if (longest > scenario.durationMs) return; // already reported on the spike itself
+  const earliest = d.respectMinOffset ? d.minSpacingMs : 0;
+  const latest = scenario.durationMs - longest;
+  const step = d.strategy === 'legacy' ? d.intervalMs : d.minSpacingMs;
+  const needed = earliest + (events - 1) * step;
+  if (latest < earliest || needed > latest) {
+    const path = d.strategy === 'legacy' && scenario.distribution.intervalMs !== d.minSpacingMs ? ['distribution', 'interval'] : ['distribution', 'min_spacing'];
+    out.push({
+      path,
+      message:
+        `${events} spike${events === 1 ? '' : 's'} ${formatDuration(step)} apart` +
+        (d.respectMinOffset ? ` after a ${formatDuration(earliest)} offset` : '') +
+        ` need ${formatDuration(needed + longest)}, but the run is ${formatDuration(scenario.durationMs)}` +
+        ' (shorten spikes, reduce count or spacing, or lengthen the run)',
+    });
+  }
+}
+
+function checkPorts(scenario: Scenario, partitionsOverride: number | undefined, out: SemanticProblem[]): void {
+  const { basePort, count, firstId } = scenario.participants;
+  if (basePort === 0) return;
+  const partitions = resolvePartitions({
+    scaling: scenario.scaling,
+    participants: count,
+    backend: scenario.backend,
+    override: partitionsOverride,
+  });
+  if (!partitionsShareHost(scenario.backend)) return; // each container/pod has its own ports
+  const highest = basePort + (partitions - 1) * PARTITION_PORT_STRIDE + largestPartitionSize(firstId, count, partitions) - 1;
+  if (highest > 65535) {
+    out.push({
+      path: ['participants', 'base_port'],
+      message: `source ports would reach ${highest} (base_port ${basePort} + ${partitions - 1} x ${PARTITION_PORT_STRIDE} + participants per partition); the highest UDP port is 65535`,
+    });
+  }
+  if (largestPartitionSize(firstId, count, partitions) > PARTITION_PORT_STRIDE && partitions > 1) {
+    out.push({
+      path: ['participants', 'count'],
+      message: `more than ${PARTITION_PORT_STRIDE} participants in one partition would overlap the next partition's ports; use more partitions`,
+    });
+  }
+}
+
+/** Checks that need the whole scenario (the schema cannot express them). */
+export function semanticProblems(scenario: Scenario, options: { partitions?: number } = {}): SemanticProblem[] {
+  const out: SemanticProblem[] = [];
+  scenario.spikes.forEach((spike) => checkSpike(scenario, spike, out));
+  checkSpacing(scenario, out);
+  checkPorts(scenario, options.partitions, out);
+  if (scenario.spikes.length === 0) {
+    const scoped = scenario.assertions.find((a) => a.scope === 'during_spikes' || a.metric === 'recovery_seconds');
+    if (scoped) {
+      const path = scoped.metric === 'recovery_seconds' ? ['assertions', 'recovery_seconds'] : ['assertions', 'during_spikes'];
+      out.push({ path, message: `"${scoped.expression}" needs spikes, but the scenario has none` });
+    }
+  }
+  if (scenario.participants.videoShare === 0 && scenario.participants.audioShare === 0) {
+    out.push({ path: ['participants'], message: 'no participant sends any media (video and audio are both off)' });
+  }
+  if (scenario.turn && scenario.participants.transport !== 'webrtc') {
+    out.push({ path: ['turn'], message: 'turn is only used with participants.transport: webrtc' });
+  }
+  return out;
+}

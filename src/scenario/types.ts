@@ -1,0 +1,115 @@
+/**
+ * The scenario language as users write it (YAML or a TypeScript default export).
+ * `schemas/scenario.schema.json` is the source of truth; these types mirror it for TS authors.
+ */
+
+/** "90s", "2m", "1h30m", "250ms", or a number of seconds. */
+export type Duration = string | number;
+/** "2500kbps", "2.5mbps", or a number of kbit/s. */
+export type Rate = string | number;
+/** A fixed value, or a range drawn per spike event from the seed. */
+export type Ranged<T> = T | { min: T; max: T };
+/** all | "25%" | 10 (a count) | [1001, 1002] (explicit ids). */
+export type SpikeTargets = 'all' | `${number}%` | number | number[];
+export type AssertionExpression = string;
+
+interface SpikeCommon {
+  /** Number of spike events this entry yields (default 1). */
+  count?: number;
+  /** Length of each event (default 10s); a range is drawn per event. */
+  duration?: Duration | { min: Duration; max: Duration };
+  /** Explicit start; such an entry is not placed by the distribution. */
+  at?: Duration;
+  participants?: SpikeTargets;
+}
+
+export type SpikeSpec =
+  | (SpikeCommon & {
+      type: 'rtp_packet_loss';
+      loss_percentage: Ranged<number>;
+      pattern?: 'random' | 'burst';
+      mean_burst_packets?: number;
+    })
+  | (SpikeCommon & { type: 'network_jitter'; base_latency_ms?: Ranged<number>; jitter_std_dev_ms: Ranged<number> })
+  | (SpikeCommon & {
+      type: 'bitrate_reduce';
+      reduction_percent?: Ranged<number>;
+      new_bitrate_kbps?: Ranged<number>;
+      transition?: Duration;
+    })
+  | (SpikeCommon & { type: 'frame_drop'; drop_percentage: Ranged<number> })
+  | (SpikeCommon & { type: 'bandwidth_limit'; bandwidth_kbps: Ranged<number>; queue?: Duration });
+
+export type MetricAssertions = Partial<
+  Record<'packet_loss_percent' | 'jitter_ms' | 'mos' | 'bitrate_kbps' | 'delay_ms' | 'frame_rate_fps', AssertionExpression[]>
+>;
+
+export interface ScenarioDocument {
+  version: 1;
+  name: string;
+  description?: string;
+  seed?: number;
+  duration: Duration;
+  backend?: 'local' | 'docker' | 'k8s';
+  media?: {
+    video?:
+      | false
+      | {
+          file?: string;
+          fps?: number;
+          bitrate?: Rate;
+          width?: number;
+          height?: number;
+          keyframe_interval?: Duration;
+          max_payload_bytes?: number;
+          payload_type?: number;
+        };
+    audio?: false | { file?: string; ptime?: '10ms' | '20ms' | '40ms' | '60ms'; bitrate?: Rate; payload_type?: number };
+  };
+  participants: {
+    count: number;
+    first_id?: number;
+    transport?: 'udp' | 'webrtc';
+    video?: boolean | `${number}%`;
+    audio?: boolean | `${number}%`;
+    base_port?: number;
+  };
+  target?: string;
+  probe?: { listen?: string };
+  turn?: { urls: string[]; secret_env?: string; ttl?: Duration };
+  rtp?: { extensions?: { layout?: 'rfc8285' | 'legacy'; participant_id?: number; abs_send_time?: number } };
+  scaling?: { partitions?: number | 'auto'; participants_per_partition?: number; max_partitions?: number };
+  spikes?: SpikeSpec[];
+  distribution?: {
+    strategy?: 'even' | 'random' | 'front_loaded' | 'back_loaded' | 'legacy' | 'wave' | 'burst';
+    min_spacing?: Duration;
+    jitter_percent?: number;
+    respect_min_offset?: boolean;
+    interval?: Duration;
+    waves?: number;
+    burst_size?: number;
+  };
+  assertions?: MetricAssertions & {
+    during_spikes?: MetricAssertions;
+    baseline?: MetricAssertions;
+    recovery_seconds?: AssertionExpression[];
+  };
+}
+
+/** Where a loaded scenario came from; used to locate problems. */
+export interface ScenarioSource {
+  file: string;
+  format: 'yaml' | 'ts' | 'json';
+  /** The raw text (YAML/JSON/TS source) for locating problems. */
+  text: string;
+}
+
+/** A located problem in a scenario: `file:line:col /path message`. */
+export interface Problem {
+  file: string;
+  line: number;
+  column: number;
+  /** JSON pointer into the document, e.g. `/spikes/1/loss_percentage`. */
+  path: string;
+  message: string;
+}

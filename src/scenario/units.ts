@@ -1,0 +1,74 @@
+/**
+ * Parsers for the scenario language's unit-bearing values. Called by validation (to report bad
+ * values with their location) and by normalization (to turn them into plain numbers).
+ * Each returns null on malformed input so callers can attach a location to the problem.
+ */
+
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** "90s", "2m", "1h30m", "250ms", "1.5s" or a number of seconds -> milliseconds. */
+export function parseDurationMs(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value * 1000) : null;
+  if (typeof value !== 'string' || value.length === 0) return null;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  DURATION_PART.lastIndex = 0;
+  let totalMs = 0;
+  let consumed = 0;
+  while (consumed < text.length) {
+    DURATION_PART.lastIndex = consumed;
+    const match = DURATION_PART.exec(text);
+    if (!match) return null;
+    totalMs += Number(match[1]) * UNIT_MS[match[2]];
+    consumed = DURATION_PART.lastIndex;
+  }
+  return Math.round(totalMs);
+}
+
+const RATE = /^(\d+(?:\.\d+)?)\s*(bps|kbps|mbps|gbps)$/i;
+const RATE_KBPS: Record<string, number> = { bps: 0.001, kbps: 1, mbps: 1000, gbps: 1_000_000 };
+
+/** "2500kbps", "2.5mbps", "64000bps" or a number of kbit/s -> kbit/s. */
+export function parseRateKbps(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) && value > 0 ? value : null;
+  if (typeof value !== 'string') return null;
+  const match = RATE.exec(value.trim());
+  if (!match) return null;
+  const kbps = Number(match[1]) * RATE_KBPS[match[2].toLowerCase()];
+  return kbps > 0 ? kbps : null;
+}
+
+/** A share of participants: true/false, "80%" -> fraction 0..1. */
+export function parseShare(value: unknown): number | null {
+  if (value === true) return 1;
+  if (value === false) return 0;
+  if (typeof value !== 'string') return null;
+  const match = /^(\d+(?:\.\d+)?)%$/.exec(value.trim());
+  if (!match) return null;
+  const percent = Number(match[1]);
+  return percent <= 100 ? percent / 100 : null;
+}
+
+/** Formats milliseconds back into the language's duration form, for messages. */
+export function formatDuration(ms: number): string {
+  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+export interface UdpUrl {
+  host: string;
+  port: number;
+}
+
+/** "udp://HOST:PORT" (HOST may be an IPv4 address, a name, or [IPv6]) -> host and port. */
+export function parseUdpUrl(value: unknown): UdpUrl | null {
+  if (typeof value !== 'string') return null;
+  const match = /^udp:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value.trim());
+  if (!match) return null;
+  const port = Number(match[2]);
+  if (port < 1 || port > 65535) return null;
+  return { host: match[1].replace(/^\[|\]$/g, ''), port };
+}

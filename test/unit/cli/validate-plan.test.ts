@@ -1,0 +1,88 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../helpers/cli.js';
+
+function tmpFile(name: string, text: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'avcm-cli-'));
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('avcm validate', () => {
+  it('every shipped scenario validates (YAML and TypeScript)', async () => {
+    const run = await runCli(['validate', 'scenarios/']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    for (const name of ['smoke', 'sfu-release-gate', 'k8s-1500', 'ts-gate']) expect(run.stdout).toContain(`: ${name},`);
+  });
+
+  it('globs expand', async () => {
+    const run = await runCli(['validate', 'scenarios/*.yaml']);
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split('\n')).toHaveLength(3);
+  });
+
+  it('prints every problem as file:line:col /path message and exits 2, no stack', async () => {
+    const file = tmpFile('bad.yaml', 'version: 1\nname: Bad\nduration: 10x\nparticipants: { count: 0 }\n');
+    const run = await runCli(['validate', file]);
+    expect(run.code).toBe(2);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/bad\.yaml:2:7 \/name expected a name/);
+    expect(lines[1]).toMatch(/bad\.yaml:3:11 \/duration expected a positive duration/);
+    expect(lines[2]).toMatch(/bad\.yaml:4:24 \/participants\/count expected a number >= 1, found 0/);
+    expect(run.stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('a TypeScript scenario error is located in the source', async () => {
+    const file = tmpFile(
+      'bad.ts',
+      "export default {\n  version: 1,\n  name: 'x',\n  duration: '10s',\n  participants: { count: -4 },\n};\n",
+    );
+    const run = await runCli(['validate', file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/bad\.ts:5:\d+ \/participants\/count expected a number >= 1, found -4/);
+  });
+
+  it('a missing file is a usage error', async () => {
+    const run = await runCli(['validate', 'nope.yaml']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/no such file: nope\.yaml/);
+  });
+});
+
+describe('avcm plan', () => {
+  it('prints byte-identical JSON for the same seed and partitions, another for another seed', async () => {
+    const a = await runCli(['plan', 'scenarios/sfu-release-gate.yaml', '--seed', '9', '--partitions', '3']);
+    const b = await runCli(['plan', 'scenarios/sfu-release-gate.yaml', '--seed', '9', '--partitions', '3']);
+    const c = await runCli(['plan', 'scenarios/sfu-release-gate.yaml', '--seed', '10', '--partitions', '3']);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    expect(c.stdout).not.toBe(a.stdout);
+    const plan = JSON.parse(a.stdout);
+    expect(plan).toMatchObject({ seed: 9, partitions: 3, scenario: 'sfu-release-gate' });
+    expect(plan.participants).toHaveLength(50);
+    expect(plan.spikes).toHaveLength(8);
+  });
+
+  it('rejects a bad option value with exit 2', async () => {
+    const run = await runCli(['plan', 'scenarios/smoke.yaml', '--seed', 'abc']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/expected a whole number/);
+  });
+});
+
+describe('avcm', () => {
+  it('--help lists the verbs, --version prints the version', async () => {
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/validate/);
+    const version = await runCli(['--version']);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+  it('an unknown verb is a usage error', async () => {
+    expect((await runCli(['frobnicate'])).code).toBe(2);
+  });
+});

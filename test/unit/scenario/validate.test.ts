@@ -1,0 +1,185 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS, loadScenarioSchema, parseScenarioText, validateLoaded, type Problem } from '../../../src/scenario/index.js';
+
+const BASE = `version: 1
+name: t
+duration: 60s
+participants:
+  count: 10
+`;
+
+function problemsOf(yaml: string, options = {}): Problem[] {
+  return validateLoaded(parseScenarioText(yaml, 'case.yaml'), options).problems;
+}
+
+function only(yaml: string): Problem {
+  const problems = problemsOf(yaml);
+  expect(problems, JSON.stringify(problems, null, 1)).toHaveLength(1);
+  return problems[0];
+}
+
+describe('schema errors are located and say what was expected and found', () => {
+  it('YAML syntax error with its line', () => {
+    const problems = problemsOf('version: 1\nname: x\nparticipants: [\n');
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems[0].message).toMatch(/YAML syntax error/);
+    expect(problems[0].line).toBeGreaterThanOrEqual(3);
+  });
+
+  it('missing required property points at the parent', () => {
+    const p = only('version: 1\nname: t\nduration: 60s\n');
+    expect(p).toMatchObject({ path: '/participants', message: 'missing required property "participants"', line: 1, column: 1 });
+  });
+
+  it('wrong type', () => {
+    const p = only(BASE.replace('count: 10', 'count: ten'));
+    expect(p).toMatchObject({ path: '/participants/count', line: 5, column: 10 });
+    expect(p.message).toBe('expected integer, found "ten"');
+  });
+
+  it('out of range', () => {
+    const p = only(`${BASE}spikes:\n  - type: rtp_packet_loss\n    loss_percentage: 150\n`);
+    expect(p).toMatchObject({ path: '/spikes/0/loss_percentage', line: 8, column: 22, message: 'expected a number <= 100, found 150' });
+  });
+
+  it('bad duration', () => {
+    const p = only(BASE.replace('60s', '1x'));
+    expect(p).toMatchObject({ path: '/duration', line: 3, column: 11 });
+    expect(p.message).toMatch(/^expected a positive duration like "90s".*found "1x"$/);
+  });
+
+  it('bad rate and bad share', () => {
+    const problems = problemsOf(`${BASE}  video: "120%"\nmedia:\n  video: { bitrate: fast }\n`);
+    expect(problems.map((p) => p.path)).toEqual(['/participants/video', '/media/video/bitrate']);
+    expect(problems[1].message).toMatch(/a bit rate like "2500kbps"/);
+  });
+
+  it('unknown property with a suggestion, located at the key', () => {
+    const p = only(BASE + '  trasnport: udp\n');
+    expect(p).toMatchObject({ path: '/participants/trasnport', line: 6, column: 3 });
+    expect(p.message).toBe('unknown property "trasnport"; did you mean "transport"?');
+  });
+
+  it('unknown spike type lists the allowed ones', () => {
+    const p = only(`${BASE}spikes:\n  - type: packet_storm\n`);
+    expect(p.path).toBe('/spikes/0/type');
+    expect(p.message).toMatch(/expected one of "rtp_packet_loss".*found "packet_storm"/);
+  });
+
+  it('a parameter of another spike type is unknown', () => {
+    const p = only(`${BASE}spikes:\n  - type: frame_drop\n    drop_percentage: 10\n    loss_percentage: 5\n`);
+    expect(p).toMatchObject({ path: '/spikes/0/loss_percentage', line: 9, column: 5 });
+  });
+
+  it('bitrate_reduce needs exactly one of its two parameters', () => {
+    const p = only(`${BASE}spikes:\n  - type: bitrate_reduce\n    reduction_percent: 10\n    new_bitrate_kbps: 500\n`);
+    expect(p.message).toBe('expected exactly one of reduction_percent or new_bitrate_kbps');
+  });
+
+  it('bad assertion expression quotes it', () => {
+    const p = only(`${BASE}assertions:\n  mos: ["average >= 4"]\n`);
+    expect(p).toMatchObject({ path: '/assertions/mos/0', line: 7, column: 9 });
+    expect(p.message).toMatch(/found "average >= 4"/);
+  });
+
+  it('bad target url', () => {
+    const p = only(`${BASE}target: tcp://1.2.3.4:5\n`);
+    expect(p.message).toMatch(/UDP address like udp:\/\/127.0.0.1:5002/);
+  });
+
+  it('reports every problem at once', () => {
+    const problems = problemsOf('version: 3\nname: UPPER\nduration: x\nparticipants: { count: 0, what: 1 }\n');
+    expect(problems.map((p) => p.path)).toEqual(['/version', '/name', '/duration', '/participants/count', '/participants/what']);
+  });
+});
+
+describe('semantic errors', () => {
+  it('spike longer than the run', () => {
+    const p = only(`${BASE}spikes:\n  - type: frame_drop\n    drop_percentage: 5\n    duration: 2m\n`);
+    expect(p).toMatchObject({ path: '/spikes/0/duration', line: 9, column: 15, message: 'spike lasts up to 2m but the run is only 1m' });
+  });
+
+  it('explicit spike ending after the run', () => {
+    const p = only(`${BASE}spikes:\n  - type: frame_drop\n    drop_percentage: 5\n    at: 55s\n`);
+    expect(p.path).toBe('/spikes/0/at');
+  });
+
+  it('ids outside the participant range', () => {
+    const problems = problemsOf(`${BASE}spikes:\n  - type: frame_drop\n    drop_percentage: 5\n    participants: [1001, 5, 1010, 1011]\n`);
+    expect(problems.map((p) => [p.path, p.line])).toEqual([
+      ['/spikes/0/participants/1', 9],
+      ['/spikes/0/participants/3', 9],
+    ]);
+    expect(problems[0].message).toBe('participant id 5 is outside the participants (1001..1010)');
+  });
+
+  it('more spikes than fit with min_spacing', () => {
+    const p = only(`${BASE}spikes:\n  - type: frame_drop\n    drop_percentage: 5\n    count: 12\n    duration: 5s\ndistribution:\n  min_spacing: 5s\n`);
+    expect(p.path).toBe('/distribution/min_spacing');
+    expect(p.message).toMatch(/12 spikes 5s apart after a 5s offset need 65s, but the run is 1m/);
+  });
+
+  it('range with min above max', () => {
+    const p = only(`${BASE}spikes:\n  - type: rtp_packet_loss\n    loss_percentage: { min: 9, max: 2 }\n`);
+    expect(p).toMatchObject({ path: '/spikes/0/loss_percentage/min', message: 'min 9 is greater than max 2' });
+  });
+
+  it('ports out of range on one host', () => {
+    const p = only(`${BASE.replace('count: 10', 'count: 10\n  base_port: 60000')}scaling: { partitions: 3 }\n`);
+    expect(p.path).toBe('/participants/base_port');
+    expect(p.message).toMatch(/source ports would reach 80003/);
+  });
+
+  it('ports are checked against the --partitions override', () => {
+    const yaml = BASE.replace('count: 10', 'count: 10\n  base_port: 60000');
+    expect(problemsOf(yaml, { partitions: 1 })).toEqual([]);
+    expect(problemsOf(yaml, { partitions: 2 }).map((p) => p.path)).toEqual(['/participants/base_port']);
+  });
+
+  it('during_spikes assertions without spikes', () => {
+    const p = only(`${BASE}assertions:\n  during_spikes:\n    mos: ["avg > 3"]\n`);
+    expect(p.message).toBe('"avg > 3" needs spikes, but the scenario has none');
+  });
+});
+
+describe('schema and defaults', () => {
+  it('the schema is closed (additionalProperties false) everywhere an object is described', () => {
+    const schema = loadScenarioSchema();
+    const open: string[] = [];
+    const walk = (node: unknown, at: string) => {
+      if (!node || typeof node !== 'object') return;
+      const object = node as Record<string, unknown>;
+      const types = ([] as unknown[]).concat(object.type ?? []);
+      if (object.properties && types.includes('object') && object.additionalProperties !== false && object.unevaluatedProperties !== false) open.push(at);
+      for (const [key, value] of Object.entries(object)) walk(value, `${at}/${key}`);
+    };
+    walk(schema, '#');
+    expect(open).toEqual([]);
+  });
+
+  it('defaults.ts agrees with the schema defaults', () => {
+    const schema = JSON.parse(readFileSync('schemas/scenario.schema.json', 'utf8'));
+    const defs = schema.$defs;
+    expect(defs.media.properties.video.properties.fps.default).toBe(DEFAULTS.video.fps);
+    expect(defs.media.properties.video.properties.bitrate.default).toBe(DEFAULTS.video.bitrate);
+    expect(defs.media.properties.audio.properties.ptime.default).toBe(DEFAULTS.audio.ptime);
+    expect(defs.participants.properties.first_id.default).toBe(DEFAULTS.participants.first_id);
+    expect(defs.participants.properties.base_port.default).toBe(DEFAULTS.participants.base_port);
+    expect(defs.spike.properties.duration.default).toBe(DEFAULTS.spike.duration);
+    expect(defs.distribution.properties.min_spacing.default).toBe(DEFAULTS.distribution.min_spacing);
+    expect(defs.distribution.properties.jitter_percent.default).toBe(DEFAULTS.distribution.jitter_percent);
+    expect(schema.properties.scaling.properties.participants_per_partition.default).toBe(DEFAULTS.scaling.participants_per_partition);
+  });
+
+  it('applies defaults and units', () => {
+    const result = validateLoaded(parseScenarioText(`${BASE}spikes:\n  - type: network_jitter\n    jitter_std_dev_ms: { min: 5, max: 9 }\n`, 'x.yaml'));
+    const s = result.scenario!;
+    expect(s.durationMs).toBe(60_000);
+    expect(s.participants).toMatchObject({ firstId: 1001, transport: 'udp', basePort: 5000, videoShare: 1, audioShare: 1 });
+    expect(s.media.video).toMatchObject({ fps: 30, bitrateKbps: 2500, keyframeIntervalMs: 2000, maxPayloadBytes: 1200 });
+    expect(s.media.audio).toMatchObject({ ptimeMs: 20, bitrateKbps: 64 });
+    expect(s.spikes[0]).toMatchObject({ count: 1, durationMs: { min: 10_000, max: 10_000 }, jitterStdDevMs: { min: 5, max: 9 }, baseLatencyMs: { min: 0, max: 0 } });
+    expect(s.distribution).toMatchObject({ strategy: 'even', minSpacingMs: 5000, jitterPercent: 15, respectMinOffset: true });
+  });
+});
