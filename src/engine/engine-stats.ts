@@ -1,0 +1,40 @@
+/** What an engine (one partition) reports: counters since the run start, plus pacing lateness. */
+export interface EngineStats {
+  partition: number;
+  participants: number;
+  packetsSent: number;
+  bytesSent: number;
+  /** Packets the chaos stages dropped (loss, bandwidth tail drop): sequence numbers consumed, never sent. */
+  packetsDroppedByChaos: number;
+  /** Video frames the encoder-side stages skipped (frame_drop, bitrate_reduce). */
+  framesSkipped: number;
+  framesSent: number;
+  /** Errors returned by the socket (e.g. ICMP port unreachable); the run goes on. */
+  sendErrors: number;
+  /** Packets dropped because the delay line was full. */
+  delayLineOverflows: number;
+  /** Sends that found the kernel queue busy (header copied instead of reused). */
+  sendQueueBusy: number;
+  activeSpikes: number;
+  lateness: { buckets: [number, number][]; maxMs: number };
+  /** ms from the run start to this engine's first packet. */
+  firstPacketMs: number | null;
+}
+
+export function emptyEngineStats(partition: number, participants: number): EngineStats {
+  return {
+    partition,
+    participants,
+    packetsSent: 0,
+    bytesSent: 0,
+    packetsDroppedByChaos: 0,
+    framesSkipped: 0,
+    framesSent: 0,
+    sendErrors: 0,
+    delayLineOverflows: 0,
+    sendQueueBusy: 0,
+    activeSpikes: 0,
+    lateness: { buckets: [], maxMs: 0 },
+    firstPacketMs: null,
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * One medium's send schedule for all participants of a partition: every stream is due at
+ * `offsetMs + n * periodMs`. Streams are kept sorted by offset inside one period, so the order never
+ * changes and finding the due ones is a cursor walk: O(1) per frame, no heap, no timer per
+ * participant (pion's pacing idea: one loop, a bounded amount of work per tick).
+ */
+export class PeriodicSchedule {
+  readonly periodMs: number;
+  /** Stream ids (indexes into the engine's stream table) ordered by offset. */
+  private readonly order: Int32Array;
+  private readonly offsetsMs: Float64Array;
+  private cursor = 0;
+  private cycle = 0;
+
+  constructor(periodMs: number, streams: { id: number; offsetMs: number }[]) {
+    this.periodMs = periodMs;
+    const sorted = [...streams].sort((a, b) => a.offsetMs - b.offsetMs || a.id - b.id);
+    this.order = Int32Array.from(sorted.map((s) => s.id));
+    this.offsetsMs = Float64Array.from(sorted.map((s) => s.offsetMs % periodMs));
+  }
+
+  get size(): number {
+    return this.order.length;
+  }
+
+  /** Run-relative time at which the next stream is due; Infinity when there are no streams. */
+  nextDueMs(): number {
+    if (this.order.length === 0) return Infinity;
+    return this.cycle * this.periodMs + this.offsetsMs[this.cursor];
+  }
+
+  /**
+   * Calls `emit(streamId, dueMs, frameNumber)` for every stream due at or before `nowMs`, in due
+   * order, and returns how many were emitted. `frameNumber` counts periods since the run start.
+   */
+  drain(nowMs: number, emit: (streamId: number, dueMs: number, frameNumber: number) => void): number {
+    let emitted = 0;
+    const count = this.order.length;
+    if (count === 0) return 0;
+    for (;;) {
+      const dueMs = this.cycle * this.periodMs + this.offsetsMs[this.cursor];
+      if (dueMs > nowMs) return emitted;
+      emit(this.order[this.cursor], dueMs, this.cycle);
+      emitted++;
+      if (++this.cursor === count) {
+        this.cursor = 0;
+        this.cycle++;
+      }
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import dgram from 'node:dgram';
+import { AvcmError } from '../errors/index.js';
+import type { Endpoint } from '../plan/types.js';
+import type { ParticipantTransport } from './transport.js';
+
+/** Socket buffer we ask for; the kernel caps it at net.core.wmem_max. */
+const SEND_BUFFER_BYTES = 1 << 20;
+
+/**
+ * One participant's UDP socket, bound to its plan port and connected to the target (a connected
+ * socket skips the address lookup per send and receives ICMP errors as counted send errors).
+ */
+export class UdpTransport implements ParticipantTransport {
+  private readonly socket: dgram.Socket;
+  private readonly list: Buffer[] = [Buffer.alloc(0), Buffer.alloc(0)];
+  errors = 0;
+  queueBusy = 0;
+  private closed = false;
+
+  private constructor(socket: dgram.Socket) {
+    this.socket = socket;
+    socket.on('error', () => {
+      this.errors++;
+    });
+  }
+
+  /** Binds `localPort` (0 = ephemeral) and connects to `target`. Throws E_NETWORK with the port on failure. */
+  static async open(localPort: number, target: Endpoint, participantId: number): Promise<UdpTransport> {
+    const type = target.host.includes(':') ? 'udp6' : 'udp4';
+    const socket = dgram.createSocket({ type, sendBufferSize: SEND_BUFFER_BYTES });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.bind(localPort, () => {
+          socket.off('error', reject);
+          resolve();
+        });
+      });
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.connect(target.port, target.host, () => {
+          socket.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (error) {
+      socket.close();
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') {
+        throw new AvcmError('E_NETWORK', `participant ${participantId}: source port ${localPort} is already in use`, {
+          hint: 'another run or program holds it; set participants.base_port to a free range, or 0 for ephemeral ports',
+          cause: error,
+        });
+      }
+      throw new AvcmError('E_NETWORK', `participant ${participantId}: cannot open UDP socket to ${target.host}:${target.port}: ${(error as Error).message}`, { cause: error });
+    }
+    return new UdpTransport(socket);
+  }
+
+  send(header: Buffer, payload: Buffer): void {
+    if (this.closed) return;
+    // If an earlier send is still queued in libuv it references its header buffer; the caller will
+    // overwrite ours, so copy it (rare: only when the kernel buffer is full).
+    const busy = this.socket.getSendQueueCount() > 0;
+    if (busy) this.queueBusy++;
+    this.list[0] = busy ? Buffer.from(header) : header;
+    this.list[1] = payload;
+    try {
+      this.socket.send(this.list);
+    } catch {
+      this.errors++;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+}
