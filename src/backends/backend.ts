@@ -1,0 +1,50 @@
+/**
+ * Where the participant engines (and, for remote backends, the probe) run. local, docker and k8s
+ * implement the same interface; the runner only ever sees `Backend`.
+ */
+import type { Endpoint, Plan, PlannedSpike } from '../plan/types.js';
+import type { ProbeReport } from '../probe/types.js';
+
+export interface LaunchOptions {
+  /** Where the participants send (already resolved: the built-in probe's address when the plan has no target). */
+  target: Endpoint;
+  /** Epoch ms at which frame 0 is due; engines start sending then. */
+  runStartEpochMs: number;
+  /** Directory of prepared media (Annex-B + Ogg) the engines read. */
+  mediaDir: string;
+  signal: AbortSignal;
+  /** Plain progress lines for the user (pod readiness, restarts); no trailing newline. */
+  log(line: string): void;
+}
+
+/** What engines reported so far, summed over partitions. */
+export interface EngineTotals {
+  participants: number;
+  packetsSent: number;
+  bytesSent: number;
+  sendErrors: number;
+  /** Packets the chaos stages dropped on purpose (loss, bandwidth tail drop). */
+  packetsDropped: number;
+  /** Partitions that reported ready / done. */
+  partitionsReady: number;
+  partitionsDone: number;
+}
+
+export interface RunHandle {
+  totals(): EngineTotals;
+  /** Sends a live spike to every partition; each applies it to its own participants. */
+  injectSpike(spike: PlannedSpike): void;
+  /** Resolves when every partition finished its duration (or was stopped). Rejects with an AvcmError on backend failure. */
+  finished(): Promise<void>;
+  /** For backends that run the probe themselves (k8s, docker); local returns null (the runner owns the probe). */
+  collectProbeReport(): Promise<ProbeReport | null>;
+  /** Partition restarts seen (pods rejoining from the ConfigMap plan). */
+  restarts(): { partition: number; count: number }[];
+  /** Stops everything; idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface Backend {
+  readonly name: 'local' | 'docker' | 'k8s';
+  launch(plan: Plan, options: LaunchOptions): Promise<RunHandle>;
+}

@@ -1,0 +1,82 @@
+/**
+ * The runner's contract: what starts one scenario run and what it gives back. The CLI (`avcm test`),
+ * the REST server (`POST /api/v1/runs`, the interactive test API) and the benchmark all use it; it knows
+ * no backend by name (it asks the backend registry for the plan's backend).
+ */
+import type { Endpoint, PlannedSpike, SpikeParams, SpikeType } from '../plan/types.js';
+import type { RunResult } from '../result/types.js';
+import type { Scenario } from '../scenario/scenario.js';
+
+/** CLI / API overrides of the scenario, applied before compiling. */
+export interface RunOverrides {
+  backend?: 'local' | 'docker' | 'k8s';
+  target?: Endpoint;
+  participants?: number;
+  durationMs?: number;
+  seed?: number;
+  partitions?: number;
+}
+
+/** Where the reports go. Unset paths default to `<outDir>/<scenario>.{json,xml,html}`. */
+export interface ReportPaths {
+  outDir: string;
+  json?: string;
+  junit?: string;
+  html?: string;
+}
+
+export interface RunRequest {
+  scenario: Scenario;
+  overrides?: RunOverrides;
+  reports: ReportPaths;
+}
+
+/** A live snapshot, refreshed about once a second while a run is going. */
+export interface RunProgress {
+  state: 'starting' | 'running' | 'stopping' | 'done';
+  elapsedMs: number;
+  durationMs: number;
+  participants: number;
+  packetsSent: number;
+  bytesSent: number;
+  /** Packets per second sent over the last second. */
+  packetsPerSecond: number;
+  sendErrors: number;
+  /** Spike ids active right now. */
+  activeSpikes: string[];
+  /** What the probe measured over the last complete window; null before the first one. */
+  measured: { packetsReceived: number; lossPercent: number; jitterMs: number; mos: number | null } | null;
+}
+
+/** A spike injected live (REST `POST /api/v1/test/:id/spike`), starting now. */
+export interface LiveSpike {
+  type: SpikeType;
+  durationMs: number;
+  params: SpikeParams;
+  /** Targeted participant ids; empty = all. */
+  participantIds: number[];
+}
+
+export interface RunOutcome {
+  result: RunResult;
+  /** Files written (absolute paths). */
+  files: { json: string; junit: string; html: string };
+  /** The CLI contract's exit code: 0 passed, 1 failed, 3 error, 130/143 aborted. */
+  exitCode: number;
+}
+
+/** One run in flight. */
+export interface RunningRun {
+  readonly id: string;
+  progress(): RunProgress;
+  /** Adds a spike that starts now; returns the planned spike (with its id and time window). */
+  injectSpike(spike: LiveSpike): PlannedSpike;
+  /** Stops early; the outcome is then `aborted` with partial reports. Idempotent. */
+  stop(reason: 'SIGINT' | 'SIGTERM' | 'cancelled'): void;
+  /** Settles when the reports are written. Never rejects: errors become an outcome with status `error`. */
+  readonly done: Promise<RunOutcome>;
+}
+
+export interface Runner {
+  start(request: RunRequest): RunningRun;
+}
