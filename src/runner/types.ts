@@ -26,6 +26,8 @@ export interface ReportPaths {
 }
 
 export interface RunRequest {
+  /** Run id (REST); generated when absent. */
+  id?: string;
   scenario: Scenario;
   overrides?: RunOverrides;
   reports: ReportPaths;
@@ -75,6 +77,10 @@ export interface RunningRun {
   stop(reason: 'SIGINT' | 'SIGTERM' | 'cancelled'): void;
   /** Settles when the reports are written. Never rejects: errors become an outcome with status `error`. */
   readonly done: Promise<RunOutcome>;
+  /** WebRTC runs only: the participant's SDP offer, once its peer connection has gathered candidates. */
+  sdpOffer?(participantId: number): Promise<string>;
+  /** WebRTC runs only: applies the remote answer for the participant. */
+  sdpAnswer?(participantId: number, sdp: string): Promise<void>;
 }
 
 export interface Runner {
