@@ -8,8 +8,6 @@ import type { ProbeReport } from '../probe/types.js';
 export interface LaunchOptions {
   /** Where the participants send (already resolved: the built-in probe's address when the plan has no target). */
   target: Endpoint;
-  /** Epoch ms at which frame 0 is due; engines start sending then. */
-  runStartEpochMs: number;
   /** Directory of prepared media (Annex-B + Ogg) the engines read. */
   mediaDir: string;
   signal: AbortSignal;
@@ -30,7 +28,10 @@ export interface EngineTotals {
   partitionsDone: number;
 }
 
+/** A launched run: every partition is up (sockets open, media loaded) and waits for `start`. */
 export interface RunHandle {
+  /** Tells every partition the epoch ms at which frame 0 is due; they send from then for the plan's duration. */
+  start(runStartEpochMs: number): void;
   totals(): EngineTotals;
   /** Sends a live spike to every partition; each applies it to its own participants. */
   injectSpike(spike: PlannedSpike): void;
@@ -46,5 +47,6 @@ export interface RunHandle {
 
 export interface Backend {
   readonly name: 'local' | 'docker' | 'k8s';
+  /** Starts the partitions and resolves once all of them are ready to send (not yet sending). */
   launch(plan: Plan, options: LaunchOptions): Promise<RunHandle>;
 }
