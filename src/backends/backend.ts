@@ -26,6 +26,12 @@ export interface EngineTotals {
   /** Partitions that reported ready / done. */
   partitionsReady: number;
   partitionsDone: number;
+  /** Frames' pacing lateness merged over partitions (0.1 ms buckets), for the benchmark. */
+  lateness: { buckets: [number, number][]; maxMs: number };
+  /** Earliest first packet of any partition, ms after the run start; null before any. */
+  firstPacketMs: number | null;
+  /** Packets dropped because a partition's delay line was full (a chaos spike queued too much). */
+  delayLineOverflows: number;
 }
 
 /** A launched run: every partition is up (sockets open, media loaded) and waits for `start`. */

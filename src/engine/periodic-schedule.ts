@@ -30,6 +30,23 @@ export class PeriodicSchedule {
   }
 
   /**
+   * Moves the cursor past everything due before `nowMs` without emitting it: a partition that
+   * (re)joins a run late starts with the frame that is due now, keeping frame numbers (and so RTP
+   * timestamps) on the run's grid.
+   */
+  skipTo(nowMs: number): void {
+    const count = this.order.length;
+    if (count === 0 || nowMs <= 0) return;
+    this.cycle = Math.floor(nowMs / this.periodMs);
+    this.cursor = 0;
+    while (this.cursor < count && this.cycle * this.periodMs + this.offsetsMs[this.cursor] < nowMs) this.cursor++;
+    if (this.cursor === count) {
+      this.cursor = 0;
+      this.cycle++;
+    }
+  }
+
+  /**
    * Calls `emit(streamId, dueMs, frameNumber)` for every stream due at or before `nowMs`, in due
    * order, and returns how many were emitted. `frameNumber` counts periods since the run start.
    */

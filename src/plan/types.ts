@@ -49,7 +49,7 @@ export interface PlannedSpike {
   /** Seed for the stage's own random draws (loss, jitter), derived from the plan seed. */
   seed: number;
   /** How the start was chosen: by `at`, or by the distribution strategy. */
-  placedBy: 'at' | 'distribution';
+  placedBy: 'at' | 'distribution' | 'live';
 }
 
 export interface Endpoint {

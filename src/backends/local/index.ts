@@ -1,0 +1,2 @@
+export { LocalBackend } from './local-backend.js';
+export { selfCommand } from './self-command.js';

@@ -1,0 +1,248 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { encodeLine, lineReader, type AgentCommand, type AgentEvent } from '../../engine/agent-protocol.js';
+import type { EngineStats } from '../../engine/engine-stats.js';
+import { LatenessHistogram } from '../../engine/lateness.js';
+import { AvcmError } from '../../errors/index.js';
+import type { Plan, PlannedSpike } from '../../plan/types.js';
+import type { Backend, EngineTotals, LaunchOptions, RunHandle } from '../backend.js';
+import { selfCommand } from './self-command.js';
+
+const READY_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 5_000;
+const STDERR_TAIL_LINES = 20;
+
+interface Agent {
+  partition: number;
+  child: ChildProcess;
+  ready: boolean;
+  done: boolean;
+  stats: EngineStats | null;
+  error: AgentEvent & { type: 'error' } | null;
+  stderrTail: string[];
+  exited: Promise<number | null>;
+}
+
+/**
+ * Runs each partition as an `avcm agent` child process on this machine: the same code path and
+ * protocol that containers and pods run, with partitions spread over the cores by the OS.
+ */
+export class LocalBackend implements Backend {
+  readonly name = 'local' as const;
+
+  constructor(private readonly options: { baseDir: string; env?: NodeJS.ProcessEnv }) {}
+
+  async launch(plan: Plan, options: LaunchOptions): Promise<RunHandle> {
+    const workDir = await mkdtemp(path.join(os.tmpdir(), 'avcm-run-'));
+    const planFile = path.join(workDir, 'plan.json');
+    await writeFile(planFile, JSON.stringify(plan));
+    const target = `udp://${options.target.host.includes(':') ? `[${options.target.host}]` : options.target.host}:${options.target.port}`;
+    const agents: Agent[] = [];
+    for (let partition = 0; partition < plan.partitions; partition++) {
+      const { command, args } = selfCommand(['agent', '--plan', planFile, '--partition', String(partition), '--target', target, '--base-dir', this.options.baseDir, '--wait-start']);
+      const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: this.options.env ?? process.env });
+      const agent: Agent = {
+        partition,
+        child,
+        ready: false,
+        done: false,
+        stats: null,
+        error: null,
+        stderrTail: [],
+        exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
+      };
+      child.stdout!.on('data', lineReader<AgentEvent>((event) => onEvent(agent, event), (line) => options.log(`partition ${partition}: ${line}`)));
+      child.stderr!.on('data', (chunk: Buffer) => {
+        for (const line of chunk.toString().split('\n')) if (line.trim()) agent.stderrTail.push(line);
+        agent.stderrTail.splice(0, Math.max(0, agent.stderrTail.length - STDERR_TAIL_LINES));
+      });
+      child.stdin!.on('error', () => undefined);
+      agents.push(agent);
+    }
+    const handle = new LocalRunHandle(agents, workDir);
+    const onEvent = (agent: Agent, event: AgentEvent): void => {
+      if (event.type === 'ready') agent.ready = true;
+      else if (event.type === 'stats') agent.stats = event.stats;
+      else if (event.type === 'done') {
+        agent.stats = event.stats;
+        agent.done = true;
+      } else if (event.type === 'error') agent.error = event;
+      handle.changed();
+    };
+    const abort = (): void => void handle.stop();
+    options.signal.addEventListener('abort', abort, { once: true });
+    try {
+      await handle.allReady(options.signal);
+    } catch (error) {
+      await handle.stop();
+      throw error;
+    } finally {
+      options.signal.removeEventListener('abort', abort);
+    }
+    options.signal.addEventListener('abort', abort, { once: true });
+    return handle;
+  }
+}
+
+class LocalRunHandle implements RunHandle {
+  private listeners: (() => void)[] = [];
+  private stopping: Promise<void> | null = null;
+
+  constructor(
+    private readonly agents: Agent[],
+    private readonly workDir: string,
+  ) {
+    for (const agent of agents) void agent.exited.then(() => this.changed());
+  }
+
+  changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  private waitFor<T>(check: () => T | undefined, timeoutMs: number, onTimeout: () => Error, signal?: AbortSignal): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let timer: NodeJS.Timeout | null = null;
+      const listener = (): void => {
+        let value: T | undefined;
+        try {
+          value = check();
+        } catch (error) {
+          cleanup();
+          reject(error as Error);
+          return;
+        }
+        if (value !== undefined) {
+          cleanup();
+          resolve(value);
+        }
+      };
+      const onAbort = (): void => {
+        cleanup();
+        reject(new AvcmError('E_RUN', 'interrupted while starting the partitions'));
+      };
+      const cleanup = (): void => {
+        if (timer) clearTimeout(timer);
+        this.listeners = this.listeners.filter((l) => l !== listener);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.listeners.push(listener);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (Number.isFinite(timeoutMs)) {
+        timer = setTimeout(() => {
+          cleanup();
+          reject(onTimeout());
+        }, timeoutMs);
+      }
+      listener();
+    });
+  }
+
+  /** Throws the first partition failure (an error event, or an exit before done). */
+  private checkFailures(): void {
+    for (const agent of this.agents) {
+      if (agent.error) {
+        const code = agent.error.code in { E_MEDIA: 1, E_NETWORK: 1, E_FFMPEG_MISSING: 1, E_USAGE: 1 } ? agent.error.code : 'E_RUN';
+        throw new AvcmError(code as 'E_RUN', `partition ${agent.partition}: ${agent.error.message}`, agent.error.hint ? { hint: agent.error.hint } : {});
+      }
+      if (agent.child.exitCode !== null && !agent.done) {
+        const tail = agent.stderrTail.slice(-5).join('\n');
+        throw new AvcmError('E_RUN', `partition ${agent.partition}: engine process exited with code ${agent.child.exitCode} before finishing${tail ? `:\n${tail}` : ''}`);
+      }
+      if (agent.child.signalCode !== null && !agent.done) {
+        throw new AvcmError('E_RUN', `partition ${agent.partition}: engine process was killed by ${agent.child.signalCode}`);
+      }
+    }
+  }
+
+  allReady(signal: AbortSignal): Promise<true> {
+    return this.waitFor(
+      () => {
+        this.checkFailures();
+        return this.agents.every((a) => a.ready) ? true : undefined;
+      },
+      READY_TIMEOUT_MS,
+      () => new AvcmError('E_BACKEND', `partitions not ready after ${READY_TIMEOUT_MS / 1000}s (${this.agents.filter((a) => a.ready).length}/${this.agents.length} ready)`),
+      signal,
+    );
+  }
+
+  private send(command: AgentCommand): void {
+    const line = encodeLine(command);
+    for (const agent of this.agents) if (agent.child.stdin?.writable) agent.child.stdin.write(line);
+  }
+
+  start(runStartEpochMs: number): void {
+    this.send({ type: 'start', runStartEpochMs });
+  }
+
+  injectSpike(spike: PlannedSpike): void {
+    this.send({ type: 'spike', spike });
+  }
+
+  totals(): EngineTotals {
+    const lateness = new LatenessHistogram();
+    const totals: EngineTotals = {
+      participants: 0,
+      packetsSent: 0,
+      bytesSent: 0,
+      sendErrors: 0,
+      packetsDropped: 0,
+      partitionsReady: 0,
+      partitionsDone: 0,
+      lateness: { buckets: [], maxMs: 0 },
+      firstPacketMs: null,
+      delayLineOverflows: 0,
+    };
+    for (const agent of this.agents) {
+      if (agent.ready) totals.partitionsReady++;
+      if (agent.done) totals.partitionsDone++;
+      const stats = agent.stats;
+      if (!stats) continue;
+      totals.participants += stats.participants;
+      totals.packetsSent += stats.packetsSent;
+      totals.bytesSent += stats.bytesSent;
+      totals.sendErrors += stats.sendErrors;
+      totals.packetsDropped += stats.packetsDroppedByChaos;
+      totals.delayLineOverflows += stats.delayLineOverflows;
+      lateness.merge(stats.lateness);
+      if (stats.firstPacketMs !== null) totals.firstPacketMs = Math.min(totals.firstPacketMs ?? Infinity, stats.firstPacketMs);
+    }
+    totals.lateness = lateness.toSparse();
+    return totals;
+  }
+
+  finished(): Promise<void> {
+    return this.waitFor(
+      () => {
+        this.checkFailures();
+        return this.agents.every((a) => a.done) ? true : undefined;
+      },
+      Infinity,
+      () => new Error('unreachable'),
+    ).then(() => undefined);
+  }
+
+  async collectProbeReport(): Promise<null> {
+    return null;
+  }
+
+  restarts(): { partition: number; count: number }[] {
+    return [];
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.send({ type: 'stop' });
+      for (const agent of this.agents) agent.child.stdin?.end();
+      const timer = setTimeout(() => {
+        for (const agent of this.agents) if (agent.child.exitCode === null) agent.child.kill('SIGKILL');
+      }, STOP_GRACE_MS);
+      await Promise.all(this.agents.map((a) => a.exited));
+      clearTimeout(timer);
+      await rm(this.workDir, { recursive: true, force: true });
+    })();
+    return this.stopping;
+  }
+}

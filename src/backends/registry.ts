@@ -1,0 +1,11 @@
+import type { Backend } from './backend.js';
+import { LocalBackend } from './local/index.js';
+
+export type BackendFactory = (context: { baseDir: string; env: NodeJS.ProcessEnv }) => Backend;
+
+/** The backends this build offers, by the name a scenario or `--backend` uses. Built by the CLI and passed down. */
+export function defaultBackends(): Record<string, BackendFactory> {
+  return {
+    local: (context) => new LocalBackend(context),
+  };
+}

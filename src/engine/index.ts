@@ -1,0 +1,11 @@
+export { runAgent, type AgentOptions } from './agent.js';
+export { encodeLine, lineReader, type AgentCommand, type AgentEvent } from './agent-protocol.js';
+export { systemClock, type Clock } from './clock.js';
+export { DelayLine } from './delay-line.js';
+export { emptyEngineStats, type EngineStats } from './engine-stats.js';
+export { LatenessHistogram, LATENESS_BUCKET_MS } from './lateness.js';
+export { PartitionEngine, type EngineOptions } from './partition-engine.js';
+export { resolvePartitionId } from './partition-identity.js';
+export { PeriodicSchedule } from './periodic-schedule.js';
+export type { ParticipantTransport } from './transport.js';
+export { UdpTransport } from './transport-udp.js';

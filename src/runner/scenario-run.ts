@@ -1,0 +1,283 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import type { Backend, RunHandle } from '../backends/backend.js';
+import { activeSpikesAt } from '../chaos/index.js';
+import { AvcmError, toAvcmError } from '../errors/index.js';
+import { loadMediaLibrary } from '../media/index.js';
+import { compile } from '../plan/index.js';
+import { deriveSeed } from '../plan/rng.js';
+import type { Endpoint, Plan, PlannedSpike } from '../plan/types.js';
+import { ProbeReceiver } from '../probe/index.js';
+import type { ProbeReport } from '../probe/types.js';
+import { writeReports } from '../../reporters/index.js';
+import type { RunResult } from '../result/types.js';
+import { buildRunResult } from '../verdict/index.js';
+import { applyOverrides } from './apply-overrides.js';
+import type { LiveSpike, RunOutcome, RunProgress, RunRequest, RunningRun } from './types.js';
+
+/** Lead time of a live spike, so every partition has it before it starts. */
+const LIVE_SPIKE_LEAD_MS = 100;
+/** Time between "all partitions ready" and frame 0: the start message reaches every partition first. */
+const START_LEAD_MS = 300;
+/** After the engines finish, packets still in flight (jitter, queues) get this long to arrive. */
+const ARRIVAL_GRACE_MS = 500;
+
+export interface RunContext {
+  backends: Record<string, (context: { baseDir: string; env: NodeJS.ProcessEnv }) => Backend>;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  log(line: string): void;
+  cores?: number;
+}
+
+function isLoopbackOrLocal(host: string): boolean {
+  if (host === 'localhost' || host.startsWith('127.') || host === '::1' || host === '0.0.0.0' || host === '::') return true;
+  return Object.values(os.networkInterfaces()).some((list) => list?.some((a) => a.address === host));
+}
+
+function formatEndpoint(endpoint: Endpoint): string {
+  return `udp://${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}`;
+}
+
+/**
+ * One scenario run: overrides -> plan -> media -> probe -> backend -> verdict -> reports. The
+ * steps only ever pass data forward; the verdict sees the probe's measurements and the plan's
+ * spike windows, never the injected settings as results.
+ */
+export class ScenarioRun implements RunningRun {
+  readonly id: string;
+  readonly done: Promise<RunOutcome>;
+  private state: RunProgress['state'] = 'starting';
+  private plan: Plan | null = null;
+  private handle: RunHandle | null = null;
+  private probe: ProbeReceiver | null = null;
+  private runStartEpochMs: number | null = null;
+  private stopReason: 'SIGINT' | 'SIGTERM' | 'cancelled' | null = null;
+  private readonly abort = new AbortController();
+  private readonly liveSpikes: PlannedSpike[] = [];
+  private lastPackets = { atMs: 0, packets: 0, rate: 0 };
+
+  constructor(
+    private readonly request: RunRequest,
+    private readonly context: RunContext,
+  ) {
+    this.id = request.id ?? randomBytes(6).toString('hex');
+    this.done = this.execute();
+  }
+
+  progress(): RunProgress {
+    const plan = this.plan;
+    const totals = this.handle?.totals();
+    const elapsedMs = this.runStartEpochMs === null ? 0 : Math.max(0, Date.now() - this.runStartEpochMs);
+    const packetsSent = totals?.packetsSent ?? 0;
+    if (elapsedMs - this.lastPackets.atMs >= 900) {
+      this.lastPackets = { atMs: elapsedMs, packets: packetsSent, rate: ((packetsSent - this.lastPackets.packets) * 1000) / Math.max(1, elapsedMs - this.lastPackets.atMs) };
+    }
+    const live = this.probe?.live();
+    return {
+      state: this.state,
+      elapsedMs: plan ? Math.min(elapsedMs, plan.durationMs) : 0,
+      durationMs: plan?.durationMs ?? this.request.scenario.durationMs,
+      participants: plan?.participants.length ?? this.request.scenario.participants.count,
+      packetsSent,
+      bytesSent: totals?.bytesSent ?? 0,
+      packetsPerSecond: Math.round(this.lastPackets.rate),
+      sendErrors: totals?.sendErrors ?? 0,
+      activeSpikes: plan ? activeSpikesAt([...plan.spikes, ...this.liveSpikes], elapsedMs) : [],
+      measured: live && live.windowIndex >= 0 ? { packetsReceived: live.packetsReceived, lossPercent: live.lossPercent, jitterMs: live.jitterMs, mos: live.mos } : null,
+    };
+  }
+
+  injectSpike(spike: LiveSpike): PlannedSpike {
+    const plan = this.plan;
+    if (!plan || !this.handle || this.runStartEpochMs === null || this.state !== 'running') {
+      throw new AvcmError('E_USAGE', `run ${this.id} is not running; spikes can only be injected while it runs`);
+    }
+    const known = new Set(plan.participants.map((p) => p.id));
+    const unknown = spike.participantIds.filter((id) => !known.has(id));
+    if (unknown.length > 0) throw new AvcmError('E_USAGE', `participant ids ${unknown.join(', ')} are not in run ${this.id}`);
+    const startMs = Math.max(0, Date.now() - this.runStartEpochMs) + LIVE_SPIKE_LEAD_MS;
+    const index = this.liveSpikes.length;
+    const planned: PlannedSpike = {
+      id: `live.${index}`,
+      entry: -1,
+      type: spike.type,
+      startMs: Math.round(startMs),
+      endMs: Math.round(startMs + spike.durationMs),
+      params: withDefaults(spike),
+      participantIds: spike.participantIds.length > 0 ? [...spike.participantIds].sort((a, b) => a - b) : plan.participants.map((p) => p.id),
+      seed: deriveSeed(plan.seed, 0x11fe, index),
+      placedBy: 'live',
+    };
+    this.liveSpikes.push(planned);
+    this.handle.injectSpike(planned);
+    return planned;
+  }
+
+  stop(reason: 'SIGINT' | 'SIGTERM' | 'cancelled'): void {
+    if (this.stopReason) return;
+    this.stopReason = reason;
+    this.abort.abort();
+  }
+
+  private async execute(): Promise<RunOutcome> {
+    const startedAt = new Date();
+    const scenario = this.request.scenario;
+    let result: RunResult;
+    try {
+      result = await this.measure(startedAt);
+    } catch (error) {
+      const failure = toAvcmError(error, 'E_RUN');
+      result = this.failedResult(startedAt, failure);
+      this.context.log(`avcm: ${scenario.name}: ${failure.message}${failure.hint ? `\n  hint: ${failure.hint}` : ''}`);
+      if (failure.exitCode === 2) return this.finish(result, 2);
+    } finally {
+      await this.handle?.stop().catch(() => undefined);
+      await this.probe?.close().catch(() => undefined);
+    }
+    const exitCode =
+      result.status === 'passed' ? 0 : result.status === 'failed' ? 1 : result.status === 'aborted' ? (this.stopReason === 'SIGTERM' ? 143 : 130) : 3;
+    return this.finish(result, exitCode);
+  }
+
+  private async finish(result: RunResult, exitCode: number): Promise<RunOutcome> {
+    const reports = this.request.reports;
+    const base = path.resolve(this.context.cwd, reports.outDir);
+    const files = {
+      json: path.resolve(this.context.cwd, reports.json ?? path.join(base, `${result.scenario}.json`)),
+      junit: path.resolve(this.context.cwd, reports.junit ?? path.join(base, `${result.scenario}.xml`)),
+      html: path.resolve(this.context.cwd, reports.html ?? path.join(base, `${result.scenario}.html`)),
+    };
+    this.state = 'done';
+    try {
+      await writeReports(result, files);
+    } catch (error) {
+      const failure = toAvcmError(error, 'E_REPORT');
+      this.context.log(`avcm: ${failure.message}`);
+      return { result, files, exitCode: exitCode === 0 || exitCode === 1 ? failure.exitCode : exitCode };
+    }
+    return { result, files, exitCode };
+  }
+
+  /** Everything up to the measured result; throws AvcmErrors for the run to report. */
+  private async measure(startedAt: Date): Promise<RunResult> {
+    const { scenario, overrides } = this.request;
+    const effective = applyOverrides(scenario, overrides);
+    const plan = compile(effective, { seed: overrides?.seed, partitions: overrides?.partitions, cores: this.context.cores ?? os.availableParallelism() });
+    this.plan = plan;
+    const baseDir = scenario.file ? path.dirname(path.resolve(this.context.cwd, scenario.file)) : this.context.cwd;
+    // Converts (once, cached) before any partition starts, so engines only read the cache.
+    await loadMediaLibrary(plan.media, { baseDir, env: this.context.env });
+    this.checkAborted();
+
+    const backendFactory = this.context.backends[plan.backend];
+    if (!backendFactory) throw new AvcmError('E_BACKEND', `backend ${plan.backend} is not available in this build`);
+    const backend = backendFactory({ baseDir, env: this.context.env });
+
+    let target = plan.target;
+    if (backend.name === 'local') {
+      const listen = plan.probeListen ?? (plan.target === null ? { host: '127.0.0.1', port: 0 } : isLoopbackOrLocal(plan.target.host) ? plan.target : null);
+      if (listen === null) {
+        throw new AvcmError('E_USAGE', `the target ${formatEndpoint(plan.target!)} is not on this machine, so the built-in probe cannot listen there`, {
+          hint: "set probe.listen to the address where the system under test's egress arrives",
+        });
+      }
+      this.probe = await ProbeReceiver.open({
+        listen,
+        videoPayloadType: plan.media.video?.payloadType ?? 96,
+        audioPayloadType: plan.media.audio?.payloadType ?? 111,
+        extensions: plan.extensions,
+        expectedDurationMs: plan.durationMs,
+      });
+      target ??= this.probe.address;
+    }
+    if (!target) throw new AvcmError('E_USAGE', 'no target: set `target:` in the scenario or pass --target udp://HOST:PORT');
+
+    this.context.log(
+      `avcm: ${plan.scenario}: ${plan.participants.length} participants in ${plan.partitions} partition${plan.partitions === 1 ? '' : 's'} -> ${formatEndpoint(target)}, ${plan.spikes.length} spikes, seed ${plan.seed}`,
+    );
+    this.handle = await backend.launch(plan, { target, mediaDir: baseDir, signal: this.abort.signal, log: this.context.log });
+    this.checkAborted();
+
+    const runStartEpochMs = Date.now() + START_LEAD_MS;
+    this.runStartEpochMs = runStartEpochMs;
+    this.probe?.start(runStartEpochMs);
+    this.handle.start(runStartEpochMs);
+    this.state = 'running';
+    const aborted = new Promise<'aborted'>((resolve) => this.abort.signal.addEventListener('abort', () => resolve('aborted'), { once: true }));
+    const outcome = await Promise.race([this.handle.finished().then(() => 'finished' as const), aborted]);
+    this.state = 'stopping';
+    if (outcome === 'aborted') await this.handle.stop();
+    else await new Promise((resolve) => setTimeout(resolve, ARRIVAL_GRACE_MS));
+
+    const finishedAt = new Date();
+    const measuredMs = Math.min(plan.durationMs, Math.max(0, finishedAt.getTime() - runStartEpochMs));
+    const windowMs = 1000;
+    const windowCount = Math.max(1, Math.ceil((outcome === 'aborted' ? measuredMs : plan.durationMs) / windowMs));
+    const probeReport: ProbeReport | null = this.probe ? this.probe.report(windowCount) : await this.handle.collectProbeReport();
+    if (!probeReport) throw new AvcmError('E_BACKEND', `backend ${backend.name} returned no probe report`);
+    const totals = this.handle.totals();
+    return buildRunResult({
+      plan: { ...plan, spikes: [...plan.spikes, ...this.liveSpikes] },
+      assertions: effective.assertions,
+      file: scenario.file,
+      probe: probeReport,
+      target: formatEndpoint(target),
+      startedAt,
+      finishedAt,
+      packetsSent: totals.packetsSent,
+      restarts: this.handle.restarts(),
+      ...(outcome === 'aborted' ? { status: 'aborted' as const, errorMessage: `interrupted by ${this.stopReason} after ${(measuredMs / 1000).toFixed(1)}s` } : {}),
+    });
+  }
+
+  private checkAborted(): void {
+    if (this.abort.signal.aborted) throw new AvcmError('E_RUN', `interrupted by ${this.stopReason} before the run started`);
+  }
+
+  /** A result for a run that never measured anything (or failed midway): status error/aborted, no assertions passed. */
+  private failedResult(startedAt: Date, failure: AvcmError): RunResult {
+    const scenario = this.request.scenario;
+    const plan = this.plan;
+    const emptyProbe: ProbeReport = {
+      runStartEpochMs: this.runStartEpochMs ?? startedAt.getTime(),
+      windowMs: 1000,
+      windowCount: 0,
+      streams: [],
+      malformedPackets: 0,
+      foreignPackets: 0,
+      kernelRcvbufErrors: null,
+    };
+    const fallbackPlan: Plan = plan ?? compile(scenario, { cores: 1 });
+    return buildRunResult({
+      plan: fallbackPlan,
+      assertions: scenario.assertions,
+      file: scenario.file,
+      probe: emptyProbe,
+      target: fallbackPlan.target ? formatEndpoint(fallbackPlan.target) : 'built-in probe',
+      startedAt,
+      finishedAt: new Date(),
+      packetsSent: this.handle?.totals().packetsSent ?? null,
+      restarts: [],
+      status: this.stopReason ? 'aborted' : 'error',
+      errorMessage: failure.hint ? `${failure.message} (${failure.hint})` : failure.message,
+    });
+  }
+}
+
+function withDefaults(spike: LiveSpike): PlannedSpike['params'] {
+  const p = spike.params;
+  switch (spike.type) {
+    case 'rtp_packet_loss':
+      return { lossPercent: p.lossPercent ?? 0, pattern: p.pattern ?? 'random', ...(p.pattern === 'burst' ? { meanBurstPackets: p.meanBurstPackets ?? 3 } : {}) };
+    case 'network_jitter':
+      return { baseLatencyMs: p.baseLatencyMs ?? 0, jitterStdDevMs: p.jitterStdDevMs ?? 0 };
+    case 'bitrate_reduce':
+      return { reductionPercent: p.reductionPercent ?? 0, transitionMs: p.transitionMs ?? 0 };
+    case 'frame_drop':
+      return { dropPercent: p.dropPercent ?? 0 };
+    case 'bandwidth_limit':
+      return { bandwidthKbps: p.bandwidthKbps ?? 1000, queueMs: p.queueMs ?? 200 };
+  }
+}
