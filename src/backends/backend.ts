@@ -32,6 +32,8 @@ export interface EngineTotals {
   firstPacketMs: number | null;
   /** Packets dropped because a partition's delay line was full (a chaos spike queued too much). */
   delayLineOverflows: number;
+  /** Engine processes' resources summed (CPU, RSS) or maxed (event-loop delay); null before the first report. */
+  processes: { cpuMs: number; rssBytes: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number } | null;
 }
 
 /** A launched run: every partition is up (sockets open, media loaded) and waits for `start`. */

@@ -1,7 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { AVCM_VERSION } from '../version.js';
 import { processDeps, type Deps } from './deps.js';
+import { registerAgent } from './agent.js';
 import { registerPlan } from './plan.js';
+import { registerSend } from './send.js';
+import { registerTest } from './test.js';
 import { printError } from './print-error.js';
 import { registerValidate } from './validate.js';
 
@@ -14,8 +17,11 @@ export function buildProgram(deps: Deps, setExit: (code: number) => void): Comma
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => deps.stdout.write(s), writeErr: (s) => deps.stderr.write(s) });
+  registerTest(program, deps, setExit);
   registerValidate(program, deps, setExit);
   registerPlan(program, deps, setExit);
+  registerSend(program, deps, setExit);
+  registerAgent(program, deps, setExit);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => deps.stdout.write(s), writeErr: (s) => deps.stderr.write(s) });
   return program;
 }

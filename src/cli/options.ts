@@ -24,3 +24,8 @@ export function udpUrlOption(value: string): UdpUrl {
 
 export const seedOption = integerOption(0, 4294967295);
 export const partitionsOption = integerOption(1, 64);
+
+export function backendOption(value: string): 'local' | 'docker' | 'k8s' {
+  if (value !== 'local' && value !== 'docker' && value !== 'k8s') throw new InvalidArgumentError(`expected local, docker or k8s, found "${value}"`);
+  return value;
+}

@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { AvcmError, toAvcmError } from '../errors/index.js';
 import { loadMediaLibrary } from '../media/index.js';
 import type { Endpoint, Plan } from '../plan/types.js';
 import { encodeLine, lineReader, type AgentCommand, type AgentEvent } from './agent-protocol.js';
 import { systemClock } from './clock.js';
+import type { EngineStats } from './engine-stats.js';
 import { resolvePartitionId } from './partition-identity.js';
 import { PartitionEngine } from './partition-engine.js';
 import { UdpTransport } from './transport-udp.js';
@@ -81,10 +83,26 @@ export async function runAgent(options: AgentOptions): Promise<number> {
 
     const clock = systemClock(startEpochMs);
     emit({ type: 'started', partition, runStartEpochMs: startEpochMs, lateJoinMs: Math.max(0, clock.nowMs()) });
-    const statsTimer = setInterval(() => emit({ type: 'stats', stats: running.snapshot() }), STATS_INTERVAL_MS);
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
+    const withProcess = (stats: EngineStats): EngineStats => {
+      const cpu = process.cpuUsage();
+      return {
+        ...stats,
+        process: {
+          cpuUserMs: cpu.user / 1000,
+          cpuSystemMs: cpu.system / 1000,
+          rssBytes: process.memoryUsage.rss(),
+          eventLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+          eventLoopDelayMaxMs: loopDelay.max / 1e6,
+        },
+      };
+    };
+    const statsTimer = setInterval(() => emit({ type: 'stats', stats: withProcess(running.snapshot()) }), STATS_INTERVAL_MS);
     await running.run(clock);
     clearInterval(statsTimer);
-    emit({ type: 'done', stats: running.snapshot() });
+    loopDelay.disable();
+    emit({ type: 'done', stats: withProcess(running.snapshot()) });
     await running.close();
     return 0;
   } catch (error) {

@@ -19,6 +19,8 @@ export interface EngineStats {
   lateness: { buckets: [number, number][]; maxMs: number };
   /** ms from the run start to this engine's first packet. */
   firstPacketMs: number | null;
+  /** The engine process's resources (filled by the agent when it reports). */
+  process: { cpuUserMs: number; cpuSystemMs: number; rssBytes: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number } | null;
 }
 
 export function emptyEngineStats(partition: number, participants: number): EngineStats {
@@ -36,5 +38,6 @@ export function emptyEngineStats(partition: number, participants: number): Engin
     activeSpikes: 0,
     lateness: { buckets: [], maxMs: 0 },
     firstPacketMs: null,
+    process: null,
   };
 }

@@ -194,6 +194,7 @@ class LocalRunHandle implements RunHandle {
       lateness: { buckets: [], maxMs: 0 },
       firstPacketMs: null,
       delayLineOverflows: 0,
+      processes: null,
     };
     for (const agent of this.agents) {
       if (agent.ready) totals.partitionsReady++;
@@ -207,6 +208,13 @@ class LocalRunHandle implements RunHandle {
       totals.packetsDropped += stats.packetsDroppedByChaos;
       totals.delayLineOverflows += stats.delayLineOverflows;
       lateness.merge(stats.lateness);
+      if (stats.process) {
+        const p = (totals.processes ??= { cpuMs: 0, rssBytes: 0, eventLoopDelayP99Ms: 0, eventLoopDelayMaxMs: 0 });
+        p.cpuMs += stats.process.cpuUserMs + stats.process.cpuSystemMs;
+        p.rssBytes += stats.process.rssBytes;
+        p.eventLoopDelayP99Ms = Math.max(p.eventLoopDelayP99Ms, stats.process.eventLoopDelayP99Ms);
+        p.eventLoopDelayMaxMs = Math.max(p.eventLoopDelayMaxMs, stats.process.eventLoopDelayMaxMs);
+      }
       if (stats.firstPacketMs !== null) totals.firstPacketMs = Math.min(totals.firstPacketMs ?? Infinity, stats.firstPacketMs);
     }
     totals.lateness = lateness.toSparse();

@@ -1,0 +1,78 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { LocalBackend } from '../backends/index.js';
+import { AvcmError } from '../errors/index.js';
+import { loadMediaLibrary } from '../media/index.js';
+import { compile } from '../plan/index.js';
+import { applyOverrides } from '../runner/index.js';
+import { loadScenario, type UdpUrl } from '../scenario/index.js';
+import type { Deps } from './deps.js';
+import { durationOption, integerOption, partitionsOption, seedOption, udpUrlOption } from './options.js';
+
+/** `avcm send FILE --target udp://HOST:PORT`: participants only, to drive an external system; no probe, no verdict. */
+export function registerSend(program: Command, deps: Deps, setExit: (code: number) => void): void {
+  program
+    .command('send')
+    .description("run the scenario's participants (media + spikes) against a target, without probe or assertions")
+    .argument('<file>', 'scenario file')
+    .option('--target <url>', 'udp://HOST:PORT to send to (default: the scenario target)', udpUrlOption)
+    .option('--participants <n>', 'override the participant count', integerOption(1, 100_000))
+    .option('--duration <d>', 'override the run duration (e.g. 30s)', durationOption)
+    .option('--seed <n>', 'seed for every random choice', seedOption)
+    .option('--partitions <n>', 'engine processes (default: the number of cores)', partitionsOption)
+    .option('--quiet', 'only the final totals')
+    .action(async (file: string, options: { target?: UdpUrl; participants?: number; duration?: number; seed?: number; partitions?: number; quiet?: boolean }) => {
+      const scenario = applyOverrides(await loadScenario(path.resolve(deps.cwd, file)), {
+        target: options.target,
+        participants: options.participants,
+        durationMs: options.duration,
+        partitions: options.partitions,
+        backend: 'local',
+      });
+      if (!scenario.target) throw new AvcmError('E_USAGE', `${file} has no target`, { hint: 'pass --target udp://HOST:PORT (where the system under test listens)' });
+      const plan = compile(scenario, { seed: options.seed, partitions: options.partitions, cores: os.availableParallelism() });
+      const baseDir = path.dirname(path.resolve(deps.cwd, file));
+      await loadMediaLibrary(plan.media, { baseDir, env: deps.env });
+      const abort = new AbortController();
+      const handle = await new LocalBackend({ baseDir, env: deps.env }).launch(plan, {
+        target: plan.target!,
+        mediaDir: baseDir,
+        signal: abort.signal,
+        log: (line) => deps.stderr.write(`${line}\n`),
+      });
+      const startEpochMs = Date.now() + 300;
+      handle.start(startEpochMs);
+      deps.stderr.write(`avcm: sending ${plan.participants.length} participants in ${plan.partitions} partitions to udp://${plan.target!.host}:${plan.target!.port} for ${plan.durationMs / 1000}s\n`);
+      let last = { t: startEpochMs, packets: 0 };
+      const timer = setInterval(() => {
+        if (options.quiet) return;
+        const totals = handle.totals();
+        const now = Date.now();
+        const rate = ((totals.packetsSent - last.packets) * 1000) / Math.max(1, now - last.t);
+        last = { t: now, packets: totals.packetsSent };
+        deps.stderr.write(
+          `  ${((now - startEpochMs) / 1000).toFixed(0).padStart(4)}s  ${totals.packetsSent} packets  ${Math.round(rate)} pkt/s  ${(totals.bytesSent / 1e6).toFixed(1)} MB  ${totals.sendErrors} send errors  ${totals.packetsDropped} dropped by spikes\n`,
+        );
+      }, 2_000);
+      let interrupted: 'SIGINT' | 'SIGTERM' | null = null;
+      const unsubscribe = deps.onInterrupt((signal) => {
+        interrupted = signal;
+        void handle.stop();
+      });
+      try {
+        await handle.finished();
+      } catch (error) {
+        if (!interrupted) throw error;
+      } finally {
+        clearInterval(timer);
+        unsubscribe();
+        await handle.stop();
+      }
+      const totals = handle.totals();
+      deps.stdout.write(
+        `${JSON.stringify({ participants: plan.participants.length, partitions: plan.partitions, packetsSent: totals.packetsSent, bytesSent: totals.bytesSent, sendErrors: totals.sendErrors, packetsDroppedBySpikes: totals.packetsDropped, delayLineOverflows: totals.delayLineOverflows })}\n`,
+      );
+      setExit(interrupted === 'SIGTERM' ? 143 : interrupted === 'SIGINT' ? 130 : 0);
+    });
+}

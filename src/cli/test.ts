@@ -1,0 +1,118 @@
+import type { Command } from 'commander';
+import { renderProgress, renderSummary } from '../../reporters/index.js';
+import { defaultBackends } from '../backends/index.js';
+import { AvcmError } from '../errors/index.js';
+import type { UdpUrl } from '../scenario/index.js';
+import { formatProblem, loadScenarioFile, validateLoaded, type Scenario } from '../scenario/index.js';
+import { createRunner, type RunOutcome, type RunOverrides, type RunningRun } from '../runner/index.js';
+import type { Deps } from './deps.js';
+import { expandScenarioArgs } from './files.js';
+import { backendOption, durationOption, integerOption, partitionsOption, seedOption, udpUrlOption } from './options.js';
+
+interface TestOptions {
+  backend?: RunOverrides['backend'];
+  target?: UdpUrl;
+  participants?: number;
+  duration?: number;
+  seed?: number;
+  partitions?: number;
+  outDir: string;
+  junit?: string;
+  html?: string;
+  json?: string;
+  quiet?: boolean;
+}
+
+/** Plain (non-TTY) progress lines are printed this often; a TTY line is redrawn every second. */
+const PLAIN_PROGRESS_EVERY_MS = 5_000;
+
+/** `avcm test FILES...`: validate all, then run each scenario, print progress and a summary, write reports. */
+export function registerTest(program: Command, deps: Deps, setExit: (code: number) => void): void {
+  program
+    .command('test')
+    .description('run scenarios: validate, compile, launch participants and probe, evaluate assertions, write JUnit/HTML/JSON reports')
+    .argument('<files...>', 'scenario files, folders or globs')
+    .option('--backend <name>', 'local | docker | k8s (default: the scenario backend)', backendOption)
+    .option('--target <url>', 'send to udp://HOST:PORT (the system under test) instead of the scenario target', udpUrlOption)
+    .option('--participants <n>', 'override the participant count', integerOption(1, 100_000))
+    .option('--duration <d>', 'override the run duration (e.g. 30s)', durationOption)
+    .option('--seed <n>', 'seed for every random choice', seedOption)
+    .option('--partitions <n>', 'engine processes / pods (default: cores for local)', partitionsOption)
+    .option('--out-dir <dir>', 'folder for <scenario>.json/.xml/.html', 'avcm-reports')
+    .option('--junit <file>', 'JUnit XML path (one scenario only)')
+    .option('--html <file>', 'HTML report path (one scenario only)')
+    .option('--json <file>', 'JSON result path (one scenario only)')
+    .option('--quiet', 'no progress, only the summary and errors')
+    .action(async (args: string[], options: TestOptions) => {
+      const files = await expandScenarioArgs(args, deps.cwd);
+      if (files.length > 1 && (options.junit || options.html || options.json)) {
+        throw new AvcmError('E_USAGE', `--junit/--html/--json name one file, but ${files.length} scenarios were given`, { hint: 'use --out-dir for several scenarios' });
+      }
+      // Every scenario is checked before anything runs: invalid input never runs.
+      const scenarios: Scenario[] = [];
+      let problems = 0;
+      for (const file of files) {
+        const validated = validateLoaded(await loadScenarioFile(file), { partitions: options.partitions });
+        for (const problem of validated.problems) deps.stderr.write(`${formatProblem(problem)}\n`);
+        problems += validated.problems.length;
+        if (validated.scenario) scenarios.push(validated.scenario);
+      }
+      if (problems > 0) {
+        deps.stderr.write(`avcm: ${problems} problem${problems === 1 ? '' : 's'} found; nothing ran\n`);
+        setExit(2);
+        return;
+      }
+      const runner = createRunner({ backends: defaultBackends(), env: deps.env, cwd: deps.cwd, log: (line) => deps.stderr.write(`${line}\n`) });
+      const overrides: RunOverrides = {
+        backend: options.backend,
+        target: options.target,
+        participants: options.participants,
+        durationMs: options.duration,
+        seed: options.seed,
+        partitions: options.partitions,
+      };
+      let exitCode = 0;
+      for (const scenario of scenarios) {
+        const run = runner.start({ scenario, overrides, reports: { outDir: options.outDir, junit: options.junit, html: options.html, json: options.json } });
+        const outcome = await followRun(run, deps, options.quiet ?? false);
+        deps.stdout.write(renderSummary(outcome.result));
+        deps.stdout.write(`reports: ${outcome.files.json}\n         ${outcome.files.junit}\n         ${outcome.files.html}\n`);
+        exitCode = worstExitCode(exitCode, outcome.exitCode);
+        if (outcome.exitCode === 130 || outcome.exitCode === 143) break;
+      }
+      setExit(exitCode);
+    });
+}
+
+/** Prints progress while the run goes, stops it on SIGINT/SIGTERM, and returns its outcome. */
+async function followRun(run: RunningRun, deps: Deps, quiet: boolean): Promise<RunOutcome> {
+  const tty = deps.stderr.isTTY === true;
+  let lastPlainMs = 0;
+  const timer = setInterval(() => {
+    if (quiet) return;
+    const progress = run.progress();
+    if (progress.state !== 'running') return;
+    if (tty) deps.stderr.write(`\r\x1b[2K${renderProgress(progress, true)}`);
+    else if (progress.elapsedMs - lastPlainMs >= PLAIN_PROGRESS_EVERY_MS) {
+      lastPlainMs = progress.elapsedMs;
+      deps.stderr.write(`${renderProgress(progress, false)}\n`);
+    }
+  }, 1_000);
+  const unsubscribe = deps.onInterrupt((signal) => {
+    deps.stderr.write(`\navcm: ${signal}: stopping, writing partial reports\n`);
+    run.stop(signal);
+  });
+  try {
+    return await run.done;
+  } finally {
+    clearInterval(timer);
+    unsubscribe();
+    if (tty && !quiet) deps.stderr.write('\r\x1b[2K');
+  }
+}
+
+/** Across scenarios the most serious outcome wins: interrupted > run error > usage > failed > passed. */
+function worstExitCode(a: number, b: number): number {
+  const rank = (code: number): number => (code === 130 || code === 143 ? 5 : code === 3 ? 4 : code === 2 ? 3 : code === 1 ? 2 : 0);
+  return rank(b) > rank(a) ? b : a;
+}
