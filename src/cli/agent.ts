@@ -13,8 +13,9 @@ export function registerAgent(program: Command, deps: Deps, setExit: (code: numb
     .option('--target <url>', 'send to udp://HOST:PORT instead of the plan target', udpUrlOption)
     .option('--base-dir <dir>', "folder that relative media paths in the plan resolve against (the scenario's folder)")
     .option('--wait-start', 'wait for a {"type":"start"} line on stdin')
+    .option('--engine <kind>', 'paced (default) or naive (the benchmark baseline)', 'paced')
     .option('--start-at <epochMs>', 'epoch ms at which the run starts (all partitions alike)', integerOption(0, Number.MAX_SAFE_INTEGER))
-    .action(async (options: { plan: string; partition?: number; target?: { host: string; port: number }; baseDir?: string; waitStart?: boolean; startAt?: number }) => {
+    .action(async (options: { plan: string; partition?: number; target?: { host: string; port: number }; baseDir?: string; waitStart?: boolean; startAt?: number; engine: string }) => {
       const env = deps.env;
       const startAt = options.waitStart ? 'stdin' : (options.startAt ?? (env.AVCM_RUN_START_EPOCH_MS ? Number(env.AVCM_RUN_START_EPOCH_MS) : undefined));
       const code = await runAgent({
@@ -23,6 +24,7 @@ export function registerAgent(program: Command, deps: Deps, setExit: (code: numb
         target: options.target,
         baseDir: options.baseDir ?? deps.cwd,
         startAt,
+        engine: options.engine === 'naive' ? 'naive' : 'paced',
         env,
         input: process.stdin,
         output: deps.stdout,

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { AVCM_VERSION } from '../version.js';
 import { processDeps, type Deps } from './deps.js';
 import { registerAgent } from './agent.js';
+import { registerBench } from './bench.js';
 import { registerPlan } from './plan.js';
 import { registerSend } from './send.js';
 import { registerTest } from './test.js';
@@ -22,6 +23,7 @@ export function buildProgram(deps: Deps, setExit: (code: number) => void): Comma
   registerPlan(program, deps, setExit);
   registerSend(program, deps, setExit);
   registerAgent(program, deps, setExit);
+  registerBench(program, deps, setExit);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => deps.stdout.write(s), writeErr: (s) => deps.stderr.write(s) });
   return program;
 }

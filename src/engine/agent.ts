@@ -8,6 +8,7 @@ import { encodeLine, lineReader, type AgentCommand, type AgentEvent } from './ag
 import { systemClock } from './clock.js';
 import type { EngineStats } from './engine-stats.js';
 import { resolvePartitionId } from './partition-identity.js';
+import { NaiveEngine } from './naive-engine.js';
 import { PartitionEngine } from './partition-engine.js';
 import { UdpTransport } from './transport-udp.js';
 
@@ -22,6 +23,8 @@ export interface AgentOptions {
   baseDir?: string;
   /** `stdin`: wait for a start command; a number: epoch ms of the run start; undefined: start one second after ready. */
   startAt?: number | 'stdin';
+  /** `paced` (the engine) or `naive` (the benchmark's one-timer-per-participant baseline). */
+  engine?: 'paced' | 'naive';
   env: NodeJS.ProcessEnv;
   input: NodeJS.ReadableStream;
   output: { write(text: string): unknown };
@@ -37,7 +40,7 @@ export async function runAgent(options: AgentOptions): Promise<number> {
     options.output.write(encodeLine(event));
   };
   let partition = options.partition ?? -1;
-  let engine: PartitionEngine | null = null;
+  let engine: PartitionEngine | NaiveEngine | null = null;
   try {
     const plan = await readPlan(options.planFile);
     partition = resolvePartitionId(options.partition, options.env, plan.partitions);
@@ -46,13 +49,16 @@ export async function runAgent(options: AgentOptions): Promise<number> {
       throw new AvcmError('E_USAGE', 'the plan sends to the built-in probe, which has no fixed address', { hint: 'pass --target udp://HOST:PORT' });
     }
     const media = await loadMediaLibrary(plan.media, { baseDir: options.baseDir ?? process.cwd(), env: options.env });
-    engine = await PartitionEngine.create({
-      plan,
-      partition,
-      media,
-      target,
-      openTransport: (participant, to) => UdpTransport.open(participant.port, to, participant.id),
-    });
+    engine =
+      options.engine === 'naive'
+        ? await NaiveEngine.create(plan, partition, media, target)
+        : await PartitionEngine.create({
+            plan,
+            partition,
+            media,
+            target,
+            openTransport: (participant, to) => UdpTransport.open(participant.port, to, participant.id),
+          });
     const running = engine;
     emit({
       type: 'ready',

@@ -32,7 +32,7 @@ interface Agent {
 export class LocalBackend implements Backend {
   readonly name = 'local' as const;
 
-  constructor(private readonly options: { baseDir: string; env?: NodeJS.ProcessEnv }) {}
+  constructor(private readonly options: { baseDir: string; env?: NodeJS.ProcessEnv; engine?: 'paced' | 'naive'; nodeArgs?: string[] }) {}
 
   async launch(plan: Plan, options: LaunchOptions): Promise<RunHandle> {
     const workDir = await mkdtemp(path.join(os.tmpdir(), 'avcm-run-'));
@@ -41,8 +41,11 @@ export class LocalBackend implements Backend {
     const target = `udp://${options.target.host.includes(':') ? `[${options.target.host}]` : options.target.host}:${options.target.port}`;
     const agents: Agent[] = [];
     for (let partition = 0; partition < plan.partitions; partition++) {
-      const { command, args } = selfCommand(['agent', '--plan', planFile, '--partition', String(partition), '--target', target, '--base-dir', this.options.baseDir, '--wait-start']);
-      const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: this.options.env ?? process.env });
+      const { command, args } = selfCommand([
+        'agent', '--plan', planFile, '--partition', String(partition), '--target', target, '--base-dir', this.options.baseDir, '--wait-start',
+        ...(this.options.engine === 'naive' ? ['--engine', 'naive'] : []),
+      ]);
+      const child = spawn(command, [...(this.options.nodeArgs ?? []), ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: this.options.env ?? process.env });
       const agent: Agent = {
         partition,
         child,

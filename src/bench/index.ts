@@ -1,0 +1,2 @@
+export { runBench, meetsTargets, udpKernelCounters, defaultPartitions, type BenchFigures, type BenchOptions } from './run-bench.js';
+export { renderBenchTable } from './render.js';

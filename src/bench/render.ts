@@ -1,0 +1,32 @@
+import type { BenchFigures } from './run-bench.js';
+
+const ROWS: [keyof BenchFigures, string][] = [
+  ['participants', 'participants'],
+  ['partitions', 'partitions'],
+  ['target_packets_per_s', 'target pkt/s'],
+  ['achieved_packets_per_s', 'achieved pkt/s (at probe)'],
+  ['achieved_ratio', 'achieved / target'],
+  ['target_bits_per_s', 'target bit/s'],
+  ['achieved_bits_per_s', 'achieved bit/s'],
+  ['loss_percent', 'loss sender->probe %'],
+  ['kernel_rcvbuf_errors', 'kernel RcvbufErrors'],
+  ['kernel_sndbuf_errors', 'kernel SndbufErrors'],
+  ['lateness_p50_ms', 'pacing lateness p50 ms'],
+  ['lateness_p99_ms', 'pacing lateness p99 ms'],
+  ['lateness_max_ms', 'pacing lateness max ms'],
+  ['event_loop_delay_p99_ms', 'event-loop delay p99 ms'],
+  ['cpu_seconds_per_1k_packets', 'CPU s per 1k packets'],
+  ['rss_mb_per_participant', 'RSS MB per participant'],
+  ['first_packet_ms', 'start -> first packet ms'],
+  ['send_errors', 'send errors'],
+];
+
+/** A side-by-side table: one column per pass (e.g. paced vs naive). */
+export function renderBenchTable(columns: { title: string; figures: BenchFigures }[]): string {
+  const labelWidth = Math.max(...ROWS.map(([, label]) => label.length));
+  const cell = (value: unknown): string => (value === null || value === undefined ? '-' : typeof value === 'number' ? value.toLocaleString('en-US', { maximumFractionDigits: 4 }) : String(value));
+  const widths = columns.map((c) => Math.max(c.title.length, ...ROWS.map(([key]) => cell(c.figures[key]).length)));
+  const lines = [`${''.padEnd(labelWidth)}  ${columns.map((c, i) => c.title.padStart(widths[i])).join('  ')}`];
+  for (const [key, label] of ROWS) lines.push(`${label.padEnd(labelWidth)}  ${columns.map((c, i) => cell(c.figures[key]).padStart(widths[i])).join('  ')}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,180 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { LocalBackend } from '../backends/index.js';
+import { LatenessHistogram } from '../engine/index.js';
+import { loadMediaLibrary, type MediaLibrary } from '../media/index.js';
+import { compile } from '../plan/index.js';
+import { ProbeReceiver } from '../probe/index.js';
+import { scenarioFromText } from '../scenario/index.js';
+
+/** What one benchmark pass measured; snake_case because it is the `--json` contract. */
+export interface BenchFigures {
+  engine: 'paced' | 'naive';
+  participants: number;
+  partitions: number;
+  duration_s: number;
+  target_packets_per_s: number;
+  achieved_packets_per_s: number;
+  achieved_ratio: number;
+  target_bits_per_s: number;
+  achieved_bits_per_s: number;
+  packets_sent: number;
+  packets_received: number;
+  /** Sent by the engines but not counted by the probe (kernel drops included), % of sent. */
+  loss_percent: number;
+  kernel_rcvbuf_errors: number | null;
+  kernel_sndbuf_errors: number | null;
+  lateness_p50_ms: number;
+  lateness_p99_ms: number;
+  lateness_max_ms: number;
+  event_loop_delay_p99_ms: number | null;
+  cpu_seconds_per_1k_packets: number | null;
+  rss_mb_per_participant: number | null;
+  /** From the start of the launch (media cached) to the first packet leaving. */
+  first_packet_ms: number | null;
+  send_errors: number;
+}
+
+export interface BenchOptions {
+  participants: number;
+  durationMs: number;
+  partitions: number;
+  engine: 'paced' | 'naive';
+  /** Extra node flags for the engine processes (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
+  log(line: string): void;
+}
+
+/** Reads the Udp: counters of /proc/net/snmp (Linux); null elsewhere. */
+export function udpKernelCounters(): { rcvbufErrors: number; sndbufErrors: number } | null {
+  try {
+    const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+    const names = lines[0].split(/\s+/);
+    const values = lines[1].split(/\s+/).map(Number);
+    return { rcvbufErrors: values[names.indexOf('RcvbufErrors')], sndbufErrors: values[names.indexOf('SndbufErrors')] };
+  } catch {
+    return null;
+  }
+}
+
+/** Packets per second one participant sends with this media: video packets per loop over the loop's length, plus audio. */
+function perParticipantRates(media: MediaLibrary): { packetsPerS: number; bitsPerS: number } {
+  let packetsPerS = 0;
+  let bitsPerS = 0;
+  const headerBytes = 28;
+  if (media.video) {
+    const loopS = media.video.frames.length / media.video.fps;
+    const packets = media.video.frames.reduce((sum, f) => sum + f.payloads.length, 0);
+    const bytes = media.video.frames.reduce((sum, f) => sum + f.bytes, 0) + packets * headerBytes;
+    packetsPerS += packets / loopS;
+    bitsPerS += (bytes * 8) / loopS;
+  }
+  if (media.audio) {
+    const perS = 1000 / media.audio.ptimeMs;
+    const avgBytes = media.audio.frames.reduce((sum, f) => sum + f.length, 0) / media.audio.frames.length + headerBytes;
+    packetsPerS += perS;
+    bitsPerS += avgBytes * 8 * perS;
+  }
+  return { packetsPerS, bitsPerS };
+}
+
+/**
+ * One benchmark pass: N participants of the shipped clip sent by the engine processes to the
+ * built-in probe over loopback for the duration, with every figure the performance goal names.
+ */
+export async function runBench(options: BenchOptions): Promise<BenchFigures> {
+  const scenario = scenarioFromText(
+    `version: 1\nname: bench-${options.engine}-${options.participants}\nduration: ${Math.ceil(options.durationMs / 1000)}s\nparticipants: { count: ${options.participants}, base_port: 0 }\n`,
+    'bench',
+  );
+  const plan = compile(scenario, { partitions: options.partitions, seed: 1 });
+  const media = await loadMediaLibrary(plan.media, { baseDir: process.cwd() });
+  const rates = perParticipantRates(media);
+  const probe = await ProbeReceiver.open({
+    listen: { host: '127.0.0.1', port: 0 },
+    videoPayloadType: plan.media.video!.payloadType,
+    audioPayloadType: plan.media.audio!.payloadType,
+    extensions: plan.extensions,
+    expectedDurationMs: plan.durationMs,
+  });
+  const abort = new AbortController();
+  const launchedAt = Date.now();
+  const backend = new LocalBackend({ baseDir: process.cwd(), engine: options.engine, nodeArgs: options.nodeArgs });
+  const kernelBefore = udpKernelCounters();
+  const cpuBefore = process.cpuUsage();
+  const handle = await backend.launch(plan, { target: probe.address, mediaDir: process.cwd(), signal: abort.signal, log: options.log });
+  try {
+    const runStartEpochMs = Date.now() + 200;
+    probe.start(runStartEpochMs);
+    handle.start(runStartEpochMs);
+    const progress = setInterval(() => {
+      const t = handle.totals();
+      options.log(`  ${options.engine} ${options.participants}: ${((Date.now() - runStartEpochMs) / 1000).toFixed(0)}s, ${t.packetsSent} sent, ${probe.live().packetsReceived} received`);
+    }, 5_000);
+    try {
+      await handle.finished();
+    } finally {
+      clearInterval(progress);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const totals = handle.totals();
+    const report = probe.report(Math.ceil(plan.durationMs / 1000));
+    const kernelAfter = udpKernelCounters();
+    const probeCpu = process.cpuUsage(cpuBefore);
+    const received = report.streams.reduce((sum, s) => sum + s.totals.received, 0);
+    const bytesReceived = report.streams.reduce((sum, s) => sum + s.totals.bytes, 0);
+    const durationS = plan.durationMs / 1000;
+    const lateness = new LatenessHistogram();
+    lateness.merge(totals.lateness);
+    const targetPackets = rates.packetsPerS * options.participants;
+    const cpuMs = totals.processes ? totals.processes.cpuMs + (probeCpu.user + probeCpu.system) / 1000 : null;
+    const rssBytes = totals.processes ? totals.processes.rssBytes + process.memoryUsage.rss() : null;
+    return {
+      engine: options.engine,
+      participants: options.participants,
+      partitions: plan.partitions,
+      duration_s: durationS,
+      target_packets_per_s: round(targetPackets),
+      achieved_packets_per_s: round(received / durationS),
+      achieved_ratio: round(received / durationS / targetPackets, 4),
+      target_bits_per_s: round(rates.bitsPerS * options.participants),
+      achieved_bits_per_s: round((bytesReceived * 8) / durationS),
+      packets_sent: totals.packetsSent,
+      packets_received: received,
+      loss_percent: totals.packetsSent > 0 ? round((100 * Math.max(0, totals.packetsSent - received)) / totals.packetsSent, 4) : 0,
+      kernel_rcvbuf_errors: kernelBefore && kernelAfter ? kernelAfter.rcvbufErrors - kernelBefore.rcvbufErrors : null,
+      kernel_sndbuf_errors: kernelBefore && kernelAfter ? kernelAfter.sndbufErrors - kernelBefore.sndbufErrors : null,
+      lateness_p50_ms: round(lateness.quantileMs(0.5), 2),
+      lateness_p99_ms: round(lateness.quantileMs(0.99), 2),
+      lateness_max_ms: round(lateness.maxMs, 2),
+      event_loop_delay_p99_ms: totals.processes ? round(totals.processes.eventLoopDelayP99Ms, 2) : null,
+      cpu_seconds_per_1k_packets: cpuMs !== null && totals.packetsSent > 0 ? round(cpuMs / totals.packetsSent, 4) : null,
+      rss_mb_per_participant: rssBytes !== null ? round(rssBytes / 1e6 / options.participants, 3) : null,
+      first_packet_ms: totals.firstPacketMs !== null ? round(runStartEpochMs + totals.firstPacketMs - launchedAt) : null,
+      send_errors: totals.sendErrors,
+    };
+  } finally {
+    await handle.stop();
+    await probe.close();
+  }
+}
+
+function round(value: number, digits = 0): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** Whether a pass meets the performance goal's targets. */
+export function meetsTargets(f: BenchFigures): boolean {
+  return (
+    f.achieved_ratio >= 0.99 &&
+    f.loss_percent < 0.1 &&
+    f.lateness_p99_ms < 5 &&
+    (f.rss_mb_per_participant ?? Infinity) < 0.5 &&
+    (f.first_packet_ms ?? Infinity) < 1000
+  );
+}
+
+export function defaultPartitions(): number {
+  return os.availableParallelism();
+}

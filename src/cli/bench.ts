@@ -1,0 +1,72 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { defaultPartitions, meetsTargets, renderBenchTable, runBench, type BenchFigures } from '../bench/index.js';
+import type { Deps } from './deps.js';
+import { durationOption, integerOption, partitionsOption } from './options.js';
+
+const SWEEP = [100, 250, 500, 1000, 1500];
+
+interface BenchCliOptions {
+  participants: number;
+  duration: number;
+  partitions?: number;
+  sweep?: boolean;
+  baseline: boolean;
+  json?: string;
+  cpuProf?: string;
+}
+
+/** `avcm bench`: the local engine against the probe on loopback, side by side with the naive baseline. */
+export function registerBench(program: Command, deps: Deps, setExit: (code: number) => void): void {
+  program
+    .command('bench')
+    .description('performance benchmark: engines -> probe over loopback, against a naive one-timer-per-participant baseline')
+    .option('--participants <n>', 'participants to send', integerOption(1, 100_000), 100)
+    .option('--duration <d>', 'how long each pass sends', durationOption, 10_000)
+    .option('--partitions <n>', 'engine processes (default: the number of cores)', partitionsOption)
+    .option('--sweep', `run ${SWEEP.join(', ')} participants and report the largest N meeting the targets`)
+    .option('--no-baseline', 'skip the naive baseline pass')
+    .option('--json <file>', 'write the figures as JSON')
+    .option('--cpu-prof <dir>', 'write V8 CPU profiles of the engine processes into DIR')
+    .action(async (options: BenchCliOptions) => {
+      const partitions = options.partitions ?? defaultPartitions();
+      const log = (line: string): void => void deps.stderr.write(`${line}\n`);
+      const nodeArgs = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(deps.cwd, options.cpuProf)}`] : undefined;
+      const pass = (participants: number, engine: 'paced' | 'naive'): Promise<BenchFigures> => {
+        log(`avcm bench: ${engine} engine, ${participants} participants, ${partitions} partitions, ${options.duration / 1000}s`);
+        return runBench({ participants, durationMs: options.duration, partitions, engine, nodeArgs, log });
+      };
+      const counts = options.sweep ? SWEEP : [options.participants];
+      const results: { paced: BenchFigures; naive: BenchFigures | null; meets: boolean }[] = [];
+      for (const n of counts) {
+        const paced = await pass(n, 'paced');
+        const naive = options.baseline ? await pass(n, 'naive') : null;
+        const meets = meetsTargets(paced);
+        results.push({ paced, naive, meets });
+        deps.stdout.write(`\n${n} participants (${meets ? 'meets' : 'misses'} the targets)\n`);
+        deps.stdout.write(renderBenchTable([{ title: 'avcm', figures: paced }, ...(naive ? [{ title: 'naive baseline', figures: naive }] : [])]));
+        if (naive && naive.achieved_packets_per_s > 0) {
+          deps.stdout.write(`ratio avcm / naive: ${(paced.achieved_packets_per_s / naive.achieved_packets_per_s).toFixed(2)}x packets/s, CPU per packet ${naive.cpu_seconds_per_1k_packets && paced.cpu_seconds_per_1k_packets ? (naive.cpu_seconds_per_1k_packets / paced.cpu_seconds_per_1k_packets).toFixed(2) : '-'}x less\n`);
+        }
+      }
+      const passing = results.filter((r) => r.meets).map((r) => r.paced.participants);
+      const largest = passing.length > 0 ? Math.max(...passing) : null;
+      if (options.sweep) deps.stdout.write(`\nlargest N meeting every target: ${largest ?? 'none'}\n`);
+      if (options.json) {
+        const headline = results.find((r) => r.paced.participants === largest) ?? results[results.length - 1];
+        const document = {
+          ...headline.paced,
+          baseline: headline.naive,
+          targets: { achieved_ratio: '>= 0.99', loss_percent: '< 0.1', lateness_p99_ms: '< 5', rss_mb_per_participant: '< 0.5', first_packet_ms: '< 1000' },
+          meets_targets: headline.meets,
+          ...(options.sweep ? { largest_participants_meeting_targets: largest, sweep: results } : {}),
+        };
+        const file = path.resolve(deps.cwd, options.json);
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(`${file}.tmp-${process.pid}`, `${JSON.stringify(document, null, 2)}\n`);
+        await rename(`${file}.tmp-${process.pid}`, file);
+      }
+      setExit(0);
+    });
+}
