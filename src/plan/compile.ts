@@ -193,5 +193,6 @@ export function compile(scenario: Scenario, options: CompileOptions = {}): Plan 
     participants,
     spikes: planSpikes(scenario, seed, participants.map((p) => p.id)),
     turn: scenario.turn,
+    sfu: scenario.sfu,
   };
 }

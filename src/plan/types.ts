@@ -3,6 +3,9 @@
  * Produced by `compile(scenario, {seed, partitions})`; read by backends, engines, probe and verdict.
  * All times are milliseconds relative to the run start (t = 0 when the first frame is due).
  */
+import type { SfuSpec } from '../scenario/scenario.js';
+
+export type { SfuSpec };
 
 export type SpikeType =
   | 'rtp_packet_loss'
@@ -122,4 +125,6 @@ export interface Plan {
   participants: PlannedParticipant[];
   spikes: PlannedSpike[];
   turn: { urls: string[]; secretEnv: string; ttlSeconds: number } | null;
+  /** The SFU participants join and the probe subscribes through; null = plain RTP to the target. */
+  sfu: SfuSpec | null;
 }

@@ -155,6 +155,11 @@ export function applyDefaults(doc: ScenarioDocument, file: string | null): Scena
           ttlSeconds: Math.round(ms(doc.turn.ttl, DEFAULTS.turn.ttl) / 1000),
         }
       : null,
+    sfu: !doc.sfu
+      ? null
+      : doc.sfu.kind === 'janus-videoroom'
+        ? { kind: 'janus-videoroom', url: doc.sfu.url, room: doc.sfu.room ?? null, secretEnv: doc.sfu.secret_env ?? null }
+        : { kind: 'whip', whipUrl: doc.sfu.whip_url, whepUrl: doc.sfu.whep_url, tokenEnv: doc.sfu.token_env ?? null },
     extensions: { layout: ext.layout, participantIdId: ext.participant_id, absSendTimeId: ext.abs_send_time },
     scaling: {
       partitions: scaling.partitions,

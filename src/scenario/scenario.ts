@@ -56,6 +56,11 @@ export interface AssertionSpec {
   threshold: number;
 }
 
+/** How participants join an SFU and how the probe subscribes to what it forwards. */
+export type SfuSpec =
+  | { kind: 'janus-videoroom'; url: string; room: number | null; secretEnv: string | null }
+  | { kind: 'whip'; whipUrl: string; whepUrl: string; tokenEnv: string | null };
+
 /** A validated scenario with every default applied and every unit resolved. */
 export interface Scenario {
   name: string;
@@ -88,6 +93,8 @@ export interface Scenario {
   target: UdpUrl | null;
   probeListen: UdpUrl | null;
   turn: { urls: string[]; secretEnv: string; ttlSeconds: number } | null;
+  /** Join a real SFU through its own signaling (WebRTC); null = plain RTP to the target. */
+  sfu: SfuSpec | null;
   extensions: { layout: 'rfc8285' | 'legacy'; participantIdId: number; absSendTimeId: number };
   scaling: { partitions: number | 'auto'; participantsPerPartition: number; maxPartitions: number };
   spikes: SpikeEntry[];

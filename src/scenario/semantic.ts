@@ -132,5 +132,11 @@ export function semanticProblems(scenario: Scenario, options: { partitions?: num
   if (scenario.turn && scenario.participants.transport !== 'webrtc') {
     out.push({ path: ['turn'], message: 'turn is only used with participants.transport: webrtc' });
   }
+  if (scenario.sfu && scenario.participants.transport !== 'webrtc') {
+    out.push({ path: ['participants', 'transport'], message: `sfu ${scenario.sfu.kind} publishes over WebRTC: set participants.transport: webrtc` });
+  }
+  if (scenario.sfu && scenario.target) {
+    out.push({ path: ['target'], message: 'with sfu: participants publish through the SFU signaling; remove target' });
+  }
   return out;
 }

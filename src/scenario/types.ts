@@ -77,6 +77,9 @@ export interface ScenarioDocument {
   target?: string;
   probe?: { listen?: string };
   turn?: { urls: string[]; secret_env?: string; ttl?: Duration };
+  sfu?:
+    | { kind: 'janus-videoroom'; url: string; room?: number; secret_env?: string }
+    | { kind: 'whip'; whip_url: string; whep_url: string; token_env?: string };
   rtp?: { extensions?: { layout?: 'rfc8285' | 'legacy'; participant_id?: number; abs_send_time?: number } };
   scaling?: { partitions?: number | 'auto'; participants_per_partition?: number; max_partitions?: number };
   spikes?: SpikeSpec[];

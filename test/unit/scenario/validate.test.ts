@@ -183,3 +183,26 @@ describe('schema and defaults', () => {
     expect(s.distribution).toMatchObject({ strategy: 'even', minSpacingMs: 5000, jitterPercent: 15, respectMinOffset: true });
   });
 });
+
+describe('sfu: joining a real SFU', () => {
+  const WEBRTC = BASE.replace('count: 10', 'count: 10\n  transport: webrtc');
+  it('accepts a Janus VideoRoom and a WHIP/WHEP server', () => {
+    const janus = validateLoaded(parseScenarioText(`${WEBRTC}sfu:\n  kind: janus-videoroom\n  url: http://127.0.0.1:8088/janus\n  room: 1234\n`, 'a.yaml'));
+    expect(janus.problems).toEqual([]);
+    expect(janus.scenario!.sfu).toEqual({ kind: 'janus-videoroom', url: 'http://127.0.0.1:8088/janus', room: 1234, secretEnv: null });
+    const whip = validateLoaded(parseScenarioText(`${WEBRTC}sfu:\n  kind: whip\n  whip_url: http://h/whip\n  whep_url: http://h/whep/{participant}\n`, 'b.yaml'));
+    expect(whip.problems).toEqual([]);
+    expect(whip.scenario!.sfu).toMatchObject({ kind: 'whip', whipUrl: 'http://h/whip', whepUrl: 'http://h/whep/{participant}', tokenEnv: null });
+  });
+
+  it('WHIP needs its WHEP side; unknown fields of the other kind are rejected', () => {
+    expect(only(`${WEBRTC}sfu:\n  kind: whip\n  whip_url: http://h/whip\n`).message).toMatch(/whep_url/);
+    const stray = only(`${WEBRTC}sfu:\n  kind: whip\n  whip_url: http://h/whip\n  whep_url: http://h/whep\n  room: 3\n`);
+    expect(stray.path).toBe('/sfu/room');
+  });
+
+  it('an SFU needs WebRTC participants', () => {
+    const p = only(`${BASE}sfu:\n  kind: janus-videoroom\n  url: http://127.0.0.1:8088/janus\n`);
+    expect(p.message).toMatch(/set participants.transport: webrtc/);
+  });
+});
