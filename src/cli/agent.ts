@@ -27,6 +27,7 @@ export function registerAgent(program: Command, deps: Deps, setExit: (code: numb
         engine: options.engine === 'naive' ? 'naive' : 'paced',
         env,
         input: process.stdin,
+        onInterrupt: (listener) => deps.onInterrupt(listener),
         output: deps.stdout,
       });
       // stdin keeps the event loop alive; the agent is done with it.

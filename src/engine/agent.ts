@@ -27,6 +27,8 @@ export interface AgentOptions {
   engine?: 'paced' | 'naive';
   env: NodeJS.ProcessEnv;
   input: NodeJS.ReadableStream;
+  /** SIGINT/SIGTERM: stop sending and report `done` (a terminal's Ctrl-C reaches every process of the group). */
+  onInterrupt?(listener: () => void): () => void;
   output: { write(text: string): unknown };
 }
 
@@ -68,6 +70,7 @@ export async function runAgent(options: AgentOptions): Promise<number> {
       media: { videoFrames: media.video?.frames.length ?? 0, audioFrames: media.audio?.frames.length ?? 0 },
     });
 
+    const unsubscribe = options.onInterrupt?.(() => running.stop());
     const startEpochMs = await new Promise<number>((resolve) => {
       const read = lineReader<AgentCommand>((command) => {
         if (command.type === 'start') resolve(command.runStartEpochMs);
@@ -108,6 +111,7 @@ export async function runAgent(options: AgentOptions): Promise<number> {
     await running.run(clock);
     clearInterval(statsTimer);
     loopDelay.disable();
+    unsubscribe?.();
     emit({ type: 'done', stats: withProcess(running.snapshot()) });
     await running.close();
     return 0;

@@ -206,7 +206,12 @@ export class ScenarioRun implements RunningRun {
     this.handle.start(runStartEpochMs);
     this.state = 'running';
     const aborted = new Promise<'aborted'>((resolve) => this.abort.signal.addEventListener('abort', () => resolve('aborted'), { once: true }));
-    const outcome = await Promise.race([this.handle.finished().then(() => 'finished' as const), aborted]);
+    const finished = this.handle.finished().then(
+      () => 'finished' as const,
+      // Partitions that die because the user interrupted are part of the interruption, not a failure.
+      (error: unknown) => (this.stopReason ? ('aborted' as const) : Promise.reject(error)),
+    );
+    const outcome = await Promise.race([finished, aborted]);
     this.state = 'stopping';
     if (outcome === 'aborted') await this.handle.stop();
     else await new Promise((resolve) => setTimeout(resolve, ARRIVAL_GRACE_MS));
