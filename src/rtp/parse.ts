@@ -1,0 +1,110 @@
+import { LEGACY_PROFILE, ONE_BYTE_PROFILE, TWO_BYTE_PROFILE, TWO_BYTE_PROFILE_MASK, type ExtensionLayout } from './extensions.js';
+
+/** An RTP packet's fields, filled in place by `parseRtp` (one reused object per receiver). */
+export interface ParsedRtp {
+  marker: boolean;
+  padding: boolean;
+  payloadType: number;
+  sequenceNumber: number;
+  timestamp: number;
+  ssrc: number;
+  csrcCount: number;
+  payloadOffset: number;
+  payloadLength: number;
+  /** From the participant-id extension (RFC 8285 or the legacy layout); -1 when absent. */
+  participantId: number;
+  /** 24-bit abs-send-time; -1 when absent. */
+  absSendTime: number;
+}
+
+export function createParsedRtp(): ParsedRtp {
+  return { marker: false, padding: false, payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, csrcCount: 0, payloadOffset: 0, payloadLength: 0, participantId: -1, absSendTime: -1 };
+}
+
+/**
+ * Parses an RTP packet (RFC 3550 5.1, RFC 8285 extensions) into `out` without allocating.
+ * Returns false for anything that is not a well-formed RTP v2 packet; never throws.
+ */
+export function parseRtp(buf: Uint8Array, length: number, ids: ExtensionLayout, out: ParsedRtp): boolean {
+  if (length < 12 || length > buf.length) return false;
+  const b0 = buf[0];
+  if (b0 >> 6 !== 2) return false;
+  const hasPadding = (b0 & 0x20) !== 0;
+  const hasExtension = (b0 & 0x10) !== 0;
+  const csrcCount = b0 & 0x0f;
+  let offset = 12 + csrcCount * 4;
+  if (offset > length) return false;
+  out.participantId = -1;
+  out.absSendTime = -1;
+  if (hasExtension) {
+    if (offset + 4 > length) return false;
+    const profile = (buf[offset] << 8) | buf[offset + 1];
+    const words = (buf[offset + 2] << 8) | buf[offset + 3];
+    const dataStart = offset + 4;
+    const dataEnd = dataStart + words * 4;
+    if (dataEnd > length) return false;
+    if (profile === ONE_BYTE_PROFILE) readOneByte(buf, dataStart, dataEnd, ids, out);
+    else if ((profile & TWO_BYTE_PROFILE_MASK) === TWO_BYTE_PROFILE) readTwoByte(buf, dataStart, dataEnd, ids, out);
+    else if (profile === LEGACY_PROFILE && words >= 1) {
+      out.participantId = (buf[dataStart] | (buf[dataStart + 1] << 8) | (buf[dataStart + 2] << 16) | (buf[dataStart + 3] << 24)) >>> 0;
+    }
+    offset = dataEnd;
+  }
+  let end = length;
+  if (hasPadding) {
+    const pad = buf[length - 1];
+    if (pad === 0 || offset + pad > length) return false;
+    end = length - pad;
+  }
+  out.marker = (buf[1] & 0x80) !== 0;
+  out.padding = hasPadding;
+  out.payloadType = buf[1] & 0x7f;
+  out.sequenceNumber = (buf[2] << 8) | buf[3];
+  out.timestamp = ((buf[4] << 24) | (buf[5] << 16) | (buf[6] << 8) | buf[7]) >>> 0;
+  out.ssrc = ((buf[8] << 24) | (buf[9] << 16) | (buf[10] << 8) | buf[11]) >>> 0;
+  out.csrcCount = csrcCount;
+  out.payloadOffset = offset;
+  out.payloadLength = end - offset;
+  return true;
+}
+
+function take(buf: Uint8Array, at: number, len: number, id: number, ids: ExtensionLayout, out: ParsedRtp): void {
+  if (id === ids.participantIdId && len === 4) {
+    out.participantId = ((buf[at] << 24) | (buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3]) >>> 0;
+  } else if (id === ids.absSendTimeId && len === 3) {
+    out.absSendTime = (buf[at] << 16) | (buf[at + 1] << 8) | buf[at + 2];
+  }
+}
+
+/** RFC 8285 4.2: [ID(4) | L(4)] elements, ID 0 = padding byte, ID 15 = stop. */
+function readOneByte(buf: Uint8Array, at: number, end: number, ids: ExtensionLayout, out: ParsedRtp): void {
+  while (at < end) {
+    const head = buf[at];
+    if (head === 0) {
+      at++;
+      continue;
+    }
+    const id = head >> 4;
+    if (id === 15) return;
+    const len = (head & 0x0f) + 1;
+    if (at + 1 + len > end) return;
+    take(buf, at + 1, len, id, ids, out);
+    at += 1 + len;
+  }
+}
+
+/** RFC 8285 4.3: [ID(8)][L(8)] elements, ID 0 = padding. */
+function readTwoByte(buf: Uint8Array, at: number, end: number, ids: ExtensionLayout, out: ParsedRtp): void {
+  while (at < end) {
+    const id = buf[at];
+    if (id === 0) {
+      at++;
+      continue;
+    }
+    if (at + 2 > end) return;
+    const len = buf[at + 1];
+    if (at + 2 + len > end) return;
+    take(buf, at + 2, len, id, ids, out);
+    at += 2 + len;
+  }
+}
