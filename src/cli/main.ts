@@ -3,6 +3,7 @@ import { AVCM_VERSION } from '../version.js';
 import { processDeps, type Deps } from './deps.js';
 import { registerAgent } from './agent.js';
 import { registerBench } from './bench.js';
+import { registerMedia } from './media.js';
 import { registerPlan } from './plan.js';
 import { registerSend } from './send.js';
 import { registerTest } from './test.js';
@@ -24,7 +25,12 @@ export function buildProgram(deps: Deps, setExit: (code: number) => void): Comma
   registerSend(program, deps, setExit);
   registerAgent(program, deps, setExit);
   registerBench(program, deps, setExit);
-  for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => deps.stdout.write(s), writeErr: (s) => deps.stderr.write(s) });
+  registerMedia(program, deps, setExit);
+  const configure = (command: Command): void => {
+    command.exitOverride().configureOutput({ writeOut: (s) => deps.stdout.write(s), writeErr: (s) => deps.stderr.write(s) });
+    command.commands.forEach(configure);
+  };
+  program.commands.forEach(configure);
   return program;
 }
 

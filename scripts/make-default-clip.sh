@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Makes the clip avcm ships in media/default/ (so the main job needs no ffmpeg), from ffmpeg's
+# built-in test sources only (no third-party footage). Re-run after changing the settings below,
+# and keep media/default/clip.json in sync (the loader uses the clip as is only when a scenario
+# asks for exactly these settings; anything else is converted from it with ffmpeg).
+#
+# Video: testsrc2 (moving colour pattern + counter) 1280x720 @ 30 fps, 10 s, H.264 constrained
+#        baseline, 2500 kbit/s, a keyframe every 60 frames (2 s), SPS/PPS repeated at every IDR,
+#        access unit delimiters, Annex-B.
+# Audio: a 440 Hz tone mixed with pink noise, Opus 64 kbit/s, 20 ms frames, 48 kHz stereo, Ogg.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=media/default
+mkdir -p "$out"
+
+ffmpeg -hide_banner -loglevel error -y \
+  -f lavfi -i "testsrc2=size=1280x720:rate=30:duration=10" \
+  -c:v libx264 -profile:v baseline -level:v 3.1 -preset veryfast -tune zerolatency \
+  -b:v 2500k -maxrate 3000k -bufsize 2500k -g 60 -keyint_min 60 -sc_threshold 0 -bf 0 \
+  -x264-params repeat-headers=1:aud=1:slices=1 -pix_fmt yuv420p \
+  -f h264 "$out/talk.h264"
+
+ffmpeg -hide_banner -loglevel error -y \
+  -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=10" \
+  -f lavfi -i "anoisesrc=color=pink:amplitude=0.05:sample_rate=48000:duration=10" \
+  -filter_complex "[0:a][1:a]amix=inputs=2:duration=shortest,aformat=channel_layouts=stereo" \
+  -c:a libopus -b:a 64k -frame_duration 20 -application voip \
+  -f ogg "$out/talk.ogg"
+
+cat > "$out/clip.json" <<JSON
+{
+  "video": { "file": "talk.h264", "fps": 30, "width": 1280, "height": 720, "bitrateKbps": 2500, "keyframeIntervalFrames": 60 },
+  "audio": { "file": "talk.ogg", "ptimeMs": 20, "bitrateKbps": 64 }
+}
+JSON
+ls -l "$out"
