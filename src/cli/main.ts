@@ -5,6 +5,7 @@ import { registerAgent } from './agent.js';
 import { registerBench } from './bench.js';
 import { registerMedia } from './media.js';
 import { registerPlan } from './plan.js';
+import { registerReceive } from './receive.js';
 import { registerSend } from './send.js';
 import { registerTest } from './test.js';
 import { printError } from './print-error.js';
@@ -23,6 +24,7 @@ export function buildProgram(deps: Deps, setExit: (code: number) => void): Comma
   registerValidate(program, deps, setExit);
   registerPlan(program, deps, setExit);
   registerSend(program, deps, setExit);
+  registerReceive(program, deps, setExit);
   registerAgent(program, deps, setExit);
   registerBench(program, deps, setExit);
   registerMedia(program, deps, setExit);

@@ -1,0 +1,87 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { ProbeReceiver, type LiveStreamRow } from '../probe/index.js';
+import type { UdpUrl } from '../scenario/index.js';
+import type { Deps } from './deps.js';
+import { durationOption, integerOption, udpUrlOption } from './options.js';
+
+const TABLE_EVERY_MS = 2_000;
+
+function fixed(value: number | null, digits: number): string {
+  return value === null ? '-' : value.toFixed(digits);
+}
+
+/** The live per-participant table `avcm receive` prints. */
+export function renderStreamTable(rows: LiveStreamRow[], elapsedS: number): string {
+  const header = ['participant', 'media', 'ssrc', 'packets', 'loss %', 'jitter ms', 'delay ms', 'kbps', 'fps', 'MOS'];
+  const body = rows.map((r) => [
+    r.participantId === null ? '?' : String(r.participantId),
+    r.media,
+    r.ssrc.toString(16).padStart(8, '0'),
+    String(r.received),
+    fixed(r.lossPercent, 2),
+    fixed(r.jitterMs, 2),
+    fixed(r.delayMs, 1),
+    fixed(r.kbps, 0),
+    r.media === 'video' ? fixed(r.fps, 1) : '-',
+    fixed(r.mos, 2),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return `-- ${elapsedS.toFixed(0)}s, ${rows.length} streams --\n${line(header)}\n${body.map(line).join('\n')}\n`;
+}
+
+/** `avcm receive --listen udp://HOST:PORT`: the probe alone, measuring whatever arrives. */
+export function registerReceive(program: Command, deps: Deps, setExit: (code: number) => void): void {
+  program
+    .command('receive')
+    .description('run the probe only: measure loss, jitter, delay, bitrate, frame rate and MOS of the RTP that arrives')
+    .option('--listen <url>', 'udp://HOST:PORT to listen on', udpUrlOption, { host: '0.0.0.0', port: 5002 })
+    .option('--duration <d>', 'stop after this long (default: until SIGINT/SIGTERM)', durationOption)
+    .option('--json <file>', 'write the measured report (ProbeReport JSON) at the end')
+    .option('--video-pt <n>', 'video payload type', integerOption(0, 127), 96)
+    .option('--audio-pt <n>', 'audio payload type', integerOption(0, 127), 111)
+    .option('--participant-id-ext <id>', 'RFC 8285 id of the participant-id extension', integerOption(1, 14), 1)
+    .option('--abs-send-time-ext <id>', 'RFC 8285 id of the abs-send-time extension', integerOption(1, 14), 2)
+    .option('--quiet', 'no live table')
+    .action(async (options: { listen: UdpUrl; duration?: number; json?: string; videoPt: number; audioPt: number; participantIdExt: number; absSendTimeExt: number; quiet?: boolean }) => {
+      const probe = await ProbeReceiver.open({
+        listen: options.listen,
+        videoPayloadType: options.videoPt,
+        audioPayloadType: options.audioPt,
+        extensions: { layout: 'rfc8285', participantIdId: options.participantIdExt, absSendTimeId: options.absSendTimeExt },
+        expectedDurationMs: options.duration,
+      });
+      const startedAt = Date.now();
+      probe.start(startedAt);
+      deps.stderr.write(`avcm: probe listening on udp://${probe.address.host}:${probe.address.port}${options.duration ? ` for ${options.duration / 1000}s` : ' (Ctrl-C to stop)'}\n`);
+      const timer = setInterval(() => {
+        if (!options.quiet) deps.stdout.write(renderStreamTable(probe.liveStreams(), (Date.now() - startedAt) / 1000));
+      }, TABLE_EVERY_MS);
+      let signal: 'SIGINT' | 'SIGTERM' | null = null;
+      await new Promise<void>((resolve) => {
+        const stopTimer = options.duration ? setTimeout(resolve, options.duration) : null;
+        const unsubscribe = deps.onInterrupt((s) => {
+          signal = s;
+          if (stopTimer) clearTimeout(stopTimer);
+          unsubscribe();
+          resolve();
+        });
+      });
+      clearInterval(timer);
+      const windowCount = Math.max(1, Math.ceil((Date.now() - startedAt) / probe.windowMs));
+      const report = probe.report(windowCount);
+      await probe.close();
+      const totals = report.streams.reduce((t, s) => ({ received: t.received + s.totals.received, lost: t.lost + s.totals.lost }), { received: 0, lost: 0 });
+      deps.stderr.write(`avcm: ${report.streams.length} streams, ${totals.received} packets received, ${totals.lost} lost, ${report.malformedPackets} malformed, ${report.foreignPackets} foreign\n`);
+      if (options.json) {
+        const file = path.resolve(deps.cwd, options.json);
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(`${file}.tmp-${process.pid}`, `${JSON.stringify(report, null, 2)}\n`);
+        await rename(`${file}.tmp-${process.pid}`, file);
+      }
+      // Without --duration, Ctrl-C is how a probe session ends; with one, an early signal is an interruption.
+      setExit(!options.duration || signal === null ? 0 : signal === 'SIGTERM' ? 143 : 130);
+    });
+}
