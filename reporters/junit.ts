@@ -1,0 +1,47 @@
+import junitModule, { type Builder } from 'junit-report-builder';
+import type { RunResult } from '../src/result/types.js';
+
+/**
+ * JUnit XML (the Ant/Jenkins format GitHub Actions reporters, Jenkins and GitLab read): one
+ * testsuite per scenario, one testcase per assertion named like `packet_loss_percent avg < 2`,
+ * failures saying measured vs limit, and the run's facts as testsuite properties. A run that
+ * errored or was interrupted gets an `<error>` testcase named `run`.
+ */
+export function renderJunit(result: RunResult): string {
+  const builder = junitBuilder().newBuilder();
+  const suite = builder
+    .testSuite()
+    .name(result.scenario)
+    .timestamp(new Date(result.startedAt))
+    .time(result.measuredDurationMs / 1000)
+    .property('seed', String(result.seed))
+    .property('backend', result.backend)
+    .property('transport', result.transport)
+    .property('participants', String(result.participants))
+    .property('partitions', String(result.partitions))
+    .property('target', result.target)
+    .property('status', result.status)
+    .property('avcm_version', result.avcmVersion);
+  const className = `avcm.${result.scenario}`;
+  if (result.status === 'error' || result.status === 'aborted') {
+    suite
+      .testCase()
+      .className(className)
+      .name('run')
+      .error(result.errorMessage ?? result.status, result.status === 'aborted' ? 'Aborted' : 'RunError');
+  }
+  for (const assertion of result.assertions) {
+    const testCase = suite.testCase().className(className).name(assertion.name).time(0);
+    if (!assertion.passed) testCase.failure(`${assertion.name}: ${assertion.message}`, 'AssertionFailed');
+  }
+  if (result.assertions.length === 0 && result.status !== 'error' && result.status !== 'aborted') {
+    suite.testCase().className(className).name('run completed').time(result.measuredDurationMs / 1000);
+  }
+  return builder.build();
+}
+
+/** The package is CommonJS (`module.exports = builder`) but typed as an ES default export; accept both shapes. */
+function junitBuilder(): Builder {
+  const loaded = junitModule as unknown as Builder & { default?: Builder };
+  return loaded.default ?? loaded;
+}

@@ -1,0 +1,248 @@
+import { estimateMos } from '../probe/index.js';
+import type { ProbeReport, StreamReport, WindowStats } from '../probe/types.js';
+import type { Plan, PlannedSpike } from '../plan/types.js';
+import type { AssertionResult, MetricName, MetricValues, RunResult, Scope, SpikeWindow, StreamResult, TimelinePoint } from '../result/types.js';
+import type { AssertionSpec } from '../scenario/scenario.js';
+import { AVCM_VERSION } from '../version.js';
+import { scopeMetrics, statOf } from './metrics.js';
+import { compare } from './parse-assertion.js';
+
+export interface VerdictInput {
+  plan: Plan;
+  assertions: AssertionSpec[];
+  file: string | null;
+  probe: ProbeReport;
+  target: string;
+  startedAt: Date;
+  finishedAt: Date;
+  packetsSent: number | null;
+  restarts: { partition: number; count: number }[];
+  /** Overrides the verdict: an interrupted or failed run is never `passed`. */
+  status?: 'aborted' | 'error';
+  errorMessage?: string;
+}
+
+/** Recovery: a window is back to baseline when loss <= baseline + 1 point and jitter <= 1.5 x baseline + 2 ms. */
+const RECOVERY_LOSS_POINTS = 1;
+const RECOVERY_JITTER_FACTOR = 1.5;
+const RECOVERY_JITTER_MS = 2;
+
+const METRICS: MetricName[] = ['packet_loss_percent', 'jitter_ms', 'mos', 'bitrate_kbps', 'delay_ms', 'frame_rate_fps'];
+
+interface StreamContext {
+  report: StreamReport;
+  participantId: number | null;
+  result: StreamResult;
+  /** Spikes targeting this stream's participant. */
+  spikes: PlannedSpike[];
+}
+
+function overlaps(window: WindowStats, windowMs: number, spike: PlannedSpike): boolean {
+  const start = window.index * windowMs;
+  return start < spike.endMs && start + windowMs > spike.startMs;
+}
+
+/**
+ * The verdict: per-stream metrics per scope from what the probe measured, assertions as "stat
+ * across streams of a per-stream metric", recovery times, and the timeline for the charts.
+ *
+ * Which streams are samples for which metric: loss, jitter, delay and MOS take every stream
+ * (video and audio); bitrate_kbps and frame_rate_fps take the video streams (bitrate takes the
+ * audio streams when the run has no video). Streams that map to no planned participant are
+ * reported but are not samples. An assertion with no samples fails: a gate must not pass on nothing.
+ */
+export function buildRunResult(input: VerdictInput): RunResult {
+  const { plan, probe } = input;
+  const windowMs = probe.windowMs;
+  const windowCount = probe.windowCount;
+  const durationMs = Math.min(plan.durationMs, windowCount * windowMs);
+  const windowLengthMs = (index: number): number => Math.max(0, Math.min(windowMs, durationMs - index * windowMs)) || windowMs;
+  const bySsrc = new Map<number, number>();
+  for (const p of plan.participants) {
+    if (p.videoSsrc !== null) bySsrc.set(p.videoSsrc, p.id);
+    if (p.audioSsrc !== null) bySsrc.set(p.audioSsrc, p.id);
+  }
+  const known = new Set(plan.participants.map((p) => p.id));
+
+  const contexts: StreamContext[] = probe.streams.map((report) => {
+    const id = report.participantId ?? bySsrc.get(report.ssrc) ?? null;
+    const participantId = id !== null && known.has(id) ? id : null;
+    const spikes = participantId === null ? [] : plan.spikes.filter((s) => s.participantIds.includes(participantId));
+    const windows = report.windows.slice(0, windowCount);
+    const during = windows.filter((w) => spikes.some((s) => overlaps(w, windowMs, s)));
+    const baseline = windows.filter((w) => !spikes.some((s) => overlaps(w, windowMs, s)));
+    const whole = scopeMetrics(report, windows, windowLengthMs);
+    const baselineMetrics = scopeMetrics(report, baseline, windowLengthMs);
+    const result: StreamResult = {
+      participantId: id,
+      ssrc: report.ssrc,
+      media: report.media,
+      whole,
+      duringSpikes: scopeMetrics(report, during, windowLengthMs),
+      baseline: baselineMetrics,
+      recoverySeconds: spikes.map((s) => recoverySeconds(windows, windowMs, s, baselineMetrics)),
+      received: report.totals.received,
+      lost: report.totals.lost,
+    };
+    return { report, participantId, result, spikes };
+  });
+
+  const hasVideo = contexts.some((c) => c.report.media === 'video');
+  const samplesFor = (metric: MetricName | 'recovery_seconds', scope: Scope): (number | null)[] => {
+    const eligible = contexts.filter((c) => {
+      if (c.participantId === null) return false;
+      if (metric === 'frame_rate_fps') return c.report.media === 'video';
+      if (metric === 'bitrate_kbps') return hasVideo ? c.report.media === 'video' : true;
+      return true;
+    });
+    if (metric === 'recovery_seconds') return eligible.flatMap((c) => c.result.recoverySeconds);
+    const key = scope === 'whole' ? 'whole' : scope === 'during_spikes' ? 'duringSpikes' : 'baseline';
+    return eligible.map((c) => c.result[key][metric]).filter((v) => v !== null);
+  };
+
+  const assertions: AssertionResult[] = input.assertions.map((a) => {
+    const raw = samplesFor(a.metric, a.scope);
+    const name = `${a.scope === 'whole' ? '' : `${a.scope} `}${a.metric} ${a.stat} ${a.op} ${a.threshold}`;
+    const base = { expression: a.expression, metric: a.metric, scope: a.scope, stat: a.stat, op: a.op, threshold: a.threshold, name };
+    const never = raw.filter((v) => v === null).length;
+    const samples = raw.filter((v): v is number => v !== null);
+    if (a.metric === 'recovery_seconds' && never > 0) {
+      return { ...base, measured: null, samples: raw.length, passed: false, message: `${never} of ${raw.length} spike/stream pairs never recovered to baseline within the run` };
+    }
+    const measured = statOf(a.stat, samples);
+    if (measured === null) {
+      return { ...base, measured: null, samples: 0, passed: false, message: `no samples in scope ${a.scope}: nothing was measured for ${a.metric}` };
+    }
+    const passed = compare(measured, a.op, a.threshold);
+    return {
+      ...base,
+      measured: round(measured),
+      samples: samples.length,
+      passed,
+      message: `measured ${round(measured)} (limit ${a.op} ${a.threshold}) over ${samples.length} ${a.metric === 'recovery_seconds' ? 'spike/stream pairs' : 'streams'}`,
+    };
+  });
+
+  const timeline = buildTimeline(contexts.map((c) => c.report), plan.spikes, windowCount, windowMs, windowLengthMs);
+  const spikes: SpikeWindow[] = plan.spikes.map((s) => ({
+    id: s.id,
+    type: s.type,
+    startMs: s.startMs,
+    endMs: s.endMs,
+    participantIds: s.participantIds,
+    params: Object.fromEntries(Object.entries(s.params).filter(([, v]) => v !== undefined)) as Record<string, number | string>,
+  }));
+  const totals = probe.streams.reduce(
+    (t, s) => ({ received: t.received + s.totals.received, lost: t.lost + s.totals.lost, bytes: t.bytes + s.totals.bytes }),
+    { received: 0, lost: 0, bytes: 0 },
+  );
+  const status = input.status ?? (assertions.every((a) => a.passed) ? 'passed' : 'failed');
+  return {
+    resultVersion: 1,
+    scenario: plan.scenario,
+    description: plan.description,
+    file: input.file,
+    status,
+    errorMessage: input.errorMessage ?? null,
+    seed: plan.seed,
+    backend: plan.backend,
+    transport: plan.transport,
+    participants: plan.participants.length,
+    partitions: plan.partitions,
+    target: input.target,
+    startedAt: input.startedAt.toISOString(),
+    finishedAt: input.finishedAt.toISOString(),
+    plannedDurationMs: plan.durationMs,
+    measuredDurationMs: durationMs,
+    assertions,
+    spikes,
+    timeline,
+    streams: contexts.map((c) => roundStream(c.result)),
+    totals: {
+      packetsSent: input.packetsSent,
+      packetsReceived: totals.received,
+      packetsLost: totals.lost,
+      bytesReceived: totals.bytes,
+      malformedPackets: probe.malformedPackets,
+      kernelRcvbufErrors: probe.kernelRcvbufErrors,
+    },
+    restarts: input.restarts,
+    avcmVersion: AVCM_VERSION,
+  };
+}
+
+/** Seconds from the spike's end to the start of the first window (at/after the end) within baseline; null if none. */
+function recoverySeconds(windows: readonly WindowStats[], windowMs: number, spike: PlannedSpike, baseline: MetricValues): number | null {
+  const baseLoss = baseline.packet_loss_percent ?? 0;
+  const baseJitter = baseline.jitter_ms ?? 0;
+  for (const w of windows) {
+    const start = w.index * windowMs;
+    if (start + windowMs <= spike.endMs) continue;
+    if (w.expected === 0) continue;
+    const loss = (100 * w.lost) / w.expected;
+    if (loss <= baseLoss + RECOVERY_LOSS_POINTS && w.jitterMs <= RECOVERY_JITTER_FACTOR * baseJitter + RECOVERY_JITTER_MS) {
+      return round(Math.max(0, start - spike.endMs) / 1000);
+    }
+  }
+  return null;
+}
+
+function buildTimeline(streams: StreamReport[], spikes: PlannedSpike[], windowCount: number, windowMs: number, windowLengthMs: (i: number) => number): TimelinePoint[] {
+  const points: TimelinePoint[] = [];
+  for (let i = 0; i < windowCount; i++) {
+    let expected = 0;
+    let lost = 0;
+    let bytes = 0;
+    let received = 0;
+    let jitterSum = 0;
+    let jitterCount = 0;
+    let delaySum = 0;
+    let delayCount = 0;
+    for (const s of streams) {
+      const w = s.windows[i];
+      if (!w) continue;
+      expected += w.expected;
+      lost += w.lost;
+      bytes += w.bytes;
+      received += w.received;
+      if (w.received > 0) {
+        jitterSum += w.jitterMs;
+        jitterCount++;
+      }
+      if (w.delayMsAvg !== null) {
+        delaySum += w.delayMsAvg;
+        delayCount++;
+      }
+    }
+    const seconds = windowLengthMs(i) / 1000;
+    const loss = expected > 0 ? (100 * lost) / expected : null;
+    const jitter = jitterCount > 0 ? jitterSum / jitterCount : null;
+    const delay = delayCount > 0 ? delaySum / delayCount : null;
+    const start = i * windowMs;
+    points.push({
+      t: start / 1000,
+      packetLossPercent: loss === null ? null : round(loss),
+      jitterMs: jitter === null ? null : round(jitter),
+      mos: loss === null || jitter === null ? null : round(estimateMos({ oneWayDelayMs: delay ?? 0, jitterMs: jitter, lossPercent: loss })),
+      bitrateKbps: round((bytes * 8) / seconds / 1000),
+      delayMs: delay === null ? null : round(delay),
+      packetsPerSecond: round(received / seconds),
+      activeSpikes: spikes.filter((s) => start < s.endMs && start + windowMs > s.startMs).length,
+    });
+  }
+  return points;
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+function roundValues(values: MetricValues): MetricValues {
+  const out = {} as MetricValues;
+  for (const metric of METRICS) out[metric] = values[metric] === null ? null : round(values[metric]!);
+  return out;
+}
+
+function roundStream(s: StreamResult): StreamResult {
+  return { ...s, whole: roundValues(s.whole), duringSpikes: roundValues(s.duringSpikes), baseline: roundValues(s.baseline) };
+}
