@@ -11,11 +11,15 @@ const MAX_MISORDER = 100;
 const SEQ_MOD = 65_536;
 /** Remembered extended sequence numbers for duplicate detection (a ring, no Set per packet). */
 const DUPLICATE_RING = 1024;
+/** Gaps up to this long are attributed to the window of the last packet before them. */
+const SHORT_GAP_MS = 100;
 
 /** One window's accumulators; allocated once per window per stream, never per packet. */
 class WindowAccumulator {
   received = 0;
   expected = 0;
+  /** Packets that arrived (now or later) of those expected in this window: lost = expected - filled. */
+  filled = 0;
   duplicates = 0;
   reordered = 0;
   bytes = 0;
@@ -39,6 +43,8 @@ export class StreamStats {
   private readonly clockRateHz: number;
   private readonly windows: (WindowAccumulator | undefined)[] = [];
   private readonly seenExt = new Float64Array(DUPLICATE_RING).fill(-1);
+  /** Window each recent extended sequence number was expected in, so a late packet fills its own window. */
+  private readonly expectedWindowOf = new Int32Array(DUPLICATE_RING).fill(-1);
   private started = false;
   private maxSeq = 0;
   private cycles = 0;
@@ -125,10 +131,15 @@ export class StreamStats {
     }
     this.seenExt[slot] = ext;
 
-    if (advanced > 0) this.addExpected(advanced, arrivalMs, windowIndex, windowMs);
-    else {
+    if (advanced > 0) {
+      this.addExpected(ext, advanced, arrivalMs, windowIndex, windowMs);
+      w.filled++;
+    } else {
       w.reordered++;
       this.totalReordered++;
+      // A late packet is not lost: it fills the window it was expected in (if still remembered).
+      const expectedIn = ext >= 0 && this.highestExt - ext < DUPLICATE_RING ? this.expectedWindowOf[ext % DUPLICATE_RING] : -1;
+      this.window(expectedIn >= 0 ? expectedIn : windowIndex).filled++;
     }
     w.received++;
     w.bytes += length;
@@ -167,27 +178,27 @@ export class StreamStats {
   }
 
   /**
-   * The sequence advanced by `count` (this packet plus `count - 1` missing ones). The missing ones
-   * were due between the previous arrival and now, so they are spread over those windows in
-   * proportion to time: a stream that loses everything for 10 s shows the loss in those 10 windows.
+   * The sequence advanced by `count` up to `ext` (this packet plus `count - 1` missing ones).
+   * Each missing packet is expected in the window it was most likely due in: a short gap (a few
+   * frames) where it began, since the lost packets most likely left with the last burst that
+   * arrived; a long gap spread evenly over the time between the two arrivals, so a stream that
+   * loses everything for 10 s shows the loss in those 10 windows. O(gap) per gap, O(1) otherwise.
    */
-  private addExpected(count: number, arrivalMs: number, windowIndex: number, windowMs: number): void {
+  private addExpected(ext: number, count: number, arrivalMs: number, windowIndex: number, windowMs: number): void {
     const missing = count - 1;
-    if (missing === 0 || windowIndex === this.lastWindow || this.totalReceived === 0) {
-      this.window(windowIndex).expected += count;
-      return;
-    }
-    // The k-th missing packet was due at last + k * step (k = 1..missing), evenly between arrivals.
+    const first = ext - missing;
+    const shortGap = missing === 0 || this.totalReceived === 0 || arrivalMs - this.lastArrivalMs <= SHORT_GAP_MS || windowIndex === this.lastWindow;
     const step = (arrivalMs - this.lastArrivalMs) / count;
-    let assigned = 0;
-    for (let i = this.lastWindow; i < windowIndex && assigned < missing; i++) {
-      const lastK = step > 0 ? Math.min(missing, Math.ceil(((i + 1) * windowMs - this.lastArrivalMs) / step) - 1) : missing;
-      if (lastK > assigned) {
-        this.window(i).expected += lastK - assigned;
-        assigned = lastK;
-      }
+    for (let k = 1; k <= missing; k++) {
+      let index = shortGap ? this.lastWindow : Math.floor((this.lastArrivalMs + k * step) / windowMs);
+      if (index < this.lastWindow) index = this.lastWindow;
+      if (index > windowIndex) index = windowIndex;
+      if (this.totalReceived === 0) index = windowIndex;
+      this.window(index).expected++;
+      this.expectedWindowOf[(first + k - 1) % DUPLICATE_RING] = index;
     }
-    this.window(windowIndex).expected += 1 + (missing - assigned);
+    this.window(windowIndex).expected++;
+    this.expectedWindowOf[ext % DUPLICATE_RING] = windowIndex;
   }
 
   /** Received packets so far (duplicates excluded). */
@@ -231,7 +242,7 @@ export class StreamStats {
       last.reordered += late.reordered;
       last.bytes += late.bytes;
       last.frames += late.frames;
-      last.lost = Math.max(0, last.expected - last.received);
+      last.lost += Math.max(0, late.expected - late.filled);
     }
     const expected = this.expected;
     return {
@@ -261,7 +272,7 @@ function toWindowStats(index: number, w: WindowAccumulator): WindowStats {
     index,
     received: w.received,
     expected: w.expected,
-    lost: Math.max(0, w.expected - w.received),
+    lost: Math.max(0, w.expected - w.filled),
     duplicates: w.duplicates,
     reordered: w.reordered,
     bytes: w.bytes,

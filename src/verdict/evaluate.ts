@@ -42,6 +42,20 @@ function overlaps(window: WindowStats, windowMs: number, spike: PlannedSpike): b
   return start < spike.endMs && start + windowMs > spike.startMs;
 }
 
+/** Clock alignment between engine processes and the probe, and packet transit: a spike's edges are this fuzzy. */
+const EDGE_GUARD_MS = 100;
+
+/**
+ * Whether a window is near enough to a spike to feel it, so it belongs to no baseline: the spike
+ * window widened by EDGE_GUARD_MS on both sides, plus what the spike itself holds back past its
+ * end (a jitter spike's base + 3 sigma, a bandwidth queue's bound).
+ */
+function nearSpike(window: WindowStats, windowMs: number, spike: PlannedSpike): boolean {
+  const start = window.index * windowMs;
+  const tail = (spike.params.baseLatencyMs ?? 0) + 3 * (spike.params.jitterStdDevMs ?? 0) + (spike.type === 'bandwidth_limit' ? (spike.params.queueMs ?? 0) : 0);
+  return start < spike.endMs + EDGE_GUARD_MS + tail && start + windowMs > spike.startMs - EDGE_GUARD_MS;
+}
+
 /**
  * The verdict: per-stream metrics per scope from what the probe measured, assertions as "stat
  * across streams of a per-stream metric", recovery times, and the timeline for the charts.
@@ -70,7 +84,7 @@ export function buildRunResult(input: VerdictInput): RunResult {
     const spikes = participantId === null ? [] : plan.spikes.filter((s) => s.participantIds.includes(participantId));
     const windows = report.windows.slice(0, windowCount);
     const during = windows.filter((w) => spikes.some((s) => overlaps(w, windowMs, s)));
-    const baseline = windows.filter((w) => !spikes.some((s) => overlaps(w, windowMs, s)));
+    const baseline = windows.filter((w) => !spikes.some((s) => nearSpike(w, windowMs, s)));
     const whole = scopeMetrics(report, windows, windowLengthMs);
     const baselineMetrics = scopeMetrics(report, baseline, windowLengthMs);
     const result: StreamResult = {
