@@ -66,7 +66,7 @@ const SCRIPT = `
     new uPlot({
       title: c[1], width: width, height: 220,
       scales: { x: { time: false } },
-      axes: [{ label: 'seconds' }, {}],
+      axes: [{ label: 'seconds' }, { size: 64 }],
       series: [{ label: 't (s)' }, { label: c[1], stroke: c[3], width: 2, fill: c[3] + '22', spanGaps: false }],
       hooks: { drawClear: [shade] }
     }, [t, r.timeline.map(function (p) { return p[c[2]]; })], el);

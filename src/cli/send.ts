@@ -23,7 +23,7 @@ export function registerSend(program: Command, deps: Deps, setExit: (code: numbe
     .option('--partitions <n>', 'engine processes (default: the number of cores)', partitionsOption)
     .option('--quiet', 'only the final totals')
     .action(async (file: string, options: { target?: UdpUrl; participants?: number; duration?: number; seed?: number; partitions?: number; quiet?: boolean }) => {
-      const scenario = applyOverrides(await loadScenario(path.resolve(deps.cwd, file)), {
+      const scenario = applyOverrides(await loadScenario(file, {}, deps.cwd), {
         target: options.target,
         participants: options.participants,
         durationMs: options.duration,

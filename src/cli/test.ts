@@ -52,7 +52,7 @@ export function registerTest(program: Command, deps: Deps, setExit: (code: numbe
       const scenarios: Scenario[] = [];
       let problems = 0;
       for (const file of files) {
-        const validated = validateLoaded(await loadScenarioFile(file), { partitions: options.partitions });
+        const validated = validateLoaded(await loadScenarioFile(file, deps.cwd), { partitions: options.partitions });
         for (const problem of validated.problems) deps.stderr.write(`${formatProblem(problem)}\n`);
         problems += validated.problems.length;
         if (validated.scenario) scenarios.push(validated.scenario);

@@ -15,7 +15,7 @@ export function registerValidate(program: Command, deps: Deps, setExit: (code: n
       const files = await expandScenarioArgs(args, deps.cwd);
       let problems = 0;
       for (const file of files) {
-        const result = validateLoaded(await loadScenarioFile(file), { partitions: options.partitions });
+        const result = validateLoaded(await loadScenarioFile(file, deps.cwd), { partitions: options.partitions });
         for (const problem of result.problems) deps.stderr.write(`${formatProblem(problem)}\n`);
         problems += result.problems.length;
         if (result.scenario) {

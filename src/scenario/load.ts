@@ -43,10 +43,10 @@ function unwrapCommonJs(value: unknown): unknown {
 }
 
 /** Reads a scenario file: YAML/JSON through `yaml`, TypeScript through tsx (default export). */
-export async function loadScenarioFile(file: string): Promise<LoadedDocument> {
+export async function loadScenarioFile(file: string, cwd: string = process.cwd()): Promise<LoadedDocument> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readFile(path.resolve(cwd, file), 'utf8');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
     return {
@@ -62,7 +62,7 @@ export async function loadScenarioFile(file: string): Promise<LoadedDocument> {
   const locator = textLocator(text);
   try {
     const { tsImport } = await import('tsx/esm/api');
-    const module = (await tsImport(pathToFileURL(path.resolve(file)).href, import.meta.url)) as { default?: unknown };
+    const module = (await tsImport(pathToFileURL(path.resolve(cwd, file)).href, import.meta.url)) as { default?: unknown };
     // A .ts file outside an ESM package is compiled as CommonJS: its exports arrive wrapped once more.
     const exported = unwrapCommonJs(module.default);
     if (exported === undefined) {

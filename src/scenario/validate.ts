@@ -49,8 +49,8 @@ export function validateLoaded(loaded: LoadedDocument, options: ValidationOption
 }
 
 /** Loads and validates one scenario file; throws ScenarioInvalidError with every problem. */
-export async function loadScenario(file: string, options: ValidationOptions = {}): Promise<Scenario> {
-  const result = validateLoaded(await loadScenarioFile(file), options);
+export async function loadScenario(file: string, options: ValidationOptions = {}, cwd: string = process.cwd()): Promise<Scenario> {
+  const result = validateLoaded(await loadScenarioFile(file, cwd), options);
   if (!result.scenario) throw new ScenarioInvalidError(result.problems);
   return result.scenario;
 }

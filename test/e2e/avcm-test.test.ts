@@ -52,11 +52,11 @@ assertions:
   it('a 10% loss spike is measured at about 10% and fails a < 5 assertion (exit 1)', async () => {
     const file = await scenario(
       'loss10',
-      `duration: 8s
+      `duration: 10s
 participants: { count: 4, base_port: 0 }
 spikes:
   - type: rtp_packet_loss
-    at: 1s
+    at: 2s
     duration: 6s
     loss_percentage: 10
 assertions:
