@@ -1,0 +1,122 @@
+import { spawnSync } from 'node:child_process';
+import dgram from 'node:dgram';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { H264Depacketizer } from '../../src/rtp/index.js';
+import { spawnCli } from '../helpers/spawn-cli.js';
+
+/**
+ * An independent RTP checker (its own header parsing, no avcm probe code) listens while
+ * `avcm send` runs 20 participants in 2 engine processes, and checks the wire contract:
+ * RFC 3550 headers, RFC 8285 one-byte extensions (participant id BE, abs-send-time), RFC 6184
+ * H.264 that ffmpeg decodes after depacketizing, RFC 7587 Opus at 50 packets/s, 30 frames/s.
+ */
+interface Stream {
+  pt: number;
+  participant: number;
+  packets: number;
+  markers: number;
+  lastSeq: number;
+  seqGaps: number;
+  timestamps: Set<number>;
+  badTimestampSteps: number;
+  lastTs: number;
+  depacketizer: H264Depacketizer;
+  annexB: Buffer[];
+}
+
+describe('avcm send: wire conformance seen by an independent checker', () => {
+  it('20 participants: conformant RTP, 30 video frames/s and 50 audio packets/s each, decodable H.264', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'avcm-send-'));
+    const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 16 << 20 });
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const port = socket.address().port;
+    const streams = new Map<number, Stream>();
+    const problems: string[] = [];
+    socket.on('message', (b: Buffer) => {
+      if (b[0] >> 6 !== 2) return void problems.push('version != 2');
+      if ((b[0] & 0x10) === 0) return void problems.push('no header extension');
+      const cc = b[0] & 0x0f;
+      const pt = b[1] & 0x7f;
+      const marker = (b[1] & 0x80) !== 0;
+      const seq = b.readUInt16BE(2);
+      const ts = b.readUInt32BE(4);
+      const ssrc = b.readUInt32BE(8);
+      let at = 12 + cc * 4;
+      if (b.readUInt16BE(at) !== 0xbede) return void problems.push('not an RFC 8285 one-byte extension');
+      const words = b.readUInt16BE(at + 2);
+      const end = at + 4 + words * 4;
+      at += 4;
+      let participant = -1;
+      let absSendTime = -1;
+      while (at < end) {
+        if (b[at] === 0) { at++; continue; }
+        const id = b[at] >> 4;
+        const len = (b[at] & 0x0f) + 1;
+        if (id === 1 && len === 4) participant = b.readUInt32BE(at + 1);
+        if (id === 2 && len === 3) absSendTime = b.readUIntBE(at + 1, 3);
+        at += 1 + len;
+      }
+      if (participant < 0 || absSendTime < 0) problems.push('missing participant id or abs-send-time');
+      const payload = b.subarray(end);
+      let s = streams.get(ssrc);
+      if (!s) {
+        s = { pt, participant, packets: 0, markers: 0, lastSeq: seq - 1, seqGaps: 0, timestamps: new Set(), badTimestampSteps: 0, lastTs: ts, depacketizer: new H264Depacketizer(), annexB: [] };
+        streams.set(ssrc, s);
+      }
+      s.packets++;
+      if (marker) s.markers++;
+      if (seq !== ((s.lastSeq + 1) & 0xffff)) s.seqGaps++;
+      s.lastSeq = seq;
+      const step = (ts - s.lastTs + 2 ** 32) % 2 ** 32;
+      if (step !== 0 && step !== (pt === 96 ? 3000 : 960)) s.badTimestampSteps++;
+      s.lastTs = ts;
+      s.timestamps.add(ts);
+      if (pt === 96 && streams.size <= 40 && s.participant === 1001) {
+        const unit = s.depacketizer.push(payload, marker, ts);
+        if (unit) s.annexB.push(unit);
+      }
+    });
+
+    const scenario = path.join(dir, 'send.yaml');
+    await writeFile(scenario, `version: 1\nname: conformance\nduration: 4s\nparticipants: { count: 20, base_port: 0 }\ntarget: udp://127.0.0.1:${port}\n`);
+    const run = spawnCli(['send', scenario, '--partitions', '2', '--quiet'], { timeoutMs: 60_000 });
+    const exit = await run.done;
+    await new Promise((r) => setTimeout(r, 300));
+    socket.close();
+    expect(exit.code, exit.stderr).toBe(0);
+    const totals = JSON.parse(exit.stdout.trim().split('\n').at(-1)!) as { packetsSent: number };
+
+    expect(problems.slice(0, 5)).toEqual([]);
+    const video = [...streams.values()].filter((s) => s.pt === 96);
+    const audio = [...streams.values()].filter((s) => s.pt === 111);
+    expect(video).toHaveLength(20);
+    expect(audio).toHaveLength(20);
+    expect(new Set(video.map((s) => s.participant))).toEqual(new Set(Array.from({ length: 20 }, (_, i) => 1001 + i)));
+    const received = [...streams.values()].reduce((sum, s) => sum + s.packets, 0);
+    expect(received).toBe(totals.packetsSent);
+    for (const s of video) {
+      expect(s.markers).toBe(120); // 4 s x 30 frames/s, one marker per access unit
+      expect(s.timestamps.size).toBe(120);
+      expect(s.seqGaps).toBe(0);
+      expect(s.badTimestampSteps).toBe(0);
+    }
+    for (const s of audio) {
+      expect(s.packets).toBe(200); // 4 s x 50 packets/s (20 ms)
+      expect(s.seqGaps).toBe(0);
+      expect(s.badTimestampSteps).toBe(0);
+    }
+
+    const first = video.find((s) => s.participant === 1001)!;
+    expect(first.depacketizer.errors).toBe(0);
+    const h264 = path.join(dir, 'p1001.h264');
+    await writeFile(h264, Buffer.concat(first.annexB));
+    const decode = spawnSync('ffmpeg', ['-hide_banner', '-v', 'error', '-i', h264, '-f', 'framemd5', '-'], { encoding: 'utf8' });
+    expect(decode.status).toBe(0);
+    expect(decode.stderr, 'ffmpeg reported decoding errors').toBe('');
+    const frames = decode.stdout.split('\n').filter((l) => /^\s*0,/.test(l));
+    expect(frames.length).toBe(first.annexB.length);
+  }, 90_000);
+});
