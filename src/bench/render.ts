@@ -16,6 +16,8 @@ const ROWS: [keyof BenchFigures, string][] = [
   ['lateness_max_ms', 'pacing lateness max ms'],
   ['event_loop_delay_p99_ms', 'event-loop delay p99 ms'],
   ['cpu_seconds_per_1k_packets', 'CPU s per 1k packets'],
+  ['engine_cpu_us_per_packet', 'engine CPU us per packet'],
+  ['probe_cpu_us_per_packet', 'probe CPU us per packet'],
   ['rss_mb_per_participant', 'RSS MB per participant'],
   ['first_packet_ms', 'start -> first packet ms'],
   ['send_errors', 'send errors'],

@@ -29,6 +29,9 @@ export interface BenchFigures {
   lateness_max_ms: number;
   event_loop_delay_p99_ms: number | null;
   cpu_seconds_per_1k_packets: number | null;
+  /** CPU microseconds per packet in the engine processes (send side) and in the probe (receive side). */
+  engine_cpu_us_per_packet: number | null;
+  probe_cpu_us_per_packet: number | null;
   rss_mb_per_participant: number | null;
   /** From the start of the launch (media cached) to the first packet leaving. */
   first_packet_ms: number | null;
@@ -149,6 +152,8 @@ export async function runBench(options: BenchOptions): Promise<BenchFigures> {
       lateness_max_ms: round(lateness.maxMs, 2),
       event_loop_delay_p99_ms: totals.processes ? round(totals.processes.eventLoopDelayP99Ms, 2) : null,
       cpu_seconds_per_1k_packets: cpuMs !== null && totals.packetsSent > 0 ? round(cpuMs / totals.packetsSent, 4) : null,
+      engine_cpu_us_per_packet: totals.processes && totals.packetsSent > 0 ? round((totals.processes.cpuMs * 1000) / totals.packetsSent, 2) : null,
+      probe_cpu_us_per_packet: received > 0 ? round(((probeCpu.user + probeCpu.system) / received), 2) : null,
       rss_mb_per_participant: rssBytes !== null ? round(rssBytes / 1e6 / options.participants, 3) : null,
       first_packet_ms: totals.firstPacketMs !== null ? round(runStartEpochMs + totals.firstPacketMs - launchedAt) : null,
       send_errors: totals.sendErrors,

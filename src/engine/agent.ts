@@ -94,8 +94,10 @@ export async function runAgent(options: AgentOptions): Promise<number> {
     emit({ type: 'started', partition, runStartEpochMs: startEpochMs, lateJoinMs: Math.max(0, clock.nowMs()) });
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
     loopDelay.enable();
+    // CPU from the run start on: startup (module loading, media packetizing) is not per-packet work.
+    const cpuAtStart = process.cpuUsage();
     const withProcess = (stats: EngineStats): EngineStats => {
-      const cpu = process.cpuUsage();
+      const cpu = process.cpuUsage(cpuAtStart);
       return {
         ...stats,
         process: {

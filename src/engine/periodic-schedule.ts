@@ -14,9 +14,12 @@ export class PeriodicSchedule {
 
   constructor(periodMs: number, streams: { id: number; offsetMs: number }[]) {
     this.periodMs = periodMs;
-    const sorted = [...streams].sort((a, b) => a.offsetMs - b.offsetMs || a.id - b.id);
+    // Sorted by the offset inside the period (an offset may exceed the period: audio's 20 ms
+    // period with a stagger drawn over video's 33 ms), so the cursor walk sees due times ascending.
+    const inPeriod = streams.map((s) => ({ id: s.id, offsetMs: ((s.offsetMs % periodMs) + periodMs) % periodMs }));
+    const sorted = inPeriod.sort((a, b) => a.offsetMs - b.offsetMs || a.id - b.id);
     this.order = Int32Array.from(sorted.map((s) => s.id));
-    this.offsetsMs = Float64Array.from(sorted.map((s) => s.offsetMs % periodMs));
+    this.offsetsMs = Float64Array.from(sorted.map((s) => s.offsetMs));
   }
 
   get size(): number {

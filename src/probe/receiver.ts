@@ -9,7 +9,7 @@ import { StreamStats } from './stream-stats.js';
 import type { ProbeReport } from './types.js';
 
 /** Receive buffer we ask for; the kernel caps it at net.core.rmem_max. */
-const RECEIVE_BUFFER_BYTES = 32 << 20;
+const RECEIVE_BUFFER_BYTES = 128 << 20;
 
 export interface ProbeOptions {
   listen: Endpoint;

@@ -50,6 +50,19 @@ describe('PeriodicSchedule', () => {
     ]);
   });
 
+  it('offsets longer than the period wrap into it and still come out in due order', () => {
+    const schedule = new PeriodicSchedule(20, [
+      { id: 0, offsetMs: 5 },
+      { id: 1, offsetMs: 25 },
+      { id: 2, offsetMs: 32 },
+    ]);
+    expect(collect(schedule, 20)).toEqual([
+      [0, 5, 0],
+      [1, 5, 0],
+      [2, 12, 0],
+    ]);
+  });
+
   it('an empty schedule is never due', () => {
     const schedule = new PeriodicSchedule(20, []);
     expect(schedule.nextDueMs()).toBe(Infinity);
