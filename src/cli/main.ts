@@ -7,6 +7,7 @@ import { registerMedia } from './media.js';
 import { registerPlan } from './plan.js';
 import { registerReceive } from './receive.js';
 import { registerSend } from './send.js';
+import { registerServe } from './serve.js';
 import { registerTest } from './test.js';
 import { printError } from './print-error.js';
 import { registerValidate } from './validate.js';
@@ -25,6 +26,7 @@ export function buildProgram(deps: Deps, setExit: (code: number) => void): Comma
   registerPlan(program, deps, setExit);
   registerSend(program, deps, setExit);
   registerReceive(program, deps, setExit);
+  registerServe(program, deps, setExit);
   registerAgent(program, deps, setExit);
   registerBench(program, deps, setExit);
   registerMedia(program, deps, setExit);

@@ -1,0 +1,1 @@
+export { AvcmMetrics, createMetrics } from './metrics.js';
