@@ -6,6 +6,7 @@ import { registerBench } from './bench.js';
 import { registerMedia } from './media.js';
 import { registerPlan } from './plan.js';
 import { registerReceive } from './receive.js';
+import { registerRelay } from './relay.js';
 import { registerSend } from './send.js';
 import { registerServe } from './serve.js';
 import { registerTest } from './test.js';
@@ -27,6 +28,7 @@ export function buildProgram(deps: Deps, setExit: (code: number) => void): Comma
   registerSend(program, deps, setExit);
   registerReceive(program, deps, setExit);
   registerServe(program, deps, setExit);
+  registerRelay(program, deps, setExit);
   registerAgent(program, deps, setExit);
   registerBench(program, deps, setExit);
   registerMedia(program, deps, setExit);
