@@ -38,6 +38,11 @@ export interface EngineTotals {
 
 /** A launched run: every partition is up (sockets open, media loaded) and waits for `start`. */
 export interface RunHandle {
+  /**
+   * Set when the backend fixed the run start itself (remote pods/containers read it from their
+   * configuration, so a restarted one rejoins on the same grid); the runner then uses it.
+   */
+  readonly startEpochMs: number | null;
   /** Tells every partition the epoch ms at which frame 0 is due; they send from then for the plan's duration. */
   start(runStartEpochMs: number): void;
   totals(): EngineTotals;

@@ -13,9 +13,10 @@ export function registerAgent(program: Command, deps: Deps, setExit: (code: numb
     .option('--target <url>', 'send to udp://HOST:PORT instead of the plan target', udpUrlOption)
     .option('--base-dir <dir>', "folder that relative media paths in the plan resolve against (the scenario's folder)")
     .option('--wait-start', 'wait for a {"type":"start"} line on stdin')
+    .option('--metrics-port <port>', "serve this partition's Prometheus metrics on this port", integerOption(1, 65535))
     .option('--engine <kind>', 'paced (default) or naive (the benchmark baseline)', 'paced')
     .option('--start-at <epochMs>', 'epoch ms at which the run starts (all partitions alike)', integerOption(0, Number.MAX_SAFE_INTEGER))
-    .action(async (options: { plan: string; partition?: number; target?: { host: string; port: number }; baseDir?: string; waitStart?: boolean; startAt?: number; engine: string }) => {
+    .action(async (options: { plan: string; partition?: number; target?: { host: string; port: number }; baseDir?: string; waitStart?: boolean; startAt?: number; engine: string; metricsPort?: number }) => {
       const env = deps.env;
       const startAt = options.waitStart ? 'stdin' : (options.startAt ?? (env.AVCM_RUN_START_EPOCH_MS ? Number(env.AVCM_RUN_START_EPOCH_MS) : undefined));
       const code = await runAgent({
@@ -25,6 +26,7 @@ export function registerAgent(program: Command, deps: Deps, setExit: (code: numb
         baseDir: options.baseDir ?? deps.cwd,
         startAt,
         engine: options.engine === 'naive' ? 'naive' : 'paced',
+        metricsPort: options.metricsPort,
         env,
         input: process.stdin,
         onInterrupt: (listener) => deps.onInterrupt(listener),

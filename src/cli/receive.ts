@@ -7,6 +7,8 @@ import type { Deps } from './deps.js';
 import { durationOption, integerOption, udpUrlOption } from './options.js';
 
 const TABLE_EVERY_MS = 2_000;
+/** Prefix of the report line `--json -` prints (read back from pod logs by the k8s backend). */
+export const PROBE_REPORT_MARKER = 'AVCM_PROBE_REPORT';
 
 function fixed(value: number | null, digits: number): string {
   return value === null ? '-' : value.toFixed(digits);
@@ -39,13 +41,14 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
     .description('run the probe only: measure loss, jitter, delay, bitrate, frame rate and MOS of the RTP that arrives')
     .option('--listen <url>', 'udp://HOST:PORT to listen on', udpUrlOption, { host: '0.0.0.0', port: 5002 })
     .option('--duration <d>', 'stop after this long (default: until SIGINT/SIGTERM)', durationOption)
-    .option('--json <file>', 'write the measured report (ProbeReport JSON) at the end')
+    .option('--json <file>', 'write the measured report (ProbeReport JSON) at the end; "-" prints it as one marked line on stdout')
     .option('--video-pt <n>', 'video payload type', integerOption(0, 127), 96)
     .option('--audio-pt <n>', 'audio payload type', integerOption(0, 127), 111)
     .option('--participant-id-ext <id>', 'RFC 8285 id of the participant-id extension', integerOption(1, 14), 1)
     .option('--abs-send-time-ext <id>', 'RFC 8285 id of the abs-send-time extension', integerOption(1, 14), 2)
+    .option('--start-at <epochMs>', 'epoch ms of the run start (window 0); default: now', integerOption(0, Number.MAX_SAFE_INTEGER))
     .option('--quiet', 'no live table')
-    .action(async (options: { listen: UdpUrl; duration?: number; json?: string; videoPt: number; audioPt: number; participantIdExt: number; absSendTimeExt: number; quiet?: boolean }) => {
+    .action(async (options: { listen: UdpUrl; duration?: number; json?: string; videoPt: number; audioPt: number; participantIdExt: number; absSendTimeExt: number; quiet?: boolean; startAt?: number }) => {
       const probe = await ProbeReceiver.open({
         listen: options.listen,
         videoPayloadType: options.videoPt,
@@ -53,7 +56,7 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
         extensions: { layout: 'rfc8285', participantIdId: options.participantIdExt, absSendTimeId: options.absSendTimeExt },
         expectedDurationMs: options.duration,
       });
-      const startedAt = Date.now();
+      const startedAt = options.startAt ?? Date.now();
       probe.start(startedAt);
       deps.stderr.write(`avcm: probe listening on udp://${probe.address.host}:${probe.address.port}${options.duration ? ` for ${options.duration / 1000}s` : ' (Ctrl-C to stop)'}\n`);
       const timer = setInterval(() => {
@@ -61,7 +64,7 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
       }, TABLE_EVERY_MS);
       let signal: 'SIGINT' | 'SIGTERM' | null = null;
       await new Promise<void>((resolve) => {
-        const stopTimer = options.duration ? setTimeout(resolve, options.duration) : null;
+        const stopTimer = options.duration ? setTimeout(resolve, Math.max(0, startedAt + options.duration - Date.now())) : null;
         const unsubscribe = deps.onInterrupt((s) => {
           signal = s;
           if (stopTimer) clearTimeout(stopTimer);
@@ -75,7 +78,10 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
       await probe.close();
       const totals = report.streams.reduce((t, s) => ({ received: t.received + s.totals.received, lost: t.lost + s.totals.lost }), { received: 0, lost: 0 });
       deps.stderr.write(`avcm: ${report.streams.length} streams, ${totals.received} packets received, ${totals.lost} lost, ${report.malformedPackets} malformed, ${report.foreignPackets} foreign\n`);
-      if (options.json) {
+      if (options.json === '-') {
+        // One marked line on stdout: how a pod hands its report to the backend through its log.
+        deps.stdout.write(`${PROBE_REPORT_MARKER} ${JSON.stringify(report)}\n`);
+      } else if (options.json) {
         const file = path.resolve(deps.cwd, options.json);
         await mkdir(path.dirname(file), { recursive: true });
         await writeFile(`${file}.tmp-${process.pid}`, `${JSON.stringify(report, null, 2)}\n`);

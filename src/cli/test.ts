@@ -21,6 +21,10 @@ interface TestOptions {
   html?: string;
   json?: string;
   quiet?: boolean;
+  image?: string;
+  namespace: string;
+  keep?: boolean;
+  monitoring?: boolean;
 }
 
 /** Plain (non-TTY) progress lines are printed this often; a TTY line is redrawn every second. */
@@ -43,6 +47,10 @@ export function registerTest(program: Command, deps: Deps, setExit: (code: numbe
     .option('--html <file>', 'HTML report path (one scenario only)')
     .option('--json <file>', 'JSON result path (one scenario only)')
     .option('--quiet', 'no progress, only the summary and errors')
+    .option('--image <image>', 'container image for the docker and k8s backends')
+    .option('--namespace <ns>', 'Kubernetes namespace (k8s backend)', 'avcm')
+    .option('--keep', 'leave containers / Kubernetes objects in place after the run')
+    .option('--monitoring', 'also deploy Prometheus and Grafana (k8s backend)')
     .action(async (args: string[], options: TestOptions) => {
       const files = await expandScenarioArgs(args, deps.cwd);
       if (files.length > 1 && (options.junit || options.html || options.json)) {
@@ -62,7 +70,8 @@ export function registerTest(program: Command, deps: Deps, setExit: (code: numbe
         setExit(2);
         return;
       }
-      const runner = createRunner({ backends: defaultBackends(), env: deps.env, cwd: deps.cwd, log: (line) => deps.stderr.write(`${line}\n`) });
+      const backends = defaultBackends({ image: options.image, namespace: options.namespace, keep: options.keep, monitoring: options.monitoring });
+      const runner = createRunner({ backends, env: deps.env, cwd: deps.cwd, log: (line) => deps.stderr.write(`${line}\n`) });
       const overrides: RunOverrides = {
         backend: options.backend,
         target: options.target,

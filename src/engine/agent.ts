@@ -3,6 +3,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { AvcmError, toAvcmError } from '../errors/index.js';
 import { loadMediaLibrary } from '../media/index.js';
+import { serveEngineMetrics } from '../metrics/index.js';
 import type { Endpoint, Plan } from '../plan/types.js';
 import { encodeLine, lineReader, type AgentCommand, type AgentEvent } from './agent-protocol.js';
 import { systemClock } from './clock.js';
@@ -23,6 +24,8 @@ export interface AgentOptions {
   baseDir?: string;
   /** `stdin`: wait for a start command; a number: epoch ms of the run start; undefined: start one second after ready. */
   startAt?: number | 'stdin';
+  /** Serve this partition's Prometheus metrics on this port (pods). */
+  metricsPort?: number;
   /** `paced` (the engine) or `naive` (the benchmark's one-timer-per-participant baseline). */
   engine?: 'paced' | 'naive';
   env: NodeJS.ProcessEnv;
@@ -71,6 +74,7 @@ export async function runAgent(options: AgentOptions): Promise<number> {
     });
 
     const unsubscribe = options.onInterrupt?.(() => running.stop());
+    const metricsServer = options.metricsPort !== undefined ? await serveEngineMetrics(options.metricsPort, partition, () => running.snapshot()) : null;
     const startEpochMs = await new Promise<number>((resolve) => {
       const read = lineReader<AgentCommand>((command) => {
         if (command.type === 'start') resolve(command.runStartEpochMs);
@@ -114,6 +118,7 @@ export async function runAgent(options: AgentOptions): Promise<number> {
     clearInterval(statsTimer);
     loopDelay.disable();
     unsubscribe?.();
+    await metricsServer?.close();
     emit({ type: 'done', stats: withProcess(running.snapshot()) });
     await running.close();
     return 0;

@@ -1,1 +1,2 @@
 export { AvcmMetrics, createMetrics } from './metrics.js';
+export { serveEngineMetrics } from './engine-metrics.js';

@@ -200,7 +200,7 @@ export class ScenarioRun implements RunningRun {
     this.handle = await backend.launch(plan, { target, mediaDir: baseDir, signal: this.abort.signal, log: this.context.log });
     this.checkAborted();
 
-    const runStartEpochMs = Date.now() + START_LEAD_MS;
+    const runStartEpochMs = this.handle.startEpochMs ?? Date.now() + START_LEAD_MS;
     this.runStartEpochMs = runStartEpochMs;
     this.probe?.start(runStartEpochMs);
     this.handle.start(runStartEpochMs);

@@ -90,6 +90,7 @@ export class LocalBackend implements Backend {
 }
 
 class LocalRunHandle implements RunHandle {
+  readonly startEpochMs = null;
   private listeners: (() => void)[] = [];
   private stopping: Promise<void> | null = null;
 
