@@ -149,6 +149,7 @@ export async function tcpToUdp(listen: Endpoint, send: Endpoint): Promise<Relay>
   const udp = await bindUdp(null, send);
   const writer = new FramedWriter(counters);
   const sockets = new Set<net.Socket>();
+  let closed = false;
   udp.on('message', (datagram) => {
     counters.udpIn++;
     counters.bytesIn += datagram.length;
@@ -182,6 +183,8 @@ export async function tcpToUdp(listen: Endpoint, send: Endpoint): Promise<Relay>
     counters,
     address: { host: bound.address, port: bound.port },
     async close() {
+      if (closed) return;
+      closed = true;
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await new Promise<void>((resolve) => udp.close(() => resolve()));

@@ -1,0 +1,12 @@
+export {
+  kubernetesManifests,
+  secretObject,
+  clusterTarget,
+  engineMemoryMiB,
+  participantsPerPartition,
+  prometheusConfig,
+  type K8sObject,
+  type ManifestOptions,
+} from './manifests.js';
+export * as k8sNames from './names.js';
+export { manifestFiles } from './manifest-files.js';
