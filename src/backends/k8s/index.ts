@@ -9,4 +9,5 @@ export {
   type ManifestOptions,
 } from './manifests.js';
 export * as k8sNames from './names.js';
+export { labelValue } from './names.js';
 export { manifestFiles } from './manifest-files.js';

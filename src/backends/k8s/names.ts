@@ -34,3 +34,9 @@ export const RUN_ID_LABEL = 'avcm.dev/run-id';
 export function componentLabels(component: string, runId: string): Record<string, string> {
   return { 'app.kubernetes.io/name': 'avcm', 'app.kubernetes.io/component': component, [RUN_ID_LABEL]: runId };
 }
+
+/** A Kubernetes label value from free text: [A-Za-z0-9._-], at most 63, alphanumeric at both ends. */
+export function labelValue(text: string): string {
+  const cleaned = text.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  return cleaned || 'run';
+}

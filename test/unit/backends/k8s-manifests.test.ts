@@ -162,7 +162,7 @@ describe('kubernetesManifests', () => {
   it('matches the snapshot for scenarios/k8s-1500.yaml (plan body summarized by its hash)', () => {
     const summarized = objects.map((o) => {
       if (o.kind !== 'ConfigMap' || o.metadata.name !== 'avcm-plan') return o;
-      const body = (o as { data: Record<string, string> }).data['plan.json'];
+      const body = (o as unknown as { data: Record<string, string> }).data['plan.json'];
       return { ...o, data: { 'plan.json': `<${body.length} bytes, sha256 ${createHash('sha256').update(body).digest('hex')}>` } };
     });
     expect(manifestFiles(summarized as K8sObject[]).map((f) => `# ${f.file}\n${f.text}`).join('\n')).toMatchSnapshot();

@@ -1,0 +1,1 @@
+export { composeProject, composeFiles, composeProjectName, type ComposeOptions } from './compose.js';
