@@ -1,1 +1,2 @@
 export { composeProject, composeFiles, composeProjectName, type ComposeOptions } from './compose.js';
+export { DockerBackend, checkDocker, type DockerBackendOptions } from './docker-backend.js';

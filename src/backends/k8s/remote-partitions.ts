@@ -1,0 +1,116 @@
+import { lineReader, type AgentEvent, type EngineStats } from '../../engine/index.js';
+import { LatenessHistogram } from '../../engine/index.js';
+import type { ProbeReport } from '../../probe/types.js';
+import type { EngineTotals } from '../backend.js';
+
+/** The probe's report line (`avcm receive --json -`): this marker, a space, the ProbeReport JSON. */
+export const PROBE_REPORT_MARKER = 'AVCM_PROBE_REPORT';
+
+interface PartitionState {
+  ready: boolean;
+  done: boolean;
+  stats: EngineStats | null;
+  error: (AgentEvent & { type: 'error' }) | null;
+  restarts: number;
+}
+
+/**
+ * What remote engines (pods, containers) reported through their logs, one JSON line at a time.
+ * The same aggregation as the local backend: counters summed, lateness histograms merged.
+ */
+export class RemotePartitions {
+  private readonly states: PartitionState[];
+
+  constructor(readonly partitions: number) {
+    this.states = Array.from({ length: partitions }, () => ({ ready: false, done: false, stats: null, error: null, restarts: 0 }));
+  }
+
+  /** A reader for one partition's log stream (chunks split lines anywhere); non-protocol lines are ignored. */
+  reader(partition: number): (chunk: Buffer | string) => void {
+    return lineReader<AgentEvent>((event) => this.onEvent(partition, event));
+  }
+
+  onEvent(partition: number, event: AgentEvent): void {
+    const state = this.states[partition];
+    if (!state) return;
+    if (event.type === 'ready') state.ready = true;
+    else if (event.type === 'stats') state.stats = event.stats;
+    else if (event.type === 'done') {
+      state.stats = event.stats;
+      state.done = true;
+    } else if (event.type === 'error') state.error = event;
+  }
+
+  /** A container restarted: its log starts over (ready again, then stats from its late join). */
+  setRestarts(partition: number, count: number): void {
+    const state = this.states[partition];
+    if (state) state.restarts = count;
+  }
+
+  get readyCount(): number {
+    return this.states.filter((s) => s.ready).length;
+  }
+
+  get doneCount(): number {
+    return this.states.filter((s) => s.done).length;
+  }
+
+  firstError(): { partition: number; code: string; message: string; hint?: string } | null {
+    const index = this.states.findIndex((s) => s.error !== null);
+    return index < 0 ? null : { ...this.states[index].error!, partition: index };
+  }
+
+  restarts(): { partition: number; count: number }[] {
+    return this.states.map((s, partition) => ({ partition, count: s.restarts })).filter((r) => r.count > 0);
+  }
+
+  totals(): EngineTotals {
+    const lateness = new LatenessHistogram();
+    const totals: EngineTotals = {
+      participants: 0,
+      packetsSent: 0,
+      bytesSent: 0,
+      sendErrors: 0,
+      packetsDropped: 0,
+      partitionsReady: this.readyCount,
+      partitionsDone: this.doneCount,
+      lateness: { buckets: [], maxMs: 0 },
+      firstPacketMs: null,
+      delayLineOverflows: 0,
+      processes: null,
+    };
+    for (const { stats } of this.states) {
+      if (!stats) continue;
+      totals.participants += stats.participants;
+      totals.packetsSent += stats.packetsSent;
+      totals.bytesSent += stats.bytesSent;
+      totals.sendErrors += stats.sendErrors;
+      totals.packetsDropped += stats.packetsDroppedByChaos;
+      totals.delayLineOverflows += stats.delayLineOverflows;
+      lateness.merge(stats.lateness);
+      if (stats.process) {
+        const p = (totals.processes ??= { cpuMs: 0, rssBytes: 0, eventLoopDelayP99Ms: 0, eventLoopDelayMaxMs: 0 });
+        p.cpuMs += stats.process.cpuUserMs + stats.process.cpuSystemMs;
+        p.rssBytes += stats.process.rssBytes;
+        p.eventLoopDelayP99Ms = Math.max(p.eventLoopDelayP99Ms, stats.process.eventLoopDelayP99Ms);
+        p.eventLoopDelayMaxMs = Math.max(p.eventLoopDelayMaxMs, stats.process.eventLoopDelayMaxMs);
+      }
+      if (stats.firstPacketMs !== null) totals.firstPacketMs = Math.min(totals.firstPacketMs ?? Infinity, stats.firstPacketMs);
+    }
+    totals.lateness = lateness.toSparse();
+    return totals;
+  }
+}
+
+/** Finds the probe's report in its log text (the last marked line wins); null when there is none. */
+export function probeReportFromLog(log: string): ProbeReport | null {
+  const at = log.lastIndexOf(`${PROBE_REPORT_MARKER} `);
+  if (at < 0) return null;
+  const end = log.indexOf('\n', at);
+  const json = log.slice(at + PROBE_REPORT_MARKER.length + 1, end < 0 ? undefined : end);
+  try {
+    return JSON.parse(json) as ProbeReport;
+  } catch {
+    return null;
+  }
+}
