@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { Namespace, ConfigMap, Service, Pod, ServiceAccount, Secret } from 'kubernetes-models/v1';
@@ -166,5 +167,23 @@ describe('kubernetesManifests', () => {
       return { ...o, data: { 'plan.json': `<${body.length} bytes, sha256 ${createHash('sha256').update(body).digest('hex')}>` } };
     });
     expect(manifestFiles(summarized as K8sObject[]).map((f) => `# ${f.file}\n${f.text}`).join('\n')).toMatchSnapshot();
+  });
+});
+
+describe('static manifests in k8s/', () => {
+  it('parse and validate against the Kubernetes schemas, and stay in step with the generator', () => {
+    const dir = new URL('../../../k8s/', import.meta.url);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThanOrEqual(6);
+    const generated = kubernetesManifests(plan, { ...OPTIONS, runId: 'static' });
+    for (const file of files) {
+      for (const doc of parseAllDocuments(readFileSync(new URL(file, dir), 'utf8'))) {
+        const object = doc.toJS() as K8sObject;
+        expect(() => validate(object), `${file}: ${object.kind}/${object.metadata.name}`).not.toThrow();
+        const twin = generated.find((o) => o.kind === object.kind && o.metadata.name === object.metadata.name);
+        expect(twin, `${file}: ${object.kind}/${object.metadata.name} is not generated any more`).toBeDefined();
+        if (object.kind !== 'StatefulSet' || object.metadata.name !== 'orchestrator') expect(object).toEqual(twin);
+      }
+    }
   });
 });
