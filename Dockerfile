@@ -1,0 +1,47 @@
+# avcm container image: the CLI with ffmpeg, running as a non-root user.
+#   docker build -t avcm:0.1.0 .
+#   docker run --rm avcm:0.1.0 validate scenarios/
+# The same image runs every role: `agent` (engine pods / containers), `receive` (probe), `relay`.
+
+# --- build: compile TypeScript, then keep only runtime dependencies ---
+FROM node:20-bookworm AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Dependencies first (cached while only sources change); `prepare` builds later, once sources are in.
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY bin ./bin
+COPY src ./src
+COPY reporters ./reporters
+COPY schemas ./schemas
+COPY scenarios ./scenarios
+COPY media ./media
+COPY monitoring ./monitoring
+COPY k8s ./k8s
+RUN npm run build && npm prune --omit=dev
+
+# --- runtime: node + ffmpeg, no compilers, no dev dependencies ---
+FROM node:20-bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --uid 10001 --user-group --create-home --shell /usr/sbin/nologin avcm
+WORKDIR /opt/avcm
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/bin ./bin
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/schemas ./schemas
+COPY --from=build /app/scenarios ./scenarios
+COPY --from=build /app/media ./media
+COPY --from=build /app/monitoring ./monitoring
+COPY --from=build /app/k8s ./k8s
+COPY --from=build /app/reporters/html ./reporters/html
+RUN ln -s /opt/avcm/bin/avcm.js /usr/local/bin/avcm
+# Converted media is cached here; pods mount an emptyDir over it.
+ENV NODE_ENV=production AVCM_CACHE_DIR=/tmp/avcm-cache
+USER 10001:10001
+# Probe RTP (UDP), relay (TCP), engine metrics.
+EXPOSE 5002/udp 7000/tcp 9464/tcp
+ENTRYPOINT ["avcm"]
+CMD ["--help"]
