@@ -1,7 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { defaultPartitions, meetsTargets, renderBenchTable, runBench, type BenchFigures } from '../bench/index.js';
+import type { BenchFigures } from '../bench/index.js';
 import type { Deps } from './deps.js';
 import { durationOption, integerOption, partitionsOption } from './options.js';
 
@@ -30,6 +30,7 @@ export function registerBench(program: Command, deps: Deps, setExit: (code: numb
     .option('--json <file>', 'write the figures as JSON')
     .option('--cpu-prof <dir>', 'write V8 CPU profiles of the engine processes into DIR')
     .action(async (options: BenchCliOptions) => {
+      const { defaultPartitions, meetsTargets, renderBenchTable, runBench } = await import('../bench/index.js');
       const partitions = options.partitions ?? defaultPartitions();
       const log = (line: string): void => void deps.stderr.write(`${line}\n`);
       const nodeArgs = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(deps.cwd, options.cpuProf)}`] : undefined;

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
 import { AvcmError } from '../errors/index.js';
-import { isScenarioFile } from '../scenario/index.js';
+import { isScenarioFile } from '../scenario/load.js';
 
 /**
  * Expands the FILES arguments of `test`/`validate`: plain paths, folders (their scenario files) and

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { audioTrackFromOgg, convertAudio, convertVideo, mediaCacheDir, mediaSummary, videoTrackFromAnnexB } from '../media/index.js';
 import { readFile } from 'node:fs/promises';
-import { parseDurationMs, parseRateKbps } from '../scenario/index.js';
+import { parseDurationMs, parseRateKbps } from '../scenario/units.js';
 import type { Deps } from './deps.js';
 import { integerOption } from './options.js';
 import { InvalidArgumentError } from 'commander';

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { parseDurationMs, parseUdpUrl, type UdpUrl } from '../scenario/index.js';
+import { parseDurationMs, parseUdpUrl, type UdpUrl } from '../scenario/units.js';
 
 /** commander argument parsers: bad values become usage errors (exit 2) with the reason. */
 export function integerOption(min: number, max: number) {

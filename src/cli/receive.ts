@@ -2,7 +2,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ProbeReceiver, type LiveStreamRow } from '../probe/index.js';
-import type { UdpUrl } from '../scenario/index.js';
+import type { UdpUrl } from '../scenario/units.js';
 import type { Deps } from './deps.js';
 import { durationOption, integerOption, udpUrlOption } from './options.js';
 

@@ -1,12 +1,10 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { LocalBackend } from '../backends/index.js';
 import { AvcmError } from '../errors/index.js';
-import { loadMediaLibrary } from '../media/index.js';
 import { compile } from '../plan/index.js';
-import { applyOverrides } from '../runner/index.js';
-import { loadScenario, type UdpUrl } from '../scenario/index.js';
+import { applyOverrides } from '../runner/apply-overrides.js';
+import type { UdpUrl } from '../scenario/index.js';
 import type { Deps } from './deps.js';
 import { durationOption, integerOption, partitionsOption, seedOption, udpUrlOption } from './options.js';
 
@@ -23,6 +21,7 @@ export function registerSend(program: Command, deps: Deps, setExit: (code: numbe
     .option('--partitions <n>', 'engine processes (default: the number of cores)', partitionsOption)
     .option('--quiet', 'only the final totals')
     .action(async (file: string, options: { target?: UdpUrl; participants?: number; duration?: number; seed?: number; partitions?: number; quiet?: boolean }) => {
+      const { loadScenario } = await import('../scenario/index.js');
       const scenario = applyOverrides(await loadScenario(file, {}, deps.cwd), {
         target: options.target,
         participants: options.participants,
@@ -32,6 +31,7 @@ export function registerSend(program: Command, deps: Deps, setExit: (code: numbe
       });
       if (!scenario.target) throw new AvcmError('E_USAGE', `${file} has no target`, { hint: 'pass --target udp://HOST:PORT (where the system under test listens)' });
       const plan = compile(scenario, { seed: options.seed, partitions: options.partitions, cores: os.availableParallelism() });
+      const [{ LocalBackend }, { loadMediaLibrary }] = await Promise.all([import('../backends/index.js'), import('../media/index.js')]);
       const baseDir = path.dirname(path.resolve(deps.cwd, file));
       await loadMediaLibrary(plan.media, { baseDir, env: deps.env });
       const abort = new AbortController();

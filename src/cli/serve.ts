@@ -1,10 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { defaultBackends } from '../backends/index.js';
 import { AvcmError } from '../errors/index.js';
-import { createMetrics } from '../metrics/index.js';
-import { createRunner } from '../runner/index.js';
-import { buildServer, isLoopbackHost } from '../server/index.js';
+import { isLoopbackHost } from '../server/auth.js';
 import type { Deps } from './deps.js';
 import { integerOption } from './options.js';
 
@@ -26,6 +23,12 @@ export function registerServe(program: Command, deps: Deps, setExit: (code: numb
           hint: 'pass --token <secret> or set AVCM_TOKEN, or bind 127.0.0.1',
         });
       }
+      const [{ defaultBackends }, { createMetrics }, { createRunner }, { buildServer }] = await Promise.all([
+        import('../backends/index.js'),
+        import('../metrics/index.js'),
+        import('../runner/index.js'),
+        import('../server/index.js'),
+      ]);
       const metrics = createMetrics({ processMetrics: true });
       const runner = createRunner({ backends: defaultBackends(), env: deps.env, cwd: deps.cwd, log: (line) => deps.stderr.write(`${line}\n`) });
       const { app, registry } = await buildServer({

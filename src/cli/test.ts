@@ -1,10 +1,7 @@
 import type { Command } from 'commander';
-import { renderProgress, renderSummary } from '../../reporters/index.js';
-import { defaultBackends } from '../backends/index.js';
 import { AvcmError } from '../errors/index.js';
-import type { UdpUrl } from '../scenario/index.js';
-import { formatProblem, loadScenarioFile, validateLoaded, type Scenario } from '../scenario/index.js';
-import { createRunner, type RunOutcome, type RunOverrides, type RunningRun } from '../runner/index.js';
+import type { Scenario, UdpUrl } from '../scenario/index.js';
+import type { RunOutcome, RunOverrides, RunningRun } from '../runner/index.js';
 import type { Deps } from './deps.js';
 import { expandScenarioArgs } from './files.js';
 import { backendOption, durationOption, integerOption, partitionsOption, seedOption, udpUrlOption } from './options.js';
@@ -56,6 +53,7 @@ export function registerTest(program: Command, deps: Deps, setExit: (code: numbe
       if (files.length > 1 && (options.junit || options.html || options.json)) {
         throw new AvcmError('E_USAGE', `--junit/--html/--json name one file, but ${files.length} scenarios were given`, { hint: 'use --out-dir for several scenarios' });
       }
+      const { formatProblem, loadScenarioFile, validateLoaded } = await import('../scenario/index.js');
       // Every scenario is checked before anything runs: invalid input never runs.
       const scenarios: Scenario[] = [];
       let problems = 0;
@@ -70,6 +68,9 @@ export function registerTest(program: Command, deps: Deps, setExit: (code: numbe
         setExit(2);
         return;
       }
+      // Loaded here, not at the top: every process (engine agents too) starts through the CLI, and
+      // only this verb needs the runner, the backends and the reporters.
+      const [{ defaultBackends }, { createRunner }, { renderSummary }] = await Promise.all([import('../backends/index.js'), import('../runner/index.js'), import('../../reporters/index.js')]);
       const backends = defaultBackends({ image: options.image, namespace: options.namespace, keep: options.keep, monitoring: options.monitoring });
       const runner = createRunner({ backends, env: deps.env, cwd: deps.cwd, log: (line) => deps.stderr.write(`${line}\n`) });
       const overrides: RunOverrides = {
@@ -95,6 +96,7 @@ export function registerTest(program: Command, deps: Deps, setExit: (code: numbe
 
 /** Prints progress while the run goes, stops it on SIGINT/SIGTERM, and returns its outcome. */
 async function followRun(run: RunningRun, deps: Deps, quiet: boolean): Promise<RunOutcome> {
+  const { renderProgress } = await import('../../reporters/index.js');
   const tty = deps.stderr.isTTY === true;
   let lastPlainMs = 0;
   const timer = setInterval(() => {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { formatDuration, formatProblem, loadScenarioFile, validateLoaded } from '../scenario/index.js';
 import type { Deps } from './deps.js';
 import { expandScenarioArgs } from './files.js';
 import { partitionsOption } from './options.js';
@@ -12,6 +11,7 @@ export function registerValidate(program: Command, deps: Deps, setExit: (code: n
     .argument('<files...>', 'scenario files, folders or globs')
     .option('--partitions <n>', 'check ports for this many partitions', partitionsOption)
     .action(async (args: string[], options: { partitions?: number }) => {
+      const { formatDuration, formatProblem, loadScenarioFile, validateLoaded } = await import('../scenario/index.js');
       const files = await expandScenarioArgs(args, deps.cwd);
       let problems = 0;
       for (const file of files) {

@@ -3,7 +3,6 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { AvcmError, toAvcmError } from '../errors/index.js';
 import { loadMediaLibrary } from '../media/index.js';
-import { serveEngineMetrics } from '../metrics/index.js';
 import type { Endpoint, Plan } from '../plan/types.js';
 import { encodeLine, lineReader, type AgentCommand, type AgentEvent } from './agent-protocol.js';
 import { systemClock } from './clock.js';
@@ -74,7 +73,8 @@ export async function runAgent(options: AgentOptions): Promise<number> {
     });
 
     const unsubscribe = options.onInterrupt?.(() => running.stop());
-    const metricsServer = options.metricsPort !== undefined ? await serveEngineMetrics(options.metricsPort, partition, () => running.snapshot()) : null;
+    // prom-client is loaded only by engines that serve metrics (pods), keeping local agents light.
+    const metricsServer = options.metricsPort !== undefined ? await (await import('../metrics/engine-metrics.js')).serveEngineMetrics(options.metricsPort, partition, () => running.snapshot()) : null;
     const startEpochMs = await new Promise<number>((resolve) => {
       const read = lineReader<AgentCommand>((command) => {
         if (command.type === 'start') resolve(command.runStartEpochMs);
