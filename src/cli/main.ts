@@ -3,6 +3,7 @@ import { AVCM_VERSION } from '../version.js';
 import { processDeps, type Deps } from './deps.js';
 import { registerAgent } from './agent.js';
 import { registerBench } from './bench.js';
+import { registerManifests } from './manifests.js';
 import { registerMedia } from './media.js';
 import { registerPlan } from './plan.js';
 import { registerReceive } from './receive.js';
@@ -32,6 +33,7 @@ export function buildProgram(deps: Deps, setExit: (code: number) => void): Comma
   registerAgent(program, deps, setExit);
   registerBench(program, deps, setExit);
   registerMedia(program, deps, setExit);
+  registerManifests(program, deps, setExit);
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput({ writeOut: (s) => deps.stdout.write(s), writeErr: (s) => deps.stderr.write(s) });
     command.commands.forEach(configure);

@@ -2,11 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { composeFiles } from '../backends/docker/index.js';
-import { kubernetesManifests, labelValue, manifestFiles } from '../backends/k8s/index.js';
 import { compile } from '../plan/index.js';
-import { applyOverrides } from '../runner/index.js';
-import { loadScenario } from '../scenario/index.js';
+import { applyOverrides } from '../runner/apply-overrides.js';
 import type { Deps } from './deps.js';
 import { partitionsOption, seedOption } from './options.js';
 import { AVCM_VERSION } from '../version.js';
@@ -38,6 +35,12 @@ export function registerManifests(program: Command, deps: Deps, setExit: (code: 
     .option('--partitions <n>', 'number of partitions (pods / containers)', partitionsOption)
     .option('--no-monitoring', 'leave out Prometheus and Grafana (k8s)')
     .action(async (file: string, options: { backend: 'k8s' | 'docker'; out: string; image: string; namespace: string; seed?: number; partitions?: number; monitoring: boolean }) => {
+      // Loaded on demand: the Kubernetes client is heavy and every engine process starts through this CLI.
+      const [{ composeFiles }, { kubernetesManifests, labelValue, manifestFiles }, { loadScenario }] = await Promise.all([
+        import('../backends/docker/index.js'),
+        import('../backends/k8s/index.js'),
+        import('../scenario/index.js'),
+      ]);
       const loaded = await loadScenario(file, { partitions: options.partitions }, deps.cwd);
       const scenario = applyOverrides(loaded, { backend: options.backend, partitions: options.partitions });
       const plan = compile(scenario, { seed: options.seed, partitions: options.partitions });
