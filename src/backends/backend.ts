@@ -13,6 +13,8 @@ export interface LaunchOptions {
   signal: AbortSignal;
   /** Plain progress lines for the user (pod readiness, restarts); no trailing newline. */
   log(line: string): void;
+  /** WebRTC runs: answers a participant's SDP offer (the probe, an SFU adapter, or a REST client). */
+  signaling?: (participantId: number, offerSdp: string) => Promise<string>;
 }
 
 /** What engines reported so far, summed over partitions. */

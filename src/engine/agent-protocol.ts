@@ -10,11 +10,13 @@ import type { EngineStats } from './engine-stats.js';
 export type AgentCommand =
   | { type: 'start'; runStartEpochMs: number }
   | { type: 'spike'; spike: PlannedSpike }
+  | { type: 'answer'; participantId: number; sdp: string }
   | { type: 'stop' };
 
 /** Agent -> runner (stdout). */
 export type AgentEvent =
   | { type: 'ready'; partition: number; participants: number; pid: number; media: { videoFrames: number; audioFrames: number } }
+  | { type: 'offer'; partition: number; participantId: number; sdp: string }
   | { type: 'started'; partition: number; runStartEpochMs: number; lateJoinMs: number }
   | { type: 'stats'; stats: EngineStats }
   | { type: 'done'; stats: EngineStats }

@@ -3,13 +3,14 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { AvcmError, toAvcmError } from '../errors/index.js';
 import { loadMediaLibrary } from '../media/index.js';
-import type { Endpoint, Plan } from '../plan/types.js';
+import type { Endpoint, Plan, PlannedSpike } from '../plan/types.js';
 import { encodeLine, lineReader, type AgentCommand, type AgentEvent } from './agent-protocol.js';
 import { systemClock } from './clock.js';
 import type { EngineStats } from './engine-stats.js';
 import { resolvePartitionId } from './partition-identity.js';
 import { NaiveEngine } from './naive-engine.js';
-import { PartitionEngine } from './partition-engine.js';
+import { PartitionEngine, type EngineOptions } from './partition-engine.js';
+import { iceServersFor } from './turn-credentials.js';
 import { UdpTransport } from './transport-udp.js';
 
 const STATS_INTERVAL_MS = 1_000;
@@ -48,21 +49,21 @@ export async function runAgent(options: AgentOptions): Promise<number> {
   try {
     const plan = await readPlan(options.planFile);
     partition = resolvePartitionId(options.partition, options.env, plan.partitions);
-    const target = options.target ?? plan.target;
+    const target = options.target ?? plan.target ?? (plan.transport === 'webrtc' ? { host: '127.0.0.1', port: 9 } : null);
     if (!target) {
       throw new AvcmError('E_USAGE', 'the plan sends to the built-in probe, which has no fixed address', { hint: 'pass --target udp://HOST:PORT' });
     }
+    // Commands are read from the start: WebRTC answers arrive before `ready`, spikes and stop any time.
+    const commands = new AgentCommands(options.input, options.startAt);
     const media = await loadMediaLibrary(plan.media, { baseDir: options.baseDir ?? process.cwd(), env: options.env });
+    const openTransport = await transportOpener(plan, options.env, (participantId, sdp) => {
+      emit({ type: 'offer', partition, participantId, sdp });
+      return commands.answerFor(participantId);
+    });
     engine =
       options.engine === 'naive'
         ? await NaiveEngine.create(plan, partition, media, target)
-        : await PartitionEngine.create({
-            plan,
-            partition,
-            media,
-            target,
-            openTransport: (participant, to) => UdpTransport.open(participant.port, to, participant.id),
-          });
+        : await PartitionEngine.create({ plan, partition, media, target, openTransport });
     const running = engine;
     emit({
       type: 'ready',
@@ -75,24 +76,8 @@ export async function runAgent(options: AgentOptions): Promise<number> {
     const unsubscribe = options.onInterrupt?.(() => running.stop());
     // prom-client is loaded only by engines that serve metrics (pods), keeping local agents light.
     const metricsServer = options.metricsPort !== undefined ? await (await import('../metrics/engine-metrics.js')).serveEngineMetrics(options.metricsPort, partition, () => running.snapshot()) : null;
-    const startEpochMs = await new Promise<number>((resolve) => {
-      const read = lineReader<AgentCommand>((command) => {
-        if (command.type === 'start') resolve(command.runStartEpochMs);
-        else if (command.type === 'spike') running.injectSpike(command.spike);
-        else if (command.type === 'stop') {
-          running.stop();
-          resolve(Date.now());
-        }
-      });
-      options.input.on('data', read);
-      // The runner went away: stop rather than send forever.
-      options.input.on('end', () => {
-        running.stop();
-        resolve(Date.now());
-      });
-      if (options.startAt === undefined) resolve(Date.now() + 1_000);
-      else if (typeof options.startAt === 'number') resolve(options.startAt);
-    });
+    commands.attach(running);
+    const startEpochMs = await commands.startEpochMs;
 
     const clock = systemClock(startEpochMs);
     emit({ type: 'started', partition, runStartEpochMs: startEpochMs, lateJoinMs: Math.max(0, clock.nowMs()) });
@@ -144,4 +129,90 @@ async function readPlan(file: string): Promise<Plan> {
   } catch (error) {
     throw new AvcmError('E_USAGE', `${file} is not an avcm plan: ${(error as Error).message}`);
   }
+}
+
+/** Dispatches runner commands: the start time, WebRTC answers, live spikes, stop. */
+class AgentCommands {
+  readonly startEpochMs: Promise<number>;
+  private resolveStart!: (epochMs: number) => void;
+  private engine: { injectSpike(spike: PlannedSpike): void; stop(): void } | null = null;
+  private readonly pendingSpikes: PlannedSpike[] = [];
+  private readonly answers = new Map<number, { promise: Promise<string>; resolve: (sdp: string) => void }>();
+  private stopRequested = false;
+
+  constructor(input: NodeJS.ReadableStream, startAt: AgentOptions['startAt']) {
+    this.startEpochMs = new Promise((resolve) => (this.resolveStart = resolve));
+    input.on(
+      'data',
+      lineReader<AgentCommand>((command) => {
+        if (command.type === 'start') this.resolveStart(command.runStartEpochMs);
+        else if (command.type === 'answer') this.answer(command.participantId).resolve(command.sdp);
+        else if (command.type === 'spike') {
+          if (this.engine) this.engine.injectSpike(command.spike);
+          else this.pendingSpikes.push(command.spike);
+        } else if (command.type === 'stop') this.stop();
+      }),
+    );
+    // The runner went away: stop rather than send forever.
+    input.on('end', () => this.stop());
+    if (startAt === undefined) this.resolveStart(Date.now() + 1_000);
+    else if (typeof startAt === 'number') this.resolveStart(startAt);
+  }
+
+  private answer(participantId: number): { promise: Promise<string>; resolve: (sdp: string) => void } {
+    let entry = this.answers.get(participantId);
+    if (!entry) {
+      let resolve!: (sdp: string) => void;
+      const promise = new Promise<string>((r) => (resolve = r));
+      entry = { promise, resolve };
+      this.answers.set(participantId, entry);
+    }
+    return entry;
+  }
+
+  answerFor(participantId: number): Promise<string> {
+    return this.answer(participantId).promise;
+  }
+
+  attach(engine: { injectSpike(spike: PlannedSpike): void; stop(): void }): void {
+    this.engine = engine;
+    for (const spike of this.pendingSpikes.splice(0)) engine.injectSpike(spike);
+    if (this.stopRequested) engine.stop();
+  }
+
+  private stop(): void {
+    this.stopRequested = true;
+    this.engine?.stop();
+    this.resolveStart(Date.now());
+  }
+}
+
+/**
+ * How this partition's participants connect: a UDP socket each, or a WebRTC peer whose offer goes
+ * to the runner (`offer` event) and whose answer comes back (`answer` command). werift is loaded
+ * only for WebRTC plans.
+ */
+async function transportOpener(plan: Plan, env: NodeJS.ProcessEnv, signal: (participantId: number, offerSdp: string) => Promise<string>): Promise<EngineOptions['openTransport']> {
+  if (plan.transport !== 'webrtc') return (participant, to) => UdpTransport.open(participant.port, to, participant.id);
+  const { WebRtcTransport } = await import('./transport-webrtc.js');
+  const iceServers = iceServersFor(plan.turn, env);
+  const loopbackOnly = env.AVCM_WEBRTC_LOOPBACK === '1';
+  return async (participant) => {
+    const transport = new WebRtcTransport({
+      participantId: participant.id,
+      video: participant.videoSsrc !== null && plan.media.video ? { payloadType: plan.media.video.payloadType } : null,
+      audio: participant.audioSsrc !== null && plan.media.audio ? { payloadType: plan.media.audio.payloadType } : null,
+      extensions: plan.extensions,
+      iceServers,
+      loopbackOnly,
+    });
+    try {
+      await transport.acceptAnswer(await signal(participant.id, await transport.createOffer()));
+      await transport.connected();
+    } catch (error) {
+      await transport.close();
+      throw error;
+    }
+    return transport;
+  };
 }

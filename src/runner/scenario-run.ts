@@ -57,6 +57,8 @@ export class ScenarioRun implements RunningRun {
   private readonly abort = new AbortController();
   private readonly liveSpikes: PlannedSpike[] = [];
   private lastPackets = { atMs: 0, packets: 0, rate: 0 };
+  private readonly cleanups: (() => Promise<void>)[] = [];
+  private readonly externalSignaling = new PendingOffers();
 
   constructor(
     private readonly request: RunRequest,
@@ -115,6 +117,17 @@ export class ScenarioRun implements RunningRun {
     return planned;
   }
 
+  /** REST signaling: the participant's offer, once its engine made one (waits up to 30 s). */
+  sdpOffer(participantId: number): Promise<string> {
+    if (this.request.signaling !== 'external') return Promise.reject(new AvcmError('E_USAGE', `run ${this.id} answers its WebRTC participants itself (built-in probe)`));
+    return this.externalSignaling.offerOf(participantId);
+  }
+
+  sdpAnswer(participantId: number, sdp: string): Promise<void> {
+    if (this.request.signaling !== 'external') return Promise.reject(new AvcmError('E_USAGE', `run ${this.id} answers its WebRTC participants itself (built-in probe)`));
+    return this.externalSignaling.answer(participantId, sdp);
+  }
+
   stop(reason: 'SIGINT' | 'SIGTERM' | 'cancelled'): void {
     if (this.stopReason) return;
     this.stopReason = reason;
@@ -134,6 +147,7 @@ export class ScenarioRun implements RunningRun {
       if (failure.exitCode === 2) return this.finish(result, 2);
     } finally {
       await this.handle?.stop().catch(() => undefined);
+      for (const cleanup of this.cleanups) await cleanup().catch(() => undefined);
       await this.probe?.close().catch(() => undefined);
     }
     const exitCode =
@@ -173,10 +187,33 @@ export class ScenarioRun implements RunningRun {
 
     const backendFactory = this.context.backends[plan.backend];
     if (!backendFactory) throw new AvcmError('E_BACKEND', `backend ${plan.backend} is not available in this build`);
-    const backend = backendFactory({ baseDir, env: this.context.env });
+    // WebRTC runs on one machine without TURN keep ICE on loopback (deterministic candidate pairs).
+    const env = plan.transport === 'webrtc' && plan.turn === null && plan.backend === 'local' ? { ...this.context.env, AVCM_WEBRTC_LOOPBACK: '1' } : this.context.env;
+    const backend = backendFactory({ baseDir, env });
 
     let target = plan.target;
-    if (backend.name === 'local') {
+    let signaling: ((participantId: number, offerSdp: string) => Promise<string>) | undefined;
+    if (plan.transport === 'webrtc' && backend.name === 'local') {
+      // WebRTC participants have no UDP target: their offers are answered by the built-in WebRTC
+      // probe (measured like UDP) or, for REST clients, through the sdp routes.
+      this.probe = ProbeReceiver.detached({ videoPayloadType: plan.media.video?.payloadType ?? 96, audioPayloadType: plan.media.audio?.payloadType ?? 111, extensions: plan.extensions, expectedDurationMs: plan.durationMs });
+      if (this.request.signaling === 'external') {
+        signaling = (participantId, offerSdp) => this.externalSignaling.offer(participantId, offerSdp);
+      } else {
+        const { WebRtcProbeSession } = await import('../probe/receiver-webrtc.js');
+        const { iceServersFor } = await import('../engine/turn-credentials.js');
+        const session = new WebRtcProbeSession(this.probe, {
+          videoPayloadType: plan.media.video?.payloadType ?? 96,
+          audioPayloadType: plan.media.audio?.payloadType ?? 111,
+          extensions: plan.extensions,
+          iceServers: iceServersFor(plan.turn, this.context.env),
+          loopbackOnly: plan.turn === null,
+        });
+        this.cleanups.push(() => session.close());
+        signaling = (participantId, offerSdp) => session.answer(participantId, offerSdp);
+      }
+      target = { host: '127.0.0.1', port: 9 };
+    } else if (backend.name === 'local') {
       const listen = plan.probeListen ?? (plan.target === null ? { host: '127.0.0.1', port: 0 } : isLoopbackOrLocal(plan.target.host) ? plan.target : null);
       if (listen === null) {
         throw new AvcmError('E_USAGE', `the target ${formatEndpoint(plan.target!)} is not on this machine, so the built-in probe cannot listen there`, {
@@ -194,10 +231,11 @@ export class ScenarioRun implements RunningRun {
     }
     if (!target) throw new AvcmError('E_USAGE', 'no target: set `target:` in the scenario or pass --target udp://HOST:PORT');
 
+    const targetLabel = plan.transport === 'webrtc' ? (this.request.signaling === 'external' ? 'webrtc: REST signaling' : 'webrtc: built-in probe') : formatEndpoint(target);
     this.context.log(
-      `avcm: ${plan.scenario}: ${plan.participants.length} participants in ${plan.partitions} partition${plan.partitions === 1 ? '' : 's'} -> ${formatEndpoint(target)}, ${plan.spikes.length} spikes, seed ${plan.seed}`,
+      `avcm: ${plan.scenario}: ${plan.participants.length} participants in ${plan.partitions} partition${plan.partitions === 1 ? '' : 's'} -> ${targetLabel}, ${plan.spikes.length} spikes, seed ${plan.seed}`,
     );
-    this.handle = await backend.launch(plan, { target, mediaDir: baseDir, signal: this.abort.signal, log: this.context.log });
+    this.handle = await backend.launch(plan, { target, mediaDir: baseDir, signal: this.abort.signal, log: this.context.log, signaling });
     this.checkAborted();
 
     const runStartEpochMs = this.handle.startEpochMs ?? Date.now() + START_LEAD_MS;
@@ -228,7 +266,7 @@ export class ScenarioRun implements RunningRun {
       assertions: effective.assertions,
       file: scenario.file,
       probe: probeReport,
-      target: formatEndpoint(target),
+      target: targetLabel,
       startedAt,
       finishedAt,
       packetsSent: totals.packetsSent,
@@ -284,5 +322,43 @@ function withDefaults(spike: LiveSpike): PlannedSpike['params'] {
       return { dropPercent: p.dropPercent ?? 0 };
     case 'bandwidth_limit':
       return { bandwidthKbps: p.bandwidthKbps ?? 1000, queueMs: p.queueMs ?? 200 };
+  }
+}
+
+const OFFER_WAIT_MS = 30_000;
+
+/** Offers waiting for a REST client's answers, and answers for offers not made yet. */
+class PendingOffers {
+  private readonly offers = new Map<number, { sdp: Promise<string>; resolveSdp: (sdp: string) => void; answer: Promise<string>; resolveAnswer: (sdp: string) => void }>();
+
+  private entry(participantId: number) {
+    let e = this.offers.get(participantId);
+    if (!e) {
+      let resolveSdp!: (sdp: string) => void;
+      let resolveAnswer!: (sdp: string) => void;
+      const sdp = new Promise<string>((r) => (resolveSdp = r));
+      const answer = new Promise<string>((r) => (resolveAnswer = r));
+      e = { sdp, resolveSdp, answer, resolveAnswer };
+      this.offers.set(participantId, e);
+    }
+    return e;
+  }
+
+  /** The engine offered: hold it until a client answers. */
+  offer(participantId: number, sdp: string): Promise<string> {
+    const e = this.entry(participantId);
+    e.resolveSdp(sdp);
+    return e.answer;
+  }
+
+  offerOf(participantId: number): Promise<string> {
+    return Promise.race([
+      this.entry(participantId).sdp,
+      new Promise<string>((_, reject) => setTimeout(() => reject(new AvcmError('E_USAGE', `participant ${participantId} made no offer within ${OFFER_WAIT_MS / 1000}s (is it in this run?)`)), OFFER_WAIT_MS).unref()),
+    ]);
+  }
+
+  async answer(participantId: number, sdp: string): Promise<void> {
+    this.entry(participantId).resolveAnswer(sdp);
   }
 }

@@ -31,6 +31,12 @@ export interface RunRequest {
   scenario: Scenario;
   overrides?: RunOverrides;
   reports: ReportPaths;
+  /**
+   * WebRTC runs: who answers the participants' offers. `probe` (default): the built-in WebRTC
+   * probe. `external`: a client over REST (`GET|POST /api/v1/test/:id/sdp/:participant`), e.g.
+   * `avcm receive --webrtc`, which then also does the measuring.
+   */
+  signaling?: 'probe' | 'external';
 }
 
 /** A live snapshot, refreshed about once a second while a run is going. */

@@ -102,6 +102,25 @@ assertions:
     expect(r.totals.packetsLost).toBe(0);
   });
 
+  it('WebRTC participants (werift, DTLS-SRTP) measured by the built-in WebRTC probe pass a clean gate', async () => {
+    const file = await scenario(
+      'webrtc',
+      `duration: 5s
+participants: { count: 3, transport: webrtc, base_port: 0 }
+assertions:
+  packet_loss_percent: ["max < 1"]
+  frame_rate_fps: ["avg > 25"]
+  mos: ["min >= 4"]
+`,
+    );
+    const run = await runCli(['test', file, '--out-dir', path.join(dir, 'out'), '--partitions', '1'], { cwd: dir });
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    const r = await result('webrtc');
+    expect(r.transport).toBe('webrtc');
+    expect(r.streams.filter((s) => s.participantId !== null)).toHaveLength(6);
+    expect(r.totals.packetsReceived).toBe(r.totals.packetsSent);
+  });
+
   it('invalid input runs nothing and exits 2', async () => {
     const file = await scenario('bad', 'duration: 5s\nparticipants: { count: 0 }\n');
     const run = await runCli(['test', file, '--out-dir', path.join(dir, 'out')], { cwd: dir });

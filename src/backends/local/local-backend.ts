@@ -66,6 +66,19 @@ export class LocalBackend implements Backend {
     }
     const handle = new LocalRunHandle(agents, workDir);
     const onEvent = (agent: Agent, event: AgentEvent): void => {
+      if (event.type === 'offer') {
+        const answer = options.signaling
+          ? options.signaling(event.participantId, event.sdp)
+          : Promise.reject(new Error('this run has no WebRTC signaling (nothing answers the participants)'));
+        answer.then(
+          (sdp) => agent.child.stdin?.writable && agent.child.stdin.write(encodeLine({ type: 'answer', participantId: event.participantId, sdp })),
+          (error: Error) => {
+            agent.error = { type: 'error', partition: agent.partition, code: 'E_NETWORK', message: `participant ${event.participantId}: no SDP answer: ${error.message}` };
+            handle.changed();
+          },
+        );
+        return;
+      }
       if (event.type === 'ready') agent.ready = true;
       else if (event.type === 'stats') agent.stats = event.stats;
       else if (event.type === 'done') {
