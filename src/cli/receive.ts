@@ -1,6 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { AvcmError } from '../errors/index.js';
 import { ProbeReceiver, type LiveStreamRow } from '../probe/index.js';
 import type { UdpUrl } from '../scenario/units.js';
 import type { Deps } from './deps.js';
@@ -48,17 +49,30 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
     .option('--abs-send-time-ext <id>', 'RFC 8285 id of the abs-send-time extension', integerOption(1, 14), 2)
     .option('--start-at <epochMs>', 'epoch ms of the run start (window 0); default: now', integerOption(0, Number.MAX_SAFE_INTEGER))
     .option('--quiet', 'no live table')
-    .action(async (options: { listen: UdpUrl; duration?: number; json?: string; videoPt: number; audioPt: number; participantIdExt: number; absSendTimeExt: number; quiet?: boolean; startAt?: number }) => {
-      const probe = await ProbeReceiver.open({
+    .option('--webrtc', 'receive WebRTC participants of a run of `avcm serve` (answers their offers through its REST API)')
+    .option('--api <url>', 'with --webrtc: the avcm serve base URL, e.g. http://127.0.0.1:8080')
+    .option('--test <id>', 'with --webrtc: the test id (POST /api/v1/test/create)')
+    .option('--count <n>', 'with --webrtc: how many participants to receive', integerOption(1, 10_000))
+    .option('--first-id <n>', 'with --webrtc: the first participant id', integerOption(0, 4_000_000_000), 1001)
+    .option('--token <token>', 'with --webrtc: bearer token of the server (default: AVCM_TOKEN)')
+    .action(async (options: { listen: UdpUrl; duration?: number; json?: string; videoPt: number; audioPt: number; participantIdExt: number; absSendTimeExt: number; quiet?: boolean; startAt?: number; webrtc?: boolean; api?: string; test?: string; count?: number; firstId: number; token?: string }) => {
+      if (options.webrtc && (!options.api || !options.test || !options.count)) {
+        throw new AvcmError('E_USAGE', '--webrtc needs --api URL, --test ID and --count N');
+      }
+      const probeOptions = {
         listen: options.listen,
         videoPayloadType: options.videoPt,
         audioPayloadType: options.audioPt,
-        extensions: { layout: 'rfc8285', participantIdId: options.participantIdExt, absSendTimeId: options.absSendTimeExt },
+        extensions: { layout: 'rfc8285' as const, participantIdId: options.participantIdExt, absSendTimeId: options.absSendTimeExt },
         expectedDurationMs: options.duration,
-      });
+      };
+      const probe = options.webrtc ? ProbeReceiver.detached(probeOptions) : await ProbeReceiver.open(probeOptions);
+      const closeWebRtc = options.webrtc ? await answerOverRest(probe, probeOptions, { api: options.api!, test: options.test!, count: options.count!, firstId: options.firstId, token: options.token ?? deps.env.AVCM_TOKEN }, deps) : null;
       const startedAt = options.startAt ?? Date.now();
       probe.start(startedAt);
-      deps.stderr.write(`avcm: probe listening on udp://${probe.address.host}:${probe.address.port}${options.duration ? ` for ${options.duration / 1000}s` : ' (Ctrl-C to stop)'}\n`);
+      deps.stderr.write(
+        `avcm: probe ${options.webrtc ? `receiving ${options.count} WebRTC participants of test ${options.test}` : `listening on udp://${probe.address.host}:${probe.address.port}`}${options.duration ? ` for ${options.duration / 1000}s` : ' (Ctrl-C to stop)'}\n`,
+      );
       const timer = setInterval(() => {
         if (!options.quiet) deps.stdout.write(renderStreamTable(probe.liveStreams(), (Date.now() - startedAt) / 1000));
       }, TABLE_EVERY_MS);
@@ -75,6 +89,7 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
       clearInterval(timer);
       const windowCount = Math.max(1, Math.ceil((Date.now() - startedAt) / probe.windowMs));
       const report = probe.report(windowCount);
+      await closeWebRtc?.();
       await probe.close();
       const totals = report.streams.reduce((t, s) => ({ received: t.received + s.totals.received, lost: t.lost + s.totals.lost }), { received: 0, lost: 0 });
       deps.stderr.write(`avcm: ${report.streams.length} streams, ${totals.received} packets received, ${totals.lost} lost, ${report.malformedPackets} malformed, ${report.foreignPackets} foreign\n`);
@@ -90,4 +105,33 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
       // Without --duration, Ctrl-C is how a probe session ends; with one, an early signal is an interruption.
       setExit(!options.duration || signal === null ? 0 : signal === 'SIGTERM' ? 143 : 130);
     });
+}
+
+/**
+ * `--webrtc`: fetches each participant's offer from `GET /api/v1/test/:id/sdp/:participant`,
+ * answers it with a werift peer that feeds the probe, and posts the answer back.
+ */
+async function answerOverRest(
+  probe: ProbeReceiver,
+  options: { videoPayloadType: number; audioPayloadType: number; extensions: { layout: 'rfc8285'; participantIdId: number; absSendTimeId: number } },
+  rest: { api: string; test: string; count: number; firstId: number; token?: string },
+  deps: Deps,
+): Promise<() => Promise<void>> {
+  const { WebRtcProbeSession } = await import('../probe/receiver-webrtc.js');
+  const session = new WebRtcProbeSession(probe, { ...options, iceServers: [], loopbackOnly: /\/\/(127\.|localhost)/.test(rest.api) });
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(rest.token ? { authorization: `Bearer ${rest.token}` } : {}) };
+  const base = `${rest.api.replace(/\/$/, '')}/api/v1/test/${encodeURIComponent(rest.test)}/sdp`;
+  await Promise.all(
+    Array.from({ length: rest.count }, async (_, i) => {
+      const participantId = rest.firstId + i;
+      const offered = await fetch(`${base}/${participantId}`, { headers });
+      if (!offered.ok) throw new AvcmError('E_NETWORK', `GET ${base}/${participantId}: ${offered.status} ${await offered.text()}`);
+      const { sdp_offer: offer } = (await offered.json()) as { sdp_offer: string };
+      const answer = await session.answer(participantId, offer);
+      const posted = await fetch(`${base}/${participantId}`, { method: 'POST', headers, body: JSON.stringify({ sdp_answer: answer }) });
+      if (!posted.ok) throw new AvcmError('E_NETWORK', `POST ${base}/${participantId}: ${posted.status} ${await posted.text()}`);
+    }),
+  );
+  deps.stderr.write(`avcm: answered ${rest.count} WebRTC participants\n`);
+  return () => session.close();
 }

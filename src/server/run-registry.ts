@@ -70,7 +70,9 @@ export class RunRegistry {
       throw new RegistryError(429, 'E_BUSY', `${this.options.maxConcurrentRuns} runs are already in flight; try again when one finishes`);
     }
     entry.state = 'queued';
-    const run = this.runner.start({ id, scenario: entry.scenario, reports: { outDir: path.join(this.options.reportsDir, id) } });
+    // Interactive WebRTC tests are answered by the REST client (e.g. `avcm receive --webrtc`), as in the original platform.
+    const signaling = entry.origin === 'test' && entry.scenario.participants.transport === 'webrtc' ? 'external' : 'probe';
+    const run = this.runner.start({ id, scenario: entry.scenario, reports: { outDir: path.join(this.options.reportsDir, id) }, signaling });
     entry.run = run;
     this.options.metrics.track(run);
     const poll = setInterval(() => {
