@@ -1,7 +1,7 @@
 import { RTCPeerConnection, type RTCPeerConnectionConfig } from 'werift';
 import { AvcmError } from '../errors/index.js';
 import type { ExtensionPlan } from '../plan/types.js';
-import { avcmCodecs, avcmHeaderExtensions } from './media-profile.js';
+import { ABS_SEND_TIME_URI, PARTICIPANT_ID_URI, avcmCodecs, avcmHeaderExtensions } from './media-profile.js';
 import type { IceServer } from './turn-credentials.js';
 
 /** How a peer gathers and chooses ICE candidates. */
@@ -30,7 +30,14 @@ export function createPeer(media: { videoPayloadType: number | null; audioPayloa
     config.iceUseIpv6 = false;
     config.iceFilterCandidatePair = (pair) => pair.remoteCandidate.host.startsWith('127.');
   }
-  return new RTCPeerConnection(config);
+  const pc = new RTCPeerConnection(config);
+  // werift renumbers configured header extensions 1..n across audio then video; the plan's ids
+  // are what the engine stamps, so put them back before any offer or answer is built.
+  const ids: Record<string, number> = { [PARTICIPANT_ID_URI]: media.extensions.participantIdId, [ABS_SEND_TIME_URI]: media.extensions.absSendTimeId };
+  for (const list of [pc.config.headerExtensions.video, pc.config.headerExtensions.audio]) {
+    for (const extension of list ?? []) extension.id = ids[extension.uri] ?? extension.id;
+  }
+  return pc;
 }
 
 /**
