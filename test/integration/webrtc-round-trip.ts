@@ -100,7 +100,7 @@ function record(streams: Map<number, SeenStream>, planned: Planned[], buf: Buffe
  * `packetsPerParticipant` packets from each (alternating video/audio) and waits until all arrived
  * or a bound passes.
  */
-export async function roundTrip(count: number, packetsPerParticipant: number, participantIce: { iceServers: IceServer[]; iceTransportPolicy: 'all' | 'relay' }): Promise<RoundTripResult> {
+export async function roundTrip(count: number, packetsPerParticipant: number, participantIce: { iceServers: IceServer[]; iceTransportPolicy: 'all' | 'relay' }, connectTimeoutMs = BOUND_MS): Promise<RoundTripResult> {
   const streams = new Map<number, SeenStream>();
   let received = 0;
   const planned: Planned[] = Array.from({ length: count }, (_, i) => ({ id: 1001 + i, videoSsrc: 0x10000000 + i * 2, audioSsrc: 0x10000001 + i * 2, seqStart: 65_500 + i, tsStart: 0xfffff000 + i }));
@@ -136,8 +136,8 @@ export async function roundTrip(count: number, packetsPerParticipant: number, pa
         const offer = await t.createOffer();
         offers[i] = offer;
         await t.acceptAnswer(await session.answer(planned[i].id, offer));
-        await t.connected(BOUND_MS);
-        await session.connected(planned[i].id, BOUND_MS);
+        await t.connected(connectTimeoutMs);
+        await session.connected(planned[i].id, connectTimeoutMs);
       }),
     );
     const candidateTypes = transports.map((t) => t.selectedCandidateType());
