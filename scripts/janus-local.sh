@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts a Janus (Debian package `janus`, 1.1.x) on loopback for avcm's SFU tests and examples:
 # a minimal configuration written to a temp folder — the VideoRoom plugin and the HTTP transport
-# only, no admin API, no public interfaces, ICE on 127.0.0.1 — then waits for GET /janus/info.
+# only, no admin API, the HTTP API on 127.0.0.1 only, IPv4 ICE on this host's own addresses (libnice
+# never gathers loopback candidates, so media uses the host's interface address and stays on the
+# machine) — then waits for GET /janus/info.
 #
 #   scripts/janus-local.sh start [HTTP_PORT] [RTP_PORT_RANGE]   # prints the pid file and base URL
 #   scripts/janus-local.sh stop  [HTTP_PORT]
@@ -61,9 +63,9 @@ loggers: {
 }
 media: {
   rtp_port_range = "$rtp_range"
+  ipv6 = false
 }
 nat: {
-  ice_enforce_list = "127.0.0.1"
   ignore_mdns = true
 }
 CFG

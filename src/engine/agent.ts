@@ -192,9 +192,16 @@ class AgentCommands {
  * to the runner (`offer` event) and whose answer comes back (`answer` command). werift is loaded
  * only for WebRTC plans.
  */
-async function transportOpener(plan: Plan, env: NodeJS.ProcessEnv, signal: (participantId: number, offerSdp: string) => Promise<string>): Promise<EngineOptions['openTransport']> {
+async function transportOpener(plan: Plan, env: NodeJS.ProcessEnv, signalRunner: (participantId: number, offerSdp: string) => Promise<string>): Promise<EngineOptions['openTransport']> {
   if (plan.transport !== 'webrtc') return (participant, to) => UdpTransport.open(participant.port, to, participant.id);
   const { WebRtcTransport } = await import('./transport-webrtc.js');
+  let signal = signalRunner;
+  if (plan.sfu) {
+    // Joining an SFU: the participant publishes through the SFU's own signaling (Janus, WHIP).
+    const { sfuAdapter } = await import('../sfu/index.js');
+    const adapter = sfuAdapter(plan.sfu, env);
+    signal = (participantId, offerSdp) => adapter.publish(participantId, offerSdp);
+  }
   const iceServers = iceServersFor(plan.turn, env);
   const loopbackOnly = env.AVCM_WEBRTC_LOOPBACK === '1';
   return async (participant) => {

@@ -37,8 +37,15 @@ export class WebRtcProbeSession {
     } as ConstructorParameters<typeof RTCPeerConnection>[0]);
     const origin = performance.timeOrigin;
     pc.onTrack.subscribe((track) => {
+      // An SFU may renumber payload types (Janus offers H.264 as 107 with RTX 108): the track knows
+      // its medium, so packets of its primary codec are counted under avcm's payload type, and
+      // retransmissions (RTX) are not counted as media.
+      const canonical = track.kind === 'video' ? this.options.videoPayloadType : this.options.audioPayloadType;
       track.onReceiveRtp.subscribe((rtp) => {
+        const primary = track.codec?.payloadType;
+        if (primary !== undefined && rtp.header.payloadType !== primary) return;
         const bytes = rtp.serialize();
+        bytes[1] = (bytes[1] & 0x80) | canonical;
         this.probe.ingest(bytes, bytes.length, origin + performance.now(), participantId);
       });
     });

@@ -13,6 +13,7 @@ import type { ProbeReport } from '../probe/types.js';
 import { writeReports } from '../../reporters/index.js';
 import type { RunResult } from '../result/types.js';
 import { buildRunResult } from '../verdict/index.js';
+import type { SfuAdapter } from '../sfu/index.js';
 import { applyOverrides } from './apply-overrides.js';
 import type { LiveSpike, RunOutcome, RunProgress, RunRequest, RunningRun } from './types.js';
 
@@ -34,6 +35,14 @@ export interface RunContext {
 function isLoopbackOrLocal(host: string): boolean {
   if (host === 'localhost' || host.startsWith('127.') || host === '::1' || host === '0.0.0.0' || host === '::') return true;
   return Object.values(os.networkInterfaces()).some((list) => list?.some((a) => a.address === host));
+}
+
+/**
+ * ICE may stay on loopback only between avcm's own peers: an SFU's ICE stack (libnice in Janus)
+ * never offers loopback candidates, so with an SFU the host's own addresses are used.
+ */
+function isLoopbackUrl(sfu: Plan['sfu']): boolean {
+  return sfu === null;
 }
 
 function formatEndpoint(endpoint: Endpoint): string {
@@ -59,6 +68,7 @@ export class ScenarioRun implements RunningRun {
   private lastPackets = { atMs: 0, packets: 0, rate: 0 };
   private readonly cleanups: (() => Promise<void>)[] = [];
   private readonly externalSignaling = new PendingOffers();
+  private webrtcSession: import('../probe/receiver-webrtc.js').WebRtcProbeSession | null = null;
 
   constructor(
     private readonly request: RunRequest,
@@ -178,7 +188,16 @@ export class ScenarioRun implements RunningRun {
   private async measure(startedAt: Date): Promise<RunResult> {
     const { scenario, overrides } = this.request;
     const effective = applyOverrides(scenario, overrides);
-    const plan = compile(effective, { seed: overrides?.seed, partitions: overrides?.partitions, cores: this.context.cores ?? os.availableParallelism() });
+    let plan = compile(effective, { seed: overrides?.seed, partitions: overrides?.partitions, cores: this.context.cores ?? os.availableParallelism() });
+    let sfu: SfuAdapter | null = null;
+    if (plan.sfu) {
+      // The SFU's room is made before the engines start; they publish into it themselves.
+      const { sfuAdapter } = await import('../sfu/index.js');
+      const adapter = sfuAdapter(plan.sfu, this.context.env);
+      sfu = adapter;
+      this.cleanups.push(() => adapter.close());
+      plan = { ...plan, sfu: await adapter.prepare(plan.participants.length) };
+    }
     this.plan = plan;
     const baseDir = scenario.file ? path.dirname(path.resolve(this.context.cwd, scenario.file)) : this.context.cwd;
     // Converts (once, cached) before any partition starts, so engines only read the cache.
@@ -188,7 +207,7 @@ export class ScenarioRun implements RunningRun {
     const backendFactory = this.context.backends[plan.backend];
     if (!backendFactory) throw new AvcmError('E_BACKEND', `backend ${plan.backend} is not available in this build`);
     // WebRTC runs on one machine without TURN keep ICE on loopback (deterministic candidate pairs).
-    const env = plan.transport === 'webrtc' && plan.turn === null && plan.backend === 'local' ? { ...this.context.env, AVCM_WEBRTC_LOOPBACK: '1' } : this.context.env;
+    const env = plan.transport === 'webrtc' && plan.turn === null && plan.backend === 'local' && isLoopbackUrl(plan.sfu) ? { ...this.context.env, AVCM_WEBRTC_LOOPBACK: '1' } : this.context.env;
     const backend = backendFactory({ baseDir, env });
 
     let target = plan.target;
@@ -197,7 +216,8 @@ export class ScenarioRun implements RunningRun {
       // WebRTC participants have no UDP target: their offers are answered by the built-in WebRTC
       // probe (measured like UDP) or, for REST clients, through the sdp routes.
       this.probe = ProbeReceiver.detached({ videoPayloadType: plan.media.video?.payloadType ?? 96, audioPayloadType: plan.media.audio?.payloadType ?? 111, extensions: plan.extensions, expectedDurationMs: plan.durationMs });
-      if (this.request.signaling === 'external') {
+      let webrtcSession: import('../probe/receiver-webrtc.js').WebRtcProbeSession | null = null;
+      if (this.request.signaling === 'external' && !plan.sfu) {
         signaling = (participantId, offerSdp) => this.externalSignaling.offer(participantId, offerSdp);
       } else {
         const { WebRtcProbeSession } = await import('../probe/receiver-webrtc.js');
@@ -207,11 +227,13 @@ export class ScenarioRun implements RunningRun {
           audioPayloadType: plan.media.audio?.payloadType ?? 111,
           extensions: plan.extensions,
           iceServers: iceServersFor(plan.turn, this.context.env),
-          loopbackOnly: plan.turn === null,
+          loopbackOnly: plan.turn === null && isLoopbackUrl(plan.sfu),
         });
         this.cleanups.push(() => session.close());
-        signaling = (participantId, offerSdp) => session.answer(participantId, offerSdp);
+        webrtcSession = session;
+        if (!plan.sfu) signaling = (participantId, offerSdp) => session.answer(participantId, offerSdp);
       }
+      this.webrtcSession = webrtcSession;
       target = { host: '127.0.0.1', port: 9 };
     } else if (backend.name === 'local') {
       const listen = plan.probeListen ?? (plan.target === null ? { host: '127.0.0.1', port: 0 } : isLoopbackOrLocal(plan.target.host) ? plan.target : null);
@@ -231,12 +253,29 @@ export class ScenarioRun implements RunningRun {
     }
     if (!target) throw new AvcmError('E_USAGE', 'no target: set `target:` in the scenario or pass --target udp://HOST:PORT');
 
-    const targetLabel = plan.transport === 'webrtc' ? (this.request.signaling === 'external' ? 'webrtc: REST signaling' : 'webrtc: built-in probe') : formatEndpoint(target);
+    const targetLabel = plan.sfu
+      ? `${plan.sfu.kind}: ${plan.sfu.kind === 'janus-videoroom' ? `${plan.sfu.url} room ${plan.sfu.room}` : plan.sfu.whipUrl}`
+      : plan.transport === 'webrtc'
+        ? this.request.signaling === 'external'
+          ? 'webrtc: REST signaling'
+          : 'webrtc: built-in probe'
+        : formatEndpoint(target);
     this.context.log(
       `avcm: ${plan.scenario}: ${plan.participants.length} participants in ${plan.partitions} partition${plan.partitions === 1 ? '' : 's'} -> ${targetLabel}, ${plan.spikes.length} spikes, seed ${plan.seed}`,
     );
     this.handle = await backend.launch(plan, { target, mediaDir: baseDir, signal: this.abort.signal, log: this.context.log, signaling });
     this.checkAborted();
+    if (sfu && this.webrtcSession) {
+      // The probe subscribes to every participant through the SFU: what it measures is what the SFU forwarded.
+      const session = this.webrtcSession;
+      await Promise.all(plan.participants.map((p) => sfu.subscribe(p.id, session)));
+      const deadline = Date.now() + 20_000;
+      while (session.connectedCount() < plan.participants.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      if (session.connectedCount() < plan.participants.length) {
+        throw new AvcmError('E_NETWORK', `the probe connected to ${session.connectedCount()} of ${plan.participants.length} subscriptions through the SFU`);
+      }
+      this.context.log(`avcm: ${plan.scenario}: probe subscribed to ${plan.participants.length} participants through ${plan.sfu!.kind}`);
+    }
 
     const runStartEpochMs = this.handle.startEpochMs ?? Date.now() + START_LEAD_MS;
     this.runStartEpochMs = runStartEpochMs;
