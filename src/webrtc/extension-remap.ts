@@ -1,0 +1,43 @@
+import type { ExtensionPlan } from '../plan/types.js';
+import { ABS_SEND_TIME_URI, PARTICIPANT_ID_URI } from './media-profile.js';
+
+/** An RTP header extension element as werift holds it (RFC 8285: id + value bytes). */
+export interface ExtensionElement {
+  id: number;
+  payload: Buffer;
+}
+
+/**
+ * Maps the extension ids a remote SDP negotiated to the plan's ids, by URI, so the bytes the probe
+ * ingests always carry avcm's extensions under `plan.extensions` ids — even when an SFU's offer
+ * numbered them differently. Returns null when the remote already uses the plan's ids (the usual
+ * case: a participant's offer), so the hot path does nothing. Ids of other URIs map to 0 (drop):
+ * after renumbering they could collide with ours, and the probe reads only avcm's two.
+ */
+export function extensionRemap(remoteSdp: string, plan: ExtensionPlan): Uint8Array | null {
+  const wanted: Record<string, number> = { [PARTICIPANT_ID_URI]: plan.participantIdId, [ABS_SEND_TIME_URI]: plan.absSendTimeId };
+  const map = new Uint8Array(256);
+  let identity = true;
+  for (const match of remoteSdp.matchAll(/^a=extmap:(\d+)(?:\/\w+)?\s+(\S+)/gm)) {
+    const id = Number(match[1]);
+    if (id < 1 || id > 255) continue;
+    const target = wanted[match[2]] ?? 0;
+    map[id] = target;
+    // An unknown URI on an id of ours would be read as ours: that needs the remap too.
+    if (target !== id && (target !== 0 || id === plan.participantIdId || id === plan.absSendTimeId)) identity = false;
+  }
+  return identity ? null : map;
+}
+
+/** Applies `extensionRemap`'s table in place: renumbers avcm's extensions, drops the others. */
+export function remapExtensions(extensions: ExtensionElement[], map: Uint8Array): ExtensionElement[] {
+  let kept = 0;
+  for (const element of extensions) {
+    const id = map[element.id] ?? 0;
+    if (id === 0) continue;
+    element.id = id;
+    extensions[kept++] = element;
+  }
+  extensions.length = kept;
+  return extensions;
+}
