@@ -1,0 +1,57 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunResult } from '../../src/result/types.js';
+import { runCli } from '../helpers/cli.js';
+
+// A real SFU: Janus (Debian package) started on this machine by scripts/janus-local.sh with a
+// minimal VideoRoom + HTTP configuration. Publishers are werift participants; the probe subscribes
+// through Janus, so everything asserted here was measured after the SFU.
+
+const SCRIPT = new URL('../../scripts/janus-local.sh', import.meta.url).pathname;
+const HTTP_PORT = String(18100 + Math.floor(Math.random() * 800));
+let available = false;
+let why = '';
+
+beforeAll(() => {
+  const started = spawnSync(SCRIPT, ['start', HTTP_PORT, '21000-21499'], { encoding: 'utf8', timeout: 120_000 });
+  available = started.status === 0;
+  why = (started.stderr || started.stdout || '').trim();
+  if (!available) console.warn(`Janus tests skipped: janus is missing and could not be installed or started here: ${why}`);
+}, 180_000);
+afterAll(() => {
+  execFileSync(SCRIPT, ['stop', HTTP_PORT]);
+});
+
+async function gate(name: string, body: string): Promise<{ code: number; result: RunResult; output: string }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'avcm-janus-'));
+  const file = path.join(dir, `${name}.yaml`);
+  await writeFile(file, `version: 1\nname: ${name}\nseed: 5\nparticipants: { count: 5, transport: webrtc, base_port: 0 }\nsfu: { kind: janus-videoroom, url: "http://127.0.0.1:${HTTP_PORT}/janus" }\n${body}`);
+  const run = await runCli(['test', file, '--out-dir', dir, '--partitions', '1'], { cwd: dir });
+  const result = JSON.parse(await readFile(path.join(dir, `${name}.json`), 'utf8')) as RunResult;
+  return { code: run.code, result, output: run.stderr + run.stdout };
+}
+
+describe('gating a Janus VideoRoom', () => {
+  it('a clean run through Janus passes loss max < 1 and MOS min >= 4', async (context) => {
+    if (!available) context.skip();
+    const { code, result, output } = await gate('janus-clean', 'duration: 8s\nassertions:\n  packet_loss_percent: ["max < 1"]\n  mos: ["min >= 4"]\n  frame_rate_fps: ["avg > 25"]\n');
+    expect(code, output).toBe(0);
+    expect(result.streams.filter((s) => s.participantId !== null)).toHaveLength(10);
+    expect(result.target).toMatch(/janus-videoroom/);
+  }, 120_000);
+
+  it('a 10% loss spike on the publishers is measured after Janus at about 10% and fails < 5 (exit 1)', async (context) => {
+    if (!available) context.skip();
+    const { code, result, output } = await gate(
+      'janus-loss',
+      'duration: 12s\nspikes:\n  - { type: rtp_packet_loss, at: 2s, duration: 8s, loss_percentage: 10 }\nassertions:\n  during_spikes:\n    packet_loss_percent: ["avg < 5"]\n',
+    );
+    expect(code, output).toBe(1);
+    const measured = result.assertions[0].measured!;
+    expect(measured).toBeGreaterThan(7);
+    expect(measured).toBeLessThan(13);
+  }, 120_000);
+});
