@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AUDIO_PT, VIDEO_PT, expectedSeqs, roundTrip } from './webrtc-round-trip.js';
+import { ProbeReceiver } from '../../src/probe/index.js';
+import { WebRtcParticipantTransport, WebRtcProbeSession } from '../../src/webrtc/index.js';
+import { AUDIO_PT, EXT, VIDEO_PT, expectedSeqs, payloadFor, roundTrip, rtpHeader } from './webrtc-round-trip.js';
 
 describe('WebRTC participants -> WebRTC probe on loopback (werift, DTLS-SRTP)', () => {
   it('3 participants x 200 packets: zero loss, SSRC/seq/timestamp/participant id/payload intact', async () => {
@@ -23,4 +25,72 @@ describe('WebRTC participants -> WebRTC probe on loopback (werift, DTLS-SRTP)', 
       }
     }
   }, 60_000);
+});
+
+describe('WebRTC probe: extension ids and the probe ingest path', () => {
+  it('a peer that numbered the extensions differently: the probe hands over bytes with the plan ids', async () => {
+    const planExt = { layout: 'rfc8285' as const, participantIdId: 1, absSendTimeId: 2 };
+    const peerExt = { layout: 'rfc8285' as const, participantIdId: 5, absSendTimeId: 7 };
+    const got: Buffer[] = [];
+    const probe = new WebRtcProbeSession({ videoPayloadType: VIDEO_PT, audioPayloadType: null, extensions: planExt, iceServers: [], loopbackOnly: true, onRtp: (buf) => got.push(Buffer.from(buf)) });
+    const t = await WebRtcParticipantTransport.create({ participantId: 77, video: { ssrc: 1234, payloadType: VIDEO_PT }, audio: null, extensions: peerExt, iceServers: [], loopbackOnly: true });
+    try {
+      await t.acceptAnswer(await probe.answer(77, await t.createOffer()));
+      await t.connected(10_000);
+      await probe.connected(77, 10_000);
+      for (let seq = 0; seq < 20; seq++) {
+        const h = Buffer.alloc(24);
+        h[0] = 0x90;
+        h[1] = VIDEO_PT;
+        h.writeUInt16BE(seq, 2);
+        h.writeUInt32BE(1234, 8);
+        h.writeUInt16BE(0xbede, 12);
+        h.writeUInt16BE(2, 14);
+        h[16] = (5 << 4) | 3;
+        h.writeUInt32BE(77, 17);
+        h[21] = 0; // padding
+        h[22] = 0;
+        h[23] = 0;
+        t.send(h, Buffer.from([seq]));
+      }
+      const deadline = Date.now() + 5_000;
+      while (got.length < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(got).toHaveLength(20);
+      for (const buf of got) {
+        expect(buf.readUInt16BE(12)).toBe(0xbede);
+        // first element: id 1 (the plan's participant-id id), 4 bytes, value 77
+        expect(buf[16] >> 4).toBe(1);
+        expect(buf[16] & 0x0f).toBe(3);
+        expect(buf.readUInt32BE(17)).toBe(77);
+      }
+    } finally {
+      await t.close();
+      await probe.close();
+    }
+  }, 30_000);
+
+  it('wired into ProbeReceiver.ingest: the probe measures the WebRTC streams like UDP ones', async () => {
+    const receiver = ProbeReceiver.detached({ videoPayloadType: VIDEO_PT, audioPayloadType: AUDIO_PT, extensions: EXT });
+    receiver.start(Date.now());
+    const probe = new WebRtcProbeSession({ videoPayloadType: VIDEO_PT, audioPayloadType: AUDIO_PT, extensions: EXT, iceServers: [], loopbackOnly: true, onRtp: (buf, arrivalEpochMs) => receiver.ingest(buf, buf.length, arrivalEpochMs) });
+    const t = await WebRtcParticipantTransport.create({ participantId: 9, video: { ssrc: 99, payloadType: VIDEO_PT }, audio: { ssrc: 98, payloadType: AUDIO_PT }, extensions: EXT, iceServers: [], loopbackOnly: true });
+    try {
+      await t.acceptAnswer(await probe.answer(9, await t.createOffer()));
+      await t.connected(10_000);
+      for (let n = 0; n < 50; n++) {
+        t.send(rtpHeader(VIDEO_PT, 1000 + n, n * 3000, 99, 9, 0), payloadFor(99, n, 100));
+        if (n % 2 === 0) t.send(rtpHeader(AUDIO_PT, 5000 + n / 2, n * 480, 98, 9, 0), payloadFor(98, n, 80));
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      const deadline = Date.now() + 5_000;
+      while (receiver.packetsReceived < 75 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const report = receiver.report();
+      expect(report.streams.map((s) => s.participantId).sort()).toEqual([9, 9]);
+      expect(report.streams.reduce((sum, s) => sum + s.totals.received, 0)).toBe(75);
+      expect(report.streams.reduce((sum, s) => sum + s.totals.lost, 0)).toBe(0);
+    } finally {
+      await t.close();
+      await probe.close();
+    }
+  }, 30_000);
 });
