@@ -1,5 +1,20 @@
-// The one seam that imports werift. Load it on demand (`await import('../webrtc/index.js')`) so
-// plain-UDP runs never pay for werift.
+/**
+ * WebRTC for avcm: the one seam that imports werift. Load it on demand
+ * (`await import('../webrtc/index.js')`) so plain-UDP runs never pay for werift.
+ *
+ * Wiring, participant side (engine, per participant):
+ *   const t = await WebRtcParticipantTransport.create({ participantId, video: { ssrc, payloadType } | null,
+ *     audio: { ssrc, payloadType } | null, extensions: plan.extensions, iceServers: iceServersFor(plan.turn, env) });
+ *   const answer = await signal(participantId, await t.createOffer()); // probe.answer(...) or an SFU's publish
+ *   await t.acceptAnswer(answer); await t.connected();                  // then t.send(header, payload) per packet
+ *
+ * Probe side (runner, once per run):
+ *   const session = new WebRtcProbeSession({ videoPayloadType, audioPayloadType, extensions: plan.extensions,
+ *     iceServers, onRtp: (buf, arrivalEpochMs, participantId) => receiver.ingest(buf, buf.length, arrivalEpochMs, participantId) });
+ *   session.answer(participantId, offerSdp) answers each participant's offer (the `signal` above);
+ *   session.offer(participantId) + session.acceptAnswer(participantId, sdp) subscribe through an SFU;
+ *   session.close() at the end.
+ */
 export { turnCredentials, iceServersFor, type IceServer } from './turn-credentials.js';
 export { PARTICIPANT_ID_URI, ABS_SEND_TIME_URI, H264_FMTP } from './media-profile.js';
 export type { IceOptions } from './peer-config.js';
