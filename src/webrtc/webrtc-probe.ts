@@ -33,7 +33,9 @@ interface Peer {
 /**
  * The probe's WebRTC side: one werift peer per participant (participant offers, probe answers),
  * every decrypted RTP packet serialized back to bytes (extensions included) and handed to `onRtp`,
- * so WebRTC runs are measured by the same pure ingest path as plain RTP.
+ * so WebRTC runs are measured by the same pure ingest path as plain RTP. The bytes are normalized
+ * to the plan: payload type by track kind, avcm's extension ids by URI (an SFU may renumber both);
+ * the SSRC is whatever the sender (participant or SFU) used, hence `participantId` in the callback.
  */
 export class WebRtcProbeSession {
   private readonly peers = new Map<number, Peer>();
@@ -82,8 +84,15 @@ export class WebRtcProbeSession {
     const onRtp = this.options.onRtp;
     const origin = performance.timeOrigin;
     peer.pc.onTrack.subscribe((track) => {
+      // An SFU may renumber payload types (Janus offers H.264 as 107): the track knows its medium,
+      // so its primary codec's packets are handed over under the plan's payload type, and other
+      // payload types on the track (RTX, RED) are not counted as media.
+      const planPayloadType = track.kind === 'video' ? this.options.videoPayloadType : this.options.audioPayloadType;
       track.onReceiveRtp.subscribe((rtp) => {
         const arrivalEpochMs = origin + performance.now();
+        const primary = track.codec?.payloadType;
+        if (planPayloadType === null || (primary !== undefined && rtp.header.payloadType !== primary)) return;
+        rtp.header.payloadType = planPayloadType;
         if (peer.remap) remapExtensions(rtp.header.extensions, peer.remap);
         onRtp(rtp.serialize(), arrivalEpochMs, participantId);
       });

@@ -28,12 +28,12 @@ describe('WebRTC participants -> WebRTC probe on loopback (werift, DTLS-SRTP)', 
 });
 
 describe('WebRTC probe: extension ids and the probe ingest path', () => {
-  it('a peer that numbered the extensions differently: the probe hands over bytes with the plan ids', async () => {
+  it('a peer that numbered payload type and extensions differently (as SFUs do): the probe hands over bytes with the plan numbers', async () => {
     const planExt = { layout: 'rfc8285' as const, participantIdId: 1, absSendTimeId: 2 };
     const peerExt = { layout: 'rfc8285' as const, participantIdId: 5, absSendTimeId: 7 };
     const got: Buffer[] = [];
     const probe = new WebRtcProbeSession({ videoPayloadType: VIDEO_PT, audioPayloadType: null, extensions: planExt, iceServers: [], loopbackOnly: true, onRtp: (buf) => got.push(Buffer.from(buf)) });
-    const t = await WebRtcParticipantTransport.create({ participantId: 77, video: { ssrc: 1234, payloadType: VIDEO_PT }, audio: null, extensions: peerExt, iceServers: [], loopbackOnly: true });
+    const t = await WebRtcParticipantTransport.create({ participantId: 77, video: { ssrc: 1234, payloadType: 100 }, audio: null, extensions: peerExt, iceServers: [], loopbackOnly: true });
     try {
       await t.acceptAnswer(await probe.answer(77, await t.createOffer()));
       await t.connected(10_000);
@@ -41,7 +41,7 @@ describe('WebRTC probe: extension ids and the probe ingest path', () => {
       for (let seq = 0; seq < 20; seq++) {
         const h = Buffer.alloc(24);
         h[0] = 0x90;
-        h[1] = VIDEO_PT;
+        h[1] = 100;
         h.writeUInt16BE(seq, 2);
         h.writeUInt32BE(1234, 8);
         h.writeUInt16BE(0xbede, 12);
@@ -56,7 +56,10 @@ describe('WebRTC probe: extension ids and the probe ingest path', () => {
       const deadline = Date.now() + 5_000;
       while (got.length < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(got).toHaveLength(20);
+      expect(got.map((buf) => buf.readUInt16BE(2))).toEqual(Array.from({ length: 20 }, (_, i) => i));
       for (const buf of got) {
+        expect(buf[1] & 0x7f).toBe(VIDEO_PT);
+        expect(buf.readUInt32BE(8)).toBe(1234);
         expect(buf.readUInt16BE(12)).toBe(0xbede);
         // first element: id 1 (the plan's participant-id id), 4 bytes, value 77
         expect(buf[16] >> 4).toBe(1);
