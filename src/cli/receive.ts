@@ -117,8 +117,13 @@ async function answerOverRest(
   rest: { api: string; test: string; count: number; firstId: number; token?: string },
   deps: Deps,
 ): Promise<() => Promise<void>> {
-  const { WebRtcProbeSession } = await import('../probe/receiver-webrtc.js');
-  const session = new WebRtcProbeSession(probe, { ...options, iceServers: [], loopbackOnly: /\/\/(127\.|localhost)/.test(rest.api) });
+  const { WebRtcProbeSession } = await import('../webrtc/index.js');
+  const session = new WebRtcProbeSession({
+    ...options,
+    iceServers: [],
+    loopbackOnly: /\/\/(127\.|localhost)/.test(rest.api),
+    onRtp: (bytes, arrivalEpochMs, participantId) => probe.ingest(bytes, bytes.length, arrivalEpochMs, participantId),
+  });
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(rest.token ? { authorization: `Bearer ${rest.token}` } : {}) };
   const base = `${rest.api.replace(/\/$/, '')}/api/v1/test/${encodeURIComponent(rest.test)}/sdp`;
   await Promise.all(

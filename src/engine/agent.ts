@@ -10,7 +10,6 @@ import type { EngineStats } from './engine-stats.js';
 import { resolvePartitionId } from './partition-identity.js';
 import { NaiveEngine } from './naive-engine.js';
 import { PartitionEngine, type EngineOptions } from './partition-engine.js';
-import { iceServersFor } from './turn-credentials.js';
 import { UdpTransport } from './transport-udp.js';
 
 const STATS_INTERVAL_MS = 1_000;
@@ -194,7 +193,7 @@ class AgentCommands {
  */
 async function transportOpener(plan: Plan, env: NodeJS.ProcessEnv, signalRunner: (participantId: number, offerSdp: string) => Promise<string>): Promise<EngineOptions['openTransport']> {
   if (plan.transport !== 'webrtc') return (participant, to) => UdpTransport.open(participant.port, to, participant.id);
-  const { WebRtcTransport } = await import('./transport-webrtc.js');
+  const { WebRtcParticipantTransport, iceServersFor } = await import('../webrtc/index.js');
   let signal = signalRunner;
   if (plan.sfu) {
     // Joining an SFU: the participant publishes through the SFU's own signaling (Janus, WHIP).
@@ -205,10 +204,10 @@ async function transportOpener(plan: Plan, env: NodeJS.ProcessEnv, signalRunner:
   const iceServers = iceServersFor(plan.turn, env);
   const loopbackOnly = env.AVCM_WEBRTC_LOOPBACK === '1';
   return async (participant) => {
-    const transport = new WebRtcTransport({
+    const transport = await WebRtcParticipantTransport.create({
       participantId: participant.id,
-      video: participant.videoSsrc !== null && plan.media.video ? { payloadType: plan.media.video.payloadType } : null,
-      audio: participant.audioSsrc !== null && plan.media.audio ? { payloadType: plan.media.audio.payloadType } : null,
+      video: participant.videoSsrc !== null && plan.media.video ? { ssrc: participant.videoSsrc, payloadType: plan.media.video.payloadType } : null,
+      audio: participant.audioSsrc !== null && plan.media.audio ? { ssrc: participant.audioSsrc, payloadType: plan.media.audio.payloadType } : null,
       extensions: plan.extensions,
       iceServers,
       loopbackOnly,

@@ -9,5 +9,4 @@ export { resolvePartitionId } from './partition-identity.js';
 export { PeriodicSchedule } from './periodic-schedule.js';
 export type { ParticipantTransport } from './transport.js';
 export { UdpTransport } from './transport-udp.js';
-export { turnCredentials, iceServersFor, type IceServer } from './turn-credentials.js';
-// The WebRTC transport (werift) is imported from './transport-webrtc.js' on demand: UDP engines never load it.
+// WebRTC participants (werift) live in src/webrtc/, imported on demand: UDP engines never load it.

@@ -68,7 +68,7 @@ export class ScenarioRun implements RunningRun {
   private lastPackets = { atMs: 0, packets: 0, rate: 0 };
   private readonly cleanups: (() => Promise<void>)[] = [];
   private readonly externalSignaling = new PendingOffers();
-  private webrtcSession: import('../probe/receiver-webrtc.js').WebRtcProbeSession | null = null;
+  private webrtcSession: import('../webrtc/index.js').WebRtcProbeSession | null = null;
 
   constructor(
     private readonly request: RunRequest,
@@ -216,18 +216,19 @@ export class ScenarioRun implements RunningRun {
       // WebRTC participants have no UDP target: their offers are answered by the built-in WebRTC
       // probe (measured like UDP) or, for REST clients, through the sdp routes.
       this.probe = ProbeReceiver.detached({ videoPayloadType: plan.media.video?.payloadType ?? 96, audioPayloadType: plan.media.audio?.payloadType ?? 111, extensions: plan.extensions, expectedDurationMs: plan.durationMs });
-      let webrtcSession: import('../probe/receiver-webrtc.js').WebRtcProbeSession | null = null;
+      let webrtcSession: import('../webrtc/index.js').WebRtcProbeSession | null = null;
       if (this.request.signaling === 'external' && !plan.sfu) {
         signaling = (participantId, offerSdp) => this.externalSignaling.offer(participantId, offerSdp);
       } else {
-        const { WebRtcProbeSession } = await import('../probe/receiver-webrtc.js');
-        const { iceServersFor } = await import('../engine/turn-credentials.js');
-        const session = new WebRtcProbeSession(this.probe, {
-          videoPayloadType: plan.media.video?.payloadType ?? 96,
-          audioPayloadType: plan.media.audio?.payloadType ?? 111,
+        const { WebRtcProbeSession, iceServersFor } = await import('../webrtc/index.js');
+        const probe = this.probe;
+        const session = new WebRtcProbeSession({
+          videoPayloadType: plan.media.video?.payloadType ?? null,
+          audioPayloadType: plan.media.audio?.payloadType ?? null,
           extensions: plan.extensions,
           iceServers: iceServersFor(plan.turn, this.context.env),
           loopbackOnly: plan.turn === null && isLoopbackUrl(plan.sfu),
+          onRtp: (bytes, arrivalEpochMs, participantId) => probe.ingest(bytes, bytes.length, arrivalEpochMs, participantId),
         });
         this.cleanups.push(() => session.close());
         webrtcSession = session;

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { RTCPeerConnection, type MediaStreamTrack, type RTCRtpTransceiver } from 'werift';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { avcmCodecs } from '../../src/engine/transport-webrtc.js';
+import { avcmCodecs } from '../../src/webrtc/media-profile.js';
 import type { RunResult } from '../../src/result/types.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -27,7 +27,7 @@ class MiniWhipWhep {
   }
 
   private peer(): RTCPeerConnection {
-    const pc = new RTCPeerConnection({ codecs: avcmCodecs({ payloadType: 96 }, { payloadType: 111 }) } as ConstructorParameters<typeof RTCPeerConnection>[0]);
+    const pc = new RTCPeerConnection({ codecs: avcmCodecs(96, 111) } as ConstructorParameters<typeof RTCPeerConnection>[0]);
     this.peers.push(pc);
     return pc;
   }
