@@ -8,19 +8,28 @@ import { estimateMos } from './mos.js';
 import { StreamStats } from './stream-stats.js';
 import type { ProbeReport } from './types.js';
 
-/** Receive buffer we ask for; the kernel caps it at net.core.rmem_max. */
+/**
+ * Receive buffer we ask for: a burst released by a jitter spike must not overflow the socket.
+ * Linux silently caps it at net.core.rmem_max (the kernel's allowance), so asking high is safe.
+ */
 const RECEIVE_BUFFER_BYTES = 128 << 20;
 
 export interface ProbeOptions {
+  /** Where to bind (port 0 = ephemeral; `address` tells the port). IPv6 when the host has a ':'. */
   listen: Endpoint;
   videoPayloadType: number;
   audioPayloadType: number;
+  /** The RFC 8285 ids (or the legacy layout) of the participant-id and abs-send-time extensions. */
   extensions: ExtensionPlan;
+  /** Window length, ms (default 1000). */
   windowMs?: number;
+  /** Planned run length, ms: windows are preallocated for it (more grow at window boundaries). */
   expectedDurationMs?: number;
+  /** SO_RCVBUF to ask for, bytes (default 128 MiB, capped by the kernel). */
   receiveBufferBytes?: number;
 }
 
+/** All streams over the last complete window (`ProbeReceiver.live()`). */
 export interface LiveSummary {
   streams: number;
   packetsReceived: number;
@@ -32,6 +41,7 @@ export interface LiveSummary {
   windowIndex: number;
 }
 
+/** One stream's row of the live table over the last complete window (`ProbeReceiver.liveStreams()`). */
 export interface LiveStreamRow {
   participantId: number | null;
   ssrc: number;
@@ -68,7 +78,10 @@ export class ProbeReceiver {
   private readonly options: ProbeOptions;
   private readonly socket: dgram.Socket | null;
   private readonly rcvbufErrorsAtOpen: number | null;
+  private readonly expectedWindows: number;
   private runStartEpochMs: number;
+  /** Until `start`, every packet counts in window 0. */
+  private runStarted = false;
   private closed = false;
   malformedPackets = 0;
   foreignPackets = 0;
@@ -79,6 +92,7 @@ export class ProbeReceiver {
     this.socket = socket;
     this.address = address;
     this.windowMs = options.windowMs ?? 1000;
+    this.expectedWindows = options.expectedDurationMs ? Math.ceil(options.expectedDurationMs / this.windowMs) + 2 : 64;
     this.runStartEpochMs = performance.timeOrigin + performance.now();
     this.rcvbufErrorsAtOpen = rcvbufErrors();
   }
@@ -119,6 +133,8 @@ export class ProbeReceiver {
   /** Sets window 0's start: the run start every partition shares. Packets before it count in window 0. */
   start(runStartEpochMs: number): void {
     this.runStartEpochMs = runStartEpochMs;
+    this.runStarted = true;
+    for (const stream of this.streams.values()) stream.setRunStart(runStartEpochMs);
   }
 
   /**
@@ -140,12 +156,20 @@ export class ProbeReceiver {
     let stream = this.streams.get(p.ssrc);
     const id = participantId >= 0 ? participantId : p.participantId;
     if (stream === undefined) {
-      stream = new StreamStats(p.ssrc, isVideo ? 'video' : 'audio', p.payloadType, isVideo ? 90000 : 48000, id >= 0 ? id : null);
+      stream = new StreamStats({
+        ssrc: p.ssrc,
+        media: isVideo ? 'video' : 'audio',
+        payloadType: p.payloadType,
+        participantId: id >= 0 ? id : null,
+        windowMs: this.windowMs,
+        runStartEpochMs: this.runStartEpochMs,
+        expectedWindows: this.expectedWindows,
+      });
       this.streams.set(p.ssrc, stream);
     } else if (stream.participantId === null && id >= 0) stream.participantId = id;
     const arrivalMs = arrivalEpochMs - this.runStartEpochMs;
-    const windowIndex = arrivalMs <= 0 ? 0 : Math.floor(arrivalMs / this.windowMs);
-    stream.ingest(p, length, arrivalMs, arrivalEpochMs, windowIndex, this.windowMs);
+    const windowIndex = !this.runStarted || arrivalMs <= 0 ? 0 : Math.floor(arrivalMs / this.windowMs);
+    stream.ingest(p, length, arrivalMs, windowIndex);
     this.packetsReceived++;
   }
 
@@ -164,7 +188,7 @@ export class ProbeReceiver {
     let counted = 0;
     if (index >= 0) {
       for (const stream of this.streams.values()) {
-        const w = stream.peekWindow(index);
+        const w = stream.windowStats(index);
         if (!w) continue;
         received += w.received;
         expected += w.expected;
@@ -195,7 +219,7 @@ export class ProbeReceiver {
     const index = this.currentWindow() - 1;
     const rows: LiveStreamRow[] = [];
     for (const stream of this.streams.values()) {
-      const w = index >= 0 ? stream.peekWindow(index) : null;
+      const w = index >= 0 ? stream.windowStats(index) : null;
       const lossPercent = w && w.expected > 0 ? (100 * w.lost) / w.expected : 0;
       const jitterMs = w ? w.jitterMs : stream.jitterMs;
       rows.push({
@@ -214,10 +238,14 @@ export class ProbeReceiver {
     return rows.sort((a, b) => (a.participantId ?? Infinity) - (b.participantId ?? Infinity) || a.media.localeCompare(b.media));
   }
 
-  /** The measured report over `windowCount` windows (default: up to the last packet). */
+  /**
+   * The measured report, called at the end of a run, over `windowCount` windows (default: up to the
+   * last window any stream touched). kernelRcvbufErrors = the Udp RcvbufErrors delta since `open`.
+   */
   report(windowCount?: number): ProbeReport {
-    const lastWindow = Math.max(0, ...[...this.streams.values()].map((s) => Math.floor(s.lastSeenMs / this.windowMs)));
-    const count = windowCount ?? lastWindow + 1;
+    let touched = 1;
+    for (const stream of this.streams.values()) touched = Math.max(touched, stream.windowCount);
+    const count = windowCount ?? touched;
     const after = rcvbufErrors();
     return {
       runStartEpochMs: this.runStartEpochMs,
@@ -230,6 +258,7 @@ export class ProbeReceiver {
     };
   }
 
+  /** Closes the socket; idempotent. `report()` still works afterwards. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -2,203 +2,364 @@ import { absSendTimeDeltaMs, type ParsedRtp } from '../rtp/index.js';
 import type { MediaKind, StreamReport, WindowStats } from './types.js';
 
 /**
- * Sequence jumps up to this size are loss; RFC 3550 A.1 suggests 3000, but a chaos run can lose
- * every packet of a 322 pkt/s video stream for tens of seconds, so we allow ~30000 before
- * treating a jump as a sender restart. Behind the highest by up to MAX_MISORDER is late, not new.
+ * RFC 3550 A.1: a forward jump below MAX_DROPOUT is in-order (with loss in between); a packet up to
+ * MAX_MISORDER behind the highest is late. Anything else is checked against the RTP timestamp (see
+ * `classifyJump`) before RFC 3550's probation treats it as a sender restart.
  */
-const MAX_DROPOUT = 30_000;
-const MAX_MISORDER = 100;
+export const MAX_DROPOUT = 3000;
+export const MAX_MISORDER = 100;
 const SEQ_MOD = 65_536;
-/** Remembered extended sequence numbers for duplicate detection (a ring, no Set per packet). */
-const DUPLICATE_RING = 1024;
-/** Gaps up to this long are attributed to the window of the last packet before them. */
+/** Sequence numbers remembered behind the highest, for duplicates and late-packet attribution. */
+export const SEQUENCE_HORIZON = 1024;
+const HORIZON_MASK = SEQUENCE_HORIZON - 1;
+/** Gaps shorter than this are attributed to the window of the last packet before them. */
 const SHORT_GAP_MS = 100;
+/**
+ * A sequence jump larger than MAX_DROPOUT is still loss (not a restart) when the RTP timestamp
+ * advanced by the elapsed time within this slack (plus half the elapsed time): a chaos run can
+ * drop every packet of a 322 pkt/s video stream for 10 s (3220 sequence numbers), and that is loss.
+ */
+const JUMP_TIMESTAMP_SLACK_MS = 2000;
+/** Windows beyond this are folded into the last one (a bogus clock must not allocate gigabytes). */
+const MAX_WINDOWS = 1 << 22;
+const DEFAULT_WINDOWS = 64;
 
-/** One window's accumulators; allocated once per window per stream, never per packet. */
-class WindowAccumulator {
-  received = 0;
-  expected = 0;
-  /** Packets that arrived (now or later) of those expected in this window: lost = expected - filled. */
-  filled = 0;
-  duplicates = 0;
-  reordered = 0;
-  bytes = 0;
-  jitterMs = 0;
-  delaySumMs = 0;
-  delayCount = 0;
-  delayMaxMs = -Infinity;
-  frames = 0;
+/** Media clocks (RFC 6184 H.264: 90 kHz; RFC 7587 Opus: 48 kHz). */
+export const CLOCK_RATE_HZ: Record<MediaKind, number> = { video: 90_000, audio: 48_000 };
+
+// Per-window integer counters, stride COUNT_FIELDS in one Uint32Array.
+const C_RECEIVED = 0;
+const C_EXPECTED = 1;
+/** Packets (arrived now or later) of those expected in this window: lost = expected - filled. */
+const C_FILLED = 2;
+const C_DUPLICATES = 3;
+const C_REORDERED = 4;
+const C_BYTES = 5;
+const C_FRAMES = 6;
+const C_DELAY_COUNT = 7;
+const C_TOUCHED = 8;
+const COUNT_FIELDS = 9;
+// Per-window floats, stride FLOAT_FIELDS in one Float64Array.
+const F_JITTER_MS = 0;
+const F_DELAY_SUM_MS = 1;
+const F_DELAY_MAX_MS = 2;
+const FLOAT_FIELDS = 3;
+
+export interface StreamStatsOptions {
+  ssrc: number;
+  media: MediaKind;
+  payloadType: number;
+  /** From the participant-id extension; null when unknown (may be set later). */
+  participantId: number | null;
+  /** Window length, ms (default 1000). */
+  windowMs?: number;
+  /** Epoch ms of window 0; arrivals are given relative to it (default 0: arrivals are epoch ms). */
+  runStartEpochMs?: number;
+  /** Windows to preallocate (ceil(expected duration / windowMs) + 1); default 64. */
+  expectedWindows?: number;
+  /** Overrides the media clock (default 90000 video, 48000 audio). */
+  clockRateHz?: number;
 }
 
 /**
- * One RTP stream's receive statistics, O(1) per packet: RFC 3550 A.1 extended sequence numbers,
- * A.3 expected/lost, A.8 interarrival jitter, one-way delay from abs-send-time, bytes and frames,
- * all accumulated per time window so the verdict can scope them (whole run, during spikes, baseline).
+ * One RTP stream's receive statistics, O(1) per packet and allocation-free on the packet path:
+ * RFC 3550 A.1 extended sequence numbers, A.3 expected/lost, A.8 interarrival jitter, one-way
+ * delay from abs-send-time, bytes and frames, accumulated per time window so the verdict can scope
+ * them (whole run, during spikes, baseline).
+ *
+ * Window attribution (why not simply "the window in which the highest sequence number advanced"):
+ * - A missing packet is expected in the window it was due in. After a short gap (≤ 100 ms or
+ *   within one window) that is the window of the last packet before the gap; after a long gap the
+ *   missing packets are spread evenly over the time between the two arrivals. Otherwise a 3 s
+ *   100 % loss spike would show as loss in the first window after the spike, never during it.
+ * - A late (reordered) packet is not loss: it was expected when the gap opened and it "fills" the
+ *   window it was expected in (remembered for the last 1024 sequence numbers), so per window
+ *   `lost = max(0, expected - filled)`, and it counts as received in the window it arrived in.
+ * Totals: `lost = max(0, expected - received)`, which equals the sum of the windows' losses
+ * except where a window's clamp at 0 applies.
  */
 export class StreamStats {
   readonly ssrc: number;
   readonly media: MediaKind;
   readonly payloadType: number;
+  readonly windowMs: number;
+  readonly clockRateHz: number;
   participantId: number | null;
-  private readonly clockRateHz: number;
-  private readonly windows: (WindowAccumulator | undefined)[] = [];
-  private readonly seenExt = new Float64Array(DUPLICATE_RING).fill(-1);
-  /** Window each recent extended sequence number was expected in, so a late packet fills its own window. */
-  private readonly expectedWindowOf = new Int32Array(DUPLICATE_RING).fill(-1);
+  /** Run-relative ms of the first and last packet (duplicates included). */
+  firstSeenMs = 0;
+  lastSeenMs = 0;
+
+  private runStartEpochMs: number;
+  private counts: Uint32Array;
+  private floats: Float64Array;
+  private capacity: number;
+  /** Highest window index touched + 1. */
+  private windowsUsed = 0;
+
+  /** Bit per extended sequence number in (highestExt - 1024, highestExt]: arrived already. */
+  private readonly seenBits = new Uint32Array(SEQUENCE_HORIZON / 32);
+  /** The window each of the last 1024 extended sequence numbers was expected in. */
+  private readonly expectedWindowOf = new Int32Array(SEQUENCE_HORIZON);
+
   private started = false;
   private maxSeq = 0;
+  /**
+   * RFC 3550 A.1 `cycles` (the count of 16-bit wraps, times 65536), shifted on a sender restart so
+   * extended sequence numbers keep increasing: ext = cycles + seq.
+   */
   private cycles = 0;
   private baseExt = 0;
   private highestExt = 0;
-  private lastArrivalMs = 0;
+  /** RTP timestamp and arrival of the packet that set highestExt (to tell loss from restart). */
+  private highestTimestamp = 0;
+  private highestArrivalMs = 0;
+  /** RFC 3550 A.1 `bad_seq`: the next sequence number that would confirm a restart; -1 none. */
+  private badSeq = -1;
+  /** Window of the last in-order packet (where a short gap's missing packets are expected). */
   private lastWindow = 0;
-  /** RFC 3550 A.8 state, in timestamp units. */
+
+  /** RFC 3550 A.8 state, in timestamp units; transit is measured from the first packet's epoch. */
   private jitter = 0;
   private lastTransit = 0;
-  private haveTransit = false;
-  private originMs = 0;
-  firstSeenMs = 0;
-  lastSeenMs = 0;
+  private lastJitterTimestamp = -1;
+  private originEpochMs = 0;
+
   private totalReceived = 0;
   private totalDuplicates = 0;
   private totalReordered = 0;
   private totalBytes = 0;
   private totalFrames = 0;
 
-  constructor(ssrc: number, media: MediaKind, payloadType: number, clockRateHz: number, participantId: number | null) {
-    this.ssrc = ssrc;
-    this.media = media;
-    this.payloadType = payloadType;
-    this.clockRateHz = clockRateHz;
-    this.participantId = participantId;
+  constructor(options: StreamStatsOptions) {
+    this.ssrc = options.ssrc;
+    this.media = options.media;
+    this.payloadType = options.payloadType;
+    this.participantId = options.participantId;
+    this.windowMs = options.windowMs ?? 1000;
+    this.runStartEpochMs = options.runStartEpochMs ?? 0;
+    this.clockRateHz = options.clockRateHz ?? CLOCK_RATE_HZ[options.media];
+    this.capacity = Math.min(MAX_WINDOWS, Math.max(1, Math.ceil(options.expectedWindows ?? DEFAULT_WINDOWS)));
+    this.counts = new Uint32Array(this.capacity * COUNT_FIELDS);
+    this.floats = new Float64Array(this.capacity * FLOAT_FIELDS);
   }
 
-  private window(index: number): WindowAccumulator {
-    let w = this.windows[index];
-    if (w === undefined) {
-      w = new WindowAccumulator();
-      this.windows[index] = w;
-    }
-    return w;
+  /** Moves window 0 (the receiver's `start`); arrivals given afterwards are relative to it. */
+  setRunStart(runStartEpochMs: number): void {
+    // Run-relative times already stored move with the origin, so gaps stay the same length.
+    const shiftMs = this.runStartEpochMs - runStartEpochMs;
+    this.firstSeenMs += shiftMs;
+    this.lastSeenMs += shiftMs;
+    this.highestArrivalMs += shiftMs;
+    this.runStartEpochMs = runStartEpochMs;
+  }
+
+  /** Grows the window arrays (doubling). Runs when a new window index first exceeds the capacity. */
+  private reserve(index: number): void {
+    if (index < this.capacity) return;
+    const capacity = Math.min(MAX_WINDOWS, Math.max(index + 1, this.capacity * 2));
+    const counts = new Uint32Array(capacity * COUNT_FIELDS);
+    counts.set(this.counts);
+    const floats = new Float64Array(capacity * FLOAT_FIELDS);
+    floats.set(this.floats);
+    this.counts = counts;
+    this.floats = floats;
+    this.capacity = capacity;
+  }
+
+  /** Returns the (possibly clamped) window index after making room for it. */
+  private touch(index: number): number {
+    const i = index < 0 ? 0 : index >= MAX_WINDOWS ? MAX_WINDOWS - 1 : index;
+    this.reserve(i);
+    this.counts[i * COUNT_FIELDS + C_TOUCHED] = 1;
+    if (i >= this.windowsUsed) this.windowsUsed = i + 1;
+    return i;
   }
 
   /**
-   * Accounts one packet. `arrivalMs` is run-relative (float ms), `arrivalEpochMs` the wall clock (for
-   * abs-send-time), `windowIndex` = floor(arrivalMs / windowMs) (computed once by the receiver).
+   * Accounts one packet; called by the receiver for every RTP packet of this SSRC.
+   * `arrivalMs`: ms since the run start (float; negative before it); `windowIndex`: the window it
+   * arrived in, floor(arrivalMs / windowMs) clamped at 0 (computed once by the receiver).
+   * Allocates nothing (except when a window index first exceeds the preallocated capacity).
    */
-  ingest(p: ParsedRtp, length: number, arrivalMs: number, arrivalEpochMs: number, windowIndex: number, windowMs: number): void {
-    const w = this.window(windowIndex);
+  ingest(p: ParsedRtp, length: number, arrivalMs: number, windowIndex: number): void {
     const seq = p.sequenceNumber;
     let ext: number;
     let advanced = 0;
     if (!this.started) {
       this.started = true;
       this.maxSeq = seq;
+      this.cycles = 0;
       this.baseExt = seq;
       this.highestExt = seq;
       ext = seq;
       advanced = 1;
       this.firstSeenMs = arrivalMs;
-      this.originMs = arrivalMs;
+      this.lastWindow = windowIndex;
+      this.originEpochMs = arrivalMs + this.runStartEpochMs;
     } else {
-      const delta = (seq - this.maxSeq + SEQ_MOD) % SEQ_MOD;
-      if (delta !== 0 && delta < MAX_DROPOUT) {
-        // In order, possibly after a gap (loss) or across the 16-bit wrap.
-        if (seq < this.maxSeq) this.cycles += SEQ_MOD;
-        this.maxSeq = seq;
-        ext = this.cycles + seq;
+      const delta = (seq - this.maxSeq + SEQ_MOD) & 0xffff;
+      if (delta === 0) {
+        ext = this.highestExt;
+      } else if (delta < MAX_DROPOUT) {
+        ext = this.advanceTo(seq);
         advanced = ext - this.highestExt;
-        this.highestExt = ext;
-      } else if (delta === 0 || delta >= SEQ_MOD - MAX_MISORDER) {
-        // At or behind the highest: a duplicate or a late (reordered) packet.
-        ext = seq <= this.maxSeq ? this.cycles + seq : this.cycles - SEQ_MOD + seq;
+      } else if (delta >= SEQ_MOD - MAX_MISORDER) {
+        ext = this.highestExt - (SEQ_MOD - delta);
       } else {
-        // A jump no loss explains: the sender restarted its sequence. Re-base, keep the totals.
-        this.maxSeq = seq;
-        this.cycles = 0;
-        this.baseExt = seq - (this.highestExt - this.baseExt + 1);
-        this.highestExt = seq;
-        ext = seq;
-        advanced = 1;
+        const kind = this.classifyJump(p.timestamp, delta, arrivalMs);
+        if (kind === JUMP_LOSS) {
+          ext = this.advanceTo(seq);
+          advanced = ext - this.highestExt;
+        } else if (kind === JUMP_LATE) {
+          ext = this.highestExt - (SEQ_MOD - delta);
+        } else if (seq === this.badSeq) {
+          // RFC 3550 A.1: two sequential packets after a jump no loss explains = the sender
+          // restarted its sequence. Continue the extended numbers so the totals stay consistent.
+          this.cycles = this.highestExt + 1 - seq;
+          this.maxSeq = seq;
+          ext = this.highestExt + 1;
+          advanced = 1;
+          this.badSeq = -1;
+        } else {
+          // RFC 3550 A.1 probation: remember and drop it until the next packet confirms.
+          this.badSeq = (seq + 1) & 0xffff;
+          this.lastSeenMs = arrivalMs;
+          return;
+        }
       }
     }
-
-    const slot = ext % DUPLICATE_RING;
-    if (this.seenExt[slot] === ext) {
-      w.duplicates++;
-      this.totalDuplicates++;
-      return;
-    }
-    this.seenExt[slot] = ext;
+    this.lastSeenMs = arrivalMs;
+    const w = this.touch(windowIndex);
+    const c = w * COUNT_FIELDS;
+    const counts = this.counts;
 
     if (advanced > 0) {
-      this.addExpected(ext, advanced, arrivalMs, windowIndex, windowMs);
-      w.filled++;
-    } else {
-      w.reordered++;
-      this.totalReordered++;
-      // A late packet is not lost: it fills the window it was expected in (if still remembered).
-      const expectedIn = ext >= 0 && this.highestExt - ext < DUPLICATE_RING ? this.expectedWindowOf[ext % DUPLICATE_RING] : -1;
-      this.window(expectedIn >= 0 ? expectedIn : windowIndex).filled++;
+      this.markAdvance(ext, advanced);
+    } else if (this.highestExt - ext < SEQUENCE_HORIZON) {
+      const bit = 1 << (ext & 31);
+      const word = (ext & HORIZON_MASK) >>> 5;
+      if (ext === this.highestExt || (this.seenBits[word] & bit) !== 0) {
+        counts[c + C_DUPLICATES]++;
+        this.totalDuplicates++;
+        return;
+      }
+      this.seenBits[word] |= bit;
     }
-    w.received++;
-    w.bytes += length;
+
+    if (advanced > 0) {
+      this.addExpected(ext, advanced, arrivalMs, w);
+      counts[c + C_FILLED]++;
+      this.highestExt = ext;
+      this.highestTimestamp = p.timestamp;
+      this.highestArrivalMs = arrivalMs;
+      this.lastWindow = w;
+    } else {
+      counts[c + C_REORDERED]++;
+      this.totalReordered++;
+      const remembered = this.highestExt - ext < SEQUENCE_HORIZON;
+      if (ext < this.baseExt && remembered) {
+        // Older than the first packet seen (the first two swapped): the stream began earlier, so
+        // it and the numbers between it and the old base are expected too (now, in this window).
+        for (let e = ext; e < this.baseExt; e++) this.expectedWindowOf[e & HORIZON_MASK] = w;
+        counts[c + C_EXPECTED] += this.baseExt - ext;
+        this.baseExt = ext;
+      }
+      // A late packet is not lost: it fills the window it was expected in, when still remembered.
+      const expectedIn = remembered ? this.expectedWindowOf[ext & HORIZON_MASK] : w;
+      counts[expectedIn * COUNT_FIELDS + C_FILLED]++;
+    }
+    counts[c + C_RECEIVED]++;
+    counts[c + C_BYTES] += length;
     this.totalReceived++;
     this.totalBytes += length;
     if (this.media === 'audio' || p.marker) {
-      w.frames++;
+      counts[c + C_FRAMES]++;
       this.totalFrames++;
     }
 
-    // RFC 3550 A.8, in-order packets only (a late packet's transit says nothing about the path now).
-    if (advanced > 0) {
-      const arrivalUnits = ((arrivalMs - this.originMs) * this.clockRateHz) / 1000;
+    // RFC 3550 6.4.1 / A.8 interarrival jitter, J += (|D| - J) / 16, with two choices:
+    // - in-order packets only: a late packet's transit describes the path when it was delayed,
+    //   and counting it again would double-count the delay spike that made it late;
+    // - a packet with the same timestamp as the previous one is skipped: the packets of one video
+    //   frame share a timestamp and leave back to back, so their D would measure the sender's
+    //   packetization burst, not the network (libwebrtc's receive statistics do the same).
+    if (advanced > 0 && p.timestamp !== this.lastJitterTimestamp) {
+      const arrivalUnits = ((arrivalMs + this.runStartEpochMs - this.originEpochMs) * this.clockRateHz) / 1000;
       const transit = arrivalUnits - p.timestamp;
-      if (this.haveTransit) {
+      if (this.lastJitterTimestamp >= 0) {
         let d = transit - this.lastTransit;
-        // Timestamps wrap at 2^32; a difference that large is the wrap, not delay.
+        // RTP timestamps wrap at 2^32: a difference that large is the wrap, not delay.
         if (d > 2 ** 31) d -= 2 ** 32;
         else if (d < -(2 ** 31)) d += 2 ** 32;
         this.jitter += (Math.abs(d) - this.jitter) / 16;
       }
       this.lastTransit = transit;
-      this.haveTransit = true;
+      this.lastJitterTimestamp = p.timestamp;
     }
-    w.jitterMs = (this.jitter * 1000) / this.clockRateHz;
+    const f = w * FLOAT_FIELDS;
+    this.floats[f + F_JITTER_MS] = (this.jitter * 1000) / this.clockRateHz;
 
     if (p.absSendTime >= 0) {
-      const delayMs = absSendTimeDeltaMs(p.absSendTime, arrivalEpochMs);
-      w.delaySumMs += delayMs;
-      w.delayCount++;
-      if (delayMs > w.delayMaxMs) w.delayMaxMs = delayMs;
+      const delayMs = absSendTimeDeltaMs(p.absSendTime, arrivalMs + this.runStartEpochMs);
+      const first = counts[c + C_DELAY_COUNT] === 0;
+      counts[c + C_DELAY_COUNT]++;
+      this.floats[f + F_DELAY_SUM_MS] += delayMs;
+      if (first || delayMs > this.floats[f + F_DELAY_MAX_MS]) this.floats[f + F_DELAY_MAX_MS] = delayMs;
     }
-    this.lastSeenMs = arrivalMs;
-    this.lastArrivalMs = arrivalMs;
-    this.lastWindow = windowIndex;
+  }
+
+  /** In-order advance to `seq` (RFC 3550 A.1: a wrap adds a cycle); returns its extended number. */
+  private advanceTo(seq: number): number {
+    if (seq < this.maxSeq) this.cycles += SEQ_MOD;
+    this.maxSeq = seq;
+    this.badSeq = -1;
+    return this.cycles + seq;
   }
 
   /**
-   * The sequence advanced by `count` up to `ext` (this packet plus `count - 1` missing ones).
-   * Each missing packet is expected in the window it was most likely due in: a short gap (a few
-   * frames) where it began, since the lost packets most likely left with the last burst that
-   * arrived; a long gap spread evenly over the time between the two arrivals, so a stream that
-   * loses everything for 10 s shows the loss in those 10 windows. O(gap) per gap, O(1) otherwise.
+   * A jump beyond MAX_DROPOUT / MAX_MISORDER. RFC 3550 would put it on probation as a possible
+   * restart; the RTP timestamp tells better: forward with a timestamp that advanced by about the
+   * elapsed time is a long loss burst; backward with an older timestamp is a very late packet.
    */
-  private addExpected(ext: number, count: number, arrivalMs: number, windowIndex: number, windowMs: number): void {
+  private classifyJump(timestamp: number, delta: number, arrivalMs: number): number {
+    const tsDeltaMs = (((timestamp - this.highestTimestamp) | 0) * 1000) / this.clockRateHz;
+    if (delta < SEQ_MOD / 2) {
+      const elapsedMs = arrivalMs - this.highestArrivalMs;
+      return tsDeltaMs > 0 && Math.abs(tsDeltaMs - elapsedMs) <= JUMP_TIMESTAMP_SLACK_MS + Math.abs(elapsedMs) / 2 ? JUMP_LOSS : JUMP_UNEXPLAINED;
+    }
+    return tsDeltaMs <= 0 ? JUMP_LATE : JUMP_UNEXPLAINED;
+  }
+
+  /** Clears the seen-bits the advance to `ext` slides into the horizon and marks `ext` seen. */
+  private markAdvance(ext: number, advanced: number): void {
+    const bits = this.seenBits;
+    if (advanced >= SEQUENCE_HORIZON) bits.fill(0);
+    else {
+      for (let e = ext - advanced + 1; e <= ext; e++) bits[(e & HORIZON_MASK) >>> 5] &= ~(1 << (e & 31));
+    }
+    bits[(ext & HORIZON_MASK) >>> 5] |= 1 << (ext & 31);
+  }
+
+  /**
+   * The sequence advanced by `count` up to `ext` (this packet plus `count - 1` missing ones): each
+   * is expected in the window it was most likely due in (see the class comment). O(gap) per gap.
+   */
+  private addExpected(ext: number, count: number, arrivalMs: number, windowIndex: number): void {
     const missing = count - 1;
-    const first = ext - missing;
-    const shortGap = missing === 0 || this.totalReceived === 0 || arrivalMs - this.lastArrivalMs <= SHORT_GAP_MS || windowIndex === this.lastWindow;
-    const step = (arrivalMs - this.lastArrivalMs) / count;
+    const fromMs = this.highestArrivalMs;
+    const shortGap = arrivalMs - fromMs <= SHORT_GAP_MS || windowIndex === this.lastWindow;
+    const stepMs = (arrivalMs - fromMs) / count;
+    const counts = this.counts;
     for (let k = 1; k <= missing; k++) {
-      let index = shortGap ? this.lastWindow : Math.floor((this.lastArrivalMs + k * step) / windowMs);
+      let index = shortGap ? this.lastWindow : Math.floor((fromMs + k * stepMs) / this.windowMs);
       if (index < this.lastWindow) index = this.lastWindow;
       if (index > windowIndex) index = windowIndex;
-      if (this.totalReceived === 0) index = windowIndex;
-      this.window(index).expected++;
-      this.expectedWindowOf[(first + k - 1) % DUPLICATE_RING] = index;
+      counts[index * COUNT_FIELDS + C_EXPECTED]++;
+      counts[index * COUNT_FIELDS + C_TOUCHED] = 1;
+      this.expectedWindowOf[(ext - count + k) & HORIZON_MASK] = index;
     }
-    this.window(windowIndex).expected++;
-    this.expectedWindowOf[ext % DUPLICATE_RING] = windowIndex;
+    counts[windowIndex * COUNT_FIELDS + C_EXPECTED]++;
+    this.expectedWindowOf[ext & HORIZON_MASK] = windowIndex;
   }
 
   /** Received packets so far (duplicates excluded). */
@@ -211,38 +372,64 @@ export class StreamStats {
     return this.started ? this.highestExt - this.baseExt + 1 : 0;
   }
 
-  /** The window's accumulator if any packet touched it (for live summaries). */
-  peekWindow(index: number): WindowStats | null {
-    const w = this.windows[index];
-    return w ? toWindowStats(index, w) : null;
-  }
-
+  /** Current RFC 3550 interarrival jitter, ms. */
   get jitterMs(): number {
     return (this.jitter * 1000) / this.clockRateHz;
   }
 
+  /** Windows touched so far (highest window index + 1). */
+  get windowCount(): number {
+    return this.windowsUsed;
+  }
+
+  /** One window's figures, or null when no packet touched it (live displays; allocates). */
+  windowStats(index: number): WindowStats | null {
+    if (index < 0 || index >= this.windowsUsed || this.counts[index * COUNT_FIELDS + C_TOUCHED] === 0) return null;
+    return this.toWindowStats(index);
+  }
+
+  private toWindowStats(index: number): WindowStats {
+    const c = index * COUNT_FIELDS;
+    const f = index * FLOAT_FIELDS;
+    const counts = this.counts;
+    const delayCount = counts[c + C_DELAY_COUNT];
+    return {
+      index,
+      received: counts[c + C_RECEIVED],
+      expected: counts[c + C_EXPECTED],
+      lost: Math.max(0, counts[c + C_EXPECTED] - counts[c + C_FILLED]),
+      duplicates: counts[c + C_DUPLICATES],
+      reordered: counts[c + C_REORDERED],
+      bytes: counts[c + C_BYTES],
+      jitterMs: this.floats[f + F_JITTER_MS],
+      delayMsAvg: delayCount > 0 ? this.floats[f + F_DELAY_SUM_MS] / delayCount : null,
+      delayMsMax: delayCount > 0 ? this.floats[f + F_DELAY_MAX_MS] : null,
+      frames: counts[c + C_FRAMES],
+    };
+  }
+
   /**
-   * The report: windows dense from 0 to `windowCount - 1`; packets that arrived after the run's last
-   * window (held back by a jitter spike) are folded into the last window they were sent in.
+   * The stream's report, called once at the end of a run. Windows are dense from 0 to
+   * `windowCount - 1` (default: the last window the stream touched); packets that arrived after
+   * the run's last window (held back by a jitter spike) are folded into that last window.
    */
-  report(windowCount: number): StreamReport {
-    const count = Math.max(windowCount, 1);
+  report(windowCount?: number): StreamReport {
+    const count = Math.max(windowCount ?? this.windowsUsed, 1);
     const windows: WindowStats[] = [];
     for (let i = 0; i < count; i++) {
-      const w = this.windows[i];
-      windows.push(w ? toWindowStats(i, w) : emptyWindow(i));
+      windows.push(i < this.windowsUsed ? this.toWindowStats(i) : emptyWindow(i));
     }
-    for (let i = count; i < this.windows.length; i++) {
-      const late = this.windows[i];
-      if (!late) continue;
-      const last = windows[count - 1];
+    const last = windows[count - 1];
+    for (let i = count; i < this.windowsUsed; i++) {
+      if (this.counts[i * COUNT_FIELDS + C_TOUCHED] === 0) continue;
+      const late = this.toWindowStats(i);
       last.received += late.received;
       last.expected += late.expected;
+      last.lost += late.lost;
       last.duplicates += late.duplicates;
       last.reordered += late.reordered;
       last.bytes += late.bytes;
       last.frames += late.frames;
-      last.lost += Math.max(0, late.expected - late.filled);
     }
     const expected = this.expected;
     return {
@@ -267,21 +454,9 @@ export class StreamStats {
   }
 }
 
-function toWindowStats(index: number, w: WindowAccumulator): WindowStats {
-  return {
-    index,
-    received: w.received,
-    expected: w.expected,
-    lost: Math.max(0, w.expected - w.filled),
-    duplicates: w.duplicates,
-    reordered: w.reordered,
-    bytes: w.bytes,
-    jitterMs: w.jitterMs,
-    delayMsAvg: w.delayCount > 0 ? w.delaySumMs / w.delayCount : null,
-    delayMsMax: w.delayCount > 0 ? w.delayMaxMs : null,
-    frames: w.frames,
-  };
-}
+const JUMP_LOSS = 0;
+const JUMP_LATE = 1;
+const JUMP_UNEXPLAINED = 2;
 
 function emptyWindow(index: number): WindowStats {
   return { index, received: 0, expected: 0, lost: 0, duplicates: 0, reordered: 0, bytes: 0, jitterMs: 0, delayMsAvg: null, delayMsMax: null, frames: 0 };

@@ -124,7 +124,7 @@ describe('E-model MOS', () => {
     const clean = estimateMos({ oneWayDelayMs: 0, jitterMs: 0, lossPercent: 0 });
     expect(clean).toBeGreaterThan(4.35);
     expect(clean).toBeLessThan(4.45);
-    expect(rFactor({ oneWayDelayMs: 0, jitterMs: 0, lossPercent: 0 })).toBeCloseTo(93.2 - 0.024 * 20, 6);
+    expect(rFactor({ oneWayDelayMs: 0, jitterMs: 0, lossPercent: 0 })).toBeCloseTo(94.77 - 1.41 - 0.15, 6);
     const loss10 = estimateMos({ oneWayDelayMs: 0, jitterMs: 0, lossPercent: 10 });
     expect(loss10).toBeLessThan(3.6);
     expect(loss10).toBeGreaterThan(3.0);
