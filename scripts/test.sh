@@ -18,6 +18,11 @@ if [ ${#need_packages[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_packages[@]}" >/dev/null
 fi
 
+# Bigger UDP socket buffers for the probe and the benchmark (root only; harmless when refused).
+if [ "$(id -u)" -eq 0 ]; then
+  sysctl -q -w net.core.rmem_max=134217728 net.core.wmem_max=16777216 2>/dev/null || true
+fi
+
 # Clean install from the lockfile; `prepare` builds dist/ (the CLI the integration tests spawn).
 npm ci --no-audit --no-fund
 npm run build
