@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { AvcmError } from '../errors/index.js';
 import { ProbeReceiver, type LiveStreamRow } from '../probe/index.js';
+import type { ExtensionPlan } from '../plan/types.js';
 import type { UdpUrl } from '../scenario/units.js';
 import type { Deps } from './deps.js';
 import { durationOption, integerOption, udpUrlOption } from './options.js';
@@ -15,9 +16,12 @@ function fixed(value: number | null, digits: number): string {
   return value === null ? '-' : value.toFixed(digits);
 }
 
-/** The live per-participant table `avcm receive` prints. */
+/**
+ * The live per-participant table `avcm receive` prints every 2 s: figures over the last complete
+ * window, except `pkts` (received so far). `elapsedS`: seconds since the run start.
+ */
 export function renderStreamTable(rows: LiveStreamRow[], elapsedS: number): string {
-  const header = ['participant', 'media', 'ssrc', 'packets', 'loss %', 'jitter ms', 'delay ms', 'kbps', 'fps', 'MOS'];
+  const header = ['participant', 'media', 'ssrc', 'pkts', 'lost %', 'jitter ms', 'delay ms', 'kbps', 'fps', 'MOS'];
   const body = rows.map((r) => [
     r.participantId === null ? '?' : String(r.participantId),
     r.media,
@@ -47,6 +51,7 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
     .option('--audio-pt <n>', 'audio payload type', integerOption(0, 127), 111)
     .option('--participant-id-ext <id>', 'RFC 8285 id of the participant-id extension', integerOption(1, 14), 1)
     .option('--abs-send-time-ext <id>', 'RFC 8285 id of the abs-send-time extension', integerOption(1, 14), 2)
+    .option('--legacy-extensions', "read the original platform's legacy extension layout (profile 0x0001, little-endian participant id; no delay)")
     .option('--start-at <epochMs>', 'epoch ms of the run start (window 0); default: now', integerOption(0, Number.MAX_SAFE_INTEGER))
     .option('--quiet', 'no live table')
     .option('--webrtc', 'receive WebRTC participants of a run of `avcm serve` (answers their offers through its REST API)')
@@ -55,7 +60,7 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
     .option('--count <n>', 'with --webrtc: how many participants to receive', integerOption(1, 10_000))
     .option('--first-id <n>', 'with --webrtc: the first participant id', integerOption(0, 4_000_000_000), 1001)
     .option('--token <token>', 'with --webrtc: bearer token of the server (default: AVCM_TOKEN)')
-    .action(async (options: { listen: UdpUrl; duration?: number; json?: string; videoPt: number; audioPt: number; participantIdExt: number; absSendTimeExt: number; quiet?: boolean; startAt?: number; webrtc?: boolean; api?: string; test?: string; count?: number; firstId: number; token?: string }) => {
+    .action(async (options: { listen: UdpUrl; duration?: number; json?: string; videoPt: number; audioPt: number; participantIdExt: number; absSendTimeExt: number; legacyExtensions?: boolean; quiet?: boolean; startAt?: number; webrtc?: boolean; api?: string; test?: string; count?: number; firstId: number; token?: string }) => {
       if (options.webrtc && (!options.api || !options.test || !options.count)) {
         throw new AvcmError('E_USAGE', '--webrtc needs --api URL, --test ID and --count N');
       }
@@ -63,7 +68,7 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
         listen: options.listen,
         videoPayloadType: options.videoPt,
         audioPayloadType: options.audioPt,
-        extensions: { layout: 'rfc8285' as const, participantIdId: options.participantIdExt, absSendTimeId: options.absSendTimeExt },
+        extensions: { layout: options.legacyExtensions ? ('legacy' as const) : ('rfc8285' as const), participantIdId: options.participantIdExt, absSendTimeId: options.absSendTimeExt },
         expectedDurationMs: options.duration,
       };
       const probe = options.webrtc ? ProbeReceiver.detached(probeOptions) : await ProbeReceiver.open(probeOptions);
@@ -113,7 +118,7 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
  */
 async function answerOverRest(
   probe: ProbeReceiver,
-  options: { videoPayloadType: number; audioPayloadType: number; extensions: { layout: 'rfc8285'; participantIdId: number; absSendTimeId: number } },
+  options: { videoPayloadType: number; audioPayloadType: number; extensions: ExtensionPlan },
   rest: { api: string; test: string; count: number; firstId: number; token?: string },
   deps: Deps,
 ): Promise<() => Promise<void>> {
