@@ -1,33 +1,47 @@
 import type { PlannedSpike } from '../plan/types.js';
+import { spikeParam } from './spike-params.js';
 import { DROP, type PacketStage } from './stage.js';
 
-/** Burst the bucket lets through at line rate before queueing starts, in ms of the limited rate. */
+/** Scenario default of `queue`. */
+const DEFAULT_QUEUE_MS = 200;
+/** Burst the bucket passes at line rate before queueing starts, ms of the limited rate... */
 const BURST_MS = 10;
+/** ...but at least one full-size packet, so that at low limits a lone packet is never delayed by its own size. */
+const MIN_BURST_BYTES = 1500;
 
 /**
- * `bandwidth_limit`: a token bucket over all of a participant's media (one instance shared by its
- * video and audio), in its virtual-time form (GCRA): `tatMs` is when the bucket would be empty;
- * a packet may leave at `tatMs - BURST_MS` (a bucket of BURST_MS worth of tokens), so traffic under
- * the limit passes undelayed and traffic over it queues. A packet that would wait longer than
- * `queueMs` is tail-dropped (a bounded queue), and does not consume tokens.
+ * `bandwidth_limit`: the participant's bottleneck link. One instance is shared by all of a
+ * participant's media (video and audio compete for the same link), as a virtual queue:
+ * `queueFreeAtMs` is when the link has sent everything accepted so far, and a packet arriving at
+ * `nowMs` leaves at max(nowMs, queueFreeAtMs − burst), after which the link is busy for its
+ * bytes · 8 / kbps ms. The burst (a token bucket of max(10 ms, 1500 B) worth) lets traffic well
+ * under the limit through with no added delay even though a frame's packets arrive together. A
+ * packet that would wait more than `queueMs` is tail-dropped (a bounded queue, as in a router) and
+ * uses no capacity. The output rate is therefore at most the limit (plus one burst) and the queueing delay at most
+ * `queueMs`. When the spike ends, packets already accepted keep their leave times and new ones pass.
  */
 export class BandwidthLimitStage implements PacketStage {
+  readonly bandwidthKbps: number;
+  readonly queueMs: number;
+  /** Link time one byte takes, ms. */
   private readonly msPerByte: number;
-  private readonly queueMs: number;
-  /** Theoretical arrival time: when the bucket's backlog has drained, ms. */
-  private tatMs = -Infinity;
+  private readonly burstMs: number;
+  /** When the link has sent everything accepted so far, ms since run start. */
+  private queueFreeAtMs = -Infinity;
 
   constructor(readonly spike: PlannedSpike) {
-    const kbps = Math.max(1e-3, spike.params.bandwidthKbps ?? 1000);
-    this.msPerByte = 8 / kbps; // bytes * 8 bits / (kbps bits per ms)
-    this.queueMs = spike.params.queueMs ?? 200;
+    this.bandwidthKbps = spikeParam(spike, 'bandwidthKbps', undefined, 0, Infinity, true);
+    this.queueMs = spikeParam(spike, 'queueMs', DEFAULT_QUEUE_MS, 0);
+    this.msPerByte = 8 / this.bandwidthKbps; // 8 bits per byte / (kbit/s = bits per ms)
+    this.burstMs = Math.max(BURST_MS, MIN_BURST_BYTES * this.msPerByte);
   }
 
+  /** Per packet: the leave time, ms (>= nowMs), or DROP when the queue is full. Allocates nothing. */
   process(bytes: number, nowMs: number): number {
-    const tat = Math.max(this.tatMs, nowMs);
-    const leaveMs = Math.max(nowMs, tat - BURST_MS);
+    const busyUntilMs = this.queueFreeAtMs > nowMs ? this.queueFreeAtMs : nowMs;
+    const leaveMs = busyUntilMs - this.burstMs > nowMs ? busyUntilMs - this.burstMs : nowMs;
     if (leaveMs - nowMs > this.queueMs) return DROP;
-    this.tatMs = tat + bytes * this.msPerByte;
+    this.queueFreeAtMs = busyUntilMs + bytes * this.msPerByte;
     return leaveMs;
   }
 }

@@ -1,3 +1,7 @@
+/**
+ * Network chaos as composable stages: encoder-side stages plan each video frame, network-side
+ * stages give each packet a leave time or DROP; `createParticipantChaos` chains a participant's.
+ */
 export { DROP, isActive, type FrameStage, type PacketStage } from './stage.js';
 export { PacketLossStage } from './packet-loss.js';
 export { NetworkJitterStage } from './network-jitter.js';

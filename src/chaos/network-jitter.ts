@@ -1,25 +1,29 @@
 import type { PlannedSpike } from '../plan/types.js';
 import type { Rng } from '../plan/rng.js';
+import { spikeParam } from './spike-params.js';
 import type { PacketStage } from './stage.js';
 
 /**
- * `network_jitter`: each packet is held for max(0, base + sigma * N(0,1)) ms. Packets leave in
- * leave-time order, so a short draw after a long one overtakes it: reordering, as on a real path.
+ * `network_jitter`: each packet is held for max(0, base + σ · N(0, 1)) ms, drawn independently.
+ * No FIFO is enforced: a short draw after a long one overtakes it, which is the reordering a real
+ * multi-path network produces and what the receiver's jitter buffer must absorb. The clamp at 0
+ * (no packet leaves before it was sent) makes the mean a little above `base` when σ is not ≪ base.
  */
 export class NetworkJitterStage implements PacketStage {
-  private readonly baseMs: number;
-  private readonly stdDevMs: number;
+  readonly baseLatencyMs: number;
+  readonly jitterStdDevMs: number;
 
   constructor(
     readonly spike: PlannedSpike,
     private readonly rng: Rng,
   ) {
-    this.baseMs = spike.params.baseLatencyMs ?? 0;
-    this.stdDevMs = spike.params.jitterStdDevMs ?? 0;
+    this.baseLatencyMs = spikeParam(spike, 'baseLatencyMs', 0, 0);
+    this.jitterStdDevMs = spikeParam(spike, 'jitterStdDevMs', undefined, 0);
   }
 
+  /** Per packet: the leave time, ms (>= nowMs). Allocates nothing. */
   process(_bytes: number, nowMs: number): number {
-    const delayMs = this.baseMs + this.stdDevMs * this.rng.gaussian();
+    const delayMs = this.baseLatencyMs + this.jitterStdDevMs * this.rng.gaussian();
     return delayMs > 0 ? nowMs + delayMs : nowMs;
   }
 }

@@ -1,5 +1,5 @@
 import { createRng, deriveSeed } from '../plan/rng.js';
-import type { PlannedSpike } from '../plan/types.js';
+import type { PlannedSpike, SpikeType } from '../plan/types.js';
 import { BandwidthLimitStage } from './bandwidth-limit.js';
 import { BitrateReduceStage } from './bitrate-reduce.js';
 import { FrameDropStage } from './frame-drop.js';
@@ -7,29 +7,53 @@ import { NetworkJitterStage } from './network-jitter.js';
 import { PacketLossStage } from './packet-loss.js';
 import { DROP, isActive, type FrameStage, type PacketStage } from './stage.js';
 
-/** Network-side order: loss on the path, then the path's delay variation, then the bottleneck queue. */
-const PACKET_ORDER = { rtp_packet_loss: 0, network_jitter: 1, bandwidth_limit: 2 } as const;
-/** Encoder-side order: whole frames are skipped before the remaining ones are thinned. */
-const FRAME_ORDER = { frame_drop: 0, bitrate_reduce: 1 } as const;
+/**
+ * Chain position of each stage type. Encoder side: whole frames are skipped before the remaining
+ * ones are thinned (thinning a frame that is then skipped would spend the byte budget twice).
+ * Network side: loss and jitter model the lossy, variable path up to the bottleneck, the bottleneck
+ * queue comes last, so what leaves the chain never exceeds the limited rate (a receiver-side
+ * bitrate assertion under `bandwidth_limit` holds) and the queue sees packets when jitter lets them
+ * arrive. Same-type spikes that overlap are simply chained, in start order.
+ */
+const CHAIN_ORDER: Record<SpikeType, number> = { frame_drop: 0, bitrate_reduce: 1, rtp_packet_loss: 0, network_jitter: 1, bandwidth_limit: 2 };
+
+function byChainOrder(a: { spike: PlannedSpike }, b: { spike: PlannedSpike }): number {
+  return CHAIN_ORDER[a.spike.type] - CHAIN_ORDER[b.spike.type] || a.spike.startMs - b.spike.startMs;
+}
+
+/** True when the spike hits this participant. */
+function targets(spike: PlannedSpike, participantId: number): boolean {
+  return spike.participantIds.includes(participantId);
+}
 
 /**
- * One participant's chaos: the stages of every spike that targets it, each active only inside its
- * spike's window. Per packet / per frame it walks a short array; nothing is allocated.
+ * One participant's chaos: a stage per spike that targets it, each active only while the send
+ * time is in its spike's [startMs, endMs) and a pass-through otherwise. Every stage draws from its
+ * own rng, `createRng(deriveSeed(spike.seed, participantId))`, so participants hit by the same spike
+ * get independent but reproducible draws, and adding a spike never shifts another one's draws.
+ * One instance serves all of the participant's streams (video and audio share the bottleneck).
  */
 export class ParticipantChaos {
-  private packetStages: PacketStage[] = [];
-  private frameStages: FrameStage[] = [];
+  private readonly packetStages: PacketStage[] = [];
+  private readonly frameStages: FrameStage[] = [];
+  /** Spikes in the order they were added, for `activeSpikeIds`. */
+  private readonly spikes: PlannedSpike[] = [];
 
   constructor(
     readonly participantId: number,
-    spikes: readonly PlannedSpike[],
+    spikes: readonly PlannedSpike[] = [],
   ) {
     for (const spike of spikes) this.addSpike(spike);
   }
 
-  /** Adds a spike's stage (live injection too); ignored when the spike does not target this participant. */
+  /**
+   * Adds a spike's stage: at construction, and for live injection (REST) while the run goes on; it
+   * acts from `spike.startMs`. Ignored when the spike does not target this participant or a spike
+   * with the same id was added already (a repeated injection must not double the impairment).
+   * Throws AvcmError E_SCENARIO when the spike's parameters are missing or out of range.
+   */
   addSpike(spike: PlannedSpike): void {
-    if (!spike.participantIds.includes(this.participantId)) return;
+    if (!targets(spike, this.participantId) || this.spikes.some((s) => s.id === spike.id)) return;
     const rng = createRng(deriveSeed(spike.seed, this.participantId));
     switch (spike.type) {
       case 'rtp_packet_loss':
@@ -48,21 +72,31 @@ export class ParticipantChaos {
         this.frameStages.push(new BitrateReduceStage(spike));
         break;
     }
-    this.packetStages.sort((a, b) => PACKET_ORDER[a.spike.type as keyof typeof PACKET_ORDER] - PACKET_ORDER[b.spike.type as keyof typeof PACKET_ORDER] || a.spike.startMs - b.spike.startMs);
-    this.frameStages.sort((a, b) => FRAME_ORDER[a.spike.type as keyof typeof FRAME_ORDER] - FRAME_ORDER[b.spike.type as keyof typeof FRAME_ORDER] || a.spike.startMs - b.spike.startMs);
+    this.spikes.push(spike);
+    this.packetStages.sort(byChainOrder);
+    this.frameStages.sort(byChainOrder);
   }
 
-  /** Packets of this video frame to emit now (0 = the frame is skipped). */
+  /**
+   * Per video frame, before packetizing: how many of its first packets to emit now (0 skips the
+   * frame, `packetCount` emits it whole). `frameBytes` is the frame's payload size, `nowMs` the
+   * send time in ms since run start. Allocates nothing.
+   */
   planVideoFrame(packetCount: number, frameBytes: number, keyframe: boolean, nowMs: number): number {
     let count = packetCount;
     for (let i = 0; i < this.frameStages.length && count > 0; i++) {
       const stage = this.frameStages[i];
+      // A later stage thins what the earlier one left, never more than that.
       if (isActive(stage.spike, nowMs)) count = Math.min(count, stage.planFrame(count, frameBytes, keyframe, nowMs));
     }
     return count;
   }
 
-  /** Leave time of a packet (ms, >= nowMs) or DROP. A later stage sees the packet when the earlier one releases it. */
+  /**
+   * Per packet, after its header was stamped: the time it leaves (ms since run start, >= nowMs) or
+   * DROP. `bytes` is header + payload. Each active stage gets the previous stage's leave time as
+   * its input time, and DROP ends the chain. Allocates nothing.
+   */
   processPacket(bytes: number, nowMs: number): number {
     let atMs = nowMs;
     for (let i = 0; i < this.packetStages.length; i++) {
@@ -74,17 +108,24 @@ export class ParticipantChaos {
     return atMs;
   }
 
+  /** Ids of this participant's spikes active at `nowMs` (ms since run start), in the order added. For progress, not per packet. */
   activeSpikeIds(nowMs: number): string[] {
-    return [...this.packetStages, ...this.frameStages].filter((s) => isActive(s.spike, nowMs)).map((s) => s.spike.id);
+    return activeSpikesAt(this.spikes, nowMs);
   }
 }
 
-/** The participant's chaos, or null when no spike targets it (the engine then skips chaos entirely). */
+/**
+ * Builds a participant's chaos when its engine starts: null when no spike targets it, so the
+ * engine skips chaos entirely on the fast path (a later live spike then needs
+ * `createParticipantChaos([spike], id)`). Throws AvcmError E_SCENARIO for broken spike parameters.
+ */
 export function createParticipantChaos(spikes: readonly PlannedSpike[], participantId: number): ParticipantChaos | null {
-  return spikes.some((s) => s.participantIds.includes(participantId)) ? new ParticipantChaos(participantId, spikes) : null;
+  return spikes.some((s) => targets(s, participantId)) ? new ParticipantChaos(participantId, spikes) : null;
 }
 
-/** Ids of the spikes active at `nowMs` (run-relative), for progress and metrics. */
+/** Ids of the spikes active at `nowMs` (ms since run start), in the given order: for progress display and metrics. */
 export function activeSpikesAt(spikes: readonly PlannedSpike[], nowMs: number): string[] {
-  return spikes.filter((s) => isActive(s, nowMs)).map((s) => s.id);
+  const ids: string[] = [];
+  for (const spike of spikes) if (isActive(spike, nowMs)) ids.push(spike.id);
+  return ids;
 }

@@ -23,6 +23,7 @@ export interface FrameStage {
   planFrame(packetCount: number, frameBytes: number, keyframe: boolean, nowMs: number): number;
 }
 
+/** True while `nowMs` (ms since run start) is in the spike's [startMs, endMs): outside it a stage is a pass-through. */
 export function isActive(spike: PlannedSpike, nowMs: number): boolean {
   return nowMs >= spike.startMs && nowMs < spike.endMs;
 }
