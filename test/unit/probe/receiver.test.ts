@@ -1,0 +1,146 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { AvcmError } from '../../../src/errors/index.js';
+import { ProbeReceiver } from '../../../src/probe/index.js';
+import { absSendTime, EXT, rtpPacket } from './packets.js';
+
+const START = 1_700_000_000_000;
+
+function detached(): ProbeReceiver {
+  const p = ProbeReceiver.detached({ videoPayloadType: 96, audioPayloadType: 111, extensions: EXT });
+  p.start(START);
+  return p;
+}
+
+describe('ProbeReceiver.ingest (the pure path)', () => {
+  it('never throws on garbage: random datagrams are malformed, valid RTP of another PT is foreign', () => {
+    const p = detached();
+    let seed = 3;
+    const rnd = (): number => (seed = (seed * 16807) % 2147483647);
+    for (let i = 0; i < 20_000; i++) {
+      const b = Buffer.alloc(rnd() % 80);
+      for (let j = 0; j < b.length; j++) b[j] = rnd() & 0xff;
+      expect(() => p.ingest(b, b.length, START + i)).not.toThrow();
+    }
+    // bit-flipped valid packets: any outcome but an exception
+    const valid = rtpPacket({ seq: 1, ts: 960, abs: 5 });
+    for (let i = 0; i < 20_000; i++) {
+      const b = Buffer.from(valid);
+      for (let k = 0; k < 3; k++) b[rnd() % b.length] ^= 1 << (rnd() % 8);
+      const length = rnd() % 3 === 0 ? rnd() % (b.length + 1) : b.length;
+      expect(() => p.ingest(b, length, START + i)).not.toThrow();
+    }
+    const before = p.report();
+    const foreign = rtpPacket({ seq: 1, ts: 1, pt: 0 });
+    p.ingest(foreign, foreign.length, START);
+    const truncated = rtpPacket({ seq: 1, ts: 1 });
+    p.ingest(truncated, 11, START);
+    p.ingest(truncated, truncated.length + 1, START); // length past the buffer
+    const after = p.report();
+    expect(before.malformedPackets).toBeGreaterThan(10_000);
+    expect(after.foreignPackets).toBe(before.foreignPackets + 1);
+    expect(after.malformedPackets).toBe(before.malformedPackets + 2);
+  });
+
+  it('keys streams by SSRC, takes the participant id from the extension or the caller', () => {
+    const p = detached();
+    const a = rtpPacket({ seq: 1, ts: 960, ssrc: 1, participant: null });
+    p.ingest(a, a.length, START);
+    const a2 = rtpPacket({ seq: 2, ts: 1920, ssrc: 1, participant: 7 });
+    p.ingest(a2, a2.length, START + 20);
+    const v = rtpPacket({ seq: 9, ts: 3000, ssrc: 2, pt: 96, participant: 7, marker: true });
+    p.ingest(v, v.length, START + 5);
+    const w = rtpPacket({ seq: 9, ts: 3000, ssrc: 3, pt: 96, participant: null });
+    p.ingest(w, w.length, START + 5, 1234);
+    const streams = p.report().streams;
+    expect(streams.map((s) => [s.ssrc, s.participantId, s.media, s.payloadType])).toEqual([
+      [1, 7, 'audio', 111],
+      [2, 7, 'video', 96],
+      [3, 1234, 'video', 96],
+    ]);
+  });
+
+  it('packets before start count in window 0; later ones in floor((t - start) / windowMs)', () => {
+    const p = ProbeReceiver.detached({ videoPayloadType: 96, audioPayloadType: 111, extensions: EXT, windowMs: 500 });
+    const early = rtpPacket({ seq: 1, ts: 960 });
+    p.ingest(early, early.length, START - 5000);
+    p.start(START);
+    for (const [seq, t] of [[2, -100], [3, 499], [4, 500], [5, 1700]]) {
+      const b = rtpPacket({ seq, ts: seq * 960 });
+      p.ingest(b, b.length, START + t);
+    }
+    const r = p.report();
+    expect(r.windowMs).toBe(500);
+    expect(r.windowCount).toBe(4);
+    expect(r.streams[0].windows.map((w) => w.received)).toEqual([3, 1, 0, 1]);
+  });
+
+  it('live() and liveStreams() cover the last complete window of all streams', () => {
+    const p = ProbeReceiver.detached({ videoPayloadType: 96, audioPayloadType: 111, extensions: EXT });
+    const runStart = Date.now() - 2500; // now in window 2: window 1 is the last complete one
+    p.start(runStart);
+    for (let seq = 0; seq < 100; seq++) {
+      if (seq >= 60 && seq < 65) continue; // 5 of window 1's 50 audio packets lost
+      const at = runStart + seq * 20;
+      const b = rtpPacket({ seq, ts: seq * 960, abs: absSendTime(at - 40), payloadBytes: 100 });
+      p.ingest(b, b.length, at);
+    }
+    for (let f = 0; f < 60; f++) {
+      const at = runStart + (f * 1000) / 30;
+      const b = rtpPacket({ seq: f, ts: f * 3000, pt: 96, ssrc: 77, marker: true, abs: absSendTime(at - 40), payloadBytes: 1000 });
+      p.ingest(b, b.length, at);
+    }
+    const live = p.live();
+    expect(live.windowIndex).toBe(1);
+    expect(live.streams).toBe(2);
+    expect(live.packetsReceived).toBe(95 + 60);
+    // window 1: audio expected 50 received 45, video expected 30 received 30 -> 5 / 80
+    expect(live.lossPercent).toBeCloseTo(6.25, 9);
+    expect(live.delayMs!).toBeCloseTo(40, 0);
+    expect(live.mos!).toBeGreaterThan(3);
+    expect(live.mos!).toBeLessThan(4.41);
+    const rows = p.liveStreams();
+    const audio = rows.find((r) => r.media === 'audio')!;
+    const video = rows.find((r) => r.media === 'video')!;
+    expect(audio.lossPercent).toBeCloseTo(10, 9);
+    expect(audio.kbps).toBeCloseTo((45 * (100 + 28) * 8) / 1000, 9); // 12-byte header + 16-byte 0xBEDE block
+    expect(video.fps).toBe(30);
+    expect(video.participantId).toBe(1001);
+  });
+
+  it('report() counts kernel receive-buffer drops since open on Linux; close() is idempotent', async () => {
+    const p = await ProbeReceiver.open({ listen: { host: '127.0.0.1', port: 0 }, videoPayloadType: 96, audioPayloadType: 111, extensions: EXT });
+    expect(p.address.port).toBeGreaterThan(0);
+    const r = p.report();
+    expect(r.kernelRcvbufErrors).toBeGreaterThanOrEqual(0);
+    expect(r.streams).toEqual([]);
+    await p.close();
+    await p.close();
+    expect(p.report().windowCount).toBe(1);
+  });
+
+  it('a port in use is an E_NETWORK error that says so', async () => {
+    const a = await ProbeReceiver.open({ listen: { host: '127.0.0.1', port: 0 }, videoPayloadType: 96, audioPayloadType: 111, extensions: EXT });
+    try {
+      const error = await ProbeReceiver.open({ listen: { host: '127.0.0.1', port: a.address.port }, videoPayloadType: 96, audioPayloadType: 111, extensions: EXT }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AvcmError);
+      expect((error as AvcmError).code).toBe('E_NETWORK');
+      expect((error as AvcmError).message).toContain(`udp://127.0.0.1:${a.address.port}`);
+      expect((error as AvcmError).hint).toMatch(/another program/);
+    } finally {
+      await a.close();
+    }
+  });
+
+  it('ingest allocates nothing per packet (fresh process, V8 sampling heap profiler)', async () => {
+    const script = path.join(import.meta.dirname, 'fixtures', 'allocations.ts');
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], { timeout: 60_000 });
+    const result = JSON.parse(stdout) as { packets: number; bytes: number; byFunction: Record<string, number>; lost: number };
+    expect(result.lost).toBeGreaterThan(0);
+    // One object per packet would be >= 16 bytes each (3.2 MB); what remains (~0.4 B/packet) is V8
+    // boxing an occasional float, not objects, arrays or closures of ours.
+    expect(result.bytes / result.packets, JSON.stringify(result.byFunction)).toBeLessThan(1);
+  });
+});
