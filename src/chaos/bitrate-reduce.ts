@@ -55,7 +55,7 @@ export class BitrateReduceStage implements FrameStage {
     const targetBytes = packetBytes * packetCount * (1 - this.reductionAt(nowMs));
     // The 1e-9 keeps float noise (2.0000000001 packets) from costing a whole extra packet.
     let emit = Math.ceil((targetBytes - this.carryBytes) / packetBytes - 1e-9);
-    if (emit < 0) emit = 0;
+    if (emit <= 0) emit = 0; // also turns -0 into 0
     else if (emit > packetCount) emit = packetCount;
     this.carryBytes += emit * packetBytes - targetBytes;
     if (this.carryBytes < 0) this.carryBytes = 0;
