@@ -283,6 +283,7 @@ export class ScenarioRun implements RunningRun {
     this.probe?.start(runStartEpochMs);
     this.handle.start(runStartEpochMs);
     this.state = 'running';
+    this.context.log(`avcm: ${plan.scenario}: all ${plan.partitions} partition${plan.partitions === 1 ? '' : 's'} ready, sending for ${(plan.durationMs / 1000).toFixed(0)}s`);
     const aborted = new Promise<'aborted'>((resolve) => this.abort.signal.addEventListener('abort', () => resolve('aborted'), { once: true }));
     const finished = this.handle.finished().then(
       () => 'finished' as const,

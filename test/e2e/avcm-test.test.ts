@@ -131,7 +131,10 @@ assertions:
   it('SIGINT stops the run, writes partial reports marked aborted, and exits 130', async () => {
     const file = await scenario('interrupted', 'duration: 60s\nparticipants: { count: 2, base_port: 0 }\nassertions:\n  packet_loss_percent: ["max < 1"]\n');
     const cli = spawnCli(['test', file, '--out-dir', path.join(dir, 'out'), '--partitions', '1'], { cwd: dir });
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    // Interrupt once it is really sending (start-up takes longer on a loaded machine).
+    const deadline = Date.now() + 45_000;
+    while (!cli.output().includes('ready, sending') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
     cli.child.kill('SIGINT');
     const exit = await cli.done;
     expect(exit.code, exit.stderr).toBe(130);

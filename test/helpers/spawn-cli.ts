@@ -3,6 +3,8 @@ import { selfCommand } from '../../src/backends/local/self-command.js';
 
 export interface SpawnedCli {
   child: ChildProcess;
+  /** What it printed so far (stdout + stderr). */
+  output(): string;
   /** Settles when the process exits, with everything it printed. */
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
@@ -22,5 +24,5 @@ export function spawnCli(args: string[], options: { cwd?: string; env?: NodeJS.P
       resolve({ code, signal, stdout, stderr });
     }),
   );
-  return { child, done };
+  return { child, done, output: () => stdout + stderr };
 }
