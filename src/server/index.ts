@@ -1,4 +1,5 @@
-export { buildServer, type ServerOptions } from './app.js';
-export { RunRegistry, RegistryError, type RunEntry, type RunState } from './run-registry.js';
+export { buildServer, type AvcmServer, type ServerOptions } from './app.js';
+export { RunRegistry, RegistryError, type RunEntry, type RunState, type RunRegistryOptions } from './run-registry.js';
 export { tokenMatches, isLoopbackHost } from './auth.js';
-export { scenarioDocumentFromCreate } from './routes/tests.js';
+export { scenarioDocumentFromCreate, type CreateBody } from './routes/tests.js';
+export { ScenarioBodyError, type BodyProblem, type ScenarioLimits } from './scenario-body.js';

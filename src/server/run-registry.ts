@@ -4,13 +4,20 @@ import type { AvcmMetrics } from '../metrics/index.js';
 import type { RunOutcome, Runner, RunningRun } from '../runner/types.js';
 import type { Scenario } from '../scenario/index.js';
 
+/**
+ * A run's life: `created` (interactive API, not started yet) -> `queued` (handed to the runner) ->
+ * `running` (the runner reports it running) -> `passed` | `failed` | `error` | `cancelled`.
+ */
 export type RunState = 'created' | 'queued' | 'running' | 'passed' | 'failed' | 'error' | 'cancelled';
 
 export interface RunEntry {
   id: string;
   scenario: Scenario;
   state: RunState;
+  /** ISO 8601, when the server accepted the run. */
   createdAt: string;
+  /** Where this run's reports go: `<reportsDir>/<id>`, one folder per run. */
+  reportsDir: string;
   run: RunningRun | null;
   outcome: RunOutcome | null;
   cancelled: boolean;
@@ -18,6 +25,7 @@ export interface RunEntry {
   origin: 'runs' | 'test';
 }
 
+/** A refusal with the HTTP status and the error code the server answers with. */
 export class RegistryError extends Error {
   constructor(
     readonly statusCode: number,
@@ -25,68 +33,113 @@ export class RegistryError extends Error {
     message: string,
   ) {
     super(message);
+    this.name = 'RegistryError';
   }
 }
 
+export interface RunRegistryOptions {
+  /** Parent folder of every run's report folder. */
+  reportsDir: string;
+  /** Runs queued or running at once; one more is refused with 429. */
+  maxConcurrentRuns: number;
+  metrics: AvcmMetrics;
+  /** Finished runs kept for GET (oldest finished ones are forgotten first); default 1000. */
+  maxRetainedRuns?: number;
+}
+
+const FINISHED: ReadonlySet<RunState> = new Set(['passed', 'failed', 'error', 'cancelled']);
+/** How often a queued run is checked for having started; cheap (reads a snapshot). */
+const STATE_POLL_MS = 200;
+
 /**
- * The server's runs: each isolated (its own id, plan, probe, partitions and report folder), a
- * bound on how many run at once, and the state machine created -> queued -> running -> verdict.
+ * The server's runs: each isolated (its own id, runner run and report folder), a bound on how many
+ * run at once, and the state machine of {@link RunState}. Built per server; no global state.
  */
 export class RunRegistry {
   private readonly entries = new Map<string, RunEntry>();
+  private readonly maxRetained: number;
 
   constructor(
     private readonly runner: Runner,
-    private readonly options: { reportsDir: string; maxConcurrentRuns: number; metrics: AvcmMetrics },
-  ) {}
+    private readonly options: RunRegistryOptions,
+  ) {
+    this.maxRetained = options.maxRetainedRuns ?? 1000;
+  }
 
-  /** Registers a run without starting it (the interactive API's create). */
+  /** Registers a run without starting it (the interactive API's create). 409 when the id is taken. */
   create(scenario: Scenario, origin: RunEntry['origin'], requestedId?: string): RunEntry {
     const id = requestedId ?? randomBytes(6).toString('hex');
-    if (this.entries.has(id)) throw new RegistryError(409, 'E_CONFLICT', `a run with id ${id} already exists`);
-    const entry: RunEntry = { id, scenario, state: 'created', createdAt: new Date().toISOString(), run: null, outcome: null, cancelled: false, origin };
+    if (this.entries.has(id)) throw new RegistryError(409, 'E_CONFLICT', `a run with id ${id} already exists; pick another test_id`);
+    this.forgetOldFinished();
+    const entry: RunEntry = {
+      id,
+      scenario,
+      state: 'created',
+      createdAt: new Date().toISOString(),
+      reportsDir: path.join(this.options.reportsDir, id),
+      run: null,
+      outcome: null,
+      cancelled: false,
+      origin,
+    };
     this.entries.set(id, entry);
     return entry;
   }
 
+  /** Creates and starts a run in one step (POST /api/v1/runs); refuses with 429 before registering anything. */
+  submit(scenario: Scenario, origin: RunEntry['origin'], requestedId?: string): RunEntry {
+    this.checkCapacity();
+    const entry = this.create(scenario, origin, requestedId);
+    return this.start(entry.id);
+  }
+
+  /** The run with this id; 404 when there is none. */
   get(id: string): RunEntry {
     const entry = this.entries.get(id);
     if (!entry) throw new RegistryError(404, 'E_NOT_FOUND', `no run with id ${id}`);
     return entry;
   }
 
+  /** Every known run, oldest first. */
   list(): RunEntry[] {
     return [...this.entries.values()];
   }
 
+  /** Runs queued or running. */
   active(): RunEntry[] {
     return this.list().filter((e) => e.state === 'queued' || e.state === 'running');
   }
 
+  /** Hands a created run to the runner. 409 unless it is `created`; 429 when the concurrency limit is reached. */
   start(id: string): RunEntry {
     const entry = this.get(id);
     if (entry.state !== 'created') throw new RegistryError(409, 'E_STATE', `run ${id} is ${entry.state}; only a created run can start`);
-    if (this.active().length >= this.options.maxConcurrentRuns) {
-      throw new RegistryError(429, 'E_BUSY', `${this.options.maxConcurrentRuns} runs are already in flight; try again when one finishes`);
-    }
-    entry.state = 'queued';
+    this.checkCapacity();
     // Interactive WebRTC tests are answered by the REST client (e.g. `avcm receive --webrtc`), as in the original platform.
     const signaling = entry.origin === 'test' && entry.scenario.participants.transport === 'webrtc' ? 'external' : 'probe';
-    const run = this.runner.start({ id, scenario: entry.scenario, reports: { outDir: path.join(this.options.reportsDir, id) }, signaling });
+    let run: RunningRun;
+    try {
+      run = this.runner.start({ id, scenario: entry.scenario, reports: { outDir: entry.reportsDir }, signaling });
+    } catch (error) {
+      entry.state = 'error';
+      throw error;
+    }
+    entry.state = 'queued';
     entry.run = run;
     this.options.metrics.track(run);
     const poll = setInterval(() => {
-      if (entry.state === 'queued' && run.progress().state === 'running') entry.state = 'running';
-    }, 200);
+      if (entry.state === 'queued' && run.progress().state !== 'starting') entry.state = 'running';
+    }, STATE_POLL_MS);
+    poll.unref();
     void run.done.then((outcome) => {
       clearInterval(poll);
       entry.outcome = outcome;
-      entry.state = entry.cancelled ? 'cancelled' : outcome.result.status === 'passed' ? 'passed' : outcome.result.status === 'failed' ? 'failed' : outcome.result.status === 'aborted' ? 'cancelled' : 'error';
+      entry.state = finalState(outcome, entry.cancelled);
     });
     return entry;
   }
 
-  /** Cancels a run (a created one never starts); its partial reports are still written. */
+  /** Cancels a run (a created one never starts); its partial reports are still written. Idempotent. */
   cancel(id: string): RunEntry {
     const entry = this.get(id);
     if (entry.state === 'created') {
@@ -99,10 +152,40 @@ export class RunRegistry {
     return entry;
   }
 
-  /** Stops every run and waits for their reports (graceful shutdown). */
+  /** Stops every run in flight and waits for their (partial) reports; for graceful shutdown. */
   async stopAll(reason: 'SIGINT' | 'SIGTERM'): Promise<void> {
-    const inFlight = this.active().filter((e) => e.run);
-    for (const entry of inFlight) entry.run!.stop(reason);
-    await Promise.all(inFlight.map((e) => e.run!.done));
+    const inFlight = this.active().flatMap((e) => (e.run ? [e.run] : []));
+    for (const run of inFlight) run.stop(reason);
+    await Promise.all(inFlight.map((run) => run.done));
+  }
+
+  private checkCapacity(): void {
+    const limit = this.options.maxConcurrentRuns;
+    if (this.active().length >= limit) {
+      throw new RegistryError(429, 'E_BUSY', `${limit} run${limit === 1 ? ' is' : 's are'} already in flight (the server's limit); try again when one finishes`);
+    }
+  }
+
+  /** Keeps memory bounded on a long-lived server: forgets the oldest finished runs past the retention limit. */
+  private forgetOldFinished(): void {
+    if (this.entries.size < this.maxRetained) return;
+    for (const [id, entry] of this.entries) {
+      if (this.entries.size < this.maxRetained) break;
+      if (FINISHED.has(entry.state)) this.entries.delete(id);
+    }
+  }
+}
+
+function finalState(outcome: RunOutcome, cancelled: boolean): RunState {
+  if (cancelled) return 'cancelled';
+  switch (outcome.result.status) {
+    case 'passed':
+      return 'passed';
+    case 'failed':
+      return 'failed';
+    case 'aborted':
+      return 'cancelled';
+    default:
+      return 'error';
   }
 }

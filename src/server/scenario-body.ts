@@ -1,28 +1,44 @@
 import { ScenarioInvalidError, scenarioFromText, type Scenario } from '../scenario/index.js';
 import { RegistryError } from './run-registry.js';
 
+/** One located problem of a posted scenario (line/col are 1-based, in the posted text). */
+export interface BodyProblem {
+  line: number;
+  col: number;
+  path: string;
+  message: string;
+}
+
 /** A validation failure of a posted scenario: 400 with every located problem. */
 export class ScenarioBodyError extends RegistryError {
-  constructor(readonly problems: { line: number; column: number; path: string; message: string }[]) {
-    super(400, 'E_SCENARIO', `the scenario is invalid: ${problems.length} problem${problems.length === 1 ? '' : 's'} (${problems[0]?.path} ${problems[0]?.message})`);
+  constructor(readonly problems: BodyProblem[]) {
+    super(400, 'E_SCENARIO', `the scenario is invalid: ${problems.length} problem${problems.length === 1 ? '' : 's'} (first: line ${problems[0]?.line}, ${problems[0]?.path} ${problems[0]?.message})`);
   }
 }
 
+/** What the server allows a posted scenario to ask for. */
+export interface ScenarioLimits {
+  /** Largest `participants.count`. */
+  maxParticipants: number;
+}
+
 /**
- * Turns a request body (YAML text, or a JSON object already parsed) into a validated Scenario
- * through the same validation as files, then applies the server's limits.
+ * Turns a request body into a validated Scenario through the same validation as files (so the
+ * REST API and the CLI agree on what is valid), then applies the server's limits.
+ * `body` is the posted text (YAML or JSON, kept raw so problems point at real lines) or an
+ * already-parsed document (the interactive API's translation).
  */
-export function scenarioFromBody(body: unknown, limits: { maxParticipants: number }): Scenario {
-  const text = typeof body === 'string' ? body : JSON.stringify(body ?? null);
+export function scenarioFromBody(body: unknown, limits: ScenarioLimits, label = 'request body'): Scenario {
+  const text = typeof body === 'string' ? body : JSON.stringify(body ?? null, null, 2);
   let scenario: Scenario;
   try {
-    scenario = scenarioFromText(text, 'request body');
+    scenario = scenarioFromText(text, label);
   } catch (error) {
-    if (error instanceof ScenarioInvalidError) throw new ScenarioBodyError(error.problems.map((p) => ({ line: p.line, column: p.column, path: p.path, message: p.message })));
+    if (error instanceof ScenarioInvalidError) throw new ScenarioBodyError(error.problems.map((p) => ({ line: p.line, col: p.column, path: p.path, message: p.message })));
     throw error;
   }
   if (scenario.participants.count > limits.maxParticipants) {
-    throw new RegistryError(400, 'E_LIMIT', `participants.count ${scenario.participants.count} exceeds this server's limit of ${limits.maxParticipants}`);
+    throw new RegistryError(400, 'E_LIMIT', `participants.count ${scenario.participants.count} exceeds this server's limit of ${limits.maxParticipants} (avcm serve --max-participants)`);
   }
   if (scenario.media.video?.file || scenario.media.audio?.file) {
     throw new RegistryError(400, 'E_LIMIT', 'scenarios posted to the server use the shipped media; media.*.file (a path on the server) is not allowed');

@@ -1,95 +1,12 @@
-import type { FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { SpikeParams, SpikeType } from '../../plan/types.js';
-import { RegistryError, type RunRegistry } from '../run-registry.js';
-import { scenarioFromBody } from '../scenario-body.js';
+import type { RunningRun } from '../../runner/types.js';
+import { RegistryError, type RunEntry, type RunRegistry } from '../run-registry.js';
+import { scenarioFromBody, type ScenarioLimits } from '../scenario-body.js';
+import { CREATE_BODY, ID_PARAMS, SDP_ANSWER_BODY, SDP_PARAMS, SPIKE_BODY, type SPIKE_PARAM_NAMES } from '../schemas.js';
 
-const SPIKE_TYPES = ['rtp_packet_loss', 'network_jitter', 'bitrate_reduce', 'frame_drop', 'bandwidth_limit'] as const;
-const PARAM_NAMES = ['loss_percentage', 'pattern', 'mean_burst_packets', 'base_latency_ms', 'jitter_std_dev_ms', 'reduction_percent', 'new_bitrate_kbps', 'transition_seconds', 'drop_percentage', 'bandwidth_kbps', 'queue_ms'] as const;
-/** The original platform sends numbers as strings ("15"); both are accepted. */
-const NUMBERISH = { anyOf: [{ type: 'number', minimum: 0, maximum: 1e9 }, { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*$', maxLength: 20 }, { type: 'string', enum: ['random', 'burst'] }] } as const;
-const PARAMS = { type: 'object', maxProperties: 11, propertyNames: { enum: PARAM_NAMES }, additionalProperties: NUMBERISH } as const;
-const TEST_ID = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } as const;
-const ID_PARAMS = { type: 'object', additionalProperties: false, required: ['id'], properties: { id: TEST_ID } } as const;
-
-const CREATE_BODY = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['num_participants', 'duration_seconds'],
-  properties: {
-    test_id: TEST_ID,
-    num_participants: { type: 'integer', minimum: 1, maximum: 100000 },
-    duration_seconds: { type: 'number', exclusiveMinimum: 0, maximum: 86400 },
-    seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
-    target: { type: 'string', maxLength: 300, pattern: '^udp://' },
-    transport: { type: 'string', enum: ['udp', 'webrtc'] },
-    video: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        enabled: { type: 'boolean' },
-        codec: { type: 'string', enum: ['h264', 'H264'] },
-        width: { type: 'integer', minimum: 16, maximum: 7680 },
-        height: { type: 'integer', minimum: 16, maximum: 4320 },
-        fps: { type: 'number', minimum: 1, maximum: 120 },
-        framerate: { type: 'number', minimum: 1, maximum: 120 },
-        bitrate_kbps: { type: 'number', exclusiveMinimum: 0, maximum: 100000 },
-      },
-    },
-    audio: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        enabled: { type: 'boolean' },
-        codec: { type: 'string', enum: ['opus', 'Opus'] },
-        bitrate_kbps: { type: 'number', exclusiveMinimum: 0, maximum: 1000 },
-        ptime_ms: { type: 'integer', enum: [10, 20, 40, 60] },
-      },
-    },
-    spikes: {
-      type: 'array',
-      maxItems: 1000,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['type'],
-        properties: {
-          spike_id: TEST_ID,
-          type: { type: 'string', enum: SPIKE_TYPES },
-          count: { type: 'integer', minimum: 1, maximum: 10000 },
-          at_seconds: { type: 'number', minimum: 0, maximum: 86400 },
-          duration_seconds: { type: 'number', exclusiveMinimum: 0, maximum: 86400 },
-          participant_ids: { type: 'array', maxItems: 100000, items: { type: 'integer', minimum: 0, maximum: 4294967295 } },
-          params: PARAMS,
-        },
-      },
-    },
-    spike_distribution: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        strategy: { type: 'string', enum: ['even', 'random', 'front_loaded', 'back_loaded', 'legacy', 'wave', 'burst'] },
-        min_spacing_seconds: { type: 'number', minimum: 0, maximum: 86400 },
-        jitter_percent: { type: 'number', minimum: 0, maximum: 100 },
-        respect_min_offset: { type: 'boolean' },
-      },
-    },
-  },
-} as const;
-
-const SPIKE_BODY = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['type', 'duration_seconds'],
-  properties: {
-    spike_id: TEST_ID,
-    type: { type: 'string', enum: SPIKE_TYPES },
-    duration_seconds: { type: 'number', exclusiveMinimum: 0, maximum: 86400 },
-    participant_ids: { type: 'array', maxItems: 100000, items: { type: 'integer', minimum: 0, maximum: 4294967295 } },
-    params: PARAMS,
-  },
-} as const;
-
-type Params = Partial<Record<(typeof PARAM_NAMES)[number], number | string>>;
+type Params = Partial<Record<(typeof SPIKE_PARAM_NAMES)[number], number | string>>;
 
 function num(value: number | string | undefined): number | undefined {
   return value === undefined ? undefined : Number(value);
@@ -115,7 +32,8 @@ function spikeFields(params: Params = {}): Record<string, unknown> {
   return out;
 }
 
-interface CreateBody {
+/** The original platform's create body (see CREATE_BODY for the bounds). */
+export interface CreateBody {
   test_id?: string;
   num_participants: number;
   duration_seconds: number;
@@ -199,78 +117,111 @@ function liveParams(type: SpikeType, params: Params = {}): SpikeParams {
   }
 }
 
-/** The interactive chaos API, in the original platform's shape. */
-export function registerTestRoutes(app: FastifyInstance, registry: RunRegistry, limits: { maxParticipants: number }): void {
-  app.post<{ Body: CreateBody }>('/api/v1/test/create', { schema: { summary: 'Create a test (original platform shape)', body: CREATE_BODY } }, async (request, reply) => {
-    const id = request.body.test_id ?? Math.random().toString(36).slice(2, 10);
-    const scenario = scenarioFromBody(scenarioDocumentFromCreate(request.body, id), limits);
-    const entry = registry.create(scenario, 'test', id);
-    return reply.code(201).send({ test_id: entry.id, state: entry.state, participants: scenario.participants.count, duration_seconds: scenario.durationMs / 1000 });
-  });
+/** The interactive chaos API, in the original platform's shape (snake_case fields, seconds, string numbers). */
+export function testRoutes(registry: RunRegistry, limits: ScenarioLimits): FastifyPluginAsync {
+  return async (app: FastifyInstance) => {
+    app.post<{ Body: CreateBody }>(
+      '/api/v1/test/create',
+      { schema: { summary: 'Create a test (original platform shape); translated into a scenario and validated like one', body: CREATE_BODY } },
+      async (request, reply) => {
+        const id = request.body.test_id ?? randomBytes(6).toString('hex');
+        const scenario = scenarioFromBody(scenarioDocumentFromCreate(request.body, id), limits, 'request.json');
+        const entry = registry.create(scenario, 'test', id);
+        return reply.code(201).send({
+          test_id: entry.id,
+          state: entry.state,
+          num_participants: scenario.participants.count,
+          duration_seconds: scenario.durationMs / 1000,
+          spikes: scenario.spikes.length,
+          links: { start: `/api/v1/test/${entry.id}/start`, metrics: `/api/v1/test/${entry.id}/metrics`, run: `/api/v1/runs/${entry.id}` },
+        });
+      },
+    );
 
-  app.post<{ Params: { id: string } }>('/api/v1/test/:id/start', { schema: { params: ID_PARAMS } }, async (request) => {
-    const entry = registry.start(request.params.id);
-    return { test_id: entry.id, state: entry.state };
-  });
+    app.post<{ Params: { id: string } }>('/api/v1/test/:id/start', { schema: { summary: 'Start a created test', params: ID_PARAMS } }, async (request) => {
+      const entry = registry.start(request.params.id);
+      return { test_id: entry.id, state: entry.state };
+    });
 
-  app.post<{ Params: { id: string } }>('/api/v1/test/:id/stop', { schema: { params: ID_PARAMS } }, async (request) => {
-    const entry = registry.cancel(request.params.id);
-    return { test_id: entry.id, state: entry.state };
-  });
+    app.post<{ Params: { id: string } }>('/api/v1/test/:id/stop', { schema: { summary: 'Stop a test (partial reports are written)', params: ID_PARAMS } }, async (request) => {
+      const entry = registry.cancel(request.params.id);
+      return { test_id: entry.id, state: entry.state };
+    });
 
-  app.get<{ Params: { id: string } }>('/api/v1/test/:id/metrics', { schema: { params: ID_PARAMS } }, async (request) => {
-    const entry = registry.get(request.params.id);
-    const p = entry.run?.progress();
-    return {
-      test_id: entry.id,
-      state: entry.state,
-      elapsed_seconds: p ? p.elapsedMs / 1000 : 0,
-      duration_seconds: entry.scenario.durationMs / 1000,
-      participants_total: entry.scenario.participants.count,
-      packets_sent_total: p?.packetsSent ?? 0,
-      bytes_sent_total: p?.bytesSent ?? 0,
-      packets_per_second: p?.packetsPerSecond ?? 0,
-      send_errors_total: p?.sendErrors ?? 0,
-      spikes_active: p?.activeSpikes.length ?? 0,
-      active_spike_ids: p?.activeSpikes ?? [],
-      packet_loss_percent: p?.measured?.lossPercent ?? null,
-      jitter_ms: p?.measured?.jitterMs ?? null,
-      mos: p?.measured?.mos ?? null,
-      verdict: entry.outcome ? { status: entry.outcome.result.status, exit_code: entry.outcome.exitCode } : null,
-    };
-  });
-
-  app.post<{ Params: { id: string }; Body: { spike_id?: string; type: SpikeType; duration_seconds: number; participant_ids?: number[]; params?: Params } }>(
-    '/api/v1/test/:id/spike',
-    { schema: { summary: 'Inject a spike now', params: ID_PARAMS, body: SPIKE_BODY } },
-    async (request) => {
+    app.get<{ Params: { id: string } }>('/api/v1/test/:id/metrics', { schema: { summary: 'Progress and the measured figures (original field names)', params: ID_PARAMS } }, async (request) => {
       const entry = registry.get(request.params.id);
-      if (!entry.run || entry.state !== 'running') throw new RegistryError(409, 'E_STATE', `test ${entry.id} is ${entry.state}; spikes can be injected while it runs`);
-      let planned;
-      try {
-        planned = entry.run.injectSpike({ type: request.body.type, durationMs: request.body.duration_seconds * 1000, params: liveParams(request.body.type, request.body.params), participantIds: request.body.participant_ids ?? [] });
-      } catch (error) {
-        if (error instanceof RegistryError) throw error;
-        throw new RegistryError(400, 'E_REQUEST', (error as Error).message);
-      }
-      return { spike_id: request.body.spike_id ?? planned.id, id: planned.id, type: planned.type, start_ms: planned.startMs, end_ms: planned.endMs, participant_ids: planned.participantIds };
-    },
-  );
+      const p = entry.run?.progress();
+      return {
+        test_id: entry.id,
+        state: entry.state,
+        elapsed_seconds: p ? p.elapsedMs / 1000 : 0,
+        duration_seconds: entry.scenario.durationMs / 1000,
+        participants_total: entry.scenario.participants.count,
+        packets_sent_total: p?.packetsSent ?? 0,
+        bytes_sent_total: p?.bytesSent ?? 0,
+        packets_per_second: p?.packetsPerSecond ?? 0,
+        send_errors_total: p?.sendErrors ?? 0,
+        spikes_active: p?.activeSpikes.length ?? 0,
+        active_spike_ids: p?.activeSpikes ?? [],
+        packets_received_total: p?.measured?.packetsReceived ?? 0,
+        packet_loss_percent: p?.measured?.lossPercent ?? null,
+        jitter_ms: p?.measured?.jitterMs ?? null,
+        mos: p?.measured?.mos ?? null,
+        verdict: entry.outcome ? { status: entry.outcome.result.status, exit_code: entry.outcome.exitCode } : null,
+      };
+    });
 
-  const SDP_PARAMS = { type: 'object', additionalProperties: false, required: ['id', 'participant_id'], properties: { id: TEST_ID, participant_id: { type: 'string', pattern: '^\\d{1,10}$' } } } as const;
-  app.get<{ Params: { id: string; participant_id: string } }>('/api/v1/test/:id/sdp/:participant_id', { schema: { params: SDP_PARAMS } }, async (request) => {
-    const entry = registry.get(request.params.id);
-    if (!entry.run?.sdpOffer) throw new RegistryError(409, 'E_STATE', `test ${entry.id} has no WebRTC participants waiting for signaling (transport ${entry.scenario.participants.transport}, state ${entry.state})`);
-    return { participant_id: Number(request.params.participant_id), sdp_offer: await entry.run.sdpOffer(Number(request.params.participant_id)) };
-  });
-  app.post<{ Params: { id: string; participant_id: string }; Body: { sdp_answer: string } }>(
-    '/api/v1/test/:id/sdp/:participant_id',
-    { schema: { params: SDP_PARAMS, body: { type: 'object', additionalProperties: false, required: ['sdp_answer'], properties: { sdp_answer: { type: 'string', minLength: 10, maxLength: 65536, pattern: '^v=0' } } } } },
-    async (request) => {
-      const entry = registry.get(request.params.id);
-      if (!entry.run?.sdpAnswer) throw new RegistryError(409, 'E_STATE', `test ${entry.id} has no WebRTC participants waiting for signaling`);
-      await entry.run.sdpAnswer(Number(request.params.participant_id), request.body.sdp_answer);
-      return { participant_id: Number(request.params.participant_id), state: 'answer applied' };
-    },
-  );
+    app.post<{ Params: { id: string }; Body: { spike_id?: string; type: SpikeType; duration_seconds: number; participant_ids?: number[]; params?: Params } }>(
+      '/api/v1/test/:id/spike',
+      { schema: { summary: 'Inject a spike that starts now (params as in the original; "15" and 15 both accepted)', params: ID_PARAMS, body: SPIKE_BODY } },
+      async (request) => {
+        const entry = registry.get(request.params.id);
+        if (!entry.run || entry.state !== 'running' || entry.run.progress().state !== 'running') {
+          throw new RegistryError(409, 'E_STATE', `test ${entry.id} is ${entry.state}; spikes can be injected once it is started (POST /api/v1/test/${entry.id}/start) and until it ends`);
+        }
+        const spike = { type: request.body.type, durationMs: request.body.duration_seconds * 1000, params: liveParams(request.body.type, request.body.params), participantIds: request.body.participant_ids ?? [] };
+        // The runner refuses spikes it cannot apply (e.g. participant ids not in the run) with E_USAGE: a 4xx.
+        const planned = entry.run.injectSpike(spike);
+        return { spike_id: request.body.spike_id ?? planned.id, id: planned.id, type: planned.type, start_ms: planned.startMs, end_ms: planned.endMs, participant_ids: planned.participantIds };
+      },
+    );
+
+    app.get<{ Params: { id: string; participant_id: string } }>(
+      '/api/v1/test/:id/sdp/:participant_id',
+      { schema: { summary: "A WebRTC participant's SDP offer (the REST client answers it)", params: SDP_PARAMS } },
+      async (request) => {
+        const entry = registry.get(request.params.id);
+        const participantId = Number(request.params.participant_id);
+        const run = signalingRun(entry);
+        return { participant_id: participantId, sdp_offer: await run.sdpOffer!(participantId) };
+      },
+    );
+
+    app.post<{ Params: { id: string; participant_id: string }; Body: { sdp_answer: string } }>(
+      '/api/v1/test/:id/sdp/:participant_id',
+      { schema: { summary: "Apply the REST client's SDP answer for a WebRTC participant", params: SDP_PARAMS, body: SDP_ANSWER_BODY } },
+      async (request) => {
+        const entry = registry.get(request.params.id);
+        const participantId = Number(request.params.participant_id);
+        const run = signalingRun(entry);
+        await run.sdpAnswer!(participantId, request.body.sdp_answer);
+        return { participant_id: participantId, state: 'answer applied' };
+      },
+    );
+  };
+}
+
+/**
+ * The run whose WebRTC participants wait for a REST client's answers, or a 409 saying why this
+ * one has none: not a WebRTC test, a scenario run (its built-in probe answers), not started, or over.
+ */
+function signalingRun(entry: RunEntry): RunningRun {
+  const transport = entry.scenario.participants.transport;
+  let why: string | null = null;
+  if (transport !== 'webrtc') why = `it is a ${transport} test (create it with "transport": "webrtc")`;
+  else if (entry.origin !== 'test') why = 'it is a scenario run, whose built-in probe answers its participants';
+  else if (!entry.run || entry.outcome) why = entry.run ? `it is ${entry.state}` : `it is not started (POST /api/v1/test/${entry.id}/start)`;
+  else if (!entry.run.sdpOffer || !entry.run.sdpAnswer) why = 'its runner does no REST signaling';
+  if (why) throw new RegistryError(409, 'E_STATE', `test ${entry.id} has no WebRTC participants waiting for signaling: ${why}`);
+  return entry.run!;
 }
