@@ -1,11 +1,9 @@
-import path from 'node:path';
-import type { Command } from 'commander';
-import { audioTrackFromOgg, convertAudio, convertVideo, mediaCacheDir, mediaSummary, videoTrackFromAnnexB } from '../media/index.js';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
 import { parseDurationMs, parseRateKbps } from '../scenario/units.js';
 import type { Deps } from './deps.js';
 import { integerOption } from './options.js';
-import { InvalidArgumentError } from 'commander';
 
 function rateOption(value: string): number {
   const kbps = parseRateKbps(value);
@@ -19,7 +17,28 @@ function ptimeOption(value: string): number {
   return ms;
 }
 
-/** `avcm media prepare INPUT`: converts any ffmpeg input into the cached H.264 Annex-B + Ogg/Opus that runs use. */
+interface PrepareOptions {
+  fps: number;
+  bitrate: number;
+  width: number;
+  height: number;
+  keyframeInterval: number;
+  ptime: number;
+  audioBitrate: number;
+  mono?: boolean;
+  audio: boolean;
+  video: boolean;
+  cacheDir?: string;
+  json?: boolean;
+}
+
+/** Payload limit used for the packet-rate figure; the scenario's max_payload_bytes defaults to the same. */
+const SUMMARY_MAX_PAYLOAD_BYTES = 1200;
+
+/**
+ * `avcm media prepare INPUT`: converts any ffmpeg input into the cached H.264 Annex-B + Ogg/Opus
+ * that runs use (the same cache and keys as a run with those settings), and prints what it made.
+ */
 export function registerMedia(program: Command, deps: Deps, setExit: (code: number) => void): void {
   const media = program.command('media').description('media tools');
   media
@@ -33,24 +52,40 @@ export function registerMedia(program: Command, deps: Deps, setExit: (code: numb
     .option('--keyframe-interval <frames>', 'frames between keyframes', integerOption(1, 10_000), 60)
     .option('--ptime <ms>', 'Opus frame duration', ptimeOption, 20)
     .option('--audio-bitrate <rate>', 'Opus bit rate', rateOption, 64)
+    .option('--mono', 'one audio channel (default two)')
     .option('--no-audio', 'video only')
     .option('--no-video', 'audio only')
     .option('--cache-dir <dir>', 'media cache folder (default: AVCM_CACHE_DIR or ~/.cache/avcm/media)')
-    .action(async (input: string, o: { fps: number; bitrate: number; width: number; height: number; keyframeInterval: number; ptime: number; audioBitrate: number; audio: boolean; video: boolean; cacheDir?: string }) => {
+    .option('--json', 'print JSON')
+    .action(async (input: string, o: PrepareOptions) => {
+      const { audioTrackFromOgg, convertAudio, convertVideo, mediaCacheDir, mediaSummary, videoTrackFromAnnexB } = await import('../media/index.js');
       const file = path.resolve(deps.cwd, input);
       const options = { cacheDir: o.cacheDir ? path.resolve(deps.cwd, o.cacheDir) : mediaCacheDir(deps.env), env: deps.env };
-      const out: Record<string, unknown> = { input: file, cacheDir: options.cacheDir };
+      const out: { input: string; cacheDir: string; video?: Record<string, unknown>; audio?: Record<string, unknown> } = { input: file, cacheDir: options.cacheDir };
+      const lines: string[] = [];
       if (o.video) {
         const video = await convertVideo(file, { fps: o.fps, bitrateKbps: o.bitrate, width: o.width, height: o.height, keyframeIntervalFrames: o.keyframeInterval }, options);
-        const track = videoTrackFromAnnexB(await readFile(video.file), { fps: o.fps, maxPayloadBytes: 1200 }, video.file);
-        out.video = { file: video.file, cached: video.cached, ...mediaSummary({ video: track, audio: null, source: { video: null, audio: null } }).video };
+        const track = videoTrackFromAnnexB(await readFile(video.file), { fps: o.fps, maxPayloadBytes: SUMMARY_MAX_PAYLOAD_BYTES }, video.file);
+        const s = mediaSummary({ video: track, audio: null }).video;
+        out.video = { file: video.file, cached: video.cached, ...s };
+        if (s) {
+          lines.push(
+            `video ${video.cached ? 'cached' : 'fresh '} ${video.file}`,
+            `      ${s.frames} frames (${s.keyframes} keyframes), ${s.seconds.toFixed(2)} s at ${o.fps} fps, ${o.width}x${o.height}, ${s.kbps} kbps, ${s.packetsPerSecond} packets/s`,
+          );
+        }
       }
       if (o.audio) {
-        const audio = await convertAudio(file, { ptimeMs: o.ptime, bitrateKbps: o.audioBitrate }, options);
+        const audio = await convertAudio(file, { ptimeMs: o.ptime, bitrateKbps: o.audioBitrate, channels: o.mono ? 1 : 2 }, options);
         const track = audioTrackFromOgg(await readFile(audio.file), { ptimeMs: o.ptime }, audio.file);
-        out.audio = { file: audio.file, cached: audio.cached, ...mediaSummary({ video: null, audio: track, source: { video: null, audio: null } }).audio };
+        const s = mediaSummary({ video: null, audio: track }).audio;
+        out.audio = { file: audio.file, cached: audio.cached, ...s };
+        if (s) {
+          lines.push(`audio ${audio.cached ? 'cached' : 'fresh '} ${audio.file}`, `      ${s.packets} Opus packets of ${o.ptime} ms, ${s.seconds.toFixed(2)} s, ${s.kbps} kbps, ${s.packetsPerSecond} packets/s`);
+        }
       }
-      deps.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      if (o.json) deps.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      else deps.stdout.write(`${lines.join('\n')}\nuse it: media.video.file / media.audio.file = ${input} with the same settings (the run finds it in ${options.cacheDir})\n`);
       setExit(0);
     });
 }

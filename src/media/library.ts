@@ -20,15 +20,17 @@ export interface VideoTrack {
   /** Starts at a keyframe, so looping (`frameNumber % frames.length`) restarts on one. */
   frames: VideoFrame[];
   fps: number;
-  /** RTP timestamp step per frame at 90 kHz. */
+  /** RTP timestamp step per frame at 90 kHz (90000 / fps). */
   timestampStep: number;
+  /** Sum of all frames' payload bytes: one pass through the clip. */
+  bytesPerLoop: number;
 }
 
 export interface AudioTrack {
   /** Opus packets. */
   frames: Buffer[];
   ptimeMs: number;
-  /** RTP timestamp step per packet at 48 kHz. */
+  /** RTP timestamp step per packet at 48 kHz (48000 * ptimeMs / 1000). */
   timestampStep: number;
 }
 
@@ -39,7 +41,7 @@ export interface MediaLibrary {
   source: { video: string | null; audio: string | null };
 }
 
-/** The shipped clip's settings (media/default/clip.json): used as is when the plan asks for exactly these. */
+/** The shipped clip's settings (media/default/clip.json, written by scripts/make-default-clip.sh). */
 interface DefaultClip {
   video: { file: string; fps: number; width: number; height: number; bitrateKbps: number; keyframeIntervalFrames: number };
   audio: { file: string; ptimeMs: number; bitrateKbps: number };
@@ -62,7 +64,10 @@ async function readMedia(file: string): Promise<Buffer> {
   }
 }
 
-/** Builds the shared, packetized video track from an Annex-B file. */
+/**
+ * Builds the shared, packetized video track from an Annex-B file. Leading frames before the first
+ * keyframe are dropped, so the track starts (and every loop restarts) at a keyframe.
+ */
 export function videoTrackFromAnnexB(data: Buffer, plan: Pick<VideoPlan, 'fps' | 'maxPayloadBytes'>, label: string): VideoTrack {
   const units = groupAccessUnits(splitAnnexB(data));
   const first = units.findIndex((u) => u.keyframe);
@@ -71,7 +76,7 @@ export function videoTrackFromAnnexB(data: Buffer, plan: Pick<VideoPlan, 'fps' |
     const payloads = packetizeH264AccessUnit(unit.nals, plan.maxPayloadBytes);
     return { payloads, keyframe: unit.keyframe, bytes: payloads.reduce((sum, p) => sum + p.length, 0) };
   });
-  return { frames, fps: plan.fps, timestampStep: 90000 / plan.fps };
+  return { frames, fps: plan.fps, timestampStep: 90000 / plan.fps, bytesPerLoop: frames.reduce((sum, f) => sum + f.bytes, 0) };
 }
 
 /** Builds the shared audio track from an Ogg/Opus file, checking that packets match the ptime. */
@@ -93,48 +98,79 @@ export interface LoadOptions {
 }
 
 /**
- * Loads the plan's media once: the shipped clip when the plan names no file and asks for the
- * clip's own settings (no ffmpeg needed), otherwise a cached ffmpeg conversion. Everything is
- * packetized here, so the engines only stamp headers.
+ * Loads the plan's media once, before a run: the shipped clip (media/default/) when the plan names
+ * no file, read as is without ffmpeg; otherwise the file (relative to `baseDir`) converted by
+ * ffmpeg with the plan's settings and cached by content. Everything is packetized here, so the
+ * engines only stamp RTP headers; the result is shared read-only by all participants.
+ * Throws E_MEDIA (unreadable media, no keyframe, the shipped clip's fps or ptime differ from the
+ * plan's) or E_FFMPEG_MISSING.
  */
 export async function loadMediaLibrary(media: Plan['media'], options: LoadOptions): Promise<MediaLibrary> {
-  const clip = await defaultClip();
-  const clipVideo = packagePath(`media/default/${clip.video.file}`);
-  const clipAudio = packagePath(`media/default/${clip.audio.file}`);
+  let clipRead: Promise<DefaultClip> | null = null;
+  const shippedClip = (): Promise<DefaultClip> => (clipRead ??= defaultClip());
   let video: VideoTrack | null = null;
   let audio: AudioTrack | null = null;
   const source: MediaLibrary['source'] = { video: null, audio: null };
   if (media.video) {
     const v = media.video;
-    const asShipped = v.file === null && v.fps === clip.video.fps && v.width === clip.video.width && v.height === clip.video.height && v.bitrateKbps === clip.video.bitrateKbps && v.keyframeIntervalFrames === clip.video.keyframeIntervalFrames;
-    const file = asShipped ? clipVideo : (await convertVideo(v.file === null ? clipVideo : path.resolve(options.baseDir, v.file), v, options)).file;
+    let file: string;
+    if (v.file === null) {
+      const clip = await shippedClip();
+      // The shipped clip is paced by its own frame rate: sending it at another fps would change its speed and bit rate.
+      if (v.fps !== clip.video.fps) {
+        throw new AvcmError('E_MEDIA', `the shipped default clip is ${clip.video.fps} fps but the scenario asks for video fps ${v.fps}`, {
+          hint: `set media.video.fps to ${clip.video.fps}, or give media.video.file (any file ffmpeg reads; \`avcm media prepare FILE --fps ${v.fps}\` converts and caches it ahead)`,
+        });
+      }
+      file = packagePath(`media/default/${clip.video.file}`);
+    } else file = (await convertVideo(path.resolve(options.baseDir, v.file), v, options)).file;
     video = videoTrackFromAnnexB(await readMedia(file), v, file);
     source.video = file;
   }
   if (media.audio) {
     const a = media.audio;
-    const asShipped = a.file === null && a.ptimeMs === clip.audio.ptimeMs && a.bitrateKbps === clip.audio.bitrateKbps;
-    const file = asShipped ? clipAudio : (await convertAudio(a.file === null ? clipAudio : path.resolve(options.baseDir, a.file), a, options)).file;
+    let file: string;
+    if (a.file === null) {
+      const clip = await shippedClip();
+      if (a.ptimeMs !== clip.audio.ptimeMs) {
+        throw new AvcmError('E_MEDIA', `the shipped default clip has ${clip.audio.ptimeMs} ms Opus frames but the scenario asks for ptime ${a.ptimeMs} ms`, {
+          hint: `set media.audio.ptime to ${clip.audio.ptimeMs}ms, or give media.audio.file (\`avcm media prepare FILE --ptime ${a.ptimeMs}ms\` converts and caches it ahead)`,
+        });
+      }
+      file = packagePath(`media/default/${clip.audio.file}`);
+    } else file = (await convertAudio(path.resolve(options.baseDir, a.file), a, options)).file;
     audio = audioTrackFromOgg(await readMedia(file), a, file);
     source.audio = file;
   }
   return { video, audio, source };
 }
 
-/** Figures of a loaded library, for `avcm media prepare` and logs. */
-export function mediaSummary(library: MediaLibrary): { video: { frames: number; keyframes: number; seconds: number; kbps: number; packetsPerSecond: number } | null; audio: { packets: number; seconds: number; kbps: number } | null } {
+/** Figures of a loaded library (one loop of each track), for `avcm media prepare` and logs. */
+export interface MediaSummary {
+  video: { frames: number; keyframes: number; seconds: number; kbps: number; packetsPerSecond: number } | null;
+  audio: { packets: number; seconds: number; kbps: number; packetsPerSecond: number } | null;
+}
+
+/** Counts frames, keyframes, average kbit/s of payload and RTP packets per second of each track. */
+export function mediaSummary(library: Pick<MediaLibrary, 'video' | 'audio'>): MediaSummary {
   const v = library.video;
   const a = library.audio;
-  return {
-    video: v
-      ? {
-          frames: v.frames.length,
-          keyframes: v.frames.filter((f) => f.keyframe).length,
-          seconds: v.frames.length / v.fps,
-          kbps: Math.round((v.frames.reduce((s, f) => s + f.bytes, 0) * 8) / (v.frames.length / v.fps) / 1000),
-          packetsPerSecond: Math.round(v.frames.reduce((s, f) => s + f.payloads.length, 0) / (v.frames.length / v.fps)),
-        }
-      : null,
-    audio: a ? { packets: a.frames.length, seconds: (a.frames.length * a.ptimeMs) / 1000, kbps: Math.round((a.frames.reduce((s, f) => s + f.length, 0) * 8) / ((a.frames.length * a.ptimeMs) / 1000) / 1000) } : null,
-  };
+  let video: MediaSummary['video'] = null;
+  if (v && v.frames.length > 0) {
+    const seconds = v.frames.length / v.fps;
+    let keyframes = 0;
+    let packets = 0;
+    for (const frame of v.frames) {
+      if (frame.keyframe) keyframes++;
+      packets += frame.payloads.length;
+    }
+    video = { frames: v.frames.length, keyframes, seconds, kbps: Math.round((v.bytesPerLoop * 8) / seconds / 1000), packetsPerSecond: Math.round(packets / seconds) };
+  }
+  let audio: MediaSummary['audio'] = null;
+  if (a && a.frames.length > 0) {
+    const seconds = (a.frames.length * a.ptimeMs) / 1000;
+    const bytes = a.frames.reduce((sum, f) => sum + f.length, 0);
+    audio = { packets: a.frames.length, seconds, kbps: Math.round((bytes * 8) / seconds / 1000), packetsPerSecond: Math.round(a.frames.length / seconds) };
+  }
+  return { video, audio };
 }

@@ -35,40 +35,51 @@ export interface OggOpus {
 export function readOggOpus(data: Buffer, label = 'ogg'): OggOpus {
   const packets: Buffer[] = [];
   let partial: Buffer[] = [];
+  // After a lost page (or at a stream that starts mid-packet) the continued tail is useless: drop it.
+  let dropTail = false;
+  let serial: number | null = null;
   let offset = 0;
   while (offset < data.length) {
     if (offset + 27 > data.length || data.toString('latin1', offset, offset + 4) !== 'OggS') {
-      throw new AvcmError('E_MEDIA', `${label}: no Ogg page at byte ${offset} (capture pattern "OggS" missing or truncated)`);
+      throw new AvcmError('E_MEDIA', `${label}: no Ogg page at byte ${offset} (capture pattern "OggS" missing or truncated)`, { hint: 'is it an Ogg/Opus file? convert it with `avcm media prepare`' });
     }
+    if (data[offset + 4] !== 0) throw new AvcmError('E_MEDIA', `${label}: unsupported Ogg version ${data[offset + 4]} at byte ${offset}`);
     const segments = data[offset + 26];
     const headerLength = 27 + segments;
     if (offset + headerLength > data.length) throw new AvcmError('E_MEDIA', `${label}: truncated Ogg page header at byte ${offset}`);
     let bodyLength = 0;
     for (let i = 0; i < segments; i++) bodyLength += data[offset + 27 + i];
     const pageEnd = offset + headerLength + bodyLength;
-    if (pageEnd > data.length) throw new AvcmError('E_MEDIA', `${label}: truncated Ogg page at byte ${offset}`);
+    if (pageEnd > data.length) throw new AvcmError('E_MEDIA', `${label}: truncated Ogg page at byte ${offset} (needs ${pageEnd - data.length} more bytes)`);
     const page = data.subarray(offset, pageEnd);
-    if (oggCrc(page) !== page.readUInt32LE(22)) throw new AvcmError('E_MEDIA', `${label}: Ogg page CRC mismatch at byte ${offset} (the file is corrupt)`);
-    const continued = (data[offset + 5] & 0x01) !== 0;
-    if (!continued && partial.length > 0) partial = []; // a dangling partial packet was lost
-    let at = offset + headerLength;
-    for (let i = 0; i < segments; i++) {
-      const lacing = data[offset + 27 + i];
-      partial.push(data.subarray(at, at + lacing));
-      at += lacing;
-      if (lacing < 255) {
-        packets.push(partial.length === 1 ? partial[0] : Buffer.concat(partial));
-        partial = [];
+    if (oggCrc(page) !== page.readUInt32LE(22)) throw new AvcmError('E_MEDIA', `${label}: Ogg page CRC mismatch at byte ${offset} (the file is corrupt)`, { hint: 'convert the source again' });
+    const pageSerial = page.readUInt32LE(14);
+    serial ??= pageSerial;
+    // Only the first logical stream is read; pages of other multiplexed streams (video, a second track) are skipped.
+    if (pageSerial === serial) {
+      const continued = (page[5] & 0x01) !== 0;
+      if (continued && partial.length === 0) dropTail = true;
+      if (!continued && partial.length > 0) partial = []; // a dangling partial packet was lost
+      let at = headerLength;
+      for (let i = 0; i < segments; i++) {
+        const lacing = page[27 + i];
+        if (!dropTail) partial.push(page.subarray(at, at + lacing));
+        at += lacing;
+        if (lacing < 255) {
+          if (!dropTail) packets.push(partial.length === 1 ? partial[0] : Buffer.concat(partial));
+          partial = [];
+          dropTail = false;
+        }
       }
     }
     offset = pageEnd;
   }
-  if (packets.length < 2 || packets[0].toString('latin1', 0, 8) !== 'OpusHead') {
-    throw new AvcmError('E_MEDIA', `${label}: not an Ogg/Opus stream (no OpusHead packet)`);
+  if (packets.length < 1 || packets[0].length < 19 || packets[0].toString('latin1', 0, 8) !== 'OpusHead') {
+    throw new AvcmError('E_MEDIA', `${label}: not an Ogg/Opus stream (no OpusHead packet)`, { hint: 'convert it to Opus with `avcm media prepare`' });
   }
   const head = packets[0];
   const channels = head[9];
   const preSkip = head.readUInt16LE(10);
-  const audio = packets.slice(packets[1].toString('latin1', 0, 8) === 'OpusTags' ? 2 : 1).filter((p) => p.length > 0);
+  const audio = packets.slice(packets.length > 1 && packets[1].toString('latin1', 0, 8) === 'OpusTags' ? 2 : 1).filter((p) => p.length > 0);
   return { packets: audio, preSkip, channels };
 }
