@@ -37,6 +37,8 @@ export class AvcmMetrics {
   private readonly runsTotal: Counter<'result'>;
   private readonly runDuration: Histogram;
   private readonly packetsPerSecond: Gauge;
+  private readonly delaySeconds: Gauge;
+  private closed = false;
 
   constructor(options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -55,24 +57,37 @@ export class AvcmMetrics {
     this.runsActive = new Gauge({ name: 'avcm_runs_active', help: 'Runs in flight.', registers });
     this.runsTotal = new Counter({ name: 'avcm_runs_total', help: 'Finished runs by result.', labelNames: ['result'], registers });
     this.runDuration = new Histogram({ name: 'avcm_run_duration_seconds', help: 'Wall-clock duration of finished runs, seconds.', buckets: [10, 30, 60, 120, 300, 600, 1800, 3600], registers });
+    this.delaySeconds = new Gauge({ name: 'avcm_one_way_delay_seconds', help: 'Mean one-way delay (send timestamp to probe arrival) over the streams of the last finished run, seconds.', registers });
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'avcm_' });
     this.timer = setInterval(() => this.flush(), FLUSH_INTERVAL_MS);
     this.timer.unref();
   }
 
-  /** Follows a run until it is done; its counters advance once per second. */
+  /**
+   * Follows a run until it is done (or {@link untrack}): its progress is read once per second and
+   * the counters advance by the difference to the last snapshot. Tracking a run twice is a no-op.
+   */
   track(run: RunningRun): void {
-    if (this.tracked.has(run.id)) return;
+    if (this.tracked.has(run.id) || this.closed) return;
     const startedAt = Date.now();
     this.participants.inc(run.progress().participants);
     this.tracked.set(run.id, { run, last: { packetsSent: 0, bytesSent: 0, sendErrors: 0, packetsReceived: 0 }, progress: null });
     void run.done.then((outcome: RunOutcome) => {
-      this.flush();
-      this.tracked.delete(run.id);
+      if (!this.tracked.has(run.id)) return;
+      this.untrack(run.id);
       this.runsTotal.inc({ result: outcome.result.status });
       this.runDuration.observe((Date.now() - startedAt) / 1000);
-      this.flush();
+      const delays = outcome.result.streams.map((s) => s.whole.delay_ms).filter((d): d is number => d !== null);
+      if (delays.length) this.delaySeconds.set(delays.reduce((sum, d) => sum + d, 0) / delays.length / 1000);
     });
+  }
+
+  /** Stops following a run: its last progress is folded in first, then it no longer counts as active. */
+  untrack(runId: string): void {
+    if (!this.tracked.has(runId)) return;
+    this.flush();
+    this.tracked.delete(runId);
+    this.flush();
   }
 
   /** Folds the latest progress of every tracked run into the metrics. */
@@ -120,11 +135,14 @@ export class AvcmMetrics {
     return { contentType: this.registry.contentType, body: options.legacyNames ? body + (await this.legacyRegistry.metrics()) : body };
   }
 
+  /** Stops the once-a-second flush; idempotent. */
   close(): void {
+    this.closed = true;
     clearInterval(this.timer);
   }
 }
 
+/** Builds the metrics of one server (or test); `processMetrics` adds prom-client's process metrics as `avcm_process_*`. */
 export function createMetrics(options: { processMetrics?: boolean } = {}): AvcmMetrics {
   return new AvcmMetrics(options);
 }
