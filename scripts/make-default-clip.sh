@@ -8,9 +8,19 @@
 #        baseline, 2500 kbit/s, a keyframe every 60 frames (2 s), SPS/PPS repeated at every IDR,
 #        access unit delimiters, Annex-B.
 # Audio: a 440 Hz tone mixed with pink noise, Opus 64 kbit/s, 20 ms frames, 48 kHz stereo, Ogg.
+#
+# Usage: scripts/make-default-clip.sh [OUT_DIR]   (default media/default; needs ffmpeg with libx264 and libopus)
+# The exact commands (also in media/default/README.md):
+#   ffmpeg -f lavfi -i testsrc2=size=1280x720:rate=30:duration=10 -c:v libx264 -profile:v baseline -level:v 3.1
+#     -preset veryfast -tune zerolatency -b:v 2500k -maxrate 3000k -bufsize 2500k -g 60 -keyint_min 60
+#     -sc_threshold 0 -bf 0 -x264-params repeat-headers=1:aud=1:slices=1 -pix_fmt yuv420p -f h264 talk.h264
+#   ffmpeg -f lavfi -i sine=frequency=440:sample_rate=48000:duration=10
+#     -f lavfi -i anoisesrc=color=pink:amplitude=0.05:sample_rate=48000:duration=10:seed=7
+#     -filter_complex "[0:a][1:a]amix=inputs=2:duration=shortest,aformat=channel_layouts=stereo"
+#     -c:a libopus -b:a 64k -frame_duration 20 -application voip -fflags +bitexact -f ogg talk.ogg
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=media/default
+out=${1:-media/default}
 mkdir -p "$out"
 
 ffmpeg -hide_banner -loglevel error -y \
@@ -22,9 +32,9 @@ ffmpeg -hide_banner -loglevel error -y \
 
 ffmpeg -hide_banner -loglevel error -y \
   -f lavfi -i "sine=frequency=440:sample_rate=48000:duration=10" \
-  -f lavfi -i "anoisesrc=color=pink:amplitude=0.05:sample_rate=48000:duration=10" \
+  -f lavfi -i "anoisesrc=color=pink:amplitude=0.05:sample_rate=48000:duration=10:seed=7" \
   -filter_complex "[0:a][1:a]amix=inputs=2:duration=shortest,aformat=channel_layouts=stereo" \
-  -c:a libopus -b:a 64k -frame_duration 20 -application voip \
+  -c:a libopus -b:a 64k -frame_duration 20 -application voip -fflags +bitexact \
   -f ogg "$out/talk.ogg"
 
 cat > "$out/clip.json" <<JSON
