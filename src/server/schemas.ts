@@ -24,7 +24,8 @@ export const LIST_QUERY = {
   additionalProperties: false,
   properties: {
     state: { type: 'string', enum: RUN_STATES },
-    limit: { type: 'integer', minimum: 1, maximum: 1000 },
+    // Query strings are text and the validator does not coerce types (bodies must be exact), so a numeric pattern.
+    limit: { type: 'string', pattern: '^([1-9][0-9]{0,2}|1000)$', description: 'how many of the newest runs, 1..1000' },
   },
 } as const;
 

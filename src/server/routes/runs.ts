@@ -67,13 +67,13 @@ export function runRoutes(registry: RunRegistry, limits: ScenarioLimits): Fastif
       },
     );
 
-    app.get<{ Querystring: { state?: RunState; limit?: number } }>(
+    app.get<{ Querystring: { state?: RunState; limit?: string } }>(
       '/api/v1/runs',
       { schema: { summary: 'List runs, oldest first (optionally by state; limit keeps the newest)', querystring: LIST_QUERY } },
       async (request) => {
         const { state, limit } = request.query;
         const runs = registry.list().filter((e) => !state || e.state === state);
-        return { runs: runs.slice(limit ? -limit : 0).map((e) => ({ id: e.id, scenario: e.scenario.name, state: e.state, createdAt: e.createdAt, exitCode: e.outcome?.exitCode ?? null, links: { self: `/api/v1/runs/${e.id}` } })) };
+        return { runs: runs.slice(limit ? -Number(limit) : 0).map((e) => ({ id: e.id, scenario: e.scenario.name, state: e.state, createdAt: e.createdAt, exitCode: e.outcome?.exitCode ?? null, links: { self: `/api/v1/runs/${e.id}` } })) };
       },
     );
 
