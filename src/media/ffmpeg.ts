@@ -66,7 +66,7 @@ async function hashFile(file: string): Promise<string> {
   return hash.digest('hex').slice(0, 24);
 }
 
-/** Short digest of the ffmpeg arguments: a changed encoder setting never reuses an old conversion. */
+/** Short digest of the ffmpeg arguments (paths as placeholders): a changed encoder setting never reuses an old conversion. */
 function argsDigest(args: string[]): string {
   return createHash('sha256').update(args.join('\0')).digest('hex').slice(0, 8);
 }
@@ -128,8 +128,8 @@ async function cachedOrConvert(cacheDir: string, name: string, convert: (tmp: st
  */
 export async function convertVideo(input: string, settings: VideoSettings, options: ConvertOptions = {}): Promise<Converted> {
   const env = options.env ?? process.env;
-  const args = (tmp: string): string[] => [
-    '-i', input, '-an', '-sn', '-dn',
+  const args = (source: string, tmp: string): string[] => [
+    '-i', source, '-an', '-sn', '-dn',
     '-vf', `scale=${settings.width}:${settings.height}:flags=bicubic,fps=${settings.fps},format=yuv420p`,
     '-r', String(settings.fps),
     '-c:v', 'libx264', '-profile:v', 'baseline', '-preset', 'veryfast', '-tune', 'zerolatency',
@@ -139,19 +139,19 @@ export async function convertVideo(input: string, settings: VideoSettings, optio
     '-x264-params', 'repeat-headers=1:aud=1:slices=1:bframes=0',
     '-f', 'h264', tmp,
   ];
-  const key = `${await hashFile(input)}-v-${settings.width}x${settings.height}-${settings.fps}fps-${settings.bitrateKbps}k-g${settings.keyframeIntervalFrames}-${argsDigest(args('OUT'))}.h264`;
-  return cachedOrConvert(options.cacheDir ?? mediaCacheDir(env), key, (tmp) => runFfmpeg(args(tmp), env, input));
+  const key = `${await hashFile(input)}-v-${settings.width}x${settings.height}-${settings.fps}fps-${settings.bitrateKbps}k-g${settings.keyframeIntervalFrames}-${argsDigest(args('IN', 'OUT'))}.h264`;
+  return cachedOrConvert(options.cacheDir ?? mediaCacheDir(env), key, (tmp) => runFfmpeg(args(input, tmp), env, input));
 }
 
 /** Converts any ffmpeg input's audio into Ogg/Opus with the given frame duration (RFC 7587 ptime). */
 export async function convertAudio(input: string, settings: AudioSettings, options: ConvertOptions = {}): Promise<Converted> {
   const env = options.env ?? process.env;
   const channels = settings.channels ?? 2;
-  const args = (tmp: string): string[] => [
-    '-i', input, '-vn', '-sn', '-dn', '-ar', '48000', '-ac', String(channels),
+  const args = (source: string, tmp: string): string[] => [
+    '-i', source, '-vn', '-sn', '-dn', '-ar', '48000', '-ac', String(channels),
     '-c:a', 'libopus', '-b:a', `${settings.bitrateKbps}k`, '-frame_duration', String(settings.ptimeMs), '-application', 'voip',
     '-f', 'ogg', tmp,
   ];
-  const key = `${await hashFile(input)}-a-opus-${settings.ptimeMs}ms-${settings.bitrateKbps}k-${channels}ch-${argsDigest(args('OUT'))}.ogg`;
-  return cachedOrConvert(options.cacheDir ?? mediaCacheDir(env), key, (tmp) => runFfmpeg(args(tmp), env, input));
+  const key = `${await hashFile(input)}-a-opus-${settings.ptimeMs}ms-${settings.bitrateKbps}k-${channels}ch-${argsDigest(args('IN', 'OUT'))}.ogg`;
+  return cachedOrConvert(options.cacheDir ?? mediaCacheDir(env), key, (tmp) => runFfmpeg(args(input, tmp), env, input));
 }
