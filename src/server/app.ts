@@ -1,5 +1,5 @@
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { AvcmError } from '../errors/index.js';
 import type { AvcmMetrics } from '../metrics/index.js';
 import type { Runner } from '../runner/types.js';
@@ -51,6 +51,12 @@ export async function buildServer(options: ServerOptions): Promise<AvcmServer> {
     bodyLimit: options.maxBodyBytes ?? 1 << 20,
     // Ids arrive in the path; keep them short enough that a hostile URL costs nothing.
     routerOptions: { maxParamLength: 128 },
+    // Errors the router raises before any route runs (e.g. an over-long path parameter) get the same JSON shape.
+    frameworkErrors: (error, _request, reply) => {
+      const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+      const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path parameter is longer than 128 characters (ids are at most 64)' : error.message.slice(0, 200);
+      void (reply as unknown as FastifyReply).code(status).send({ error: 'E_REQUEST', message });
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: false } },
   });
   const registry = new RunRegistry(options.runner, {
@@ -75,9 +81,9 @@ export async function buildServer(options: ServerOptions): Promise<AvcmServer> {
     }
   });
 
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ScenarioBodyError) return reply.code(400).send({ error: error.code, message: error.message, problems: error.problems });
-    if (error instanceof RegistryError) return reply.code(error.statusCode).send({ error: error.code, message: error.message });
+    if (error instanceof RegistryError) return reply.code(error.statusCode).send({ error: error.code, message: error.message, ...(error.path ? { path: error.path } : {}) });
     if (error.validation) {
       const context = error.validationContext ?? 'body';
       const first = error.validation[0];
@@ -92,6 +98,12 @@ export async function buildServer(options: ServerOptions): Promise<AvcmServer> {
     }
     // Runner refusals of the caller's input (AvcmError with the usage/scenario exit code) are client mistakes.
     if (error instanceof AvcmError && error.exitCode === 2) return reply.code(400).send({ error: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return reply.code(415).send({ error: 'E_REQUEST', message: `unsupported content-type ${JSON.stringify(request.headers['content-type'] ?? '')}: send application/json${request.url.startsWith('/api/v1/runs') ? ', application/yaml or text/yaml' : ''}` });
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.code(413).send({ error: 'E_REQUEST', message: `the request body is too large: this server takes at most ${options.maxBodyBytes ?? 1 << 20} bytes` });
+    }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.code(error.statusCode).send({ error: 'E_REQUEST', message: error.message, code: error.code });
     }

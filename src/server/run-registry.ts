@@ -31,6 +31,8 @@ export class RegistryError extends Error {
     readonly statusCode: number,
     readonly code: string,
     message: string,
+    /** Where in the request the problem is, e.g. `body/params/loss_percentage`. */
+    readonly path?: string,
   ) {
     super(message);
     this.name = 'RegistryError';
@@ -48,8 +50,6 @@ export interface RunRegistryOptions {
 }
 
 const FINISHED: ReadonlySet<RunState> = new Set(['passed', 'failed', 'error', 'cancelled']);
-/** How often a queued run is checked for having started; cheap (reads a snapshot). */
-const STATE_POLL_MS = 200;
 
 /**
  * The server's runs: each isolated (its own id, runner run and report folder), a bound on how many
@@ -97,12 +97,12 @@ export class RunRegistry {
   get(id: string): RunEntry {
     const entry = this.entries.get(id);
     if (!entry) throw new RegistryError(404, 'E_NOT_FOUND', `no run with id ${id}`);
-    return entry;
+    return refreshed(entry);
   }
 
   /** Every known run, oldest first. */
   list(): RunEntry[] {
-    return [...this.entries.values()];
+    return [...this.entries.values()].map(refreshed);
   }
 
   /** Runs queued or running. */
@@ -127,12 +127,7 @@ export class RunRegistry {
     entry.state = 'queued';
     entry.run = run;
     this.options.metrics.track(run);
-    const poll = setInterval(() => {
-      if (entry.state === 'queued' && run.progress().state !== 'starting') entry.state = 'running';
-    }, STATE_POLL_MS);
-    poll.unref();
     void run.done.then((outcome) => {
-      clearInterval(poll);
       entry.outcome = outcome;
       entry.state = finalState(outcome, entry.cancelled);
     });
@@ -174,6 +169,12 @@ export class RunRegistry {
       if (FINISHED.has(entry.state)) this.entries.delete(id);
     }
   }
+}
+
+/** queued -> running is read from the run's progress when asked (no timer per run). */
+function refreshed(entry: RunEntry): RunEntry {
+  if (entry.state === 'queued' && entry.run && entry.run.progress().state !== 'starting') entry.state = 'running';
+  return entry;
 }
 
 function finalState(outcome: RunOutcome, cancelled: boolean): RunState {

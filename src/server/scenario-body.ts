@@ -1,3 +1,4 @@
+import { AvcmError } from '../errors/index.js';
 import { ScenarioInvalidError, scenarioFromText, type Scenario } from '../scenario/index.js';
 import { RegistryError } from './run-registry.js';
 
@@ -35,7 +36,9 @@ export function scenarioFromBody(body: unknown, limits: ScenarioLimits, label = 
     scenario = scenarioFromText(text, label);
   } catch (error) {
     if (error instanceof ScenarioInvalidError) throw new ScenarioBodyError(error.problems.map((p) => ({ line: p.line, col: p.column, path: p.path, message: p.message })));
-    throw error;
+    if (error instanceof AvcmError) throw error;
+    // The YAML reader refuses some documents by throwing (e.g. too many aliases, a "billion laughs"): still the client's document.
+    throw new ScenarioBodyError([{ line: 1, col: 1, path: '/', message: `the document cannot be read: ${error instanceof Error ? error.message : String(error)}` }]);
   }
   if (scenario.participants.count > limits.maxParticipants) {
     throw new RegistryError(400, 'E_LIMIT', `participants.count ${scenario.participants.count} exceeds this server's limit of ${limits.maxParticipants} (avcm serve --max-participants)`);

@@ -96,12 +96,12 @@ export function scenarioDocumentFromCreate(body: CreateBody, id: string): Record
 function liveParams(type: SpikeType, params: Params = {}): SpikeParams {
   const percent = (name: keyof Params): number | undefined => {
     const v = num(params[name]);
-    if (v !== undefined && (v < 0 || v > 100)) throw new RegistryError(400, 'E_REQUEST', `params.${name} must be within 0..100, found ${v}`);
+    if (v !== undefined && (v < 0 || v > 100)) throw new RegistryError(400, 'E_REQUEST', `body/params/${name} must be within 0..100, found ${v}`, `body/params/${name}`);
     return v;
   };
   switch (type) {
     case 'rtp_packet_loss':
-      if (params.loss_percentage === undefined) throw new RegistryError(400, 'E_REQUEST', 'rtp_packet_loss needs params.loss_percentage');
+      if (params.loss_percentage === undefined) throw new RegistryError(400, 'E_REQUEST', 'body/params/loss_percentage is required for rtp_packet_loss', 'body/params/loss_percentage');
       return { lossPercent: percent('loss_percentage'), pattern: params.pattern === 'burst' ? 'burst' : 'random', meanBurstPackets: num(params.mean_burst_packets) ?? 3 };
     case 'network_jitter':
       return { baseLatencyMs: num(params.base_latency_ms) ?? 0, jitterStdDevMs: num(params.jitter_std_dev_ms) ?? 0 };
@@ -111,7 +111,7 @@ function liveParams(type: SpikeType, params: Params = {}): SpikeParams {
       return { dropPercent: percent('drop_percentage') ?? 0 };
     case 'bandwidth_limit': {
       const kbps = num(params.bandwidth_kbps);
-      if (!kbps || kbps <= 0) throw new RegistryError(400, 'E_REQUEST', 'bandwidth_limit needs params.bandwidth_kbps > 0');
+      if (!kbps || kbps <= 0) throw new RegistryError(400, 'E_REQUEST', 'body/params/bandwidth_kbps must be > 0 for bandwidth_limit', 'body/params/bandwidth_kbps');
       return { bandwidthKbps: kbps, queueMs: num(params.queue_ms) ?? 200 };
     }
   }
