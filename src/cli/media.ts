@@ -22,7 +22,7 @@ interface PrepareOptions {
   bitrate: number;
   width: number;
   height: number;
-  keyframeInterval: number;
+  keyframeInterval?: number;
   ptime: number;
   audioBitrate: number;
   mono?: boolean;
@@ -49,7 +49,7 @@ export function registerMedia(program: Command, deps: Deps, setExit: (code: numb
     .option('--bitrate <rate>', 'video bit rate', rateOption, 2500)
     .option('--width <px>', 'width', integerOption(16, 7680), 1280)
     .option('--height <px>', 'height', integerOption(16, 4320), 720)
-    .option('--keyframe-interval <frames>', 'frames between keyframes', integerOption(1, 10_000), 60)
+    .option('--keyframe-interval <frames>', 'frames between keyframes (default: 2 s worth, 60 at 30 fps, as a scenario\'s default keyframe_interval)', integerOption(1, 10_000))
     .option('--ptime <ms>', 'Opus frame duration', ptimeOption, 20)
     .option('--audio-bitrate <rate>', 'Opus bit rate', rateOption, 64)
     .option('--mono', 'one audio channel (default two)')
@@ -64,14 +64,14 @@ export function registerMedia(program: Command, deps: Deps, setExit: (code: numb
       const out: { input: string; cacheDir: string; video?: Record<string, unknown>; audio?: Record<string, unknown> } = { input: file, cacheDir: options.cacheDir };
       const lines: string[] = [];
       if (o.video) {
-        const video = await convertVideo(file, { fps: o.fps, bitrateKbps: o.bitrate, width: o.width, height: o.height, keyframeIntervalFrames: o.keyframeInterval }, options);
+        const video = await convertVideo(file, { fps: o.fps, bitrateKbps: o.bitrate, width: o.width, height: o.height, keyframeIntervalFrames: o.keyframeInterval ?? Math.max(1, Math.round(2 * o.fps)) }, options);
         const track = videoTrackFromAnnexB(await readFile(video.file), { fps: o.fps, maxPayloadBytes: SUMMARY_MAX_PAYLOAD_BYTES }, video.file);
         const s = mediaSummary({ video: track, audio: null }).video;
         out.video = { file: video.file, cached: video.cached, ...s };
         if (s) {
           lines.push(
             `video ${video.cached ? 'cached' : 'fresh '} ${video.file}`,
-            `      ${s.frames} frames (${s.keyframes} keyframes), ${s.seconds.toFixed(2)} s at ${o.fps} fps, ${o.width}x${o.height}, ${s.kbps} kbps, ${s.packetsPerSecond} packets/s`,
+            `      ${s.frames} frames (${s.keyframes} keyframe${s.keyframes === 1 ? '' : 's'}), ${s.seconds.toFixed(2)} s at ${o.fps} fps, ${o.width}x${o.height}, ${s.kbps} kbps, ${s.packetsPerSecond} packets/s`,
           );
         }
       }
@@ -85,7 +85,12 @@ export function registerMedia(program: Command, deps: Deps, setExit: (code: numb
         }
       }
       if (o.json) deps.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-      else deps.stdout.write(`${lines.join('\n')}\nuse it: media.video.file / media.audio.file = ${input} with the same settings (the run finds it in ${options.cacheDir})\n`);
+      else {
+        // A run looks in AVCM_CACHE_DIR (or the default), so a --cache-dir elsewhere only helps when runs are pointed at it.
+        const where = o.cacheDir && options.cacheDir !== mediaCacheDir(deps.env) ? ` when AVCM_CACHE_DIR=${options.cacheDir}` : '';
+        lines.push(`a scenario with media file ${input} and these settings uses these files${where} (no conversion at run time)`);
+        deps.stdout.write(`${lines.join('\n')}\n`);
+      }
       setExit(0);
     });
 }
