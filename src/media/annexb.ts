@@ -1,5 +1,7 @@
 import { isKeyframeAccessUnit, NAL_AUD, NAL_IDR, NAL_PPS, NAL_SEI, NAL_SLICE, NAL_SPS, nalType } from '../rtp/index.js';
 
+const START_CODE = Buffer.from([0, 0, 1]);
+
 /** One coded picture's NAL units (no start codes), in decoding order. */
 export interface AccessUnit {
   nals: Buffer[];
@@ -13,17 +15,16 @@ export interface AccessUnit {
  */
 export function splitAnnexB(data: Buffer): Buffer[] {
   const units: Buffer[] = [];
-  let start = -1;
-  let i = 0;
-  while (i + 2 < data.length) {
-    if (data[i] === 0 && data[i + 1] === 0 && data[i + 2] === 1) {
-      if (start >= 0) units.push(trimZeros(data.subarray(start, i)));
-      i += 3;
-      start = i;
-    } else i++;
+  // A 4-byte start code is a 3-byte one after a zero byte; trimZeros drops that zero from the previous unit.
+  let at = data.indexOf(START_CODE);
+  while (at >= 0) {
+    const start = at + 3;
+    const next = data.indexOf(START_CODE, start);
+    const unit = trimZeros(data.subarray(start, next < 0 ? data.length : next));
+    if (unit.length > 0) units.push(unit);
+    at = next;
   }
-  if (start >= 0 && start < data.length) units.push(trimZeros(data.subarray(start)));
-  return units.filter((u) => u.length > 0);
+  return units;
 }
 
 function trimZeros(unit: Buffer): Buffer {

@@ -25,6 +25,7 @@ export interface AudioSettings {
   channels?: 1 | 2;
 }
 
+/** Where conversions are cached and which ffmpeg runs them. */
 export interface ConvertOptions {
   /** Default: {@link mediaCacheDir}. */
   cacheDir?: string;
@@ -32,6 +33,7 @@ export interface ConvertOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** A converted file in the cache. */
 export interface Converted {
   file: string;
   /** True when the cache already held it (ffmpeg did not run). */

@@ -10,12 +10,14 @@ import { readOggOpus } from './ogg.js';
 
 /** One video frame, packetized once and shared by every participant: RTP payloads only. */
 export interface VideoFrame {
+  /** RFC 6184 payloads (single NAL, STAP-A, FU-A), each at most the plan's maxPayloadBytes; the last one carries the marker. */
   payloads: Buffer[];
   keyframe: boolean;
   /** Sum of the payload bytes. */
   bytes: number;
 }
 
+/** The clip's video, ready to send: index frames with `frameNumber % frames.length`. Read-only, shared. */
 export interface VideoTrack {
   /** Starts at a keyframe, so looping (`frameNumber % frames.length`) restarts on one. */
   frames: VideoFrame[];
@@ -26,6 +28,7 @@ export interface VideoTrack {
   bytesPerLoop: number;
 }
 
+/** The clip's audio, ready to send: one Opus packet per RTP packet, looped like the video. Read-only, shared. */
 export interface AudioTrack {
   /** Opus packets. */
   frames: Buffer[];
@@ -34,6 +37,7 @@ export interface AudioTrack {
   timestampStep: number;
 }
 
+/** Everything a run sends, loaded once per run by {@link loadMediaLibrary}; null tracks are disabled in the plan. */
 export interface MediaLibrary {
   video: VideoTrack | null;
   audio: AudioTrack | null;
@@ -90,6 +94,7 @@ export function audioTrackFromOgg(data: Buffer, plan: Pick<AudioPlan, 'ptimeMs'>
   return { frames: packets, ptimeMs: plan.ptimeMs, timestampStep: (48000 * plan.ptimeMs) / 1000 };
 }
 
+/** Where {@link loadMediaLibrary} finds files and ffmpeg. */
 export interface LoadOptions {
   /** Relative media paths resolve against this (the scenario's folder). */
   baseDir: string;
