@@ -104,11 +104,11 @@ export interface LoadOptions {
 
 /**
  * Loads the plan's media once, before a run: the shipped clip (media/default/) when the plan names
- * no file, read as is without ffmpeg; otherwise the file (relative to `baseDir`) converted by
+ * no file and asks for its settings, read as is without ffmpeg; otherwise the file (relative to `baseDir`) converted by
  * ffmpeg with the plan's settings and cached by content. Everything is packetized here, so the
  * engines only stamp RTP headers; the result is shared read-only by all participants.
- * Throws E_MEDIA (unreadable media, no keyframe, the shipped clip's fps or ptime differ from the
- * plan's) or E_FFMPEG_MISSING.
+ * The shipped clip at other settings (fps, size, bit rate, ptime) is converted from the clip by
+ * ffmpeg, once, cached. Throws E_MEDIA (unreadable media, no keyframe) or E_FFMPEG_MISSING.
  */
 export async function loadMediaLibrary(media: Plan['media'], options: LoadOptions): Promise<MediaLibrary> {
   let clipRead: Promise<DefaultClip> | null = null;
@@ -121,13 +121,11 @@ export async function loadMediaLibrary(media: Plan['media'], options: LoadOption
     let file: string;
     if (v.file === null) {
       const clip = await shippedClip();
-      // The shipped clip is paced by its own frame rate: sending it at another fps would change its speed and bit rate.
-      if (v.fps !== clip.video.fps) {
-        throw new AvcmError('E_MEDIA', `the shipped default clip is ${clip.video.fps} fps but the scenario asks for video fps ${v.fps}`, {
-          hint: `set media.video.fps to ${clip.video.fps}, or give media.video.file (any file ffmpeg reads; \`avcm media prepare FILE --fps ${v.fps}\` converts and caches it ahead)`,
-        });
-      }
-      file = packagePath(`media/default/${clip.video.file}`);
+      const shipped = packagePath(`media/default/${clip.video.file}`);
+      const asShipped = v.fps === clip.video.fps && v.width === clip.video.width && v.height === clip.video.height && v.bitrateKbps === clip.video.bitrateKbps && v.keyframeIntervalFrames === clip.video.keyframeIntervalFrames;
+      // The clip is used as is at its own settings (no ffmpeg); other settings are honoured by
+      // converting it once with ffmpeg (cached), never silently ignored.
+      file = asShipped ? shipped : (await convertVideo(shipped, v, options).catch((error: unknown) => rethrowForClip(error, `${clip.video.width}x${clip.video.height} @ ${clip.video.fps} fps, ${clip.video.bitrateKbps} kbps, keyframe every ${clip.video.keyframeIntervalFrames} frames`))).file;
     } else file = (await convertVideo(path.resolve(options.baseDir, v.file), v, options)).file;
     video = videoTrackFromAnnexB(await readMedia(file), v, file);
     source.video = file;
@@ -137,17 +135,24 @@ export async function loadMediaLibrary(media: Plan['media'], options: LoadOption
     let file: string;
     if (a.file === null) {
       const clip = await shippedClip();
-      if (a.ptimeMs !== clip.audio.ptimeMs) {
-        throw new AvcmError('E_MEDIA', `the shipped default clip has ${clip.audio.ptimeMs} ms Opus frames but the scenario asks for ptime ${a.ptimeMs} ms`, {
-          hint: `set media.audio.ptime to ${clip.audio.ptimeMs}ms, or give media.audio.file (\`avcm media prepare FILE --ptime ${a.ptimeMs}ms\` converts and caches it ahead)`,
-        });
-      }
-      file = packagePath(`media/default/${clip.audio.file}`);
+      const shipped = packagePath(`media/default/${clip.audio.file}`);
+      const asShipped = a.ptimeMs === clip.audio.ptimeMs && a.bitrateKbps === clip.audio.bitrateKbps;
+      file = asShipped ? shipped : (await convertAudio(shipped, a, options).catch((error: unknown) => rethrowForClip(error, `Opus ${clip.audio.bitrateKbps} kbps, ${clip.audio.ptimeMs} ms frames`))).file;
     } else file = (await convertAudio(path.resolve(options.baseDir, a.file), a, options)).file;
     audio = audioTrackFromOgg(await readMedia(file), a, file);
     source.audio = file;
   }
   return { video, audio, source };
+}
+
+/** ffmpeg is needed only because the scenario asked for other settings than the shipped clip's: say so. */
+function rethrowForClip(error: unknown, clipSettings: string): never {
+  if (error instanceof AvcmError && error.code === 'E_FFMPEG_MISSING') {
+    throw new AvcmError('E_FFMPEG_MISSING', `${error.message}: the scenario's media settings differ from the shipped clip's (${clipSettings})`, {
+      hint: `install ffmpeg, or use the clip's settings (leave media.* at their defaults) to run without it`,
+    });
+  }
+  throw error;
 }
 
 /** Figures of a loaded library (one loop of each track), for `avcm media prepare` and logs. */

@@ -64,17 +64,21 @@ describe('the shipped default clip', () => {
     }
   });
 
-  it('is E_MEDIA with a hint when the scenario asks for another fps or ptime', async () => {
+  it('at other settings is converted from the clip with ffmpeg (cached), and without ffmpeg says why it is needed', async () => {
     await expect(loadMediaLibrary({ video: { ...VIDEO, fps: 15 }, audio: null }, { baseDir: inputs.dir, env: NO_FFMPEG })).rejects.toMatchObject({
-      code: 'E_MEDIA',
-      message: expect.stringMatching(/30 fps .* fps 15/),
-      hint: expect.stringMatching(/fps to 30.*avcm media prepare/s),
+      code: 'E_FFMPEG_MISSING',
+      message: expect.stringMatching(/differ from the shipped clip's \(1280x720 @ 30 fps/),
+      hint: expect.stringMatching(/install ffmpeg, or use the clip's settings/),
     });
-    await expect(loadMediaLibrary({ video: null, audio: { ...AUDIO, ptimeMs: 40 } }, { baseDir: inputs.dir, env: NO_FFMPEG })).rejects.toMatchObject({
-      code: 'E_MEDIA',
-      hint: expect.stringMatching(/avcm media prepare FILE --ptime 40ms/),
-    });
-  });
+    await expect(loadMediaLibrary({ video: null, audio: { ...AUDIO, ptimeMs: 40 } }, { baseDir: inputs.dir, env: NO_FFMPEG })).rejects.toMatchObject({ code: 'E_FFMPEG_MISSING' });
+    const cacheDir = path.join(inputs.dir, 'clip-cache');
+    const lib = await loadMediaLibrary({ video: { ...VIDEO, fps: 15, width: 640, height: 360, bitrateKbps: 600, keyframeIntervalFrames: 30 }, audio: { ...AUDIO, ptimeMs: 40 } }, { baseDir: inputs.dir, cacheDir });
+    expect(lib.video!.fps).toBe(15);
+    expect(lib.video!.frames).toHaveLength(150);
+    expect(lib.video!.frames[0].keyframe).toBe(true);
+    expect(lib.audio!.ptimeMs).toBe(40);
+    expect(lib.source.video).toMatch(/clip-cache/);
+  }, 120_000);
 
   it('loads nothing for a plan without media', async () => {
     expect(await loadMediaLibrary({ video: null, audio: null }, { baseDir: inputs.dir })).toEqual({ video: null, audio: null, source: { video: null, audio: null } });
