@@ -7,15 +7,22 @@ import { AVCM_VERSION } from '../version.js';
 import { scopeMetrics, statOf } from './metrics.js';
 import { compare } from './parse-assertion.js';
 
+/** Everything the verdict reads; nothing in it is taken from injected settings except spike windows. */
 export interface VerdictInput {
   plan: Plan;
+  /** The scenario's assertions, already parsed. */
   assertions: AssertionSpec[];
+  /** Scenario file path as given, or null for an inline scenario (REST). */
   file: string | null;
+  /** What the receive-side probe measured. */
   probe: ProbeReport;
+  /** Where participants sent, for display (e.g. `udp://127.0.0.1:5002`). */
   target: string;
   startedAt: Date;
   finishedAt: Date;
+  /** Packets the engines sent, when known. */
   packetsSent: number | null;
+  /** Partition (pod) restarts reported by the backend. */
   restarts: { partition: number; count: number }[];
   /** Overrides the verdict: an interrupted or failed run is never `passed`. */
   status?: 'aborted' | 'error';
@@ -57,13 +64,35 @@ function nearSpike(window: WindowStats, windowMs: number, spike: PlannedSpike): 
 }
 
 /**
- * The verdict: per-stream metrics per scope from what the probe measured, assertions as "stat
- * across streams of a per-stream metric", recovery times, and the timeline for the charts.
+ * The verdict, called once after a run: turns what the probe MEASURED and the plan's spike windows
+ * into the RunResult every reporter renders. Pure (no I/O, no clock).
  *
- * Which streams are samples for which metric: loss, jitter, delay and MOS take every stream
- * (video and audio); bitrate_kbps and frame_rate_fps take the video streams (bitrate takes the
- * audio streams when the run has no video). Streams that map to no planned participant are
- * reported but are not samples. An assertion with no samples fails: a gate must not pass on nothing.
+ * Rules:
+ * - Streams map to participants by the participant-id header extension, else by looking the SSRC
+ *   up in the plan (videoSsrc/audioSsrc). Streams that map to no planned participant are reported
+ *   in `streams` but are never assertion samples.
+ * - Scopes, per participant: `during_spikes` = windows overlapping any spike that targets the
+ *   participant; `baseline` = windows overlapping none, widened by a guard band (100 ms of clock
+ *   skew plus what the spike holds back past its end: jitter base + 3 sigma, a bandwidth queue)
+ *   so a spike's tail never counts as baseline; `whole` = all `probe.windowCount` windows. Rates
+ *   use each window's true length: the last one may be partial (durationMs - (n-1) * windowMs).
+ * - Per stream per scope (see {@link scopeMetrics}): loss % = 100 * sum(lost) / sum(expected);
+ *   jitter ms = mean of the windows' jitter (windows with packets); delay ms = received-weighted
+ *   mean of the windows' mean delay (null if no packet carried abs-send-time); bitrate kbit/s =
+ *   sum(bytes) * 8 / s / 1000; frame rate = sum(frames) / s (video only); MOS = E-model of those.
+ * - Samples per metric: loss, jitter, delay and MOS take every stream (video and audio);
+ *   bitrate_kbps and frame_rate_fps take the video streams (bitrate takes the audio streams when
+ *   the run has no video).
+ * - An assertion takes the stat (avg, min, max, or pNN: linear interpolation between closest
+ *   ranks, numpy's default "R-7") across the non-null samples and compares it with the threshold.
+ *   No samples = failed ("no samples in scope ..."): a gate must not pass on nothing.
+ * - recovery_seconds, per spike and per stream of each targeted participant: seconds from the
+ *   spike end to the start of the first window starting at/after the end whose loss <= baseline
+ *   loss + 1 percentage point and jitter <= 1.5 x baseline jitter + 2 ms. A pair that never
+ *   recovers within the run is null and fails the assertion.
+ * - Timeline: per window, over all streams: loss % (sum lost / sum expected), mean jitter, mean
+ *   delay, the MOS of those, total kbit/s, packets/s, and how many spikes overlap the window.
+ * - Status: `passed` iff every assertion passed; an `aborted` or `error` override always wins.
  */
 export function buildRunResult(input: VerdictInput): RunResult {
   const { plan, probe } = input;
@@ -191,11 +220,12 @@ function recoverySeconds(windows: readonly WindowStats[], windowMs: number, spik
   const baseJitter = baseline.jitter_ms ?? 0;
   for (const w of windows) {
     const start = w.index * windowMs;
-    if (start + windowMs <= spike.endMs) continue;
+    if (start < spike.endMs) continue;
+    // A window that expected nothing (stream paused or gone) proves nothing either way.
     if (w.expected === 0) continue;
     const loss = (100 * w.lost) / w.expected;
     if (loss <= baseLoss + RECOVERY_LOSS_POINTS && w.jitterMs <= RECOVERY_JITTER_FACTOR * baseJitter + RECOVERY_JITTER_MS) {
-      return round(Math.max(0, start - spike.endMs) / 1000);
+      return round((start - spike.endMs) / 1000);
     }
   }
   return null;
