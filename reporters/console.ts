@@ -10,7 +10,11 @@ function mean(values: (number | null)[]): number | null {
   return v.length ? v.reduce((s, x) => s + x, 0) / v.length : null;
 }
 
-/** One progress line: elapsed/duration, participants, pkt/s, active spikes, current loss/jitter/MOS. */
+/**
+ * One progress line, refreshed about once a second: elapsed/duration, participants, pkt/s, active
+ * spikes, and loss/jitter/MOS of the last complete probe window. On a TTY it is meant to overwrite
+ * itself (no newline added); otherwise it is prefixed `progress` for line-oriented logs.
+ */
 export function renderProgress(p: RunProgress, tty: boolean): string {
   const m = p.measured;
   const parts = [
@@ -24,18 +28,38 @@ export function renderProgress(p: RunProgress, tty: boolean): string {
   return tty ? parts.join('  |  ') : `progress ${parts.join(', ')}`;
 }
 
-/** The end-of-run summary: verdict, each assertion with its measured value, and the stream figures. */
-export function renderSummary(r: RunResult): string {
+/** Pads each column to its widest cell; numeric-looking columns are right-aligned. */
+function alignRows(rows: string[][], rightAligned: readonly boolean[]): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => (rightAligned[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd());
+}
+
+/**
+ * The end-of-run summary, printed once: the verdict line, an aligned table of the assertions
+ * (mark, name, measured, limit, samples, why it failed), then stream counts, packets, mean loss,
+ * jitter and MOS. `tty` picks the marks: ✓/✗ on a terminal, PASS/FAIL otherwise (logs, CI).
+ */
+export function renderSummary(r: RunResult, options: { tty?: boolean } = {}): string {
+  const pass = options.tty ? '✓' : 'PASS';
+  const fail = options.tty ? '✗' : 'FAIL';
   const lines: string[] = [];
   const verdict = { passed: 'PASSED', failed: 'FAILED', error: 'ERROR', aborted: 'ABORTED' }[r.status];
   lines.push('');
   lines.push(`${r.scenario}: ${verdict}  (${r.participants} participants, ${r.partitions} partitions, ${(r.measuredDurationMs / 1000).toFixed(0)}s, seed ${r.seed}, ${r.backend}/${r.transport} -> ${r.target})`);
   if (r.errorMessage) lines.push(`  ${r.errorMessage}`);
   if (r.assertions.length > 0) {
-    const width = Math.max(...r.assertions.map((a) => a.name.length));
-    for (const a of r.assertions) {
-      lines.push(`  ${a.passed ? 'ok  ' : 'FAIL'}  ${a.name.padEnd(width)}  measured ${a.measured === null ? '-' : String(a.measured)}${a.passed ? '' : `  (${a.message})`}`);
-    }
+    const rows = [
+      ['', 'assertion', 'measured', 'limit', 'samples', ''],
+      ...r.assertions.map((a) => [
+        a.passed ? pass : fail,
+        a.name,
+        a.measured === null ? '-' : String(a.measured),
+        `${a.op} ${a.threshold}`,
+        String(a.samples),
+        a.passed ? '' : a.message,
+      ]),
+    ];
+    for (const line of alignRows(rows, [false, false, true, false, true, false])) lines.push(`  ${line}`);
   }
   const video = r.streams.filter((s) => s.media === 'video');
   const audio = r.streams.filter((s) => s.media === 'audio');

@@ -21,7 +21,7 @@ export const REPORTERS: Reporter[] = [
 /** Writes a file atomically: a temp file in the same folder, then rename (readers never see half a report). */
 export async function writeAtomically(file: string, content: string): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  const tmp = `${file}.tmp-${process.pid}`;
   try {
     await writeFile(tmp, content);
     await rename(tmp, file);
