@@ -1,12 +1,13 @@
 /// <reference lib="dom" />
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { renderJunit, renderSummary, writeReports } from '../../../reporters/index.js';
+import { renderHtml, renderJson, renderJunit, renderProgress, renderSummary, writeReports } from '../../../reporters/index.js';
+import { AvcmError } from '../../../src/errors/index.js';
 import { buildRunResult } from '../../../src/verdict/index.js';
 import { planOf, probeReport, syntheticStream } from '../../helpers/results.js';
 
@@ -52,13 +53,69 @@ describe('JUnit report', () => {
 
 describe('console summary', () => {
   it('lists every assertion with its measured value and the verdict', () => {
-    const text = renderSummary(sampleResult());
+    const result = sampleResult();
+    const text = renderSummary(result);
     expect(text).toMatch(/t: FAILED/);
-    expect(text).toMatch(/FAIL {2}packet_loss_percent avg < 2 +measured [\d.]+/);
+    expect(text).toMatch(/^ {2}FAIL {2}packet_loss_percent avg < 2 +[\d.]+ {2}< 2 +12 {2}measured [\d.]+ \(limit < 2\) over 12 streams$/m);
+    expect(text).toMatch(/^ {2}PASS {2}during_spikes packet_loss_percent max < 20 +[\d.]+ {2}< 20 +12$/m);
+    expect(text).toMatch(/streams: 6 video, 6 audio \| packets: 1000 sent/);
+    // Columns line up: every assertion row has its limit right under the header's "limit".
+    const lines = text.split('\n');
+    const limitAt = lines.find((l) => /assertion +measured +limit +samples/.test(l))!.indexOf('limit');
+    const rows = lines.filter((l) => /^ {2}(PASS|FAIL) /.test(l));
+    expect(rows).toHaveLength(result.assertions.length);
+    for (const [i, row] of rows.entries()) expect(row.slice(limitAt).startsWith(`${result.assertions[i].op} ${result.assertions[i].threshold}`), row).toBe(true);
+    const tty = renderSummary(result, { tty: true });
+    expect(tty).toMatch(/^ {2}✗ {2}packet_loss_percent avg < 2/m);
+    expect(tty).toMatch(/^ {2}✓ {2}during_spikes/m);
+    expect(renderSummary(sampleResult('aborted'))).toMatch(/t: ABORTED .*\n {2}interrupted by SIGINT\n/);
+  });
+
+  it('progress is one line with elapsed/duration, participants, pkt/s, spikes and the last measurement', () => {
+    const progress = { state: 'running' as const, elapsedMs: 12_400, durationMs: 60_000, participants: 40, packetsSent: 5, bytesSent: 5, packetsPerSecond: 13_500, sendErrors: 0, activeSpikes: ['0.1', '1.0'], measured: { packetsReceived: 13_000, lossPercent: 3.456, jitterMs: 1.2, mos: 4.1 } };
+    const tty = renderProgress(progress, true);
+    expect(tty).not.toMatch(/\n/);
+    expect(tty).toMatch(/^ {2}12s\/60s {2}\| {2}40 participants {2}\| {2}13,500 pkt\/s {2}\| {2}spikes: 0\.1,1\.0 {2}\| {2}loss 3\.46% {2}jitter 1\.20 ms {2}MOS 4\.10$/);
+    const plain = renderProgress({ ...progress, activeSpikes: [], measured: null, sendErrors: 3 }, false);
+    expect(plain).toBe('progress   12s/60s, 40 participants, 13,500 pkt/s, spikes: none, waiting for packets, 3 send errors');
+  });
+});
+
+describe('writing reports', () => {
+  it('creates folders, leaves no temp files, and the JSON round-trips', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'avcm-write-'));
+    const result = sampleResult();
+    const paths = { json: path.join(dir, 'a/b/r.json'), junit: path.join(dir, 'c/r.xml'), html: path.join(dir, 'r.html') };
+    await writeReports(result, paths);
+    await writeReports(result, paths); // overwrites in place
+    expect(JSON.parse(await readFile(paths.json, 'utf8'))).toEqual(JSON.parse(renderJson(result)));
+    expect(JSON.parse(renderJson(result))).toEqual(result);
+    expect((await readdir(path.join(dir, 'a/b'))).sort()).toEqual(['r.json']);
+    expect((await readdir(dir)).sort()).toEqual(['a', 'c', 'r.html']);
+  });
+
+  it('fails with E_REPORT naming the file when a report cannot be written', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'avcm-write-'));
+    const blocker = path.join(dir, 'not-a-dir');
+    await writeFile(blocker, 'x');
+    const error = await writeReports(sampleResult(), { json: path.join(dir, 'r.json'), junit: path.join(blocker, 'r.xml'), html: path.join(dir, 'r.html') }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AvcmError);
+    expect(error).toMatchObject({ code: 'E_REPORT', message: expect.stringContaining(path.join(blocker, 'r.xml')) });
   });
 });
 
 describe('HTML report', () => {
+  it('embeds the result so no text can close the script element', () => {
+    const result = { ...sampleResult(), description: 'x </script><script>alert(1)</script> <!-- \u2028\u2029 end' };
+    const html = renderHtml(result);
+    const json = /<script type="application\/json" id="avcm-result">([\s\S]*?)<\/script>/.exec(html)![1];
+    expect(json).not.toMatch(/<\/script|<!--|\u2028|\u2029/i);
+    expect(JSON.parse(json)).toEqual(result);
+    expect(html).not.toContain('<script>alert(1)');
+    expect(html).toContain('x &lt;/script&gt;');
+  });
+
+
   it('stands alone and renders in headless Chromium: no console errors, no requests, 4 charts drawn, sortable table', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'avcm-html-'));
     const html = path.join(dir, 'report.html');
