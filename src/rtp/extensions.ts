@@ -20,9 +20,12 @@ export const LEGACY_PROFILE = 0x0001;
 const ABS_SEND_TIME_WRAP_MS = 64_000;
 const ABS_SEND_TIME_UNITS_PER_S = 1 << 18;
 
-/** Wall-clock epoch ms -> 24-bit abs-send-time (seconds mod 64, 18 fractional bits). */
+/**
+ * Wall-clock time `epochMs` (ms since the Unix epoch, fractions allowed) -> the 24-bit
+ * abs-send-time (seconds mod 64, 18 fractional bits) to pass to `RtpHeaderWriter.stamp`.
+ */
 export function absSendTimeFromMs(epochMs: number): number {
-  const msInWrap = epochMs % ABS_SEND_TIME_WRAP_MS;
+  const msInWrap = wrapMs(epochMs);
   return Math.floor((msInWrap * ABS_SEND_TIME_UNITS_PER_S) / 1000) & 0xffffff;
 }
 
@@ -33,11 +36,17 @@ export function absSendTimeFromMs(epochMs: number): number {
  */
 export function absSendTimeDeltaMs(sent24: number, receivedEpochMs: number): number {
   const sentMs = (sent24 * 1000) / ABS_SEND_TIME_UNITS_PER_S;
-  const receivedMs = receivedEpochMs % ABS_SEND_TIME_WRAP_MS;
+  const receivedMs = wrapMs(receivedEpochMs);
   let delta = receivedMs - sentMs;
   if (delta > ABS_SEND_TIME_WRAP_MS / 2) delta -= ABS_SEND_TIME_WRAP_MS;
   else if (delta < -ABS_SEND_TIME_WRAP_MS / 2) delta += ABS_SEND_TIME_WRAP_MS;
   return delta;
+}
+
+/** `ms` folded into [0, 64000), also for negative inputs (times before the epoch in tests). */
+function wrapMs(ms: number): number {
+  const r = ms % ABS_SEND_TIME_WRAP_MS;
+  return r < 0 ? r + ABS_SEND_TIME_WRAP_MS : r;
 }
 
 /** Bytes of the extension block (4-byte extension header + data, padded) each layout writes. */

@@ -1,8 +1,10 @@
 /**
  * H.264 RTP payloads per RFC 6184, packetization-mode 1 (non-interleaved): single NAL unit
  * packets (5.6), STAP-A aggregation (5.7.1) for the small parameter-set/SEI/AUD units, and FU-A
- * fragmentation (5.8) for units larger than the payload budget. Runs once per clip at load.
+ * fragmentation (5.8) for units larger than the payload budget. Runs once per clip at load, so it
+ * may allocate; the send path reuses the payloads it returns.
  */
+import { AvcmError } from '../errors/index.js';
 
 export const NAL_SLICE = 1;
 export const NAL_IDR = 5;
@@ -13,119 +15,145 @@ export const NAL_AUD = 9;
 export const NAL_STAP_A = 24;
 export const NAL_FU_A = 28;
 
+/** FU indicator + FU header (RFC 6184 5.8) */
+const FU_HEADER_BYTES = 2;
+/** STAP-A NAL header byte (RFC 6184 5.7.1) */
+const STAP_HEADER_BYTES = 1;
+/** Each aggregated unit is preceded by its 16-bit size (RFC 6184 5.7.1) */
+const STAP_SIZE_BYTES = 2;
+const MAX_STAP_UNIT_BYTES = 0xffff;
+
+/** The NAL unit type (low 5 bits) of a NAL header byte `firstByte` (RFC 6184 1.3). */
 export function nalType(firstByte: number): number {
   return firstByte & 0x1f;
 }
 
-/** True when the access unit holds an IDR slice (a decoder can start here). */
+/** True when the access unit (NAL units without start codes) holds an IDR slice (a decoder can start here). */
 export function isKeyframeAccessUnit(nals: readonly Uint8Array[]): boolean {
-  return nals.some((nal) => nal.length > 0 && nalType(nal[0]) === NAL_IDR);
+  for (const nal of nals) if (nal.length > 0 && nalType(nal[0]) === NAL_IDR) return true;
+  return false;
 }
 
-const AGGREGATABLE = new Set([NAL_SEI, NAL_SPS, NAL_PPS, NAL_AUD]);
+function isAggregatable(type: number): boolean {
+  return type === NAL_SEI || type === NAL_SPS || type === NAL_PPS || type === NAL_AUD;
+}
 
 /**
- * Packetizes one access unit (NAL units without start codes) into RTP payloads of at most
- * `maxPayloadBytes`. The caller sets the marker bit on the last payload (RFC 6184 5.1).
+ * Packetizes one access unit into RTP payloads of at most `maxPayloadBytes` bytes each.
+ * `nals` are the unit's NAL units WITHOUT start codes, in decoding order. Consecutive small
+ * SPS/PPS/SEI/AUD units are aggregated into one STAP-A, other units that fit go as single NAL
+ * unit packets (the very same Buffer, not a copy), larger ones are split into FU-A fragments of
+ * near-equal size. The caller sets the marker bit on the last payload (RFC 6184 5.1).
+ * Throws E_MEDIA when `maxPayloadBytes` cannot hold an FU-A fragment (less than 3).
  */
 export function packetizeH264AccessUnit(nals: readonly Buffer[], maxPayloadBytes: number): Buffer[] {
+  if (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes < FU_HEADER_BYTES + 1) {
+    throw new AvcmError('E_MEDIA', `H.264 payload budget of ${maxPayloadBytes} bytes is too small to packetize`, {
+      hint: 'set video max payload bytes to an integer of at least 3 (1200 is the usual value)',
+    });
+  }
   const payloads: Buffer[] = [];
   let pending: Buffer[] = [];
-  let pendingBytes = 1; // the STAP-A NAL header
+  let pendingBytes = STAP_HEADER_BYTES;
   const flush = (): void => {
     if (pending.length === 1) payloads.push(pending[0]);
-    else if (pending.length > 1) payloads.push(stapA(pending));
+    else if (pending.length > 1) payloads.push(stapA(pending, pendingBytes));
     pending = [];
-    pendingBytes = 1;
+    pendingBytes = STAP_HEADER_BYTES;
   };
   for (const nal of nals) {
     if (nal.length === 0) continue;
-    if (AGGREGATABLE.has(nalType(nal[0])) && nal.length + 2 + 1 <= maxPayloadBytes) {
-      if (pendingBytes + 2 + nal.length > maxPayloadBytes) flush();
+    const unitBytes = STAP_SIZE_BYTES + nal.length;
+    if (isAggregatable(nalType(nal[0])) && nal.length <= MAX_STAP_UNIT_BYTES && STAP_HEADER_BYTES + unitBytes <= maxPayloadBytes) {
+      if (pendingBytes + unitBytes > maxPayloadBytes) flush();
       pending.push(nal);
-      pendingBytes += 2 + nal.length;
+      pendingBytes += unitBytes;
       continue;
     }
     flush();
     if (nal.length <= maxPayloadBytes) payloads.push(nal);
-    else payloads.push(...fuA(nal, maxPayloadBytes));
+    else fuA(nal, maxPayloadBytes, payloads);
   }
   flush();
   return payloads;
 }
 
 /** RFC 6184 5.7.1: F = OR of the units' F bits, NRI = their maximum, type 24, then 16-bit size + unit. */
-function stapA(nals: Buffer[]): Buffer {
+function stapA(nals: Buffer[], totalBytes: number): Buffer {
   let f = 0;
   let nri = 0;
-  let size = 1;
   for (const nal of nals) {
     f |= nal[0] & 0x80;
     nri = Math.max(nri, nal[0] & 0x60);
-    size += 2 + nal.length;
   }
-  const out = Buffer.alloc(size);
+  const out = Buffer.allocUnsafe(totalBytes);
   out[0] = f | nri | NAL_STAP_A;
-  let at = 1;
+  let at = STAP_HEADER_BYTES;
   for (const nal of nals) {
     out.writeUInt16BE(nal.length, at);
-    nal.copy(out, at + 2);
-    at += 2 + nal.length;
+    nal.copy(out, at + STAP_SIZE_BYTES);
+    at += STAP_SIZE_BYTES + nal.length;
   }
   return out;
 }
 
 /**
  * RFC 6184 5.8: FU indicator (F | NRI | 28), FU header (S | E | R=0 | type), then a fragment of the
- * unit without its NAL header byte. Fragments are as even as the budget allows, so no tiny tail.
+ * unit without its NAL header byte. Fragments are as even as the budget allows: a tiny tail packet
+ * would cost a whole packet's loss exposure for a few bytes.
  */
-function fuA(nal: Buffer, maxPayloadBytes: number): Buffer[] {
+function fuA(nal: Buffer, maxPayloadBytes: number, out: Buffer[]): void {
   const indicator = (nal[0] & 0xe0) | NAL_FU_A;
   const type = nalType(nal[0]);
-  const body = nal.subarray(1);
-  const budget = maxPayloadBytes - 2;
-  const count = Math.ceil(body.length / budget);
-  const base = Math.floor(body.length / count);
-  const extra = body.length % count;
-  const out: Buffer[] = [];
-  let at = 0;
+  const bodyBytes = nal.length - 1;
+  const budget = maxPayloadBytes - FU_HEADER_BYTES;
+  const count = Math.ceil(bodyBytes / budget);
+  const base = Math.floor(bodyBytes / count);
+  const extra = bodyBytes % count;
+  let at = 1;
   for (let i = 0; i < count; i++) {
     const len = base + (i < extra ? 1 : 0);
-    const fragment = Buffer.alloc(2 + len);
+    const fragment = Buffer.allocUnsafe(FU_HEADER_BYTES + len);
     fragment[0] = indicator;
     fragment[1] = (i === 0 ? 0x80 : 0) | (i === count - 1 ? 0x40 : 0) | type;
-    body.copy(fragment, 2, at, at + len);
+    nal.copy(fragment, FU_HEADER_BYTES, at, at + len);
     at += len;
     out.push(fragment);
   }
-  return out;
 }
 
 const START_CODE = Buffer.from([0, 0, 0, 1]);
 
 /**
- * Reassembles RTP payloads into Annex-B access units (for conformance checks: feed the output to
- * a decoder). An access unit completes on the marker bit or when the timestamp changes; broken
- * FU-A sequences are dropped and counted in `errors`.
+ * Reassembles RTP payloads into Annex-B access units (00 00 00 01 before each NAL unit), for
+ * conformance checks: feed the output to a decoder. An access unit completes on the marker bit or
+ * when the RTP timestamp changes (its marker packet was lost). Handles single NAL unit, STAP-A
+ * and FU-A payloads; an FU-A unit missing its start or end is dropped, and every dropped or
+ * unsupported payload is counted in `errors`. Payloads are copied, so the caller may reuse its
+ * receive buffer. Not for the hot path (allocates per access unit).
  */
 export class H264Depacketizer {
+  /** Payloads or NAL units dropped: FU-A without start or end, unsupported types, bad STAP-A sizes. */
   errors = 0;
   private units: Buffer[] = [];
   private fragments: Buffer[] = [];
-  private fragmenting = false;
+  private fragmentType = -1;
   private timestamp = -1;
 
-  /** Returns a complete access unit (Annex-B) when `payload` finishes one, else null. */
+  /**
+   * Adds one RTP payload with its packet's marker bit and RTP timestamp. Returns the completed
+   * access unit in Annex-B form, or null when none completed. If a timestamp change completes the
+   * previous unit and this packet's marker completes its own, both are returned back to back.
+   */
   push(payload: Uint8Array, marker: boolean, timestamp: number): Buffer | null {
     let finished: Buffer | null = null;
-    if (this.timestamp !== -1 && timestamp !== this.timestamp && this.units.length > 0) finished = this.take();
+    if (this.timestamp !== -1 && timestamp !== this.timestamp) finished = this.take();
     this.timestamp = timestamp;
-    this.add(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength));
-    if (marker) {
-      const unit = this.take();
-      return finished ? Buffer.concat([finished, unit]) : unit;
-    }
-    return finished;
+    this.add(Buffer.from(payload));
+    if (!marker) return finished;
+    const unit = this.take();
+    if (finished === null) return unit;
+    return unit === null ? finished : Buffer.concat([finished, unit]);
   }
 
   private add(payload: Buffer): void {
@@ -134,51 +162,63 @@ export class H264Depacketizer {
       return;
     }
     const type = nalType(payload[0]);
-    if (type >= 1 && type <= 23) {
-      this.units.push(payload);
-    } else if (type === NAL_STAP_A) {
-      let at = 1;
-      while (at + 2 <= payload.length) {
-        const size = payload.readUInt16BE(at);
-        if (size === 0 || at + 2 + size > payload.length) {
-          this.errors++;
-          return;
-        }
-        this.units.push(payload.subarray(at + 2, at + 2 + size));
-        at += 2 + size;
-      }
-    } else if (type === NAL_FU_A) {
-      if (payload.length < 3) {
+    if (type >= 1 && type <= 23) this.units.push(payload);
+    else if (type === NAL_STAP_A) this.addStapA(payload);
+    else if (type === NAL_FU_A) this.addFuA(payload);
+    else this.errors++; // STAP-B, MTAP, FU-B: not in packetization-mode 1
+  }
+
+  private addStapA(payload: Buffer): void {
+    let at = STAP_HEADER_BYTES;
+    while (at + STAP_SIZE_BYTES <= payload.length) {
+      const size = payload.readUInt16BE(at);
+      const start = at + STAP_SIZE_BYTES;
+      if (size === 0 || start + size > payload.length) {
         this.errors++;
         return;
       }
-      const start = (payload[1] & 0x80) !== 0;
-      const end = (payload[1] & 0x40) !== 0;
-      if (start) {
-        if (this.fragmenting) this.errors++;
-        this.fragments = [Buffer.from([(payload[0] & 0xe0) | (payload[1] & 0x1f)])];
-        this.fragmenting = true;
-      } else if (!this.fragmenting) {
-        this.errors++;
-        return;
-      }
-      this.fragments.push(payload.subarray(2));
-      if (end) {
-        this.units.push(Buffer.concat(this.fragments));
-        this.fragments = [];
-        this.fragmenting = false;
-      }
-    } else {
-      this.errors++;
+      this.units.push(payload.subarray(start, start + size));
+      at = start + size;
     }
   }
 
-  private take(): Buffer {
-    if (this.fragmenting) {
+  private addFuA(payload: Buffer): void {
+    if (payload.length < FU_HEADER_BYTES + 1) {
       this.errors++;
-      this.fragments = [];
-      this.fragmenting = false;
+      return;
     }
+    const start = (payload[1] & 0x80) !== 0;
+    const end = (payload[1] & 0x40) !== 0;
+    const type = nalType(payload[1]);
+    if (start) {
+      if (this.fragmentType !== -1) this.errors++; // the previous unit never ended
+      this.fragments = [Buffer.from([(payload[0] & 0xe0) | type])];
+      this.fragmentType = type;
+    } else if (this.fragmentType === -1 || type !== this.fragmentType) {
+      this.errors++;
+      this.dropFragments();
+      return;
+    }
+    this.fragments.push(payload.subarray(FU_HEADER_BYTES));
+    if (end) {
+      this.units.push(Buffer.concat(this.fragments));
+      this.fragments = [];
+      this.fragmentType = -1;
+    }
+  }
+
+  private dropFragments(): void {
+    this.fragments = [];
+    this.fragmentType = -1;
+  }
+
+  /** Ends the current access unit: Annex-B bytes, or null when nothing survived. */
+  private take(): Buffer | null {
+    if (this.fragmentType !== -1) {
+      this.errors++;
+      this.dropFragments();
+    }
+    if (this.units.length === 0) return null;
     const parts: Buffer[] = [];
     for (const unit of this.units) parts.push(START_CODE, unit);
     this.units = [];

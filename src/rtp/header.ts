@@ -1,3 +1,4 @@
+import { AvcmError } from '../errors/index.js';
 import { extensionBlockBytes, LEGACY_PROFILE, ONE_BYTE_PROFILE, type ExtensionLayout } from './extensions.js';
 
 /** RTP version 2 with the extension bit set, no padding, no CSRCs (RFC 3550 section 5.1). */
@@ -15,8 +16,13 @@ export class RtpHeaderWriter {
   /** Offset of the 3 abs-send-time bytes, or -1 when the layout carries none (legacy). */
   private readonly absSendTimeOffset: number;
 
+  /**
+   * Writes the fixed part of the header. `payloadType` 0..127, `ssrc` and `participantId` uint32,
+   * `extensions.*Id` 1..14 (RFC 8285 one-byte form) and distinct. Throws E_SCENARIO otherwise.
+   */
   constructor(options: { payloadType: number; ssrc: number; participantId: number; extensions: ExtensionLayout }) {
     const { payloadType, ssrc, participantId, extensions } = options;
+    checkOptions(options);
     this.payloadType = payloadType & 0x7f;
     this.length = 12 + extensionBlockBytes(extensions.layout);
     this.buffer = Buffer.alloc(this.length);
@@ -41,7 +47,11 @@ export class RtpHeaderWriter {
     }
   }
 
-  /** Writes the per-packet fields in place. `absSendTime24` is ignored by layouts without it. */
+  /**
+   * Writes the per-packet fields into `buffer` in place (allocates nothing): `sequenceNumber` is
+   * taken mod 2^16, `timestamp` (RTP clock units) mod 2^32, `absSendTime24` is the 24-bit value of
+   * `absSendTimeFromMs` and is ignored by the legacy layout, which carries no send time.
+   */
   stamp(sequenceNumber: number, timestamp: number, marker: boolean, absSendTime24: number): void {
     const b = this.buffer;
     b[1] = marker ? this.payloadType | 0x80 : this.payloadType;
@@ -57,5 +67,24 @@ export class RtpHeaderWriter {
       b[at + 1] = (absSendTime24 >>> 8) & 0xff;
       b[at + 2] = absSendTime24 & 0xff;
     }
+  }
+}
+
+function checkOptions(options: { payloadType: number; ssrc: number; participantId: number; extensions: ExtensionLayout }): void {
+  const { payloadType, extensions } = options;
+  const fail = (what: string, hint: string): never => {
+    throw new AvcmError('E_SCENARIO', `RTP header: ${what}`, { hint });
+  };
+  if (!Number.isInteger(payloadType) || payloadType < 0 || payloadType > 127) fail(`payload type ${payloadType} is not 0..127`, 'use a dynamic payload type such as 96 (video) or 111 (audio)');
+  for (const key of ['ssrc', 'participantId'] as const) {
+    const value = options[key];
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) fail(`${key} ${value} is not an unsigned 32-bit integer`, 'participant ids and SSRCs must be 0..4294967295');
+  }
+  if (extensions.layout === 'rfc8285') {
+    for (const key of ['participantIdId', 'absSendTimeId'] as const) {
+      const id = extensions[key];
+      if (!Number.isInteger(id) || id < 1 || id > 14) fail(`extension id ${key}=${id} is not 1..14`, 'RFC 8285 one-byte extension ids are 1..14; set rtp.extensions.participant_id / abs_send_time');
+    }
+    if (extensions.participantIdId === extensions.absSendTimeId) fail(`participant id and abs-send-time share extension id ${extensions.absSendTimeId}`, 'give rtp.extensions.participant_id and abs_send_time different ids');
   }
 }

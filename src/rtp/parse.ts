@@ -17,16 +17,23 @@ export interface ParsedRtp {
   absSendTime: number;
 }
 
+/** A fresh `ParsedRtp` to reuse across `parseRtp` calls (create one per receiver, not per packet). */
 export function createParsedRtp(): ParsedRtp {
   return { marker: false, padding: false, payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, csrcCount: 0, payloadOffset: 0, payloadLength: 0, participantId: -1, absSendTime: -1 };
 }
 
 /**
  * Parses an RTP packet (RFC 3550 5.1, RFC 8285 extensions) into `out` without allocating.
- * Returns false for anything that is not a well-formed RTP v2 packet; never throws.
+ * `length` is the number of valid bytes in `buf` (a reused receive buffer may be longer).
+ * Reads both the RFC 8285 layout (one- and two-byte forms, extension ids from `ids`, other
+ * elements skipped) and the legacy layout (profile 0x0001, little-endian participant id),
+ * whatever `ids.layout` says, so one probe can measure both kinds of sender. Returns false for
+ * anything that is not a well-formed RTP v2 packet (`out` is then unspecified); never throws.
+ * An empty payload is valid (RFC 3550 allows it).
  */
 export function parseRtp(buf: Uint8Array, length: number, ids: ExtensionLayout, out: ParsedRtp): boolean {
-  if (length < 12 || length > buf.length) return false;
+  // also rejects a fractional or NaN length, which would index past the data
+  if (!(length >= 12 && length <= buf.length) || (length | 0) !== length) return false;
   const b0 = buf[0];
   if (b0 >> 6 !== 2) return false;
   const hasPadding = (b0 & 0x20) !== 0;
