@@ -85,7 +85,7 @@ export function registerTest(program: Command, deps: Deps, setExit: (code: numbe
       for (const scenario of scenarios) {
         const run = runner.start({ scenario, overrides, reports: { outDir: options.outDir, junit: options.junit, html: options.html, json: options.json } });
         const outcome = await followRun(run, deps, options.quiet ?? false);
-        deps.stdout.write(renderSummary(outcome.result));
+        deps.stdout.write(renderSummary(outcome.result, { tty: deps.stdout.isTTY === true }));
         deps.stdout.write(`reports: ${outcome.files.json}\n         ${outcome.files.junit}\n         ${outcome.files.html}\n`);
         exitCode = worstExitCode(exitCode, outcome.exitCode);
         if (outcome.exitCode === 130 || outcome.exitCode === 143) break;
