@@ -13,6 +13,7 @@ export type ExtensionLayout = ExtensionPlan;
 export const ONE_BYTE_PROFILE = 0xbede;
 /** Two-byte-header profiles are 0x100X (RFC 8285 section 4.3); we parse them, never send them. */
 export const TWO_BYTE_PROFILE_MASK = 0xfff0;
+/** See `TWO_BYTE_PROFILE_MASK`. */
 export const TWO_BYTE_PROFILE = 0x1000;
 /** The original platform's layout: the extension "profile" field is the id 1, one word, LE id. */
 export const LEGACY_PROFILE = 0x0001;
@@ -49,9 +50,71 @@ function wrapMs(ms: number): number {
   return r < 0 ? r + ABS_SEND_TIME_WRAP_MS : r;
 }
 
-/** Bytes of the extension block (4-byte extension header + data, padded) each layout writes. */
+/** Bytes of the extension block (4-byte extension header + data, padded) each layout writes: 16 or 8. */
 export function extensionBlockBytes(layout: ExtensionLayout['layout']): number {
   // rfc8285: 0xBEDE + length, [id|3] 4 bytes, [id|2] 3 bytes, 3 bytes padding = 4 + 12
   // legacy: 0x0001 + length 1, then the 4-byte little-endian participant id = 4 + 4
   return layout === 'rfc8285' ? 16 : 8;
+}
+
+/** The extension values avcm reads; -1 when a packet does not carry them. */
+export interface ExtensionValues {
+  participantId: number;
+  absSendTime: number;
+}
+
+/**
+ * Reads avcm's values from one RTP header extension block (`profile` and the data bytes
+ * `buf[dataStart, dataEnd)`) into `out`, leaving fields it does not find untouched. Knows the
+ * RFC 8285 one-byte (0xBEDE) and two-byte (0x100X) forms, skipping unknown elements and
+ * elements of the wrong size, and the legacy layout. Other profiles are ignored. Allocates
+ * nothing and never reads outside `[dataStart, dataEnd)`; the caller checks `dataEnd <= buf.length`.
+ */
+export function readExtensionBlock(buf: Uint8Array, profile: number, dataStart: number, dataEnd: number, ids: ExtensionLayout, out: ExtensionValues): void {
+  if (profile === ONE_BYTE_PROFILE) readOneByte(buf, dataStart, dataEnd, ids, out);
+  else if ((profile & TWO_BYTE_PROFILE_MASK) === TWO_BYTE_PROFILE) readTwoByte(buf, dataStart, dataEnd, ids, out);
+  else if (profile === LEGACY_PROFILE && dataEnd - dataStart >= 4) {
+    out.participantId = (buf[dataStart] | (buf[dataStart + 1] << 8) | (buf[dataStart + 2] << 16) | (buf[dataStart + 3] << 24)) >>> 0;
+  }
+}
+
+function readElement(buf: Uint8Array, at: number, len: number, id: number, ids: ExtensionLayout, out: ExtensionValues): void {
+  if (id === ids.participantIdId && len === 4) {
+    out.participantId = ((buf[at] << 24) | (buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3]) >>> 0;
+  } else if (id === ids.absSendTimeId && len === 3) {
+    out.absSendTime = (buf[at] << 16) | (buf[at + 1] << 8) | buf[at + 2];
+  }
+}
+
+/** RFC 8285 4.2: [ID(4) | L(4) = length - 1][data] elements; ID 0 is a padding byte, ID 15 stops parsing. */
+function readOneByte(buf: Uint8Array, at: number, end: number, ids: ExtensionLayout, out: ExtensionValues): void {
+  while (at < end) {
+    const head = buf[at];
+    if (head === 0) {
+      at++;
+      continue;
+    }
+    const id = head >> 4;
+    if (id === 15) return;
+    const len = (head & 0x0f) + 1;
+    if (at + 1 + len > end) return;
+    readElement(buf, at + 1, len, id, ids, out);
+    at += 1 + len;
+  }
+}
+
+/** RFC 8285 4.3: [ID(8)][L(8)][data] elements; ID 0 is a padding byte, length 0 is allowed. */
+function readTwoByte(buf: Uint8Array, at: number, end: number, ids: ExtensionLayout, out: ExtensionValues): void {
+  while (at < end) {
+    const id = buf[at];
+    if (id === 0) {
+      at++;
+      continue;
+    }
+    if (at + 2 > end) return;
+    const len = buf[at + 1];
+    if (at + 2 + len > end) return;
+    readElement(buf, at + 2, len, id, ids, out);
+    at += 2 + len;
+  }
 }

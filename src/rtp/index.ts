@@ -1,5 +1,21 @@
+/**
+ * RTP wire format (RFC 3550) for avcm's media: the per-stream header writer and the parser of the
+ * hot path (both allocation-free per packet), the RFC 8285 / legacy header extensions with the
+ * abs-send-time clock, H.264 packetization (RFC 6184 mode 1) and Opus durations (RFC 7587/6716).
+ */
 export { RtpHeaderWriter } from './header.js';
-export { absSendTimeFromMs, absSendTimeDeltaMs, extensionBlockBytes, type ExtensionLayout } from './extensions.js';
+export {
+  absSendTimeFromMs,
+  absSendTimeDeltaMs,
+  extensionBlockBytes,
+  readExtensionBlock,
+  ONE_BYTE_PROFILE,
+  TWO_BYTE_PROFILE,
+  TWO_BYTE_PROFILE_MASK,
+  LEGACY_PROFILE,
+  type ExtensionLayout,
+  type ExtensionValues,
+} from './extensions.js';
 export { parseRtp, createParsedRtp, type ParsedRtp } from './parse.js';
 export { packetizeH264AccessUnit, H264Depacketizer, isKeyframeAccessUnit, nalType, NAL_IDR, NAL_SPS, NAL_PPS, NAL_SEI, NAL_AUD, NAL_SLICE, NAL_STAP_A, NAL_FU_A } from './h264.js';
 export { opusPacketDurationMs } from './opus.js';

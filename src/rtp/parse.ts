@@ -1,4 +1,4 @@
-import { LEGACY_PROFILE, ONE_BYTE_PROFILE, TWO_BYTE_PROFILE, TWO_BYTE_PROFILE_MASK, type ExtensionLayout } from './extensions.js';
+import { readExtensionBlock, type ExtensionLayout } from './extensions.js';
 
 /** An RTP packet's fields, filled in place by `parseRtp` (one reused object per receiver). */
 export interface ParsedRtp {
@@ -50,11 +50,7 @@ export function parseRtp(buf: Uint8Array, length: number, ids: ExtensionLayout, 
     const dataStart = offset + 4;
     const dataEnd = dataStart + words * 4;
     if (dataEnd > length) return false;
-    if (profile === ONE_BYTE_PROFILE) readOneByte(buf, dataStart, dataEnd, ids, out);
-    else if ((profile & TWO_BYTE_PROFILE_MASK) === TWO_BYTE_PROFILE) readTwoByte(buf, dataStart, dataEnd, ids, out);
-    else if (profile === LEGACY_PROFILE && words >= 1) {
-      out.participantId = (buf[dataStart] | (buf[dataStart + 1] << 8) | (buf[dataStart + 2] << 16) | (buf[dataStart + 3] << 24)) >>> 0;
-    }
+    readExtensionBlock(buf, profile, dataStart, dataEnd, ids, out);
     offset = dataEnd;
   }
   let end = length;
@@ -73,45 +69,4 @@ export function parseRtp(buf: Uint8Array, length: number, ids: ExtensionLayout, 
   out.payloadOffset = offset;
   out.payloadLength = end - offset;
   return true;
-}
-
-function take(buf: Uint8Array, at: number, len: number, id: number, ids: ExtensionLayout, out: ParsedRtp): void {
-  if (id === ids.participantIdId && len === 4) {
-    out.participantId = ((buf[at] << 24) | (buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3]) >>> 0;
-  } else if (id === ids.absSendTimeId && len === 3) {
-    out.absSendTime = (buf[at] << 16) | (buf[at + 1] << 8) | buf[at + 2];
-  }
-}
-
-/** RFC 8285 4.2: [ID(4) | L(4)] elements, ID 0 = padding byte, ID 15 = stop. */
-function readOneByte(buf: Uint8Array, at: number, end: number, ids: ExtensionLayout, out: ParsedRtp): void {
-  while (at < end) {
-    const head = buf[at];
-    if (head === 0) {
-      at++;
-      continue;
-    }
-    const id = head >> 4;
-    if (id === 15) return;
-    const len = (head & 0x0f) + 1;
-    if (at + 1 + len > end) return;
-    take(buf, at + 1, len, id, ids, out);
-    at += 1 + len;
-  }
-}
-
-/** RFC 8285 4.3: [ID(8)][L(8)] elements, ID 0 = padding. */
-function readTwoByte(buf: Uint8Array, at: number, end: number, ids: ExtensionLayout, out: ParsedRtp): void {
-  while (at < end) {
-    const id = buf[at];
-    if (id === 0) {
-      at++;
-      continue;
-    }
-    if (at + 2 > end) return;
-    const len = buf[at + 1];
-    if (at + 2 + len > end) return;
-    take(buf, at + 2, len, id, ids, out);
-    at += 2 + len;
-  }
 }

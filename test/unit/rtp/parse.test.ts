@@ -104,6 +104,13 @@ describe('packets from other senders', () => {
     expect(out.absSendTime).toBe(-1); // ID 6 carried 2 bytes, abs-send-time has 3
   });
 
+  it('legacy profile 0x0001 with no data word carries no participant id', () => {
+    const out = createParsedRtp();
+    const packet = hex('90 60 0001 00000001 00000002  0001 0000  77');
+    expect(parseRtp(packet, packet.length, LEGACY, out)).toBe(true);
+    expect(out).toMatchObject({ participantId: -1, payloadOffset: 16, payloadLength: 1 });
+  });
+
   it('an unknown extension profile is skipped as a whole', () => {
     const out = createParsedRtp();
     const packet = hex('90 60 0001 00000001 00000002  abcd 0001  13000003  77');
