@@ -132,6 +132,9 @@ export function semanticProblems(scenario: Scenario, options: { partitions?: num
   if (scenario.turn && scenario.participants.transport !== 'webrtc') {
     out.push({ path: ['turn'], message: 'turn is only used with participants.transport: webrtc' });
   }
+  if (scenario.extensions.layout === 'rfc8285' && scenario.extensions.participantIdId === scenario.extensions.absSendTimeId) {
+    out.push({ path: ['rtp', 'extensions', 'abs_send_time'], message: `abs_send_time uses extension id ${scenario.extensions.absSendTimeId}, the same as participant_id: give them different ids (1..14)` });
+  }
   if (scenario.sfu && scenario.participants.transport !== 'webrtc') {
     out.push({ path: ['participants', 'transport'], message: `sfu ${scenario.sfu.kind} publishes over WebRTC: set participants.transport: webrtc` });
   }

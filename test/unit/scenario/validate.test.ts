@@ -206,3 +206,11 @@ describe('sfu: joining a real SFU', () => {
     expect(p.message).toMatch(/set participants.transport: webrtc/);
   });
 });
+
+describe('rtp extension ids', () => {
+  it('participant_id and abs_send_time must differ', () => {
+    const p = only(`${BASE}rtp:\n  extensions: { participant_id: 3, abs_send_time: 3 }\n`);
+    expect(p.path).toBe('/rtp/extensions/abs_send_time');
+    expect(p.message).toMatch(/same as participant_id/);
+  });
+});
