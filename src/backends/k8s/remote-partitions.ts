@@ -1,7 +1,7 @@
 import { lineReader, type AgentEvent, type EngineStats } from '../../engine/index.js';
-import { LatenessHistogram } from '../../engine/index.js';
 import type { ProbeReport } from '../../probe/types.js';
 import type { EngineTotals } from '../backend.js';
+import { sumEngineStats } from '../engine-totals.js';
 
 /** The probe's report line (`avcm receive --json -`): this marker, a space, the ProbeReport JSON. */
 export const PROBE_REPORT_MARKER = 'AVCM_PROBE_REPORT';
@@ -65,40 +65,7 @@ export class RemotePartitions {
   }
 
   totals(): EngineTotals {
-    const lateness = new LatenessHistogram();
-    const totals: EngineTotals = {
-      participants: 0,
-      packetsSent: 0,
-      bytesSent: 0,
-      sendErrors: 0,
-      packetsDropped: 0,
-      partitionsReady: this.readyCount,
-      partitionsDone: this.doneCount,
-      lateness: { buckets: [], maxMs: 0 },
-      firstPacketMs: null,
-      delayLineOverflows: 0,
-      processes: null,
-    };
-    for (const { stats } of this.states) {
-      if (!stats) continue;
-      totals.participants += stats.participants;
-      totals.packetsSent += stats.packetsSent;
-      totals.bytesSent += stats.bytesSent;
-      totals.sendErrors += stats.sendErrors;
-      totals.packetsDropped += stats.packetsDroppedByChaos;
-      totals.delayLineOverflows += stats.delayLineOverflows;
-      lateness.merge(stats.lateness);
-      if (stats.process) {
-        const p = (totals.processes ??= { cpuMs: 0, rssBytes: 0, eventLoopDelayP99Ms: 0, eventLoopDelayMaxMs: 0 });
-        p.cpuMs += stats.process.cpuUserMs + stats.process.cpuSystemMs;
-        p.rssBytes += stats.process.rssBytes;
-        p.eventLoopDelayP99Ms = Math.max(p.eventLoopDelayP99Ms, stats.process.eventLoopDelayP99Ms);
-        p.eventLoopDelayMaxMs = Math.max(p.eventLoopDelayMaxMs, stats.process.eventLoopDelayMaxMs);
-      }
-      if (stats.firstPacketMs !== null) totals.firstPacketMs = Math.min(totals.firstPacketMs ?? Infinity, stats.firstPacketMs);
-    }
-    totals.lateness = lateness.toSparse();
-    return totals;
+    return sumEngineStats(this.states.map((s) => s.stats), this.readyCount, this.doneCount);
   }
 }
 

@@ -4,10 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { encodeLine, lineReader, type AgentCommand, type AgentEvent } from '../../engine/agent-protocol.js';
 import type { EngineStats } from '../../engine/engine-stats.js';
-import { LatenessHistogram } from '../../engine/lateness.js';
 import { AvcmError } from '../../errors/index.js';
 import type { Plan, PlannedSpike } from '../../plan/types.js';
 import type { Backend, EngineTotals, LaunchOptions, RunHandle } from '../backend.js';
+import { sumEngineStats } from '../engine-totals.js';
 import { selfCommand } from './self-command.js';
 
 const READY_TIMEOUT_MS = 60_000;
@@ -199,43 +199,7 @@ class LocalRunHandle implements RunHandle {
   }
 
   totals(): EngineTotals {
-    const lateness = new LatenessHistogram();
-    const totals: EngineTotals = {
-      participants: 0,
-      packetsSent: 0,
-      bytesSent: 0,
-      sendErrors: 0,
-      packetsDropped: 0,
-      partitionsReady: 0,
-      partitionsDone: 0,
-      lateness: { buckets: [], maxMs: 0 },
-      firstPacketMs: null,
-      delayLineOverflows: 0,
-      processes: null,
-    };
-    for (const agent of this.agents) {
-      if (agent.ready) totals.partitionsReady++;
-      if (agent.done) totals.partitionsDone++;
-      const stats = agent.stats;
-      if (!stats) continue;
-      totals.participants += stats.participants;
-      totals.packetsSent += stats.packetsSent;
-      totals.bytesSent += stats.bytesSent;
-      totals.sendErrors += stats.sendErrors;
-      totals.packetsDropped += stats.packetsDroppedByChaos;
-      totals.delayLineOverflows += stats.delayLineOverflows;
-      lateness.merge(stats.lateness);
-      if (stats.process) {
-        const p = (totals.processes ??= { cpuMs: 0, rssBytes: 0, eventLoopDelayP99Ms: 0, eventLoopDelayMaxMs: 0 });
-        p.cpuMs += stats.process.cpuUserMs + stats.process.cpuSystemMs;
-        p.rssBytes += stats.process.rssBytes;
-        p.eventLoopDelayP99Ms = Math.max(p.eventLoopDelayP99Ms, stats.process.eventLoopDelayP99Ms);
-        p.eventLoopDelayMaxMs = Math.max(p.eventLoopDelayMaxMs, stats.process.eventLoopDelayMaxMs);
-      }
-      if (stats.firstPacketMs !== null) totals.firstPacketMs = Math.min(totals.firstPacketMs ?? Infinity, stats.firstPacketMs);
-    }
-    totals.lateness = lateness.toSparse();
-    return totals;
+    return sumEngineStats(this.agents.map((a) => a.stats), this.agents.filter((a) => a.ready).length, this.agents.filter((a) => a.done).length);
   }
 
   finished(): Promise<void> {

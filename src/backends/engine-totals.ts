@@ -1,0 +1,44 @@
+import type { EngineStats } from '../engine/engine-stats.js';
+import { LatenessHistogram } from '../engine/lateness.js';
+import type { EngineTotals } from './backend.js';
+
+/**
+ * Sums the partitions' latest stats into run totals: counters add up, lateness histograms merge
+ * exactly, CPU and RSS add, event-loop delay takes the worst partition. Used by every backend.
+ */
+export function sumEngineStats(stats: readonly (EngineStats | null)[], partitionsReady: number, partitionsDone: number): EngineTotals {
+  const lateness = new LatenessHistogram();
+  const totals: EngineTotals = {
+    participants: 0,
+    packetsSent: 0,
+    bytesSent: 0,
+    sendErrors: 0,
+    packetsDropped: 0,
+    partitionsReady,
+    partitionsDone,
+    lateness: { buckets: [], maxMs: 0 },
+    firstPacketMs: null,
+    delayLineOverflows: 0,
+    processes: null,
+  };
+  for (const s of stats) {
+    if (!s) continue;
+    totals.participants += s.participants;
+    totals.packetsSent += s.packetsSent;
+    totals.bytesSent += s.bytesSent;
+    totals.sendErrors += s.sendErrors;
+    totals.packetsDropped += s.packetsDroppedByChaos;
+    totals.delayLineOverflows += s.delayLineOverflows;
+    lateness.merge(s.lateness);
+    if (s.process) {
+      const p = (totals.processes ??= { cpuMs: 0, rssBytes: 0, eventLoopDelayP99Ms: 0, eventLoopDelayMaxMs: 0 });
+      p.cpuMs += s.process.cpuUserMs + s.process.cpuSystemMs;
+      p.rssBytes += s.process.rssBytes;
+      p.eventLoopDelayP99Ms = Math.max(p.eventLoopDelayP99Ms, s.process.eventLoopDelayP99Ms);
+      p.eventLoopDelayMaxMs = Math.max(p.eventLoopDelayMaxMs, s.process.eventLoopDelayMaxMs);
+    }
+    if (s.firstPacketMs !== null) totals.firstPacketMs = Math.min(totals.firstPacketMs ?? Infinity, s.firstPacketMs);
+  }
+  totals.lateness = lateness.toSparse();
+  return totals;
+}
