@@ -3,9 +3,11 @@
  * Produced by `compile(scenario, {seed, partitions})`; read by backends, engines, probe and verdict.
  * All times are milliseconds relative to the run start (t = 0 when the first frame is due).
  */
-import type { SfuSpec } from '../scenario/scenario.js';
+/** How participants join an SFU and how the probe subscribes to what it forwards. */
+export type SfuSpec =
+  | { kind: 'janus-videoroom'; url: string; room: number | null; secretEnv: string | null }
+  | { kind: 'whip'; whipUrl: string; whepUrl: string; tokenEnv: string | null };
 
-export type { SfuSpec };
 
 export type SpikeType =
   | 'rtp_packet_loss'

@@ -1,4 +1,4 @@
-import type { SpikeType } from '../plan/types.js';
+import type { SfuSpec, SpikeType } from '../plan/types.js';
 import type { MetricName, Op, Scope, Stat } from '../result/types.js';
 import type { UdpUrl } from './units.js';
 
@@ -55,11 +55,6 @@ export interface AssertionSpec {
   op: Op;
   threshold: number;
 }
-
-/** How participants join an SFU and how the probe subscribes to what it forwards. */
-export type SfuSpec =
-  | { kind: 'janus-videoroom'; url: string; room: number | null; secretEnv: string | null }
-  | { kind: 'whip'; whipUrl: string; whepUrl: string; tokenEnv: string | null };
 
 /** A validated scenario with every default applied and every unit resolved. */
 export interface Scenario {
