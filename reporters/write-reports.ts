@@ -1,10 +1,11 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { AvcmError } from '../src/errors/index.js';
 import type { RunResult } from '../src/result/types.js';
 import { renderHtml } from './html/render-html.js';
 import { renderJson } from './json.js';
 import { renderJunit } from './junit.js';
+import { writeAtomically } from './write-atomically.js';
+
+export { writeAtomically };
 
 /** A reporter turns the run result into one file's content. */
 export interface Reporter {
@@ -17,19 +18,6 @@ export const REPORTERS: Reporter[] = [
   { name: 'junit', render: renderJunit },
   { name: 'html', render: renderHtml },
 ];
-
-/** Writes a file atomically: a temp file in the same folder, then rename (readers never see half a report). */
-export async function writeAtomically(file: string, content: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    await writeFile(tmp, content);
-    await rename(tmp, file);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
-}
 
 /** Renders and writes every report. E_REPORT names the file that could not be written. */
 export async function writeReports(result: RunResult, paths: { json: string; junit: string; html: string }): Promise<void> {

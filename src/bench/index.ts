@@ -1,2 +1,2 @@
-export { runBench, meetsTargets, udpKernelCounters, defaultPartitions, type BenchFigures, type BenchOptions } from './run-bench.js';
+export { runBench, meetsTargets, defaultPartitions, type BenchFigures, type BenchOptions } from './run-bench.js';
 export { renderBenchTable } from './render.js';

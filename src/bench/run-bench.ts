@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { LocalBackend } from '../backends/index.js';
 import { LatenessHistogram } from '../engine/index.js';
 import { loadMediaLibrary, type MediaLibrary } from '../media/index.js';
 import { compile } from '../plan/index.js';
-import { ProbeReceiver } from '../probe/index.js';
+import { ProbeReceiver, udpKernelCounters } from '../probe/index.js';
 import { scenarioFromText } from '../scenario/index.js';
 
 /** What one benchmark pass measured; snake_case because it is the `--json` contract. */
@@ -46,18 +45,6 @@ export interface BenchOptions {
   /** Extra node flags for the engine processes (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
   log(line: string): void;
-}
-
-/** Reads the Udp: counters of /proc/net/snmp (Linux); null elsewhere. */
-export function udpKernelCounters(): { rcvbufErrors: number; sndbufErrors: number } | null {
-  try {
-    const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
-    const names = lines[0].split(/\s+/);
-    const values = lines[1].split(/\s+/).map(Number);
-    return { rcvbufErrors: values[names.indexOf('RcvbufErrors')], sndbufErrors: values[names.indexOf('SndbufErrors')] };
-  } catch {
-    return null;
-  }
 }
 
 /** Packets per second one participant sends with this media: video packets per loop over the loop's length, plus audio. */

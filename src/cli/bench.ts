@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { writeAtomically } from '../../reporters/write-atomically.js';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { BenchFigures } from '../bench/index.js';
@@ -63,10 +63,7 @@ export function registerBench(program: Command, deps: Deps, setExit: (code: numb
           meets_targets: headline.meets,
           ...(options.sweep ? { largest_participants_meeting_targets: largest, sweep: results } : {}),
         };
-        const file = path.resolve(deps.cwd, options.json);
-        await mkdir(path.dirname(file), { recursive: true });
-        await writeFile(`${file}.tmp-${process.pid}`, `${JSON.stringify(document, null, 2)}\n`);
-        await rename(`${file}.tmp-${process.pid}`, file);
+        await writeAtomically(path.resolve(deps.cwd, options.json), `${JSON.stringify(document, null, 2)}\n`);
       }
       setExit(0);
     });

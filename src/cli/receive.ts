@@ -1,16 +1,15 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { writeAtomically } from '../../reporters/write-atomically.js';
 import { AvcmError } from '../errors/index.js';
-import { ProbeReceiver, type LiveStreamRow } from '../probe/index.js';
+import { ProbeReceiver, probeReportLine, type LiveStreamRow } from '../probe/index.js';
 import type { ExtensionPlan } from '../plan/types.js';
 import type { UdpUrl } from '../scenario/units.js';
 import type { Deps } from './deps.js';
 import { durationOption, integerOption, udpUrlOption } from './options.js';
 
 const TABLE_EVERY_MS = 2_000;
-/** Prefix of the report line `--json -` prints (read back from pod logs by the k8s backend). */
-export const PROBE_REPORT_MARKER = 'AVCM_PROBE_REPORT';
+export { PROBE_REPORT_MARKER } from '../probe/index.js';
 
 function fixed(value: number | null, digits: number): string {
   return value === null ? '-' : value.toFixed(digits);
@@ -100,12 +99,9 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
       deps.stderr.write(`avcm: ${report.streams.length} streams, ${totals.received} packets received, ${totals.lost} lost, ${report.malformedPackets} malformed, ${report.foreignPackets} foreign\n`);
       if (options.json === '-') {
         // One marked line on stdout: how a pod hands its report to the backend through its log.
-        deps.stdout.write(`${PROBE_REPORT_MARKER} ${JSON.stringify(report)}\n`);
+        deps.stdout.write(probeReportLine(report));
       } else if (options.json) {
-        const file = path.resolve(deps.cwd, options.json);
-        await mkdir(path.dirname(file), { recursive: true });
-        await writeFile(`${file}.tmp-${process.pid}`, `${JSON.stringify(report, null, 2)}\n`);
-        await rename(`${file}.tmp-${process.pid}`, file);
+        await writeAtomically(path.resolve(deps.cwd, options.json), `${JSON.stringify(report, null, 2)}\n`);
       }
       // Without --duration, Ctrl-C is how a probe session ends; with one, an early signal is an interruption.
       setExit(!options.duration || signal === null ? 0 : signal === 'SIGTERM' ? 143 : 130);

@@ -1,9 +1,9 @@
 import dgram from 'node:dgram';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { AvcmError } from '../errors/index.js';
 import type { Endpoint, ExtensionPlan } from '../plan/types.js';
 import { createParsedRtp, parseRtp } from '../rtp/index.js';
+import { udpKernelCounters } from './kernel-counters.js';
 import { estimateMos } from './mos.js';
 import { StreamStats } from './stream-stats.js';
 import type { ProbeReport } from './types.js';
@@ -55,16 +55,6 @@ export interface LiveStreamRow {
   mos: number | null;
 }
 
-function rcvbufErrors(): number | null {
-  try {
-    const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
-    const names = lines[0].split(/\s+/);
-    return Number(lines[1].split(/\s+/)[names.indexOf('RcvbufErrors')]);
-  } catch {
-    return null;
-  }
-}
-
 /**
  * The probe: one UDP socket, packets parsed in place into one reused record, O(1) state per
  * stream keyed by SSRC, stats per window. `ingest` is the pure path (tests and the WebRTC probe
@@ -94,7 +84,7 @@ export class ProbeReceiver {
     this.windowMs = options.windowMs ?? 1000;
     this.expectedWindows = options.expectedDurationMs ? Math.ceil(options.expectedDurationMs / this.windowMs) + 2 : 64;
     this.runStartEpochMs = performance.timeOrigin + performance.now();
-    this.rcvbufErrorsAtOpen = rcvbufErrors();
+    this.rcvbufErrorsAtOpen = udpKernelCounters()?.rcvbufErrors ?? null;
   }
 
   /** Binds the probe's UDP socket (port 0 = ephemeral; `address` tells the port). Throws E_NETWORK. */
@@ -246,7 +236,7 @@ export class ProbeReceiver {
     let touched = 1;
     for (const stream of this.streams.values()) touched = Math.max(touched, stream.windowCount);
     const count = windowCount ?? touched;
-    const after = rcvbufErrors();
+    const after = udpKernelCounters()?.rcvbufErrors ?? null;
     return {
       runStartEpochMs: this.runStartEpochMs,
       windowMs: this.windowMs,

@@ -7,7 +7,8 @@ import { AvcmError } from '../../errors/index.js';
 import type { Plan, PlannedSpike } from '../../plan/index.js';
 import type { ProbeReport } from '../../probe/types.js';
 import type { Backend, EngineTotals, LaunchOptions, RunHandle } from '../backend.js';
-import { probeReportFromLog, RemotePartitions } from '../k8s/index.js';
+import { probeReportFromLog } from '../../probe/index.js';
+import { RemotePartitions } from '../k8s/index.js';
 import { composeFiles, composeProjectName } from './compose.js';
 
 export interface DockerBackendOptions {

@@ -7,7 +7,8 @@ import type { ProbeReport } from '../../probe/types.js';
 import type { Backend, EngineTotals, LaunchOptions, RunHandle } from '../backend.js';
 import { kubernetesManifests, secretObject, type K8sObject } from './manifests.js';
 import { GRAFANA_SECRET, labelValue, ORCHESTRATOR, PROBE, RUN_ID_LABEL, TURN_SECRET } from './names.js';
-import { probeReportFromLog, RemotePartitions } from './remote-partitions.js';
+import { probeReportFromLog } from '../../probe/index.js';
+import { RemotePartitions } from './remote-partitions.js';
 
 export interface K8sBackendOptions {
   /** Image with `avcm` as its entrypoint, pullable by the cluster (for kind: `kind load docker-image`). */

@@ -1,10 +1,6 @@
 import { lineReader, type AgentEvent, type EngineStats } from '../../engine/index.js';
-import type { ProbeReport } from '../../probe/types.js';
 import type { EngineTotals } from '../backend.js';
 import { sumEngineStats } from '../engine-totals.js';
-
-/** The probe's report line (`avcm receive --json -`): this marker, a space, the ProbeReport JSON. */
-export const PROBE_REPORT_MARKER = 'AVCM_PROBE_REPORT';
 
 interface PartitionState {
   ready: boolean;
@@ -69,15 +65,3 @@ export class RemotePartitions {
   }
 }
 
-/** Finds the probe's report in its log text (the last marked line wins); null when there is none. */
-export function probeReportFromLog(log: string): ProbeReport | null {
-  const at = log.lastIndexOf(`${PROBE_REPORT_MARKER} `);
-  if (at < 0) return null;
-  const end = log.indexOf('\n', at);
-  const json = log.slice(at + PROBE_REPORT_MARKER.length + 1, end < 0 ? undefined : end);
-  try {
-    return JSON.parse(json) as ProbeReport;
-  } catch {
-    return null;
-  }
-}
