@@ -6,10 +6,11 @@ import type { Endpoint, Plan, PlannedSpike } from '../plan/types.js';
 import type { ProbeReport } from '../probe/types.js';
 
 export interface LaunchOptions {
-  /** Where the participants send (already resolved: the built-in probe's address when the plan has no target). */
-  target: Endpoint;
-  /** Directory of prepared media (Annex-B + Ogg) the engines read. */
-  mediaDir: string;
+  /**
+   * Where the participants send plain RTP (already resolved: the built-in probe's address when the
+   * plan has no target); null for WebRTC runs, whose participants are reached through `signaling`.
+   */
+  target: Endpoint | null;
   signal: AbortSignal;
   /** Plain progress lines for the user (pod readiness, restarts); no trailing newline. */
   log(line: string): void;

@@ -92,7 +92,7 @@ export async function runBench(options: BenchOptions): Promise<BenchFigures> {
   const backend = new LocalBackend({ baseDir: process.cwd(), engine: options.engine, nodeArgs: options.nodeArgs });
   const kernelBefore = udpKernelCounters();
   const cpuBefore = process.cpuUsage();
-  const handle = await backend.launch(plan, { target: probe.address, mediaDir: process.cwd(), signal: abort.signal, log: options.log });
+  const handle = await backend.launch(plan, { target: probe.address, signal: abort.signal, log: options.log });
   try {
     const runStartEpochMs = Date.now() + 200;
     probe.start(runStartEpochMs);

@@ -37,7 +37,6 @@ export function registerSend(program: Command, deps: Deps, setExit: (code: numbe
       const abort = new AbortController();
       const handle = await new LocalBackend({ baseDir, env: deps.env }).launch(plan, {
         target: plan.target!,
-        mediaDir: baseDir,
         signal: abort.signal,
         log: (line) => deps.stderr.write(`${line}\n`),
       });

@@ -48,21 +48,22 @@ export async function runAgent(options: AgentOptions): Promise<number> {
   try {
     const plan = await readPlan(options.planFile);
     partition = resolvePartitionId(options.partition, options.env, plan.partitions);
-    const target = options.target ?? plan.target ?? (plan.transport === 'webrtc' ? { host: '127.0.0.1', port: 9 } : null);
-    if (!target) {
+    // Plain RTP needs a UDP target; WebRTC participants reach their receiver through signaling.
+    const target = options.target ?? plan.target;
+    if (!target && (plan.transport === 'udp' || options.engine === 'naive')) {
       throw new AvcmError('E_USAGE', 'the plan sends to the built-in probe, which has no fixed address', { hint: 'pass --target udp://HOST:PORT' });
     }
     // Commands are read from the start: WebRTC answers arrive before `ready`, spikes and stop any time.
     const commands = new AgentCommands(options.input, options.startAt);
     const media = await loadMediaLibrary(plan.media, { baseDir: options.baseDir ?? process.cwd(), env: options.env });
-    const openTransport = await transportOpener(plan, options.env, (participantId, sdp) => {
+    const openTransport = await transportOpener(plan, target, options.env, (participantId, sdp) => {
       emit({ type: 'offer', partition, participantId, sdp });
       return commands.answerFor(participantId);
     });
     engine =
       options.engine === 'naive'
-        ? await NaiveEngine.create(plan, partition, media, target)
-        : await PartitionEngine.create({ plan, partition, media, target, openTransport });
+        ? await NaiveEngine.create(plan, partition, media, target!)
+        : await PartitionEngine.create({ plan, partition, media, openTransport });
     const running = engine;
     emit({
       type: 'ready',
@@ -191,8 +192,8 @@ class AgentCommands {
  * to the runner (`offer` event) and whose answer comes back (`answer` command). werift is loaded
  * only for WebRTC plans.
  */
-async function transportOpener(plan: Plan, env: NodeJS.ProcessEnv, signalRunner: (participantId: number, offerSdp: string) => Promise<string>): Promise<EngineOptions['openTransport']> {
-  if (plan.transport !== 'webrtc') return (participant, to) => UdpTransport.open(participant.port, to, participant.id);
+async function transportOpener(plan: Plan, target: Endpoint | null, env: NodeJS.ProcessEnv, signalRunner: (participantId: number, offerSdp: string) => Promise<string>): Promise<EngineOptions['openTransport']> {
+  if (plan.transport !== 'webrtc') return (participant) => UdpTransport.open(participant.port, target!, participant.id);
   const { WebRtcParticipantTransport, iceServersFor } = await import('../webrtc/index.js');
   let signal = signalRunner;
   if (plan.sfu) {

@@ -1,6 +1,6 @@
 import { createParticipantChaos, DROP, type ParticipantChaos } from '../chaos/index.js';
 import type { MediaLibrary } from '../media/index.js';
-import type { Endpoint, Plan, PlannedParticipant, PlannedSpike } from '../plan/types.js';
+import type { Plan, PlannedParticipant, PlannedSpike } from '../plan/types.js';
 import { absSendTimeFromMs, RtpHeaderWriter } from '../rtp/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { DelayLine, type DelayedSender } from './delay-line.js';
@@ -30,9 +30,8 @@ export interface EngineOptions {
   plan: Plan;
   partition: number;
   media: MediaLibrary;
-  target: Endpoint;
-  /** Opens one participant's transport (UDP socket or WebRTC peer connection). */
-  openTransport(participant: PlannedParticipant, target: Endpoint): Promise<ParticipantTransport>;
+  /** Opens one participant's transport (a UDP socket to the target, or a WebRTC peer connection). */
+  openTransport(participant: PlannedParticipant): Promise<ParticipantTransport>;
 }
 
 /**
@@ -100,7 +99,7 @@ export class PartitionEngine implements DelayedSender {
     const transports: ParticipantTransport[] = [];
     try {
       for (let i = 0; i < participants.length; i += 64) {
-        const batch = participants.slice(i, i + 64).map((p) => options.openTransport(p, options.target));
+        const batch = participants.slice(i, i + 64).map((p) => options.openTransport(p));
         transports.push(...(await Promise.all(batch)));
       }
     } catch (error) {

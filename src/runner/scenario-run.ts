@@ -37,14 +37,6 @@ function isLoopbackOrLocal(host: string): boolean {
   return Object.values(os.networkInterfaces()).some((list) => list?.some((a) => a.address === host));
 }
 
-/**
- * ICE may stay on loopback only between avcm's own peers: an SFU's ICE stack (libnice in Janus)
- * never offers loopback candidates, so with an SFU the host's own addresses are used.
- */
-function isLoopbackUrl(sfu: Plan['sfu']): boolean {
-  return sfu === null;
-}
-
 function formatEndpoint(endpoint: Endpoint): string {
   return `udp://${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}`;
 }
@@ -206,8 +198,11 @@ export class ScenarioRun implements RunningRun {
 
     const backendFactory = this.context.backends[plan.backend];
     if (!backendFactory) throw new AvcmError('E_BACKEND', `backend ${plan.backend} is not available in this build`);
-    // WebRTC runs on one machine without TURN keep ICE on loopback (deterministic candidate pairs).
-    const env = plan.transport === 'webrtc' && plan.turn === null && plan.backend === 'local' && isLoopbackUrl(plan.sfu) ? { ...this.context.env, AVCM_WEBRTC_LOOPBACK: '1' } : this.context.env;
+    // WebRTC between avcm's own peers on one machine without TURN keeps ICE on loopback
+    // (deterministic candidate pairs). Not with an SFU: its ICE stack (libnice in Janus) never
+    // offers loopback candidates, so the host's own addresses are used.
+    const iceOnLoopback = plan.transport === 'webrtc' && plan.backend === 'local' && plan.turn === null && plan.sfu === null;
+    const env = iceOnLoopback ? { ...this.context.env, AVCM_WEBRTC_LOOPBACK: '1' } : this.context.env;
     const backend = backendFactory({ baseDir, env });
 
     let target = plan.target;
@@ -227,7 +222,7 @@ export class ScenarioRun implements RunningRun {
           audioPayloadType: plan.media.audio?.payloadType ?? null,
           extensions: plan.extensions,
           iceServers: iceServersFor(plan.turn, this.context.env),
-          loopbackOnly: plan.turn === null && isLoopbackUrl(plan.sfu),
+          loopbackOnly: iceOnLoopback,
           onRtp: (bytes, arrivalEpochMs, participantId) => probe.ingest(bytes, bytes.length, arrivalEpochMs, participantId),
         });
         this.cleanups.push(() => session.close());
@@ -235,7 +230,6 @@ export class ScenarioRun implements RunningRun {
         if (!plan.sfu) signaling = (participantId, offerSdp) => session.answer(participantId, offerSdp);
       }
       this.webrtcSession = webrtcSession;
-      target = { host: '127.0.0.1', port: 9 };
     } else if (backend.name === 'local') {
       const listen = plan.probeListen ?? (plan.target === null ? { host: '127.0.0.1', port: 0 } : isLoopbackOrLocal(plan.target.host) ? plan.target : null);
       if (listen === null) {
@@ -252,7 +246,7 @@ export class ScenarioRun implements RunningRun {
       });
       target ??= this.probe.address;
     }
-    if (!target) throw new AvcmError('E_USAGE', 'no target: set `target:` in the scenario or pass --target udp://HOST:PORT');
+    if (!target && plan.transport === 'udp') throw new AvcmError('E_USAGE', 'no target: set `target:` in the scenario or pass --target udp://HOST:PORT');
 
     const targetLabel = plan.sfu
       ? `${plan.sfu.kind}: ${plan.sfu.kind === 'janus-videoroom' ? `${plan.sfu.url} room ${plan.sfu.room}` : plan.sfu.whipUrl}`
@@ -260,11 +254,11 @@ export class ScenarioRun implements RunningRun {
         ? this.request.signaling === 'external'
           ? 'webrtc: REST signaling'
           : 'webrtc: built-in probe'
-        : formatEndpoint(target);
+        : formatEndpoint(target!);
     this.context.log(
       `avcm: ${plan.scenario}: ${plan.participants.length} participants in ${plan.partitions} partition${plan.partitions === 1 ? '' : 's'} -> ${targetLabel}, ${plan.spikes.length} spikes, seed ${plan.seed}`,
     );
-    this.handle = await backend.launch(plan, { target, mediaDir: baseDir, signal: this.abort.signal, log: this.context.log, signaling });
+    this.handle = await backend.launch(plan, { target, signal: this.abort.signal, log: this.context.log, signaling });
     this.checkAborted();
     if (sfu && this.webrtcSession) {
       // The probe subscribes to every participant through the SFU: what it measures is what the SFU forwarded.

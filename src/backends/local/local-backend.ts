@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { encodeLine, lineReader, type AgentCommand, type AgentEvent } from '../../engine/agent-protocol.js';
 import type { EngineStats } from '../../engine/engine-stats.js';
-import { AvcmError } from '../../errors/index.js';
+import { AvcmError, ERROR_CODES, type ErrorCode } from '../../errors/index.js';
 import type { Plan, PlannedSpike } from '../../plan/types.js';
 import type { Backend, EngineTotals, LaunchOptions, RunHandle } from '../backend.js';
 import { sumEngineStats } from '../engine-totals.js';
@@ -38,11 +38,11 @@ export class LocalBackend implements Backend {
     const workDir = await mkdtemp(path.join(os.tmpdir(), 'avcm-run-'));
     const planFile = path.join(workDir, 'plan.json');
     await writeFile(planFile, JSON.stringify(plan));
-    const target = `udp://${options.target.host.includes(':') ? `[${options.target.host}]` : options.target.host}:${options.target.port}`;
+    const target = options.target ? ['--target', `udp://${options.target.host.includes(':') ? `[${options.target.host}]` : options.target.host}:${options.target.port}`] : [];
     const agents: Agent[] = [];
     for (let partition = 0; partition < plan.partitions; partition++) {
       const { command, args } = selfCommand([
-        'agent', '--plan', planFile, '--partition', String(partition), '--target', target, '--base-dir', this.options.baseDir, '--wait-start',
+        'agent', '--plan', planFile, '--partition', String(partition), ...target, '--base-dir', this.options.baseDir, '--wait-start',
         ...(this.options.engine === 'naive' ? ['--engine', 'naive'] : []),
       ]);
       const child = spawn(command, [...(this.options.nodeArgs ?? []), ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: this.options.env ?? process.env });
@@ -160,8 +160,9 @@ class LocalRunHandle implements RunHandle {
   private checkFailures(): void {
     for (const agent of this.agents) {
       if (agent.error) {
-        const code = agent.error.code in { E_MEDIA: 1, E_NETWORK: 1, E_FFMPEG_MISSING: 1, E_USAGE: 1 } ? agent.error.code : 'E_RUN';
-        throw new AvcmError(code as 'E_RUN', `partition ${agent.partition}: ${agent.error.message}`, agent.error.hint ? { hint: agent.error.hint } : {});
+        // The partition's own error code (E_MEDIA, E_NETWORK, ...) decides the exit code.
+        const code: ErrorCode = agent.error.code in ERROR_CODES ? (agent.error.code as ErrorCode) : 'E_RUN';
+        throw new AvcmError(code, `partition ${agent.partition}: ${agent.error.message}`, agent.error.hint ? { hint: agent.error.hint } : {});
       }
       if (agent.child.exitCode !== null && !agent.done) {
         const tail = agent.stderrTail.slice(-5).join('\n');
