@@ -31,9 +31,9 @@ export function registerSend(program: Command, deps: Deps, setExit: (code: numbe
       });
       if (!scenario.target) throw new AvcmError('E_USAGE', `${file} has no target`, { hint: 'pass --target udp://HOST:PORT (where the system under test listens)' });
       const plan = compile(scenario, { seed: options.seed, partitions: options.partitions, cores: os.availableParallelism() });
-      const [{ LocalBackend }, { loadMediaLibrary }] = await Promise.all([import('../backends/index.js'), import('../media/index.js')]);
+      const [{ LocalBackend }, { prepareMediaFiles }] = await Promise.all([import('../backends/index.js'), import('../media/index.js')]);
       const baseDir = path.dirname(path.resolve(deps.cwd, file));
-      await loadMediaLibrary(plan.media, { baseDir, env: deps.env });
+      await prepareMediaFiles(plan.media, { baseDir, env: deps.env });
       const abort = new AbortController();
       const handle = await new LocalBackend({ baseDir, env: deps.env }).launch(plan, {
         target: plan.target!,

@@ -103,46 +103,50 @@ export interface LoadOptions {
 }
 
 /**
- * Loads the plan's media once, before a run: the shipped clip (media/default/) when the plan names
- * no file and asks for its settings, read as is without ffmpeg; otherwise the file (relative to `baseDir`) converted by
- * ffmpeg with the plan's settings and cached by content. Everything is packetized here, so the
- * engines only stamp RTP headers; the result is shared read-only by all participants.
- * The shipped clip at other settings (fps, size, bit rate, ptime) is converted from the clip by
- * ffmpeg, once, cached. Throws E_MEDIA (unreadable media, no keyframe) or E_FFMPEG_MISSING.
+ * The files a plan's media come from, converting what needs converting: the shipped clip
+ * (media/default/) as is when the plan names no file and asks for its settings (no ffmpeg);
+ * the clip at other settings (fps, size, bit rate, ptime), or the plan's own file (relative to
+ * `baseDir`), converted by ffmpeg once and cached by content. The runner calls this before the
+ * engines start, so they only read the cache. Throws E_MEDIA or E_FFMPEG_MISSING.
  */
-export async function loadMediaLibrary(media: Plan['media'], options: LoadOptions): Promise<MediaLibrary> {
+export async function prepareMediaFiles(media: Plan['media'], options: LoadOptions): Promise<MediaLibrary['source']> {
   let clipRead: Promise<DefaultClip> | null = null;
   const shippedClip = (): Promise<DefaultClip> => (clipRead ??= defaultClip());
-  let video: VideoTrack | null = null;
-  let audio: AudioTrack | null = null;
   const source: MediaLibrary['source'] = { video: null, audio: null };
   if (media.video) {
     const v = media.video;
-    let file: string;
     if (v.file === null) {
       const clip = await shippedClip();
       const shipped = packagePath(`media/default/${clip.video.file}`);
       const asShipped = v.fps === clip.video.fps && v.width === clip.video.width && v.height === clip.video.height && v.bitrateKbps === clip.video.bitrateKbps && v.keyframeIntervalFrames === clip.video.keyframeIntervalFrames;
       // The clip is used as is at its own settings (no ffmpeg); other settings are honoured by
       // converting it once with ffmpeg (cached), never silently ignored.
-      file = asShipped ? shipped : (await convertVideo(shipped, v, options).catch((error: unknown) => rethrowForClip(error, `${clip.video.width}x${clip.video.height} @ ${clip.video.fps} fps, ${clip.video.bitrateKbps} kbps, keyframe every ${clip.video.keyframeIntervalFrames} frames`))).file;
-    } else file = (await convertVideo(path.resolve(options.baseDir, v.file), v, options)).file;
-    video = videoTrackFromAnnexB(await readMedia(file), v, file);
-    source.video = file;
+      source.video = asShipped ? shipped : (await convertVideo(shipped, v, options).catch((error: unknown) => rethrowForClip(error, `${clip.video.width}x${clip.video.height} @ ${clip.video.fps} fps, ${clip.video.bitrateKbps} kbps, keyframe every ${clip.video.keyframeIntervalFrames} frames`))).file;
+    } else source.video = (await convertVideo(path.resolve(options.baseDir, v.file), v, options)).file;
   }
   if (media.audio) {
     const a = media.audio;
-    let file: string;
     if (a.file === null) {
       const clip = await shippedClip();
       const shipped = packagePath(`media/default/${clip.audio.file}`);
       const asShipped = a.ptimeMs === clip.audio.ptimeMs && a.bitrateKbps === clip.audio.bitrateKbps;
-      file = asShipped ? shipped : (await convertAudio(shipped, a, options).catch((error: unknown) => rethrowForClip(error, `Opus ${clip.audio.bitrateKbps} kbps, ${clip.audio.ptimeMs} ms frames`))).file;
-    } else file = (await convertAudio(path.resolve(options.baseDir, a.file), a, options)).file;
-    audio = audioTrackFromOgg(await readMedia(file), a, file);
-    source.audio = file;
+      source.audio = asShipped ? shipped : (await convertAudio(shipped, a, options).catch((error: unknown) => rethrowForClip(error, `Opus ${clip.audio.bitrateKbps} kbps, ${clip.audio.ptimeMs} ms frames`))).file;
+    } else source.audio = (await convertAudio(path.resolve(options.baseDir, a.file), a, options)).file;
   }
-  return { video, audio, source };
+  return source;
+}
+
+/**
+ * Loads the plan's media once per engine: the files from `prepareMediaFiles`, read and packetized
+ * here, so the engines only stamp RTP headers; the result is shared read-only by all participants.
+ */
+export async function loadMediaLibrary(media: Plan['media'], options: LoadOptions): Promise<MediaLibrary> {
+  const source = await prepareMediaFiles(media, options);
+  return {
+    video: media.video && source.video ? videoTrackFromAnnexB(await readMedia(source.video), media.video, source.video) : null,
+    audio: media.audio && source.audio ? audioTrackFromOgg(await readMedia(source.audio), media.audio, source.audio) : null,
+    source,
+  };
 }
 
 /** ffmpeg is needed only because the scenario asked for other settings than the shipped clip's: say so. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Backend, RunHandle } from '../backends/backend.js';
 import { activeSpikesAt } from '../chaos/index.js';
 import { AvcmError, toAvcmError } from '../errors/index.js';
-import { loadMediaLibrary } from '../media/index.js';
+import { prepareMediaFiles } from '../media/index.js';
 import { compile } from '../plan/index.js';
 import { deriveSeed } from '../plan/rng.js';
 import type { Endpoint, Plan, PlannedSpike } from '../plan/types.js';
@@ -193,7 +193,7 @@ export class ScenarioRun implements RunningRun {
     this.plan = plan;
     const baseDir = scenario.file ? path.dirname(path.resolve(this.context.cwd, scenario.file)) : this.context.cwd;
     // Converts (once, cached) before any partition starts, so engines only read the cache.
-    await loadMediaLibrary(plan.media, { baseDir, env: this.context.env });
+    await prepareMediaFiles(plan.media, { baseDir, env: this.context.env });
     this.checkAborted();
 
     const backendFactory = this.context.backends[plan.backend];
