@@ -1,7 +1,7 @@
 import { createParticipantChaos, DROP, type ParticipantChaos } from '../chaos/index.js';
 import type { MediaLibrary } from '../media/index.js';
 import type { Plan, PlannedParticipant, PlannedSpike } from '../plan/types.js';
-import { absSendTimeFromMs, RtpHeaderWriter } from '../rtp/index.js';
+import { absSendTimeFromMs, extensionBlockBytes, RtpHeaderWriter } from '../rtp/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { DelayLine, type DelayedSender } from './delay-line.js';
 import { emptyEngineStats, type EngineStats } from './engine-stats.js';
@@ -11,7 +11,6 @@ import type { ParticipantTransport } from './transport.js';
 
 /** Packets that can wait in the delay line at once (jitter/bandwidth spikes), per partition. */
 const DELAY_LINE_SLOTS = 65_536;
-const MAX_HEADER_BYTES = 64;
 /** How long after the run's end delayed packets may still leave. */
 const DRAIN_AFTER_END_MS = 2_000;
 /** When the loop has fallen this far behind it runs again without sleeping. */
@@ -51,7 +50,7 @@ export class PartitionEngine implements DelayedSender {
   private readonly audioStreams: Stream[] = [];
   private readonly videoSchedule: PeriodicSchedule;
   private readonly audioSchedule: PeriodicSchedule;
-  private readonly delayLine = new DelayLine(DELAY_LINE_SLOTS, MAX_HEADER_BYTES);
+  private readonly delayLine: DelayLine;
   private readonly spikes: PlannedSpike[];
   private readonly lateness = new LatenessHistogram();
   private readonly stats: EngineStats;
@@ -74,6 +73,9 @@ export class PartitionEngine implements DelayedSender {
     this.durationMs = plan.durationMs;
     this.participants = plan.participants.filter((p) => p.partition === partition);
     this.transports = transports;
+    // Slots exactly one header long (every stream of a plan has the same layout), so a delayed
+    // packet leaves with its slot buffer as is: no view allocated per packet.
+    this.delayLine = new DelayLine(DELAY_LINE_SLOTS, 12 + extensionBlockBytes(plan.extensions.layout));
     this.spikes = [...plan.spikes];
     this.chaos = this.participants.map((p) => createParticipantChaos(plan.spikes, p.id));
     this.stats = emptyEngineStats(partition, this.participants.length);
@@ -229,8 +231,8 @@ export class PartitionEngine implements DelayedSender {
 
   private transmit(participantSlot: number, header: Buffer, headerLength: number, payload: Buffer): void {
     if (this.stats.firstPacketMs === null) this.stats.firstPacketMs = this.tickNowMs;
-    // Headers are fixed-size per layout, so the writer's buffer is exactly `headerLength` long.
-    this.transports[participantSlot].send(header.length === headerLength ? header : header.subarray(0, headerLength), payload);
+    // Headers are fixed-size per layout: the writer's buffer and every delay-line slot are exactly `headerLength` long.
+    this.transports[participantSlot].send(header, payload);
     this.stats.packetsSent++;
     this.stats.bytesSent += headerLength + payload.length;
   }
