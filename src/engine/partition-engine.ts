@@ -2,7 +2,7 @@ import { createParticipantChaos, DROP, type ParticipantChaos } from '../chaos/in
 import type { MediaLibrary } from '../media/index.js';
 import type { Plan, PlannedParticipant, PlannedSpike } from '../plan/types.js';
 import { absSendTimeFromMs, extensionBlockBytes, RtpHeaderWriter } from '../rtp/index.js';
-import { systemClock, type Clock } from './clock.js';
+import type { Clock } from './clock.js';
 import { DelayLine, type DelayedSender } from './delay-line.js';
 import { emptyEngineStats, type EngineStats } from './engine-stats.js';
 import { LatenessHistogram } from './lateness.js';
@@ -138,10 +138,6 @@ export class PartitionEngine implements DelayedSender {
     });
   }
 
-  /** Convenience for the real clock anchored at an epoch start. */
-  runFrom(runStartEpochMs: number): Promise<void> {
-    return this.run(systemClock(runStartEpochMs));
-  }
 
   /** One pacing pass at `nowMs` (run-relative) and `epochMs` (wall clock); returns the next due time. */
   tick(nowMs: number, epochMs: number): number {
@@ -242,7 +238,8 @@ export class PartitionEngine implements DelayedSender {
     this.spikes.push(spike);
     const targets = new Set(spike.participantIds);
     this.participants.forEach((participant, slot) => {
-      if (targets.size > 0 && !targets.has(participant.id)) return;
+      // The spike names its participants (the runner resolves "all" to ids), as chaos expects.
+      if (!targets.has(participant.id)) return;
       const existing = this.chaos[slot];
       if (existing) existing.addSpike(spike);
       else this.chaos[slot] = createParticipantChaos([spike], participant.id);
