@@ -14,6 +14,8 @@ import { writeReports } from '../../reporters/index.js';
 import type { RunResult } from '../result/types.js';
 import { buildRunResult } from '../verdict/index.js';
 import type { SfuAdapter } from '../sfu/index.js';
+import { DEFAULTS } from '../scenario/defaults.js';
+import { parseDurationMs } from '../scenario/units.js';
 import { applyOverrides } from './apply-overrides.js';
 import type { LiveSpike, RunOutcome, RunProgress, RunRequest, RunningRun } from './types.js';
 
@@ -109,7 +111,7 @@ export class ScenarioRun implements RunningRun {
       type: spike.type,
       startMs: Math.round(startMs),
       endMs: Math.round(startMs + spike.durationMs),
-      params: withDefaults(spike),
+      params: withDefaults(spike, plan),
       participantIds: spike.participantIds.length > 0 ? [...spike.participantIds].sort((a, b) => a - b) : plan.participants.map((p) => p.id),
       seed: deriveSeed(plan.seed, 0x11fe, index),
       placedBy: 'live',
@@ -344,19 +346,28 @@ export class ScenarioRun implements RunningRun {
   }
 }
 
-function withDefaults(spike: LiveSpike): PlannedSpike['params'] {
+/**
+ * A live spike's parameters with the scenario language's defaults (`DEFAULTS.spike`, as a spike
+ * written in a scenario gets them); a target rate becomes a reduction of the plan's video rate,
+ * as the compiler does for `new_bitrate_kbps`.
+ */
+function withDefaults(spike: LiveSpike, plan: Plan): PlannedSpike['params'] {
   const p = spike.params;
+  const d = DEFAULTS.spike;
   switch (spike.type) {
     case 'rtp_packet_loss':
-      return { lossPercent: p.lossPercent ?? 0, pattern: p.pattern ?? 'random', ...(p.pattern === 'burst' ? { meanBurstPackets: p.meanBurstPackets ?? 3 } : {}) };
+      return { lossPercent: p.lossPercent ?? 0, pattern: p.pattern ?? d.pattern, meanBurstPackets: p.meanBurstPackets ?? d.mean_burst_packets };
     case 'network_jitter':
-      return { baseLatencyMs: p.baseLatencyMs ?? 0, jitterStdDevMs: p.jitterStdDevMs ?? 0 };
-    case 'bitrate_reduce':
-      return { reductionPercent: p.reductionPercent ?? 0, transitionMs: p.transitionMs ?? 0 };
+      return { baseLatencyMs: p.baseLatencyMs ?? d.base_latency_ms, jitterStdDevMs: p.jitterStdDevMs ?? 0 };
+    case 'bitrate_reduce': {
+      const videoKbps = plan.media.video?.bitrateKbps;
+      const fromRate = spike.newBitrateKbps !== undefined && videoKbps ? Math.round(10_000 * (1 - spike.newBitrateKbps / videoKbps)) / 100 : undefined;
+      return { reductionPercent: fromRate ?? p.reductionPercent ?? 0, transitionMs: p.transitionMs ?? parseDurationMs(d.transition)! };
+    }
     case 'frame_drop':
       return { dropPercent: p.dropPercent ?? 0 };
     case 'bandwidth_limit':
-      return { bandwidthKbps: p.bandwidthKbps ?? 1000, queueMs: p.queueMs ?? 200 };
+      return { bandwidthKbps: p.bandwidthKbps ?? 1000, queueMs: p.queueMs ?? parseDurationMs(d.queue)! };
   }
 }
 

@@ -60,7 +60,10 @@ export interface RunProgress {
 export interface LiveSpike {
   type: SpikeType;
   durationMs: number;
+  /** What the caller gave; the rest takes the scenario language's defaults. */
   params: SpikeParams;
+  /** bitrate_reduce by target rate (the original API's `new_bitrate_kbps`), instead of `params.reductionPercent`. */
+  newBitrateKbps?: number;
   /** Targeted participant ids; empty = all. */
   participantIds: number[];
 }

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { SpikeParams, SpikeType } from '../../plan/types.js';
 import type { RunningRun } from '../../runner/types.js';
+import { DEFAULTS } from '../../scenario/defaults.js';
+import { parseDurationMs } from '../../scenario/units.js';
 import { RegistryError, type RunEntry, type RunRegistry } from '../run-registry.js';
 import { scenarioFromBody, type ScenarioLimits } from '../scenario-body.js';
 import { CREATE_BODY, ID_PARAMS, SDP_ANSWER_BODY, SDP_PARAMS, SPIKE_BODY, type SPIKE_PARAM_NAMES } from '../schemas.js';
@@ -102,17 +104,19 @@ function liveParams(type: SpikeType, params: Params = {}): SpikeParams {
   switch (type) {
     case 'rtp_packet_loss':
       if (params.loss_percentage === undefined) throw new RegistryError(400, 'E_REQUEST', 'body/params/loss_percentage is required for rtp_packet_loss', 'body/params/loss_percentage');
-      return { lossPercent: percent('loss_percentage'), pattern: params.pattern === 'burst' ? 'burst' : 'random', meanBurstPackets: num(params.mean_burst_packets) ?? 3 };
+      return { lossPercent: percent('loss_percentage'), pattern: params.pattern === 'burst' ? 'burst' : DEFAULTS.spike.pattern, meanBurstPackets: num(params.mean_burst_packets) ?? DEFAULTS.spike.mean_burst_packets };
     case 'network_jitter':
-      return { baseLatencyMs: num(params.base_latency_ms) ?? 0, jitterStdDevMs: num(params.jitter_std_dev_ms) ?? 0 };
+      return { baseLatencyMs: num(params.base_latency_ms), jitterStdDevMs: num(params.jitter_std_dev_ms) };
     case 'bitrate_reduce':
-      return { reductionPercent: percent('reduction_percent') ?? 50, transitionMs: (num(params.transition_seconds) ?? 0) * 1000 };
+      // Without a reduction or a target rate the interactive API halves the bit rate (its long-standing default).
+      const halve = params.reduction_percent === undefined && params.new_bitrate_kbps === undefined;
+      return { reductionPercent: halve ? 50 : percent('reduction_percent'), transitionMs: params.transition_seconds === undefined ? undefined : num(params.transition_seconds)! * 1000 };
     case 'frame_drop':
-      return { dropPercent: percent('drop_percentage') ?? 0 };
+      return { dropPercent: percent('drop_percentage') };
     case 'bandwidth_limit': {
       const kbps = num(params.bandwidth_kbps);
       if (!kbps || kbps <= 0) throw new RegistryError(400, 'E_REQUEST', 'body/params/bandwidth_kbps must be > 0 for bandwidth_limit', 'body/params/bandwidth_kbps');
-      return { bandwidthKbps: kbps, queueMs: num(params.queue_ms) ?? 200 };
+      return { bandwidthKbps: kbps, queueMs: num(params.queue_ms) ?? parseDurationMs(DEFAULTS.spike.queue)! };
     }
   }
 }
@@ -179,7 +183,7 @@ export function testRoutes(registry: RunRegistry, limits: ScenarioLimits): Fasti
         if (!entry.run || entry.state !== 'running' || entry.run.progress().state !== 'running') {
           throw new RegistryError(409, 'E_STATE', `test ${entry.id} is ${entry.state}; spikes can be injected once it is started (POST /api/v1/test/${entry.id}/start) and until it ends`);
         }
-        const spike = { type: request.body.type, durationMs: request.body.duration_seconds * 1000, params: liveParams(request.body.type, request.body.params), participantIds: request.body.participant_ids ?? [] };
+        const spike = { type: request.body.type, durationMs: request.body.duration_seconds * 1000, params: liveParams(request.body.type, request.body.params), newBitrateKbps: num(request.body.params?.new_bitrate_kbps), participantIds: request.body.participant_ids ?? [] };
         // The runner refuses spikes it cannot apply (e.g. participant ids not in the run) with E_USAGE: a 4xx.
         const planned = entry.run.injectSpike(spike);
         return { spike_id: request.body.spike_id ?? planned.id, id: planned.id, type: planned.type, start_ms: planned.startMs, end_ms: planned.endMs, participant_ids: planned.participantIds };
