@@ -7,7 +7,7 @@ import { AvcmError, toAvcmError } from '../errors/index.js';
 import { prepareMediaFiles } from '../media/index.js';
 import { compile } from '../plan/index.js';
 import { deriveSeed } from '../plan/rng.js';
-import type { Endpoint, Plan, PlannedSpike } from '../plan/types.js';
+import type { Plan, PlannedSpike } from '../plan/types.js';
 import { ProbeReceiver } from '../probe/index.js';
 import type { ProbeReport } from '../probe/types.js';
 import { writeReports } from '../../reporters/index.js';
@@ -15,7 +15,7 @@ import type { RunResult } from '../result/types.js';
 import { buildRunResult } from '../verdict/index.js';
 import type { SfuAdapter } from '../sfu/index.js';
 import { DEFAULTS } from '../scenario/defaults.js';
-import { parseDurationMs } from '../scenario/units.js';
+import { formatUdpUrl, parseDurationMs } from '../scenario/units.js';
 import { applyOverrides } from './apply-overrides.js';
 import type { LiveSpike, RunOutcome, RunProgress, RunRequest, RunningRun } from './types.js';
 
@@ -37,10 +37,6 @@ export interface RunContext {
 function isLoopbackOrLocal(host: string): boolean {
   if (host === 'localhost' || host.startsWith('127.') || host === '::1' || host === '0.0.0.0' || host === '::') return true;
   return Object.values(os.networkInterfaces()).some((list) => list?.some((a) => a.address === host));
-}
-
-function formatEndpoint(endpoint: Endpoint): string {
-  return `udp://${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}`;
 }
 
 /**
@@ -235,7 +231,7 @@ export class ScenarioRun implements RunningRun {
     } else if (backend.name === 'local') {
       const listen = plan.probeListen ?? (plan.target === null ? { host: '127.0.0.1', port: 0 } : isLoopbackOrLocal(plan.target.host) ? plan.target : null);
       if (listen === null) {
-        throw new AvcmError('E_USAGE', `the target ${formatEndpoint(plan.target!)} is not on this machine, so the built-in probe cannot listen there`, {
+        throw new AvcmError('E_USAGE', `the target ${formatUdpUrl(plan.target!)} is not on this machine, so the built-in probe cannot listen there`, {
           hint: "set probe.listen to the address where the system under test's egress arrives",
         });
       }
@@ -256,7 +252,7 @@ export class ScenarioRun implements RunningRun {
         ? this.request.signaling === 'external'
           ? 'webrtc: REST signaling'
           : 'webrtc: built-in probe'
-        : formatEndpoint(target!);
+        : formatUdpUrl(target!);
     this.context.log(
       `avcm: ${plan.scenario}: ${plan.participants.length} participants in ${plan.partitions} partition${plan.partitions === 1 ? '' : 's'} -> ${targetLabel}, ${plan.spikes.length} spikes, seed ${plan.seed}`,
     );
@@ -335,7 +331,7 @@ export class ScenarioRun implements RunningRun {
       assertions: scenario.assertions,
       file: scenario.file,
       probe: emptyProbe,
-      target: fallbackPlan.target ? formatEndpoint(fallbackPlan.target) : 'built-in probe',
+      target: fallbackPlan.target ? formatUdpUrl(fallbackPlan.target) : 'built-in probe',
       startedAt,
       finishedAt: new Date(),
       packetsSent: this.handle?.totals().packetsSent ?? null,

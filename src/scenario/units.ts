@@ -72,3 +72,8 @@ export function parseUdpUrl(value: unknown): UdpUrl | null {
   if (port < 1 || port > 65535) return null;
   return { host: match[1].replace(/^\[|\]$/g, ''), port };
 }
+
+/** The inverse of `parseUdpUrl`: `udp://HOST:PORT`, IPv6 hosts in brackets. */
+export function formatUdpUrl(endpoint: UdpUrl): string {
+  return `udp://${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}`;
+}

@@ -7,6 +7,7 @@ import type { EngineStats } from '../../engine/engine-stats.js';
 import { AvcmError, ERROR_CODES, type ErrorCode } from '../../errors/index.js';
 import type { Plan, PlannedSpike } from '../../plan/types.js';
 import type { Backend, EngineTotals, LaunchOptions, RunHandle } from '../backend.js';
+import { formatUdpUrl } from '../../scenario/units.js';
 import { sumEngineStats } from '../engine-totals.js';
 import { selfCommand } from './self-command.js';
 
@@ -38,7 +39,7 @@ export class LocalBackend implements Backend {
     const workDir = await mkdtemp(path.join(os.tmpdir(), 'avcm-run-'));
     const planFile = path.join(workDir, 'plan.json');
     await writeFile(planFile, JSON.stringify(plan));
-    const target = options.target ? ['--target', `udp://${options.target.host.includes(':') ? `[${options.target.host}]` : options.target.host}:${options.target.port}`] : [];
+    const target = options.target ? ['--target', formatUdpUrl(options.target)] : [];
     const agents: Agent[] = [];
     for (let partition = 0; partition < plan.partitions; partition++) {
       const { command, args } = selfCommand([
