@@ -218,7 +218,8 @@ export function rembBytes(ssrcCount: number): number {
 /**
  * Receiver estimated maximum bitrate (draft-alvestrand-rmcat-remb, PSFB FMT 15 "REMB"): the
  * receiver's estimate `bitrateBps` for the first `count` SSRCs of `ssrcs`, as 6-bit exponent and
- * 18-bit mantissa (rounded down, so the value sent never exceeds the estimate).
+ * 18-bit mantissa (rounded down, so the value sent never exceeds the estimate; saturates at
+ * 0x3ffff * 2^63, and a negative or NaN estimate is sent as 0).
  */
 export function writeRemb(buf: Uint8Array, offset: number, senderSsrc: number, bitrateBps: number, ssrcs: readonly number[], count: number): number {
   writeHeader(buf, offset, FMT_AFB, RTCP_PSFB, rembBytes(count));
@@ -228,12 +229,15 @@ export function writeRemb(buf: Uint8Array, offset: number, senderSsrc: number, b
   buf[offset + 13] = 0x45; // 'E'
   buf[offset + 14] = 0x4d; // 'M'
   buf[offset + 15] = 0x42; // 'B'
-  let mantissa = Math.max(0, Math.floor(bitrateBps));
+  // `> 0` also turns NaN into 0.
+  let mantissa = bitrateBps > 0 ? Math.floor(bitrateBps) : 0;
   let exponent = 0;
   while (mantissa > 0x3_ffff && exponent < 63) {
     mantissa = Math.floor(mantissa / 2);
     exponent++;
   }
+  // Beyond 0x3ffff * 2^63 (or Infinity) the largest encodable rate is sent, not the low bits of the excess.
+  if (mantissa > 0x3_ffff) mantissa = 0x3_ffff;
   buf[offset + 16] = count & 0xff;
   buf[offset + 17] = ((exponent & 0x3f) << 2) | ((mantissa >>> 16) & 0x03);
   buf[offset + 18] = (mantissa >>> 8) & 0xff;
