@@ -102,6 +102,11 @@ describe('RFC 3550 A.2: padding only on the last packet', () => {
     expect(readAll(bye)).toMatchObject({ problem: null, events: [['bye', 9]] });
   });
 
+  it('a padding count that is not a multiple of 4 ends the body mid-word: a partial FCI entry is not delivered', () => {
+    const nack = hex('a1 cd 0004 00000001 00000002 0064 0001 0065 00 03'); // 3 octets of padding
+    expect(readAll(nack)).toMatchObject({ problem: null, events: [['nack', 1, 2, 100, 1]] });
+  });
+
   it('padding that fills the whole body is allowed (count = packet bytes - header)', () => {
     const buf = padLast(hex(RR_EMPTY_BYTES), 0, 4);
     expect(readAll(buf)).toMatchObject({ problem: null, events: [['rr', 1]] });

@@ -160,7 +160,10 @@ describe('draft-alvestrand-rmcat-remb 2.2: REMB', () => {
   });
 
   it('an application-layer feedback message that is not REMB is skipped', () => {
-    const afb = hex('8f ce 0004 00000001 00000000 474f4f47 01000000'); // "GOOG"
-    expect(readAll(afb)).toMatchObject({ problem: null, events: [], packets: 1 });
+    // "GOOG", then "REMB" with one letter off in each position.
+    for (const id of ['474f4f47', '72454d42', '52654d42', '52456d42', '52454d62']) {
+      const afb = hex(`8f ce 0005 00000001 00000000 ${id} 01 00 03e8 00000009`);
+      expect(readAll(afb)).toMatchObject({ problem: null, events: [], packets: 1 });
+    }
   });
 });
