@@ -4,8 +4,9 @@
  */
 
 /** Seconds from 1900-01-01 (NTP era 0) to 1970-01-01. */
-const NTP_UNIX_OFFSET_S = 2_208_988_800;
-const TWO_POW_32 = 0x1_0000_0000;
+export const NTP_UNIX_OFFSET_S = 2_208_988_800;
+/** 2^32: one NTP second in fraction units, and the modulus of every 32-bit RTCP field. */
+export const TWO_POW_32 = 0x1_0000_0000;
 
 /** The 32-bit NTP seconds of `epochMs` (era 0 wraps in 2036; the value is taken mod 2^32). */
 export function ntpSeconds(epochMs: number): number {

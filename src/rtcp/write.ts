@@ -5,7 +5,7 @@
  * buffer: `SR_BYTES`, `RR_BYTES`, `REPORT_BLOCK_BYTES`, `sdesCnameBytes`, `nackBytes`, ...
  */
 import { FMT_AFB, FMT_FIR, FMT_GENERIC_NACK, FMT_PLI, RTCP_BYE, RTCP_PSFB, RTCP_RR, RTCP_RTPFB, RTCP_SDES, RTCP_SR, SDES_CNAME } from './packet-types.js';
-import { ntpFraction, ntpSeconds } from './ntp.js';
+import { NTP_UNIX_OFFSET_S, TWO_POW_32 } from './ntp.js';
 
 export const SR_BYTES = 28;
 export const RR_BYTES = 8;
@@ -44,6 +44,11 @@ function writeHeader(buf: Uint8Array, offset: number, countOrFmt: number, packet
   buf[offset + 3] = words & 0xff;
 }
 
+/**
+ * Writes 32 bits big-endian. Callers pass the value as an int32 (`x | 0`: the same bits as the
+ * unsigned value): that is always a V8 small integer, so a call that is not inlined does not box
+ * it into a HeapNumber as it would an unsigned value >= 2^31.
+ */
 function u32(buf: Uint8Array, offset: number, value: number): void {
   buf[offset] = (value >>> 24) & 0xff;
   buf[offset + 1] = (value >>> 16) & 0xff;
@@ -60,17 +65,17 @@ function writeBlocks(buf: Uint8Array, offset: number, blocks: readonly ReportBlo
   let at = offset;
   for (let i = 0; i < count; i++) {
     const b = blocks[i];
-    u32(buf, at, b.ssrc >>> 0);
+    u32(buf, at, b.ssrc | 0);
     // Cumulative lost is a signed 24-bit value, clamped to its range (RFC 3550 6.4.1).
     const lost = Math.max(-0x80_0000, Math.min(0x7f_ffff, Math.trunc(b.cumulativeLost)));
     buf[at + 4] = Math.max(0, Math.min(255, b.fractionLost | 0));
     buf[at + 5] = (lost >>> 16) & 0xff;
     buf[at + 6] = (lost >>> 8) & 0xff;
     buf[at + 7] = lost & 0xff;
-    u32(buf, at + 8, b.extendedHighestSeq >>> 0);
-    u32(buf, at + 12, Math.max(0, Math.min(0xffff_ffff, Math.round(b.jitter))) >>> 0);
-    u32(buf, at + 16, b.lsr >>> 0);
-    u32(buf, at + 20, b.dlsr >>> 0);
+    u32(buf, at + 8, b.extendedHighestSeq | 0);
+    u32(buf, at + 12, Math.max(0, Math.min(0xffff_ffff, Math.round(b.jitter))) | 0);
+    u32(buf, at + 16, b.lsr | 0);
+    u32(buf, at + 20, b.dlsr | 0);
     at += REPORT_BLOCK_BYTES;
   }
   return at;
@@ -83,19 +88,22 @@ function writeBlocks(buf: Uint8Array, offset: number, blocks: readonly ReportBlo
 export function writeSenderReport(buf: Uint8Array, offset: number, ssrc: number, epochMs: number, rtpTimestamp: number, packetCount: number, octetCount: number, blocks: readonly ReportBlock[] = [], count = 0): number {
   const total = SR_BYTES + count * REPORT_BLOCK_BYTES;
   writeHeader(buf, offset, count, RTCP_SR, total);
-  u32(buf, offset + 4, ssrc >>> 0);
-  u32(buf, offset + 8, ntpSeconds(epochMs));
-  u32(buf, offset + 12, ntpFraction(epochMs));
-  u32(buf, offset + 16, rtpTimestamp >>> 0);
-  u32(buf, offset + 20, packetCount % 0x1_0000_0000 >>> 0);
-  u32(buf, offset + 24, octetCount % 0x1_0000_0000 >>> 0);
+  u32(buf, offset + 4, ssrc | 0);
+  // ntpSeconds / ntpFraction spelled out: calling them would box `epochMs` (a double) whenever
+  // the JIT does not inline them. The property tests hold the two to the same values.
+  const wholeSeconds = Math.floor(epochMs / 1000);
+  u32(buf, offset + 8, (wholeSeconds + NTP_UNIX_OFFSET_S) | 0);
+  u32(buf, offset + 12, Math.floor(((epochMs - wholeSeconds * 1000) / 1000) * TWO_POW_32) | 0);
+  u32(buf, offset + 16, rtpTimestamp | 0);
+  u32(buf, offset + 20, packetCount | 0); // ToInt32 is the modulo 2^32
+  u32(buf, offset + 24, octetCount | 0);
   return writeBlocks(buf, offset + SR_BYTES, blocks, count);
 }
 
 /** Receiver report from `ssrc` with `count` report blocks (0..31; an empty RR may lead a compound of feedback). */
 export function writeReceiverReport(buf: Uint8Array, offset: number, ssrc: number, blocks: readonly ReportBlock[], count: number): number {
   writeHeader(buf, offset, count, RTCP_RR, RR_BYTES + count * REPORT_BLOCK_BYTES);
-  u32(buf, offset + 4, ssrc >>> 0);
+  u32(buf, offset + 4, ssrc | 0);
   return writeBlocks(buf, offset + RR_BYTES, blocks, count);
 }
 
@@ -110,7 +118,7 @@ export function writeSdesCname(buf: Uint8Array, offset: number, ssrc: number, cn
   const length = Math.min(255, cname.length);
   const total = sdesCnameBytes(length);
   writeHeader(buf, offset, 1, RTCP_SDES, total);
-  u32(buf, offset + 4, ssrc >>> 0);
+  u32(buf, offset + 4, ssrc | 0);
   buf[offset + 8] = SDES_CNAME;
   buf[offset + 9] = length;
   buf.set(cname.subarray(0, length), offset + 10);
@@ -127,7 +135,7 @@ export function byeBytes(count: number): number {
 /** BYE for the first `count` SSRCs of `ssrcs` (RFC 3550 6.6), without a reason. */
 export function writeBye(buf: Uint8Array, offset: number, ssrcs: readonly number[], count: number): number {
   writeHeader(buf, offset, count, RTCP_BYE, byeBytes(count));
-  for (let i = 0; i < count; i++) u32(buf, offset + 4 + 4 * i, ssrcs[i] >>> 0);
+  for (let i = 0; i < count; i++) u32(buf, offset + 4 + 4 * i, ssrcs[i] | 0);
   return offset + byeBytes(count);
 }
 
@@ -162,8 +170,8 @@ export function nackBytes(entries: number): number {
 export function writeNack(buf: Uint8Array, offset: number, senderSsrc: number, mediaSsrc: number, seqs: ArrayLike<number>, count: number): number {
   const entries = nackEntryCount(seqs, count);
   writeHeader(buf, offset, FMT_GENERIC_NACK, RTCP_RTPFB, nackBytes(entries));
-  u32(buf, offset + 4, senderSsrc >>> 0);
-  u32(buf, offset + 8, mediaSsrc >>> 0);
+  u32(buf, offset + 4, senderSsrc | 0);
+  u32(buf, offset + 8, mediaSsrc | 0);
   let at = offset + 12 - 4;
   let pid = -1;
   let blp = 0;
@@ -188,8 +196,8 @@ export function writeNack(buf: Uint8Array, offset: number, senderSsrc: number, m
 /** Picture loss indication (RFC 4585 6.3.1) from `senderSsrc` for `mediaSsrc`. */
 export function writePli(buf: Uint8Array, offset: number, senderSsrc: number, mediaSsrc: number): number {
   writeHeader(buf, offset, FMT_PLI, RTCP_PSFB, PLI_BYTES);
-  u32(buf, offset + 4, senderSsrc >>> 0);
-  u32(buf, offset + 8, mediaSsrc >>> 0);
+  u32(buf, offset + 4, senderSsrc | 0);
+  u32(buf, offset + 8, mediaSsrc | 0);
   return offset + PLI_BYTES;
 }
 
@@ -199,10 +207,10 @@ export function writePli(buf: Uint8Array, offset: number, senderSsrc: number, me
  */
 export function writeFir(buf: Uint8Array, offset: number, senderSsrc: number, targetSsrc: number, sequenceNumber: number): number {
   writeHeader(buf, offset, FMT_FIR, RTCP_PSFB, FIR_BYTES);
-  u32(buf, offset + 4, senderSsrc >>> 0);
+  u32(buf, offset + 4, senderSsrc | 0);
   // RFC 5104 4.3.1.2: the media source SSRC of a FIR is unused and SHALL be 0; the FCI names the target.
   u32(buf, offset + 8, 0);
-  u32(buf, offset + 12, targetSsrc >>> 0);
+  u32(buf, offset + 12, targetSsrc | 0);
   buf[offset + 16] = sequenceNumber & 0xff;
   buf[offset + 17] = 0;
   buf[offset + 18] = 0;
@@ -223,7 +231,7 @@ export function rembBytes(ssrcCount: number): number {
  */
 export function writeRemb(buf: Uint8Array, offset: number, senderSsrc: number, bitrateBps: number, ssrcs: readonly number[], count: number): number {
   writeHeader(buf, offset, FMT_AFB, RTCP_PSFB, rembBytes(count));
-  u32(buf, offset + 4, senderSsrc >>> 0);
+  u32(buf, offset + 4, senderSsrc | 0);
   u32(buf, offset + 8, 0);
   buf[offset + 12] = 0x52; // 'R'
   buf[offset + 13] = 0x45; // 'E'
@@ -242,6 +250,6 @@ export function writeRemb(buf: Uint8Array, offset: number, senderSsrc: number, b
   buf[offset + 17] = ((exponent & 0x3f) << 2) | ((mantissa >>> 16) & 0x03);
   buf[offset + 18] = (mantissa >>> 8) & 0xff;
   buf[offset + 19] = mantissa & 0xff;
-  for (let i = 0; i < count; i++) u32(buf, offset + 20 + 4 * i, ssrcs[i] >>> 0);
+  for (let i = 0; i < count; i++) u32(buf, offset + 20 + 4 * i, ssrcs[i] | 0);
   return offset + rembBytes(count);
 }
