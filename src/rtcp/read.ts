@@ -1,7 +1,10 @@
 /**
  * RTCP reader (RFC 3550 6.4-6.6 and A.2, RFC 4585 6.1-6.3, RFC 5104 4.3.1, REMB): walks a compound
  * (or reduced-size, RFC 5506) packet and calls the visitor's method for each item it knows,
- * without allocating: report blocks come in one reused struct, CNAMEs as byte ranges.
+ * allocating no objects: report blocks come in one reused struct, CNAMEs as byte ranges. One cost
+ * remains in the API's shape: V8 boxes a number >= 2^31 (most SSRCs, NTP seconds) passed to a
+ * visitor method it does not inline, 16 bytes each (about 150 B for a full compound, measured by
+ * test/unit/rtcp/allocation.test.ts).
  */
 import { emptyReportBlock, type ReportBlock } from './write.js';
 import { FMT_AFB, FMT_FIR, FMT_GENERIC_NACK, FMT_PLI, RTCP_BYE, RTCP_PSFB, RTCP_RR, RTCP_RTPFB, RTCP_SDES, RTCP_SR, SDES_CNAME } from './packet-types.js';

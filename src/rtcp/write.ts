@@ -81,11 +81,14 @@ function writeBlocks(buf: Uint8Array, offset: number, blocks: readonly ReportBlo
   return at;
 }
 
+/** The default for an SR without blocks: one shared array, where a `= []` default is a new one per call. */
+const NO_BLOCKS: readonly ReportBlock[] = Object.freeze([]);
+
 /**
  * Sender report: `ssrc`'s NTP time `epochMs` and the RTP timestamp of that same instant, packets
  * and payload octets sent so far (mod 2^32), then `count` report blocks (0..31).
  */
-export function writeSenderReport(buf: Uint8Array, offset: number, ssrc: number, epochMs: number, rtpTimestamp: number, packetCount: number, octetCount: number, blocks: readonly ReportBlock[] = [], count = 0): number {
+export function writeSenderReport(buf: Uint8Array, offset: number, ssrc: number, epochMs: number, rtpTimestamp: number, packetCount: number, octetCount: number, blocks: readonly ReportBlock[] = NO_BLOCKS, count = 0): number {
   const total = SR_BYTES + count * REPORT_BLOCK_BYTES;
   writeHeader(buf, offset, count, RTCP_SR, total);
   u32(buf, offset + 4, ssrc | 0);
