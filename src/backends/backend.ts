@@ -4,6 +4,7 @@
  */
 import type { Endpoint, Plan, PlannedSpike } from '../plan/types.js';
 import type { ProbeReport } from '../probe/types.js';
+import type { SenderStreamReport } from '../session/index.js';
 
 export interface LaunchOptions {
   /**
@@ -37,6 +38,13 @@ export interface EngineTotals {
   delayLineOverflows: number;
   /** Engine processes' resources summed (CPU, RSS) or maxed (event-loop delay); null before the first report. */
   processes: { cpuMs: number; rssBytes: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number } | null;
+  /** The feedback loop at the senders: RTCP sent and received, retransmissions and keyframes sent in answer. */
+  rtcpSent: number;
+  rtcpReceived: number;
+  retransmissionsSent: number;
+  keyframesSent: number;
+  /** Every sending stream's feedback figures (round trip, NACKs, PLIs), once its partition is done. */
+  senders: SenderStreamReport[];
 }
 
 /** A launched run: every partition is up (sockets open, media loaded) and waits for `start`. */

@@ -20,6 +20,11 @@ export function sumEngineStats(stats: readonly (EngineStats | null)[], partition
     firstPacketMs: null,
     delayLineOverflows: 0,
     processes: null,
+    rtcpSent: 0,
+    rtcpReceived: 0,
+    retransmissionsSent: 0,
+    keyframesSent: 0,
+    senders: [],
   };
   for (const s of stats) {
     if (!s) continue;
@@ -29,6 +34,12 @@ export function sumEngineStats(stats: readonly (EngineStats | null)[], partition
     totals.sendErrors += s.sendErrors;
     totals.packetsDropped += s.packetsDroppedByChaos;
     totals.delayLineOverflows += s.delayLineOverflows;
+    // Engines older than the feedback loop (a pod from an older image) report none of these.
+    totals.rtcpSent += s.rtcpSent ?? 0;
+    totals.rtcpReceived += s.rtcpReceived ?? 0;
+    totals.retransmissionsSent += s.retransmissionsSent ?? 0;
+    totals.keyframesSent += s.keyframesSent ?? 0;
+    if (s.senders) totals.senders.push(...s.senders);
     lateness.merge(s.lateness);
     if (s.process) {
       const p = (totals.processes ??= { cpuMs: 0, rssBytes: 0, eventLoopDelayP99Ms: 0, eventLoopDelayMaxMs: 0 });

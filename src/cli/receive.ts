@@ -1,12 +1,23 @@
+import { randomInt } from 'node:crypto';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { writeAtomically } from '../../reporters/write-atomically.js';
 import { AvcmError } from '../errors/index.js';
-import { ProbeReceiver, probeReportLine, type LiveStreamRow } from '../probe/index.js';
+import { ProbeReceiver, probeReportLine, type LiveStreamRow, type ProbeOptions } from '../probe/index.js';
 import type { ExtensionPlan } from '../plan/types.js';
 import type { UdpUrl } from '../scenario/units.js';
 import type { Deps } from './deps.js';
+import { parseDurationMs } from '../scenario/units.js';
 import { durationOption, integerOption, udpUrlOption } from './options.js';
+
+/** `--jitter-buffer adaptive | off | DURATION` as the probe's playout model. */
+function jitterBufferOption(value: string): { fixedDelayMs: number | null } | false {
+  if (value === 'adaptive') return { fixedDelayMs: null };
+  if (value === 'off') return false;
+  const ms = parseDurationMs(value);
+  if (ms === null || ms <= 0) throw new AvcmError('E_USAGE', `--jitter-buffer ${value}: expected adaptive, off, or a playout delay like 150ms`);
+  return { fixedDelayMs: ms };
+}
 
 const TABLE_EVERY_MS = 2_000;
 export { PROBE_REPORT_MARKER } from '../probe/index.js';
@@ -58,17 +69,26 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
     .option('--test <id>', 'with --webrtc: the test id (POST /api/v1/test/create)')
     .option('--count <n>', 'with --webrtc: how many participants to receive', integerOption(1, 10_000))
     .option('--first-id <n>', 'with --webrtc: the first participant id', integerOption(0, 4_000_000_000), 1001)
+    .option('--no-feedback', 'send no RTCP at all (no receiver reports, NACKs or PLIs): an open-loop probe')
+    .option('--no-nack', 'do not NACK missing video packets')
+    .option('--no-pli', 'do not ask for keyframes when video cannot be decoded')
+    .option('--jitter-buffer <mode>', 'playout model: adaptive, off, or a fixed delay like 150ms', jitterBufferOption, { fixedDelayMs: null })
+    .option('--rtx-pt <n>', 'payload type of RTX retransmissions (RFC 4588)', integerOption(0, 127), 97)
     .option('--token <token>', 'with --webrtc: bearer token of the server (default: AVCM_TOKEN)')
-    .action(async (options: { listen: UdpUrl; duration?: number; json?: string; videoPt: number; audioPt: number; participantIdExt: number; absSendTimeExt: number; legacyExtensions?: boolean; quiet?: boolean; startAt?: number; webrtc?: boolean; api?: string; test?: string; count?: number; firstId: number; token?: string }) => {
+    .action(async (options: { listen: UdpUrl; duration?: number; json?: string; videoPt: number; audioPt: number; participantIdExt: number; absSendTimeExt: number; legacyExtensions?: boolean; quiet?: boolean; startAt?: number; webrtc?: boolean; api?: string; test?: string; count?: number; firstId: number; token?: string; feedback: boolean; nack: boolean; pli: boolean; jitterBuffer: { fixedDelayMs: number | null } | false; rtxPt: number }) => {
       if (options.webrtc && (!options.api || !options.test || !options.count)) {
         throw new AvcmError('E_USAGE', '--webrtc needs --api URL, --test ID and --count N');
       }
-      const probeOptions = {
+      const probeOptions: ProbeOptions & { videoPayloadType: number; audioPayloadType: number } = {
         listen: options.listen,
         videoPayloadType: options.videoPt,
         audioPayloadType: options.audioPt,
         extensions: { layout: options.legacyExtensions ? ('legacy' as const) : ('rfc8285' as const), participantIdId: options.participantIdExt, absSendTimeId: options.absSendTimeExt },
         expectedDurationMs: options.duration,
+        // Like a browser by default: receiver reports, NACK, PLI, a playout model.
+        viewer: { nack: options.feedback && options.nack, pli: options.feedback && options.pli, jitterBuffer: options.jitterBuffer },
+        rtcp: options.feedback ? { ssrc: randomInt(1, 0xffff_ffff), reportIntervalMs: 1000 } : null,
+        rtx: { payloadType: options.rtxPt },
       };
       const probe = options.webrtc ? ProbeReceiver.detached(probeOptions) : await ProbeReceiver.open(probeOptions);
       const closeWebRtc = options.webrtc ? await answerOverRest(probe, probeOptions, { api: options.api!, test: options.test!, count: options.count!, firstId: options.firstId, token: options.token ?? deps.env.AVCM_TOKEN }, deps) : null;
@@ -114,16 +134,22 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
  */
 async function answerOverRest(
   probe: ProbeReceiver,
-  options: { videoPayloadType: number; audioPayloadType: number; extensions: ExtensionPlan },
+  options: { videoPayloadType: number; audioPayloadType: number; extensions: ExtensionPlan; viewer?: ProbeOptions['viewer']; rtx?: ProbeOptions['rtx'] },
   rest: { api: string; test: string; count: number; firstId: number; token?: string },
   deps: Deps,
 ): Promise<() => Promise<void>> {
   const { WebRtcProbeSession } = await import('../webrtc/index.js');
+  const rtxPayloadType = options.rtx?.payloadType ?? 97;
   const session = new WebRtcProbeSession({
-    ...options,
+    videoPayloadType: options.videoPayloadType,
+    audioPayloadType: options.audioPayloadType,
+    extensions: options.extensions,
+    rtxPayloadType,
+    feedback: { nack: options.viewer?.nack ?? false, pli: options.viewer?.pli ?? false, rtxPayloadType: options.viewer?.nack ? rtxPayloadType : null },
     iceServers: [],
     loopbackOnly: /\/\/(127\.|localhost)/.test(rest.api),
-    onRtp: (bytes, arrivalEpochMs, participantId) => probe.ingest(bytes, bytes.length, arrivalEpochMs, participantId),
+    onRtxSsrcs: (pairs) => probe.registerRtx(pairs),
+    onRtp: (bytes, arrivalEpochMs, participantId, returnPath) => probe.ingest(bytes, bytes.length, arrivalEpochMs, participantId, returnPath),
   });
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(rest.token ? { authorization: `Bearer ${rest.token}` } : {}) };
   const base = `${rest.api.replace(/\/$/, '')}/api/v1/test/${encodeURIComponent(rest.test)}/sdp`;

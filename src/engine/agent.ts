@@ -104,7 +104,7 @@ export async function runAgent(options: AgentOptions): Promise<number> {
     loopDelay.disable();
     unsubscribe?.();
     await metricsServer?.close();
-    emit({ type: 'done', stats: withProcess(running.snapshot()) });
+    emit({ type: 'done', stats: withProcess(running.snapshot(true)) });
     await running.close();
     return 0;
   } catch (error) {
@@ -194,7 +194,8 @@ class AgentCommands {
  */
 async function transportOpener(plan: Plan, target: Endpoint | null, env: NodeJS.ProcessEnv, signalRunner: (participantId: number, offerSdp: string) => Promise<string>): Promise<EngineOptions['openTransport']> {
   if (plan.transport !== 'webrtc') return (participant) => UdpTransport.open(participant.port, target!, participant.id);
-  const { WebRtcParticipantTransport, iceServersFor } = await import('../webrtc/index.js');
+  const { WebRtcParticipantTransport, iceServersFor, participantFeedback } = await import('../webrtc/index.js');
+  const feedback = participantFeedback(plan);
   let signal = signalRunner;
   if (plan.sfu) {
     // Joining an SFU: the participant publishes through the SFU's own signaling (Janus, WHIP).
@@ -207,9 +208,10 @@ async function transportOpener(plan: Plan, target: Endpoint | null, env: NodeJS.
   return async (participant) => {
     const transport = await WebRtcParticipantTransport.create({
       participantId: participant.id,
-      video: participant.videoSsrc !== null && plan.media.video ? { ssrc: participant.videoSsrc, payloadType: plan.media.video.payloadType } : null,
+      video: participant.videoSsrc !== null && plan.media.video ? { ssrc: participant.videoSsrc, payloadType: plan.media.video.payloadType, rtxSsrc: participant.videoRtxSsrc } : null,
       audio: participant.audioSsrc !== null && plan.media.audio ? { ssrc: participant.audioSsrc, payloadType: plan.media.audio.payloadType } : null,
       extensions: plan.extensions,
+      feedback,
       iceServers,
       loopbackOnly,
     });

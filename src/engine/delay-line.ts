@@ -1,19 +1,24 @@
 /**
  * Packets held back by network-side impairments (jitter, bandwidth queues) until their leave time.
- * A binary min-heap over preallocated slots: the header is copied into the slot's own buffer (the
- * stream's header buffer is reused for the next packet), the payload is the shared, immutable media
- * buffer. Bounded: when every slot is taken the packet is dropped and counted, never queued by growth.
+ * A binary min-heap over preallocated slots: the header (or a whole RTCP packet) is copied into
+ * the slot's own buffer (the caller's buffer is reused for the next packet), the payload is the
+ * shared, immutable media buffer. Bounded: when every slot is taken the packet is dropped and
+ * counted, never queued by growth. A packet leaves with a view of its slot exactly as long as its
+ * header; views are cached per slot, so packets of one length (media) never allocate one.
  */
 export interface DelayedSender {
-  sendDelayed(streamId: number, header: Buffer, headerLength: number, payload: Buffer): void;
+  sendDelayed(streamId: number, kind: number, header: Buffer, headerLength: number, payload: Buffer): void;
 }
 
 export class DelayLine {
   readonly capacity: number;
   private readonly dueMs: Float64Array;
   private readonly streamIds: Int32Array;
+  private readonly kinds: Uint8Array;
   private readonly headerLengths: Int32Array;
   private readonly headers: Buffer[];
+  /** Per slot, a view of its header buffer of the length last used (reused while lengths repeat). */
+  private readonly views: Buffer[];
   private readonly payloads: (Buffer | null)[];
   /** heap[i] = slot index; free = stack of unused slots. */
   private readonly heap: Int32Array;
@@ -27,10 +32,12 @@ export class DelayLine {
     this.capacity = capacity;
     this.dueMs = new Float64Array(capacity);
     this.streamIds = new Int32Array(capacity);
+    this.kinds = new Uint8Array(capacity);
     this.headerLengths = new Int32Array(capacity);
     // One slab for all header copies: a single allocation for the engine's lifetime.
     const slab = Buffer.alloc(capacity * maxHeaderBytes);
     this.headers = Array.from({ length: capacity }, (_, i) => slab.subarray(i * maxHeaderBytes, (i + 1) * maxHeaderBytes));
+    this.views = this.headers.slice();
     this.payloads = new Array<Buffer | null>(capacity).fill(null);
     this.heap = new Int32Array(capacity);
     this.free = Int32Array.from({ length: capacity }, (_, i) => capacity - 1 - i);
@@ -46,15 +53,19 @@ export class DelayLine {
     return this.size === 0 ? Infinity : this.dueMs[this.heap[0]];
   }
 
-  /** Holds a packet until `dueMs`; returns false (and counts an overflow drop) when full. */
-  push(dueMs: number, streamId: number, header: Buffer, headerLength: number, payload: Buffer): boolean {
-    if (this.freeTop === 0) {
+  /**
+   * Holds a packet until `dueMs`; returns false (and counts an overflow drop) when full or when the
+   * header is longer than a slot. `kind` is the caller's tag (media, retransmission, RTCP).
+   */
+  push(dueMs: number, streamId: number, kind: number, header: Buffer, headerLength: number, payload: Buffer): boolean {
+    if (this.freeTop === 0 || headerLength > this.headers[0].length) {
       this.overflowDrops++;
       return false;
     }
     const slot = this.free[--this.freeTop];
     this.dueMs[slot] = dueMs;
     this.streamIds[slot] = streamId;
+    this.kinds[slot] = kind;
     this.headerLengths[slot] = headerLength;
     header.copy(this.headers[slot], 0, 0, headerLength);
     this.payloads[slot] = payload;
@@ -77,7 +88,13 @@ export class DelayLine {
       const slot = this.heap[0];
       const last = this.heap[--this.size];
       if (this.size > 0) this.siftDown(last);
-      sender.sendDelayed(this.streamIds[slot], this.headers[slot], this.headerLengths[slot], this.payloads[slot]!);
+      const length = this.headerLengths[slot];
+      let view = this.views[slot];
+      if (view.length !== length) {
+        view = this.headers[slot].subarray(0, length);
+        this.views[slot] = view;
+      }
+      sender.sendDelayed(this.streamIds[slot], this.kinds[slot], view, length, this.payloads[slot]!);
       this.payloads[slot] = null;
       this.free[this.freeTop++] = slot;
       sent++;

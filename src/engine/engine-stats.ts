@@ -1,3 +1,5 @@
+import type { SenderStreamReport } from '../session/index.js';
+
 /** What an engine (one partition) reports: counters since the run start, plus pacing lateness. */
 export interface EngineStats {
   partition: number;
@@ -19,6 +21,16 @@ export interface EngineStats {
   lateness: { buckets: [number, number][]; maxMs: number };
   /** ms from the run start to this engine's first packet. */
   firstPacketMs: number | null;
+  /** RTCP the engine's streams sent (SR + SDES compounds) and received (RR, NACK, PLI, FIR, REMB), and received RTCP that was malformed. */
+  rtcpSent: number;
+  rtcpReceived: number;
+  rtcpMalformed: number;
+  /** Packets retransmitted in answer to NACKs (RTX or the same packet). */
+  retransmissionsSent: number;
+  /** Keyframes sent in answer to PLI/FIR. */
+  keyframesSent: number;
+  /** Per-stream feedback figures (round trip, NACKs, PLIs, ...); only in the final report (`done`), null otherwise. */
+  senders: SenderStreamReport[] | null;
   /** The engine process's resources (filled by the agent when it reports). */
   process: { cpuUserMs: number; cpuSystemMs: number; rssBytes: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number } | null;
 }
@@ -38,6 +50,12 @@ export function emptyEngineStats(partition: number, participants: number): Engin
     activeSpikes: 0,
     lateness: { buckets: [], maxMs: 0 },
     firstPacketMs: null,
+    rtcpSent: 0,
+    rtcpReceived: 0,
+    rtcpMalformed: 0,
+    retransmissionsSent: 0,
+    keyframesSent: 0,
+    senders: null,
     process: null,
   };
 }

@@ -1,7 +1,9 @@
 import { createParticipantChaos, DROP, type ParticipantChaos } from '../chaos/index.js';
-import type { MediaLibrary } from '../media/index.js';
+import type { MediaLibrary, VideoTrack } from '../media/index.js';
+import { createRng, deriveSeed } from '../plan/rng.js';
 import type { Plan, PlannedParticipant, PlannedSpike } from '../plan/types.js';
 import { absSendTimeFromMs, extensionBlockBytes, RtpHeaderWriter } from '../rtp/index.js';
+import { SenderFeedback, SenderSession, type SenderStreamReport } from '../session/index.js';
 import type { Clock } from './clock.js';
 import { DelayLine, type DelayedSender } from './delay-line.js';
 import { emptyEngineStats, type EngineStats } from './engine-stats.js';
@@ -15,6 +17,13 @@ const DELAY_LINE_SLOTS = 65_536;
 const DRAIN_AFTER_END_MS = 2_000;
 /** When the loop has fallen this far behind it runs again without sleeping. */
 const MAX_TICK_BACKLOG_MS = 5;
+/** Delay-line slots hold an RTP header + RTX's 2 bytes, or a whole RTCP compound up to this. */
+const MAX_CONTROL_BYTES = 256;
+/** What a packet on the network path is, for the counters (the delay line carries it along). */
+const KIND_MEDIA = 0;
+const KIND_RETRANSMISSION = 1;
+const KIND_RTCP = 2;
+const NO_PAYLOAD = Buffer.alloc(0);
 
 /** One RTP stream (a participant's video or audio): allocated once, mutated in place per packet. */
 interface Stream {
@@ -23,6 +32,24 @@ interface Stream {
   readonly writer: RtpHeaderWriter;
   readonly tsStart: number;
   sequenceNumber: number;
+  /** The stream's side of the RTCP feedback loop; null when the plan has none. */
+  readonly session: SenderSession | null;
+  /** Video: where this participant is in the shared clip, relative to the run's frame grid (a keyframe request moves it). */
+  clipOffset: number;
+}
+
+/** For each frame index of a clip, the index of the first keyframe at or after it (cyclically). */
+function keyframeTable(video: VideoTrack): Int32Array {
+  const n = video.frames.length;
+  const table = new Int32Array(n);
+  let next = video.frames.findIndex((f) => f.keyframe);
+  if (next < 0) next = 0;
+  for (let i = n - 1; i >= 0; i--) {
+    if (video.frames[i].keyframe) next = i;
+    table[i] = next;
+  }
+  // Frames after the clip's last keyframe wrap to its first one (the clip starts on a keyframe).
+  return table;
 }
 
 export interface EngineOptions {
@@ -55,6 +82,11 @@ export class PartitionEngine implements DelayedSender {
   private readonly lateness = new LatenessHistogram();
   private readonly stats: EngineStats;
   private readonly durationMs: number;
+  /** The streams' RTCP feedback loop (SRs, NACK/PLI answers); null when the plan has none. */
+  private readonly feedback: SenderFeedback | null;
+  private readonly keyframeAfter: Int32Array | null;
+  /** When the current timer fires (run ms), to wake earlier for packets queued between ticks. */
+  private timerDueMs = Infinity;
   /** Per-tick values the emit callbacks read (kept as fields so the callbacks are allocated once). */
   private tickNowMs = 0;
   private tickAbsSendTime = 0;
@@ -73,23 +105,30 @@ export class PartitionEngine implements DelayedSender {
     this.durationMs = plan.durationMs;
     this.participants = plan.participants.filter((p) => p.partition === partition);
     this.transports = transports;
-    // Slots exactly one header long (every stream of a plan has the same layout), so a delayed
-    // packet leaves with its slot buffer as is: no view allocated per packet.
-    this.delayLine = new DelayLine(DELAY_LINE_SLOTS, 12 + extensionBlockBytes(plan.extensions.layout));
+    const headerBytes = 12 + extensionBlockBytes(plan.extensions.layout);
+    // Slots hold an RTP header (RTX: 2 bytes more) or a whole RTCP compound; a delayed media
+    // packet reuses its slot's cached view, so it allocates nothing.
+    this.delayLine = new DelayLine(DELAY_LINE_SLOTS, Math.max(headerBytes + 2, MAX_CONTROL_BYTES));
     this.spikes = [...plan.spikes];
     this.chaos = this.participants.map((p) => createParticipantChaos(plan.spikes, p.id));
     this.stats = emptyEngineStats(partition, this.participants.length);
+    this.keyframeAfter = media.video ? keyframeTable(media.video) : null;
+    const rtcp = plan.rtcp;
+    this.feedback = rtcp
+      ? new SenderFeedback((slot, buffer, length, nowMs) => this.toNetwork(slot, KIND_RTCP, buffer, length, NO_PAYLOAD, nowMs), rtcp.reportIntervalMs, createRng(deriveSeed(plan.seed, 0x5e, partition)))
+      : null;
     const videoOffsets: { id: number; offsetMs: number }[] = [];
     const audioOffsets: { id: number; offsetMs: number }[] = [];
     this.participants.forEach((participant, slot) => {
       if (participant.videoSsrc !== null && plan.media.video && media.video) {
         videoOffsets.push({ id: this.videoStreams.length, offsetMs: participant.startOffsetMs });
-        this.videoStreams.push(this.stream(participant, slot, plan.media.video.payloadType, participant.videoSsrc, participant.videoSeqStart, participant.videoTsStart));
+        this.videoStreams.push(this.stream(participant, slot, 'video', plan.media.video.payloadType, participant.videoSsrc, participant.videoSeqStart, participant.videoTsStart));
       }
       if (participant.audioSsrc !== null && plan.media.audio && media.audio) {
         audioOffsets.push({ id: this.audioStreams.length, offsetMs: participant.startOffsetMs });
-        this.audioStreams.push(this.stream(participant, slot, plan.media.audio.payloadType, participant.audioSsrc, participant.audioSeqStart, participant.audioTsStart));
+        this.audioStreams.push(this.stream(participant, slot, 'audio', plan.media.audio.payloadType, participant.audioSsrc, participant.audioSeqStart, participant.audioTsStart));
       }
+      transports[slot].onFeedback((buf, length) => this.onFeedback(slot, buf, length));
     });
     this.videoSchedule = new PeriodicSchedule(media.video ? 1000 / media.video.fps : 1000, videoOffsets);
     this.audioSchedule = new PeriodicSchedule(media.audio ? media.audio.ptimeMs : 1000, audioOffsets);
@@ -111,14 +150,55 @@ export class PartitionEngine implements DelayedSender {
     return new PartitionEngine(options, transports);
   }
 
-  private stream(participant: PlannedParticipant, slot: number, payloadType: number, ssrc: number, seqStart: number, tsStart: number): Stream {
-    return {
-      participant,
+  private stream(participant: PlannedParticipant, slot: number, media: 'video' | 'audio', payloadType: number, ssrc: number, seqStart: number, tsStart: number): Stream {
+    const writer = new RtpHeaderWriter({ payloadType, ssrc, participantId: participant.id, extensions: this.plan.extensions });
+    return { participant, participantSlot: slot, writer, tsStart, sequenceNumber: seqStart, session: this.senderSession(participant, slot, media, writer, ssrc, tsStart), clipOffset: 0 };
+  }
+
+  /** The stream's feedback stages, registered with the engine's RTCP loop; null without one. */
+  private senderSession(participant: PlannedParticipant, slot: number, media: 'video' | 'audio', writer: RtpHeaderWriter, ssrc: number, tsStart: number): SenderSession | null {
+    const rtcp = this.plan.rtcp;
+    if (!rtcp || !this.feedback) return null;
+    const video = this.media.video;
+    const rtxPayloadType = this.plan.media.video?.rtxPayloadType ?? null;
+    const rtxAccepted = this.transports[slot].rtxNegotiated !== false;
+    const rtx =
+      media === 'video' && rtxAccepted && participant.videoRtxSsrc !== null && rtxPayloadType !== null
+        ? { ssrc: participant.videoRtxSsrc, payloadType: rtxPayloadType, sequenceNumber: participant.videoRtxSeqStart }
+        : null;
+    const packetsPerSecond =
+      media === 'video' && video ? (video.frames.reduce((n, f) => n + f.payloads.length, 0) * video.fps) / video.frames.length : 1000 / (this.media.audio?.ptimeMs ?? 20);
+    const session = new SenderSession({
+      participantId: participant.id,
       participantSlot: slot,
-      writer: new RtpHeaderWriter({ payloadType, ssrc, participantId: participant.id, extensions: this.plan.extensions }),
+      media,
+      ssrc,
+      rtx,
+      cname: `avcm-${participant.id}`,
+      clockRateHz: media === 'video' ? 90_000 : 48_000,
       tsStart,
-      sequenceNumber: seqStart,
-    };
+      startOffsetMs: participant.startOffsetMs,
+      packetsPerSecond,
+      headerBytes: writer.length,
+      absSendTimeOffset: writer.absSendTimeOffset,
+      expectedWindows: Math.ceil(this.durationMs / 1000) + 2,
+      options: rtcp,
+      output: (header, headerLength, payload, nowMs) => this.toNetwork(slot, KIND_RETRANSMISSION, header, headerLength, payload, nowMs),
+    });
+    this.feedback.add(session, participant.startOffsetMs);
+    return session;
+  }
+
+  /** RTCP from the far end on participant `slot`'s transport: routed to the stream it is about. */
+  private onFeedback(slot: number, buf: Uint8Array, length: number): void {
+    const clock = this.clock;
+    this.stats.rtcpReceived++;
+    if (this.feedback === null || clock === null || this.stopped) return;
+    const before = this.feedback.malformed;
+    this.feedback.handleRtcp(slot, buf, length, clock.nowMs(), clock.epochMs());
+    this.stats.rtcpMalformed += this.feedback.malformed - before;
+    // A retransmission may now wait in the delay line before the timer's next tick.
+    this.wake(this.delayLine.nextDueMs());
   }
 
   /**
@@ -149,9 +229,10 @@ export class PartitionEngine implements DelayedSender {
       this.videoSchedule.drain(sendUntil, this.emitVideo);
       this.audioSchedule.drain(sendUntil, this.emitAudio);
     }
+    const nextReportMs = !this.stopped && nowMs < this.durationMs && this.feedback ? this.feedback.tick(nowMs, epochMs) : Infinity;
     this.delayLine.drain(nowMs, this);
     if (this.stopped || nowMs >= this.durationMs) return this.delayLine.nextDueMs();
-    return Math.min(this.videoSchedule.nextDueMs(), this.audioSchedule.nextDueMs(), this.delayLine.nextDueMs());
+    return Math.min(this.videoSchedule.nextDueMs(), this.audioSchedule.nextDueMs(), this.delayLine.nextDueMs(), nextReportMs);
   }
 
   private schedule(nextDueMs: number): void {
@@ -170,14 +251,37 @@ export class PartitionEngine implements DelayedSender {
     // that long between ticks instead of spinning on setImmediate (staggered participants are
     // always due within the next millisecond): a frame leaves at most ~1-2 ms late, and the CPU
     // goes to sending, not to polling. Only work already overdue runs again at once.
-    const loop = (): void => this.schedule(this.tick(clock.nowMs(), clock.epochMs()));
+    const loop = (): void => {
+      this.timer = null;
+      this.schedule(this.tick(clock.nowMs(), clock.epochMs()));
+    };
+    this.timerDueMs = now + Math.max(1, waitMs);
     this.timer = waitMs < -MAX_TICK_BACKLOG_MS ? setImmediate(loop) : setTimeout(loop, Math.max(1, Math.floor(waitMs)));
+  }
+
+  /** Packets were queued outside a tick (a retransmission): make sure the loop runs by `dueMs`. */
+  private wake(dueMs: number): void {
+    if (this.timer === null || this.clock === null || dueMs >= this.timerDueMs || this.finish === null) return;
+    clearTimeout(this.timer as NodeJS.Timeout);
+    clearImmediate(this.timer as NodeJS.Immediate);
+    this.timer = null;
+    this.schedule(dueMs);
   }
 
   private sendVideoFrame(streamId: number, dueMs: number, frameNumber: number): void {
     const stream = this.videoStreams[streamId];
     const video = this.media.video!;
-    const frame = video.frames[frameNumber % video.frames.length];
+    const n = video.frames.length;
+    let index = (frameNumber + stream.clipOffset) % n;
+    const keyframeRequest = stream.session?.keyframe ?? null;
+    if (keyframeRequest !== null && keyframeRequest.pending) {
+      // A PLI/FIR: this participant jumps ahead to the clip's next IDR; the RTP timestamp stays on
+      // the run's frame grid and the sequence numbers continue, so nothing jumps on the wire.
+      const keyframeIndex = this.keyframeAfter![index];
+      stream.clipOffset = (stream.clipOffset + keyframeIndex - index + n) % n;
+      index = keyframeIndex;
+    }
+    const frame = video.frames[index];
     const now = this.tickNowMs;
     this.lateness.record(now - dueMs);
     const chaos = this.chaos[stream.participantSlot];
@@ -189,7 +293,11 @@ export class PartitionEngine implements DelayedSender {
     }
     this.stats.framesSent++;
     const timestamp = (stream.tsStart + frameNumber * video.timestampStep) % 0x1_0000_0000;
-    for (let i = 0; i < emitCount; i++) this.sendPacket(stream, chaos, frame.payloads[i], timestamp, i === emitCount - 1);
+    for (let i = 0; i < emitCount; i++) this.sendPacket(stream, frame.payloads[i], timestamp, i === emitCount - 1);
+    if (keyframeRequest !== null && keyframeRequest.pending && frame.keyframe) {
+      keyframeRequest.answered(now);
+      this.stats.keyframesSent++;
+    }
   }
 
   private sendAudioFrame(streamId: number, dueMs: number, frameNumber: number): void {
@@ -197,40 +305,51 @@ export class PartitionEngine implements DelayedSender {
     const audio = this.media.audio!;
     this.lateness.record(this.tickNowMs - dueMs);
     const timestamp = (stream.tsStart + frameNumber * audio.timestampStep) % 0x1_0000_0000;
-    this.sendPacket(stream, this.chaos[stream.participantSlot], audio.frames[frameNumber % audio.frames.length], timestamp, false);
+    this.sendPacket(stream, audio.frames[frameNumber % audio.frames.length], timestamp, false);
   }
 
-  private sendPacket(stream: Stream, chaos: ParticipantChaos | null, payload: Buffer, timestamp: number, marker: boolean): void {
+  private sendPacket(stream: Stream, payload: Buffer, timestamp: number, marker: boolean): void {
     const writer = stream.writer;
-    writer.stamp(stream.sequenceNumber, timestamp, marker, this.tickAbsSendTime);
+    const sequenceNumber = stream.sequenceNumber;
+    writer.stamp(sequenceNumber, timestamp, marker, this.tickAbsSendTime);
     // A packet the network drops still consumed its sequence number: the receiver sees the gap.
-    stream.sequenceNumber = (stream.sequenceNumber + 1) & 0xffff;
-    const now = this.tickNowMs;
-    const bytes = writer.length + payload.length;
-    const leaveMs = chaos === null ? now : chaos.processPacket(bytes, now);
+    stream.sequenceNumber = (sequenceNumber + 1) & 0xffff;
+    stream.session?.recordSent(sequenceNumber, writer.buffer, writer.length, payload, this.tickNowMs);
+    this.toNetwork(stream.participantSlot, KIND_MEDIA, writer.buffer, writer.length, payload, this.tickNowMs);
+  }
+
+  /**
+   * Every packet a participant sends (media, retransmission, RTCP) takes this path: the network-side
+   * chaos decides whether it is lost or when it leaves, then the delay line or the transport.
+   */
+  private toNetwork(slot: number, kind: number, header: Buffer, headerLength: number, payload: Buffer, nowMs: number): void {
+    const chaos = this.chaos[slot];
+    const leaveMs = chaos === null ? nowMs : chaos.processPacket(headerLength + payload.length, nowMs);
     if (leaveMs === DROP) {
-      this.stats.packetsDroppedByChaos++;
+      if (kind === KIND_MEDIA) this.stats.packetsDroppedByChaos++;
       return;
     }
-    if (leaveMs > now) {
+    if (leaveMs > nowMs) {
       // A full delay line drops the packet (counted by the line): bounded memory, never growth.
-      this.delayLine.push(leaveMs, stream.participantSlot, writer.buffer, writer.length, payload);
+      this.delayLine.push(leaveMs, slot, kind, header, headerLength, payload);
       return;
     }
-    this.transmit(stream.participantSlot, writer.buffer, writer.length, payload);
+    this.transmit(slot, kind, header, headerLength, payload);
   }
 
   /** DelayedSender: a held packet's leave time has come. */
-  sendDelayed(participantSlot: number, header: Buffer, headerLength: number, payload: Buffer): void {
-    this.transmit(participantSlot, header, headerLength, payload);
+  sendDelayed(participantSlot: number, kind: number, header: Buffer, headerLength: number, payload: Buffer): void {
+    this.transmit(participantSlot, kind, header, headerLength, payload);
   }
 
-  private transmit(participantSlot: number, header: Buffer, headerLength: number, payload: Buffer): void {
-    if (this.stats.firstPacketMs === null) this.stats.firstPacketMs = this.tickNowMs;
-    // Headers are fixed-size per layout: the writer's buffer and every delay-line slot are exactly `headerLength` long.
-    this.transports[participantSlot].send(header, payload);
-    this.stats.packetsSent++;
-    this.stats.bytesSent += headerLength + payload.length;
+  private transmit(participantSlot: number, kind: number, header: Buffer, headerLength: number, payload: Buffer): void {
+    this.transports[participantSlot].send(header, headerLength, payload);
+    if (kind === KIND_MEDIA) {
+      if (this.stats.firstPacketMs === null) this.stats.firstPacketMs = this.tickNowMs;
+      this.stats.packetsSent++;
+      this.stats.bytesSent += headerLength + payload.length;
+    } else if (kind === KIND_RETRANSMISSION) this.stats.retransmissionsSent++;
+    else this.stats.rtcpSent++;
   }
 
   /** Applies a live spike to this partition's targeted participants (REST injection). */
@@ -246,8 +365,11 @@ export class PartitionEngine implements DelayedSender {
     });
   }
 
-  /** Counters since the start; cheap enough to call once a second. */
-  snapshot(): EngineStats {
+  /**
+   * Counters since the start; cheap enough to call once a second. `withStreams`: include every
+   * stream's feedback figures (large; for the final report).
+   */
+  snapshot(withStreams = false): EngineStats {
     let sendErrors = 0;
     let queueBusy = 0;
     for (const transport of this.transports) {
@@ -266,7 +388,13 @@ export class PartitionEngine implements DelayedSender {
       delayLineOverflows: this.delayLine.overflowDrops,
       activeSpikes: active,
       lateness: this.lateness.toSparse(),
+      senders: withStreams ? this.senderReports() : null,
     };
+  }
+
+  /** Every stream's feedback figures over the run's windows. */
+  senderReports(): SenderStreamReport[] {
+    return this.feedback ? this.feedback.report(Math.ceil(this.durationMs / 1000)) : [];
   }
 
   private get participantIds(): Set<number> {

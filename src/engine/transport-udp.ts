@@ -1,27 +1,40 @@
 import dgram from 'node:dgram';
 import { AvcmError } from '../errors/index.js';
 import type { Endpoint } from '../plan/types.js';
-import type { ParticipantTransport } from './transport.js';
+import { isRtcpPacket } from '../rtcp/index.js';
+import type { FeedbackHandler, ParticipantTransport } from './transport.js';
 
 /** Socket buffer we ask for; the kernel caps it at net.core.wmem_max. */
 const SEND_BUFFER_BYTES = 1 << 20;
 
 /**
  * One participant's UDP socket, bound to its plan port and connected to the target (a connected
- * socket skips the address lookup per send and receives ICMP errors as counted send errors).
+ * socket skips the address lookup per send and receives ICMP errors as counted send errors). RTP
+ * and RTCP share it (rtcp-mux, RFC 5761): what the target sends back is RTCP feedback.
  */
 export class UdpTransport implements ParticipantTransport {
   private readonly socket: dgram.Socket;
   private readonly list: Buffer[] = [Buffer.alloc(0), Buffer.alloc(0)];
   errors = 0;
   queueBusy = 0;
+  /** Datagrams received that were not RTCP (the target has no business sending RTP here). */
+  foreignReceived = 0;
   private closed = false;
+  private feedback: FeedbackHandler | null = null;
 
   private constructor(socket: dgram.Socket) {
     this.socket = socket;
     socket.on('error', () => {
       this.errors++;
     });
+    socket.on('message', (message) => {
+      if (this.feedback !== null && isRtcpPacket(message, message.length)) this.feedback(message, message.length);
+      else this.foreignReceived++;
+    });
+  }
+
+  onFeedback(handler: FeedbackHandler): void {
+    this.feedback = handler;
   }
 
   /** Binds `localPort` (0 = ephemeral) and connects to `target`. Throws E_NETWORK with the port on failure. */
@@ -57,13 +70,14 @@ export class UdpTransport implements ParticipantTransport {
     return new UdpTransport(socket);
   }
 
-  send(header: Buffer, payload: Buffer): void {
+  send(header: Buffer, headerLength: number, payload: Buffer): void {
     if (this.closed) return;
     // If an earlier send is still queued in libuv it references its header buffer; the caller will
     // overwrite ours, so copy it (rare: only when the kernel buffer is full).
     const busy = this.socket.getSendQueueCount() > 0;
     if (busy) this.queueBusy++;
-    this.list[0] = busy ? Buffer.from(header) : header;
+    const exact = headerLength === header.length ? header : header.subarray(0, headerLength);
+    this.list[0] = busy ? Buffer.from(exact) : exact;
     this.list[1] = payload;
     try {
       this.socket.send(this.list);

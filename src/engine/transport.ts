@@ -1,7 +1,20 @@
+/** Called with each RTCP datagram a participant's transport receives from the target (rtcp-mux). */
+export type FeedbackHandler = (buf: Uint8Array, length: number) => void;
+
 /** How a participant's packets leave: a UDP socket (plain RTP) or a WebRTC peer connection. */
 export interface ParticipantTransport {
-  /** Sends one RTP packet. `header` may be reused by the caller right after this returns. */
-  send(header: Buffer, payload: Buffer): void;
+  /**
+   * Sends one packet: the first `headerLength` bytes of `header` (an RTP header, or a whole RTCP
+   * compound with an empty payload), then `payload`. `header` may be reused right after this returns.
+   */
+  send(header: Buffer, headerLength: number, payload: Buffer): void;
+  /** Delivers the RTCP the far end sends back on this participant's 5-tuple (RFC 5761 demultiplexed). */
+  onFeedback(handler: FeedbackHandler): void;
+  /**
+   * WebRTC: whether the far end accepted RTX (else NACKs are answered with the same packet).
+   * Undefined for plain UDP, where the plan alone decides.
+   */
+  readonly rtxNegotiated?: boolean;
   /** Errors the transport saw so far (counted, never thrown: the run goes on). */
   readonly errors: number;
   /** Sends that could not reuse the header buffer because the kernel queue was busy. */

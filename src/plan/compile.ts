@@ -102,6 +102,12 @@ function chooseSenders(ids: number[], share: number, rng: Rng): Set<number> {
   return new Set(shuffleInPlace([...ids], rng).slice(0, count));
 }
 
+/** Whether video retransmissions go as RTX (they need NACK answered and video sent). */
+function usesRtx(scenario: Scenario): boolean {
+  const rtcp = scenario.participants.rtcp;
+  return rtcp !== null && rtcp.nack && rtcp.rtx && scenario.media.video !== null;
+}
+
 function planParticipants(scenario: Scenario, seed: number, partitions: number): PlannedParticipant[] {
   const { count, firstId, basePort, videoShare, audioShare } = scenario.participants;
   const ids = Array.from({ length: count }, (_, i) => firstId + i);
@@ -117,7 +123,7 @@ function planParticipants(scenario: Scenario, seed: number, partitions: number):
   };
   const frameIntervalMs = scenario.media.video ? 1000 / scenario.media.video.fps : (scenario.media.audio?.ptimeMs ?? 20);
   const nextIndex = new Array<number>(partitions).fill(0);
-  return ids.map((id, ordinal) => {
+  const planned = ids.map((id, ordinal) => {
     const partition = partitionOf(id, partitions);
     const index = nextIndex[partition]++;
     return {
@@ -132,8 +138,33 @@ function planParticipants(scenario: Scenario, seed: number, partitions: number):
       audioSeqStart: rng.int(0, 0xffff),
       videoTsStart: rng.uint32(),
       audioTsStart: rng.uint32(),
+      videoRtxSsrc: null as number | null,
+      videoRtxSeqStart: 0,
     };
   });
+  // RTX SSRCs come from their own stream of draws, after every media SSRC, so turning RTX on or
+  // off leaves the media SSRCs and starts of a seed unchanged.
+  const rtxRng = createRng(deriveSeed(seed, 0x7e7));
+  const rtx = usesRtx(scenario);
+  for (const p of planned) {
+    if (!rtx || p.videoSsrc === null) continue;
+    let ssrc = rtxRng.uint32();
+    while (ssrc === 0 || usedSsrcs.has(ssrc)) ssrc = rtxRng.uint32();
+    usedSsrcs.add(ssrc);
+    p.videoRtxSsrc = ssrc;
+    p.videoRtxSeqStart = rtxRng.int(0, 0xffff);
+  }
+  return planned;
+}
+
+/** An SSRC for the probe's own RTCP that no participant uses. */
+function probeSsrc(seed: number, participants: PlannedParticipant[]): number {
+  const used = new Set<number>();
+  for (const p of participants) for (const s of [p.videoSsrc, p.audioSsrc, p.videoRtxSsrc]) if (s !== null) used.add(s);
+  const rng = createRng(deriveSeed(seed, 0x9b0e));
+  let ssrc = rng.uint32();
+  while (ssrc === 0 || used.has(ssrc)) ssrc = rng.uint32();
+  return ssrc;
 }
 
 /** The seed a run uses: CLI, else the scenario's, else one derived from the scenario name. */
@@ -168,6 +199,8 @@ export function compile(scenario: Scenario, options: CompileOptions = {}): Plan 
     partitions,
     target: scenario.target,
     probeListen: scenario.probeListen,
+    rtcp: scenario.participants.rtcp,
+    probe: { ...scenario.probe, rtcpSsrc: probeSsrc(seed, participants) },
     basePort: scenario.participants.basePort,
     media: {
       video: video && {
@@ -178,6 +211,7 @@ export function compile(scenario: Scenario, options: CompileOptions = {}): Plan 
         height: video.height,
         keyframeIntervalFrames: Math.max(1, Math.round((video.keyframeIntervalMs / 1000) * video.fps)),
         payloadType: video.payloadType,
+        rtxPayloadType: video.rtxPayloadType,
         clockRateHz: 90000,
         maxPayloadBytes: video.maxPayloadBytes,
       },

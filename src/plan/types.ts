@@ -71,8 +71,34 @@ export interface VideoPlan {
   height: number;
   keyframeIntervalFrames: number;
   payloadType: number;
+  /** RTX payload type (RFC 4588, apt = payloadType); participants use it when they have an RTX SSRC. */
+  rtxPayloadType: number;
   clockRateHz: 90000;
   maxPayloadBytes: number;
+}
+
+/** The participants' RTCP feedback loop (sender reports, NACK/RTX, PLI/FIR answers). */
+export interface RtcpPlan {
+  nack: boolean;
+  /** Video retransmissions as RTX (own SSRC per participant, `media.video.rtxPayloadType`). */
+  rtx: boolean;
+  pli: boolean;
+  /** Mean sender report interval, ms. */
+  reportIntervalMs: number;
+  /** How far back NACKs are answered, ms. */
+  historyMs: number;
+}
+
+/** How the probe behaves as a viewer. */
+export interface ProbePlan {
+  nack: boolean;
+  pli: boolean;
+  /** The playout model: fixed delay (ms), adaptive (null), or none (false). */
+  jitterBuffer: { fixedDelayMs: number | null } | false;
+  /** Mean receiver report interval, ms; null = no reports. */
+  reportIntervalMs: number | null;
+  /** The probe's own SSRC for its RTCP, distinct from every participant's. */
+  rtcpSsrc: number;
 }
 
 export interface AudioPlan {
@@ -99,6 +125,8 @@ export interface PlannedParticipant {
   /** SSRCs, or null when this participant does not send the medium. */
   videoSsrc: number | null;
   audioSsrc: number | null;
+  /** SSRC of the video RTX stream (RFC 4588), or null without RTX. */
+  videoRtxSsrc: number | null;
   /** Start stagger inside the first frame interval, ms. */
   startOffsetMs: number;
   /** Random initial RTP sequence numbers and timestamps (RFC 3550 5.1). */
@@ -106,6 +134,8 @@ export interface PlannedParticipant {
   audioSeqStart: number;
   videoTsStart: number;
   audioTsStart: number;
+  /** Initial RTX sequence number (random, RFC 3550 5.1). */
+  videoRtxSeqStart: number;
 }
 
 export interface Plan {
@@ -121,6 +151,9 @@ export interface Plan {
   target: Endpoint | null;
   /** Where the built-in probe listens; null = same as the target (or ephemeral when the target is null). */
   probeListen: Endpoint | null;
+  /** The participants' feedback loop; null = open loop (no RTCP). */
+  rtcp: RtcpPlan | null;
+  probe: ProbePlan;
   basePort: number;
   media: { video: VideoPlan | null; audio: AudioPlan | null };
   extensions: ExtensionPlan;

@@ -4,3 +4,7 @@ export { estimateMos, rFactor, mosFromR, delayImpairment, effectiveEquipmentImpa
 export type * from './types.js';
 export { udpKernelCounters } from './kernel-counters.js';
 export { PROBE_REPORT_MARKER, probeReportLine, probeReportFromLog } from './report-line.js';
+export { probeFeedbackOptions } from './plan-options.js';
+export { ReceiverSession, type ReceiverOptions, type ReturnPath, type FeedbackSink } from './receiver-session.js';
+export { Playout, PLAYOUT_MODEL, type PlayoutOptions } from './playout.js';
+export { VIEWER_FIELDS, VIEWER_FIELD_COUNT, type ViewerField, type ViewerReport } from './viewer-stats.js';

@@ -16,9 +16,15 @@
  *   with the default mT = 100 ms, sT = 1:
  *     Idd = 0 for Ta <= 100 ms, else 25 { (1 + X^6)^(1/6) - 3 (1 + (X/3)^6)^(1/6) + 2 }, X = log2(Ta / 100).
  *   So with no impairment R = 94.77 - 1.41 - 0.15 = 93.2 (MOS 4.41), G.107's well-known default.
- * - Ta, the absolute delay = measured one-way delay + the jitter-buffer delay. The buffer is
- *   ASSUMED to hold 2 x the RFC 3550 jitter + 20 ms (one 20 ms Opus frame): an adaptive buffer
- *   sized to absorb twice the mean deviation (an assumption: the SUT's real buffer is unknown).
+ * - Ta, the absolute delay = one-way network delay + the jitter-buffer delay. The network delay is
+ *   the one-way delay measured from abs-send-time, or half the measured round trip when no one-way
+ *   figure exists (an SFU that rewrites the extension). The jitter-buffer delay is what the probe's
+ *   playout model measured packets waiting (`playoutDelayMs`); without the model it is ASSUMED to
+ *   be 2 x the RFC 3550 jitter + 20 ms (one 20 ms Opus frame), an adaptive buffer sized to absorb
+ *   twice the mean deviation.
+ * - Ppl, the loss: the caller passes what the listener lost. With the playout model that is the
+ *   residual loss (missing at playout after NACK recovery and late packets included), else the
+ *   loss on the wire.
  * - Ie,eff = Ie + (95 - Ie) Ppl / (Ppl / BurstR + Bpl)  (G.107 eq. 7-29), Ppl the loss in percent,
  *   BurstR the burst ratio (1 = random loss, the default when the caller measured none).
  * - Codec: G.113 Appendix I lists no Opus entry. Ie = 0: Opus at the rates avcm sends (>= 32
@@ -53,6 +59,8 @@ export const E_MODEL = {
 export interface MosInput {
   /** Mean one-way (mouth-to-ear network) delay, ms; 0 when unknown. */
   oneWayDelayMs: number;
+  /** The jitter-buffer delay the playout model measured, ms; when absent, 2 x jitter + 20 ms is assumed. */
+  playoutDelayMs?: number | null;
   /** RFC 3550 interarrival jitter, ms. */
   jitterMs: number;
   /** Packet loss, percent (0..100). */
@@ -79,7 +87,8 @@ export function effectiveEquipmentImpairment(lossPercent: number, burstRatio = 1
 export function rFactor(input: MosInput): number {
   const delayMs = Number.isFinite(input.oneWayDelayMs) ? Math.max(0, input.oneWayDelayMs) : 0;
   const jitterMs = Number.isFinite(input.jitterMs) ? Math.max(0, input.jitterMs) : 0;
-  const ta = delayMs + E_MODEL.JITTER_BUFFER_FACTOR * jitterMs + E_MODEL.JITTER_BUFFER_BASE_MS;
+  const bufferMs = input.playoutDelayMs !== undefined && input.playoutDelayMs !== null && Number.isFinite(input.playoutDelayMs) ? Math.max(0, input.playoutDelayMs) : E_MODEL.JITTER_BUFFER_FACTOR * jitterMs + E_MODEL.JITTER_BUFFER_BASE_MS;
+  const ta = delayMs + bufferMs;
   const id = E_MODEL.IDLE + delayImpairment(ta);
   const loss = Number.isFinite(input.lossPercent) ? input.lossPercent : 100;
   return E_MODEL.R0 - E_MODEL.IS - id - effectiveEquipmentImpairment(loss, input.burstRatio ?? 1) + E_MODEL.A;

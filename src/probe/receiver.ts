@@ -1,10 +1,15 @@
 import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { AvcmError } from '../errors/index.js';
+import { createRng } from '../plan/rng.js';
 import type { Endpoint, ExtensionPlan } from '../plan/types.js';
+import { isRtcpPacket } from '../rtcp/index.js';
 import { createParsedRtp, parseRtp } from '../rtp/index.js';
+import { readRtxOriginalSequence } from '../session/index.js';
 import { udpKernelCounters } from './kernel-counters.js';
 import { estimateMos } from './mos.js';
+import { ReceiverFeedback } from './receiver-feedback.js';
+import { ReceiverSession, type ReceiverOptions, type ReturnPath } from './receiver-session.js';
 import { StreamStats } from './stream-stats.js';
 import type { ProbeReport } from './types.js';
 
@@ -13,6 +18,10 @@ import type { ProbeReport } from './types.js';
  * Linux silently caps it at net.core.rmem_max (the kernel's allowance), so asking high is safe.
  */
 const RECEIVE_BUFFER_BYTES = 128 << 20;
+/** How often the probe's feedback loop runs (NACK retries, playout deadlines, reports). */
+const FEEDBACK_TICK_MS = 5;
+/** What a probe does when not told otherwise: measure the wire, no viewer model, send nothing back. */
+const OPEN_LOOP: ReceiverOptions = { nack: false, pli: false, jitterBuffer: false };
 
 export interface ProbeOptions {
   /** Where to bind (port 0 = ephemeral; `address` tells the port). IPv6 when the host has a ':'. */
@@ -27,6 +36,15 @@ export interface ProbeOptions {
   expectedDurationMs?: number;
   /** SO_RCVBUF to ask for, bytes (default 128 MiB, capped by the kernel). */
   receiveBufferBytes?: number;
+  /** How the probe behaves as a viewer (NACK, PLI, playout model); default: open loop, no viewer model. */
+  viewer?: ReceiverOptions;
+  /**
+   * The probe's RTCP: its SSRC and receiver report interval (null = no reports). Without it the
+   * probe sends nothing back, whatever `viewer` asks (NACK and PLI need it).
+   */
+  rtcp?: { ssrc: number; reportIntervalMs: number | null } | null;
+  /** RTX (RFC 4588): the payload type RTX packets arrive with, and RTX SSRC -> media SSRC where known. */
+  rtx?: { payloadType: number; ssrcs?: ReadonlyMap<number, number> } | null;
 }
 
 /** All streams over the last complete window (`ProbeReceiver.live()`). */
@@ -57,25 +75,43 @@ export interface LiveStreamRow {
 
 /**
  * The probe: one UDP socket, packets parsed in place into one reused record, O(1) state per
- * stream keyed by SSRC, stats per window. `ingest` is the pure path (tests and the WebRTC probe
- * feed it directly); the socket only timestamps datagrams and hands them over.
+ * stream keyed by SSRC, stats per window. Each stream is a `ReceiverSession`: the wire statistics
+ * plus, as configured, a browser-like receiver (NACK, PLI, reports, playout model) whose RTCP goes
+ * back to the stream's source. `ingest` is the pure path (tests and the WebRTC probe feed it
+ * directly); the socket only timestamps datagrams and hands them over with their return path.
  */
 export class ProbeReceiver {
   readonly address: Endpoint;
   readonly windowMs: number;
-  private readonly streams = new Map<number, StreamStats>();
+  /**
+   * Streams by SSRC. Keys are `ssrc | 0` (the signed 32-bit view): an SSRC above 2^31 is a heap
+   * number in V8, and looking one up would box it (an allocation per packet); an int32 key is not.
+   */
+  private readonly streams = new Map<number, ReceiverSession>();
+  /** Video streams by participant id: where an RTX packet without a known SSRC mapping belongs. */
+  private readonly videoByParticipant = new Map<number, ReceiverSession>();
+  /** RTX SSRC -> media SSRC, both as `ssrc | 0` (see `streams`). */
+  private readonly rtxSsrcs = new Map<number, number>();
   private readonly parsed = createParsedRtp();
   private readonly options: ProbeOptions;
+  private readonly viewer: ReceiverOptions;
+  private readonly feedback: ReceiverFeedback | null;
+  private readonly sendsRtcp: boolean;
   private readonly socket: dgram.Socket | null;
+  /** Return paths to UDP sources, one per address:port (created when a stream first appears there). */
+  private readonly udpPaths = new Map<string, ReturnPath>();
   private readonly rcvbufErrorsAtOpen: number | null;
   private readonly expectedWindows: number;
   private runStartEpochMs: number;
+  private tickTimer: NodeJS.Timeout | null = null;
   /** Until `start`, every packet counts in window 0. */
   private runStarted = false;
   private closed = false;
   malformedPackets = 0;
   foreignPackets = 0;
   packetsReceived = 0;
+  /** RTX packets whose media stream could not be found. */
+  unmatchedRetransmissions = 0;
 
   private constructor(options: ProbeOptions, socket: dgram.Socket | null, address: Endpoint) {
     this.options = options;
@@ -85,6 +121,30 @@ export class ProbeReceiver {
     this.expectedWindows = options.expectedDurationMs ? Math.ceil(options.expectedDurationMs / this.windowMs) + 2 : 64;
     this.runStartEpochMs = performance.timeOrigin + performance.now();
     this.rcvbufErrorsAtOpen = udpKernelCounters()?.rcvbufErrors ?? null;
+    const rtcp = options.rtcp ?? null;
+    // NACK and PLI need somewhere to send them: without RTCP the probe only measures.
+    this.viewer = rtcp ? (options.viewer ?? OPEN_LOOP) : { ...(options.viewer ?? OPEN_LOOP), nack: false, pli: false };
+    this.sendsRtcp = rtcp !== null;
+    // The feedback loop also drives the viewer model's deadlines; without RTCP it sends nothing.
+    this.feedback = rtcp !== null || this.viewer.jitterBuffer !== false ? new ReceiverFeedback(rtcp?.ssrc ?? 0, 'avcm-probe', rtcp?.reportIntervalMs ?? 0, createRng(rtcp?.ssrc ?? 1)) : null;
+    for (const [rtx, media] of options.rtx?.ssrcs ?? []) this.rtxSsrcs.set(rtx | 0, media | 0);
+    if (this.feedback !== null) {
+      this.tickTimer = setInterval(() => this.tick(), FEEDBACK_TICK_MS);
+      this.tickTimer.unref();
+    }
+  }
+
+  /** RTX SSRC -> media SSRC pairs learned from signaling (a WebRTC SDP's FID groups). */
+  registerRtx(pairs: ReadonlyMap<number, number>): void {
+    for (const [rtx, media] of pairs) this.rtxSsrcs.set(rtx | 0, media | 0);
+  }
+
+  /** The feedback loop's timed work: reports, NACK retries, playout deadlines, keyframe requests. */
+  private tick(): void {
+    if (this.closed) return;
+    const epochMs = performance.timeOrigin + performance.now();
+    const nowMs = epochMs - this.runStartEpochMs;
+    this.feedback?.tick(nowMs, epochMs);
   }
 
   /** Binds the probe's UDP socket (port 0 = ephemeral; `address` tells the port). Throws E_NETWORK. */
@@ -110,9 +170,31 @@ export class ProbeReceiver {
     const bound = socket.address();
     const receiver = new ProbeReceiver(options, socket, { host: bound.address, port: bound.port });
     const origin = performance.timeOrigin;
-    socket.on('message', (message) => receiver.ingest(message, message.length, origin + performance.now()));
+    socket.on('message', (message, from) => receiver.ingest(message, message.length, origin + performance.now(), -1, receiver.udpPath(from.address, from.port)));
     socket.on('error', () => undefined);
     return receiver;
+  }
+
+  /** The return path to a UDP source; looked up per datagram only by a string key when it is new. */
+  private lastPath: { address: string; port: number; path: ReturnPath } | null = null;
+  private udpPath(address: string, port: number): ReturnPath | null {
+    if (!this.sendsRtcp || this.socket === null) return null;
+    const last = this.lastPath;
+    if (last !== null && last.port === port && last.address === address) return last.path;
+    const key = `${address}:${port}`;
+    let path = this.udpPaths.get(key);
+    if (!path) {
+      const socket = this.socket;
+      path = {
+        // A copy: on an unconnected socket dgram resolves the address first and sends on a later
+        // tick, by when the caller has reused `buf` for the next compound. RTCP is a few packets a
+        // second per stream, so this allocation is not on the media path.
+        send: (buf, length) => socket.send(Buffer.from(buf.subarray(0, length)), port, address),
+      };
+      this.udpPaths.set(key, path);
+    }
+    this.lastPath = { address, port, path };
+    return path;
   }
 
   /** A probe without a socket, fed through `ingest` only (WebRTC receivers, tests). */
@@ -124,18 +206,30 @@ export class ProbeReceiver {
   start(runStartEpochMs: number): void {
     this.runStartEpochMs = runStartEpochMs;
     this.runStarted = true;
-    for (const stream of this.streams.values()) stream.setRunStart(runStartEpochMs);
+    for (const session of this.streams.values()) session.stats.setRunStart(runStartEpochMs);
   }
 
   /**
-   * Accounts one datagram. Never throws, allocates nothing per packet except a stream's state on
-   * its first packet. `participantId` overrides the header extension (a WebRTC subscription knows
-   * whose stream it carries even when an SFU strips avcm's extension).
+   * Accounts one datagram: RTCP (RFC 5761 demultiplexed) goes to the feedback loop, RTX is
+   * unwrapped and handed to its media stream's viewer model, media to its stream. Never throws,
+   * allocates nothing per packet except a stream's state on its first packet. `participantId`
+   * overrides the header extension (a WebRTC subscription knows whose stream it carries even when
+   * an SFU strips avcm's extension); `returnPath` is where this source's RTCP goes.
    */
-  ingest(buf: Uint8Array, length: number, arrivalEpochMs: number, participantId = -1): void {
+  ingest(buf: Uint8Array, length: number, arrivalEpochMs: number, participantId = -1, returnPath: ReturnPath | null = null): void {
+    if (isRtcpPacket(buf, length)) {
+      this.feedback?.handleRtcp(buf, length, arrivalEpochMs);
+      return;
+    }
     const p = this.parsed;
     if (!parseRtp(buf, length, this.options.extensions, p)) {
       this.malformedPackets++;
+      return;
+    }
+    const id = participantId >= 0 ? participantId : p.participantId;
+    const rtx = this.options.rtx;
+    if (rtx && p.payloadType === rtx.payloadType) {
+      this.retransmission(buf, id, arrivalEpochMs - this.runStartEpochMs);
       return;
     }
     const isVideo = p.payloadType === this.options.videoPayloadType;
@@ -143,10 +237,9 @@ export class ProbeReceiver {
       this.foreignPackets++;
       return;
     }
-    let stream = this.streams.get(p.ssrc);
-    const id = participantId >= 0 ? participantId : p.participantId;
-    if (stream === undefined) {
-      stream = new StreamStats({
+    let session = this.streams.get(p.ssrc | 0);
+    if (session === undefined) {
+      const stats = new StreamStats({
         ssrc: p.ssrc,
         media: isVideo ? 'video' : 'audio',
         payloadType: p.payloadType,
@@ -155,12 +248,44 @@ export class ProbeReceiver {
         runStartEpochMs: this.runStartEpochMs,
         expectedWindows: this.expectedWindows,
       });
-      this.streams.set(p.ssrc, stream);
-    } else if (stream.participantId === null && id >= 0) stream.participantId = id;
+      session = new ReceiverSession(stats, { ...this.viewer, nack: this.viewer.nack && isVideo }, this.expectedWindows);
+      this.streams.set(p.ssrc | 0, session);
+      this.feedback?.add(session, arrivalEpochMs - this.runStartEpochMs);
+      if (isVideo && id >= 0) this.videoByParticipant.set(id, session);
+    } else if (session.stats.participantId === null && id >= 0) {
+      session.stats.participantId = id;
+      if (isVideo) this.videoByParticipant.set(id, session);
+    }
+    if (returnPath !== null && this.sendsRtcp) session.returnPath = returnPath;
     const arrivalMs = arrivalEpochMs - this.runStartEpochMs;
     const windowIndex = !this.runStarted || arrivalMs <= 0 ? 0 : Math.floor(arrivalMs / this.windowMs);
-    stream.ingest(p, length, arrivalMs, windowIndex);
+    session.arrivalMs = arrivalMs;
+    if (session.onMedia(buf, p, length, windowIndex)) this.activate(session);
     this.packetsReceived++;
+  }
+
+  /** An RTX packet (RFC 4588) in `this.parsed`: unwrapped in place and handed to its media stream. */
+  private retransmission(buf: Uint8Array, participantId: number, arrivalMs: number): void {
+    const p = this.parsed;
+    const original = readRtxOriginalSequence(buf, p.payloadOffset, p.payloadLength);
+    const mediaSsrc = this.rtxSsrcs.get(p.ssrc | 0);
+    const session = mediaSsrc !== undefined ? this.streams.get(mediaSsrc) : participantId >= 0 ? this.videoByParticipant.get(participantId) : undefined;
+    if (original < 0 || session === undefined) {
+      this.unmatchedRetransmissions++;
+      return;
+    }
+    p.sequenceNumber = original;
+    p.payloadOffset += 2;
+    p.payloadLength -= 2;
+    p.ssrc = session.ssrc;
+    p.payloadType = session.stats.payloadType;
+    session.arrivalMs = arrivalMs;
+    session.onRetransmission(buf, p);
+    this.activate(session);
+  }
+
+  private activate(session: ReceiverSession): void {
+    this.feedback?.activate(session);
   }
 
   private currentWindow(): number {
@@ -177,8 +302,8 @@ export class ProbeReceiver {
     let delayCount = 0;
     let counted = 0;
     if (index >= 0) {
-      for (const stream of this.streams.values()) {
-        const w = stream.windowStats(index);
+      for (const session of this.streams.values()) {
+        const w = session.stats.windowStats(index);
         if (!w) continue;
         received += w.received;
         expected += w.expected;
@@ -208,7 +333,7 @@ export class ProbeReceiver {
   liveStreams(): LiveStreamRow[] {
     const index = this.currentWindow() - 1;
     const rows: LiveStreamRow[] = [];
-    for (const stream of this.streams.values()) {
+    for (const { stats: stream } of this.streams.values()) {
       const w = index >= 0 ? stream.windowStats(index) : null;
       const lossPercent = w && w.expected > 0 ? (100 * w.lost) / w.expected : 0;
       const jitterMs = w ? w.jitterMs : stream.jitterMs;
@@ -234,17 +359,20 @@ export class ProbeReceiver {
    */
   report(windowCount?: number): ProbeReport {
     let touched = 1;
-    for (const stream of this.streams.values()) touched = Math.max(touched, stream.windowCount);
+    for (const session of this.streams.values()) touched = Math.max(touched, session.stats.windowCount);
     const count = windowCount ?? touched;
     const after = udpKernelCounters()?.rcvbufErrors ?? null;
+    const endMs = count * this.windowMs;
+    const streams = [...this.streams.values()].map((session) => ({ ...session.stats.report(count), viewer: session.viewerReport(count, endMs) }));
     return {
       runStartEpochMs: this.runStartEpochMs,
       windowMs: this.windowMs,
       windowCount: count,
-      streams: [...this.streams.values()].map((s) => s.report(count)).sort((a, b) => (a.participantId ?? Infinity) - (b.participantId ?? Infinity) || a.media.localeCompare(b.media) || a.ssrc - b.ssrc),
+      streams: streams.sort((a, b) => (a.participantId ?? Infinity) - (b.participantId ?? Infinity) || a.media.localeCompare(b.media) || a.ssrc - b.ssrc),
       malformedPackets: this.malformedPackets,
       foreignPackets: this.foreignPackets,
       kernelRcvbufErrors: after !== null && this.rcvbufErrorsAtOpen !== null ? after - this.rcvbufErrorsAtOpen : null,
+      feedback: this.feedback ? { rtcpSent: this.feedback.rtcpSent, rtcpReceived: this.feedback.rtcpReceived, rtcpMalformed: this.feedback.rtcpMalformed, unmatchedRetransmissions: this.unmatchedRetransmissions } : null,
     };
   }
 
@@ -252,6 +380,7 @@ export class ProbeReceiver {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.tickTimer) clearInterval(this.tickTimer);
     if (this.socket) await new Promise<void>((resolve) => this.socket!.close(() => resolve()));
   }
 }

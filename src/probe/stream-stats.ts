@@ -124,6 +124,15 @@ export class StreamStats {
   private lastJitterTimestamp = -1;
   private originEpochMs = 0;
 
+  /**
+   * What the last `ingest` found, for the receiver session: the packet's extended sequence number
+   * (-1 when RFC 3550 probation held it back), how many sequence numbers it skipped (missing), and
+   * whether it was a duplicate.
+   */
+  lastExtended = -1;
+  lastGap = 0;
+  lastDuplicate = false;
+
   private totalReceived = 0;
   private totalDuplicates = 0;
   private totalReordered = 0;
@@ -182,9 +191,26 @@ export class StreamStats {
    * Allocates nothing (except when a window index first exceeds the preallocated capacity).
    */
   ingest(p: ParsedRtp, length: number, arrivalMs: number, windowIndex: number): void {
+    this.arrivalMs = arrivalMs;
+    this.ingestArrived(p, length, windowIndex);
+  }
+
+  /**
+   * The arrival time (run-relative ms) of the packet `ingestArrived` accounts next. The hot path
+   * sets it and calls `ingestArrived`: V8 boxes a float passed to a call it does not inline (one
+   * allocation per packet), while a field store into a reused object allocates nothing.
+   */
+  arrivalMs = 0;
+
+  /** `ingest` with the arrival time taken from the `arrivalMs` field (the allocation-free form). */
+  ingestArrived(p: ParsedRtp, length: number, windowIndex: number): void {
+    const arrivalMs = this.arrivalMs;
     const seq = p.sequenceNumber;
     let ext: number;
     let advanced = 0;
+    this.lastExtended = -1;
+    this.lastGap = 0;
+    this.lastDuplicate = false;
     if (!this.started) {
       this.started = true;
       this.maxSeq = seq;
@@ -228,6 +254,8 @@ export class StreamStats {
         }
       }
     }
+    this.lastExtended = ext;
+    if (advanced > 1) this.lastGap = advanced - 1;
     this.lastSeenMs = arrivalMs;
     const w = this.touch(windowIndex);
     const c = w * COUNT_FIELDS;
@@ -241,6 +269,7 @@ export class StreamStats {
       if (ext === this.highestExt || (this.seenBits[word] & bit) !== 0) {
         counts[c + C_DUPLICATES]++;
         this.totalDuplicates++;
+        this.lastDuplicate = true;
         return;
       }
       this.seenBits[word] |= bit;
@@ -362,6 +391,29 @@ export class StreamStats {
     this.expectedWindowOf[ext & HORIZON_MASK] = windowIndex;
   }
 
+  /**
+   * The extended sequence number `seq` would have if it is in order, a little ahead (< MAX_DROPOUT)
+   * or a little behind (<= MAX_MISORDER) of the highest; -1 otherwise or before the first packet.
+   * Pure: lets the receiver session tell a retransmission apart before accounting it.
+   */
+  peekExtended(seq: number): number {
+    if (!this.started) return -1;
+    const delta = (seq - this.maxSeq + SEQ_MOD) & 0xffff;
+    if (delta < MAX_DROPOUT) return this.highestExt + delta;
+    if (delta >= SEQ_MOD - MAX_MISORDER) return this.highestExt - (SEQ_MOD - delta);
+    return -1;
+  }
+
+  /** The highest extended sequence number received (RFC 3550 A.1 cycles + max_seq). */
+  get extendedHighest(): number {
+    return this.highestExt;
+  }
+
+  /** The current RFC 3550 interarrival jitter in RTP timestamp units (what a report block carries). */
+  get jitterUnits(): number {
+    return this.jitter;
+  }
+
   /** Received packets so far (duplicates excluded). */
   get received(): number {
     return this.totalReceived;
@@ -450,6 +502,7 @@ export class StreamStats {
         frames: this.totalFrames,
       },
       windows,
+      viewer: null,
     };
   }
 }

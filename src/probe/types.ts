@@ -1,3 +1,5 @@
+import type { ViewerReport } from './viewer-stats.js';
+
 /**
  * What the probe measured, the only input of the verdict besides the plan's spike windows.
  * Everything here comes from packets that arrived; nothing is copied from injected settings.
@@ -50,6 +52,8 @@ export interface StreamReport {
   };
   /** Dense by index from 0 to the last window the stream was seen in (empty windows are zero). */
   windows: WindowStats[];
+  /** What a viewer saw (residual loss, NACKs, PLIs, freezes, ...) per window; null without the playout model. */
+  viewer: ViewerReport | null;
 }
 
 export interface ProbeReport {
@@ -65,4 +69,6 @@ export interface ProbeReport {
   foreignPackets: number;
   /** Kernel receive-buffer drops seen during the run, when known (Linux /proc/net/snmp delta). */
   kernelRcvbufErrors: number | null;
+  /** The probe's RTCP: compounds sent (RR, NACK, PLI) and received (SR), malformed ones, RTX it could not place; null when it sent none. */
+  feedback?: { rtcpSent: number; rtcpReceived: number; rtcpMalformed: number; unmatchedRetransmissions: number } | null;
 }

@@ -1,1 +1,2 @@
 export type * from './types.js';
+export { METRIC_NAMES } from './types.js';

@@ -11,7 +11,35 @@ export type MetricName =
   | 'mos'
   | 'bitrate_kbps'
   | 'delay_ms'
-  | 'frame_rate_fps';
+  | 'frame_rate_fps'
+  | 'residual_loss_percent'
+  | 'rtt_ms'
+  | 'nack_count'
+  | 'retransmitted_packets'
+  | 'pli_count'
+  | 'keyframe_response_ms'
+  | 'freeze_count'
+  | 'freeze_ms'
+  | 'decodable_fps';
+
+/** Every metric an assertion can name, in report order (wire figures first, then what the viewer saw). */
+export const METRIC_NAMES: readonly MetricName[] = [
+  'packet_loss_percent',
+  'jitter_ms',
+  'mos',
+  'bitrate_kbps',
+  'delay_ms',
+  'frame_rate_fps',
+  'residual_loss_percent',
+  'rtt_ms',
+  'nack_count',
+  'retransmitted_packets',
+  'pli_count',
+  'keyframe_response_ms',
+  'freeze_count',
+  'freeze_ms',
+  'decodable_fps',
+];
 
 export type Scope = 'whole' | 'during_spikes' | 'baseline';
 export type Stat = 'avg' | 'min' | 'max' | 'p50' | 'p90' | 'p95' | 'p99';
@@ -51,6 +79,22 @@ export interface StreamResult {
   recoverySeconds: (number | null)[];
   received: number;
   lost: number;
+  /** What the sending participant's session saw of this stream's receiver (an SFU or the probe); null without RTCP. */
+  sender: SenderTotals | null;
+}
+
+/** A sending stream's feedback figures over the whole run (W3C outbound-rtp names where one exists). */
+export interface SenderTotals {
+  /** Mean round trip from receiver reports, ms; null when no report echoed an SR. */
+  rttMs: number | null;
+  nacksReceived: number;
+  packetsNacked: number;
+  retransmissionsSent: number;
+  plisReceived: number;
+  firsReceived: number;
+  keyframesSent: number;
+  /** Mean keyframe response (request to the keyframe leaving), ms; null without requests. */
+  keyframeResponseMs: number | null;
 }
 
 /** All participants' streams aggregated per window, for the time-series charts. */
@@ -64,6 +108,13 @@ export interface TimelinePoint {
   delayMs: number | null;
   packetsPerSecond: number;
   activeSpikes: number;
+  /** What the viewer saw, over all streams: loss at playout, freezes, feedback sent; null without the playout model. */
+  residualLossPercent: number | null;
+  freezes: number | null;
+  nacks: number | null;
+  plis: number | null;
+  /** Mean round trip the senders measured in the window, ms; null without reports. */
+  rttMs: number | null;
 }
 
 export interface SpikeWindow {
@@ -106,6 +157,23 @@ export interface RunResult {
     bytesReceived: number;
     malformedPackets: number;
     kernelRcvbufErrors: number | null;
+    /**
+     * The feedback loop, summed: what the viewer (probe) asked for and got, and what the senders
+     * were asked for and did (through an SFU: the SFU's NACKs and PLIs to the publishers).
+     */
+    feedback: {
+      nacksSent: number;
+      retransmissionsReceived: number;
+      packetsRecovered: number;
+      plisSent: number;
+      freezes: number;
+      freezeMs: number;
+      senderNacksReceived: number;
+      senderRetransmissionsSent: number;
+      senderPlisReceived: number;
+      senderFirsReceived: number;
+      senderKeyframesSent: number;
+    } | null;
   };
   /** Restarts of partitions (pods) during the run, as reported by the backend. */
   restarts: { partition: number; count: number }[];

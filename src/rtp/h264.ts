@@ -225,3 +225,43 @@ export class H264Depacketizer {
     return Buffer.concat(parts);
   }
 }
+
+/** `classifyH264Payload` flag: the payload carries (part of) an IDR slice. */
+export const PAYLOAD_IDR = 1;
+/** `classifyH264Payload` flag: the payload carries (part of) a coded slice (IDR or not). */
+export const PAYLOAD_SLICE = 2;
+/** `classifyH264Payload` flag: a slice with nal_ref_idc != 0 (other frames may reference it). */
+export const PAYLOAD_REFERENCE = 4;
+
+function sliceFlags(nalHeader: number, type: number): number {
+  if (type !== NAL_SLICE && type !== NAL_IDR) return 0;
+  let flags = PAYLOAD_SLICE;
+  if (type === NAL_IDR) flags |= PAYLOAD_IDR;
+  if ((nalHeader & 0x60) !== 0) flags |= PAYLOAD_REFERENCE;
+  return flags;
+}
+
+/**
+ * What an RFC 6184 payload at `buf[offset..offset+length)` carries, as PAYLOAD_* flags: single
+ * NAL unit, every unit of a STAP-A, or the unit an FU-A fragment belongs to (its type is in every
+ * fragment, so a receiver knows a frame is a keyframe from any packet of it). Never throws,
+ * allocates nothing; a truncated STAP-A yields the units before the damage.
+ */
+export function classifyH264Payload(buf: Uint8Array, offset: number, length: number): number {
+  if (length < 1) return 0;
+  const header = buf[offset];
+  const type = header & 0x1f;
+  if (type >= 1 && type <= 23) return sliceFlags(header, type);
+  if (type === NAL_FU_A) return length >= 2 ? sliceFlags(header, buf[offset + 1] & 0x1f) : 0;
+  if (type !== NAL_STAP_A) return 0;
+  let flags = 0;
+  let at = offset + 1;
+  const end = offset + length;
+  while (at + 2 < end) {
+    const size = (buf[at] << 8) | buf[at + 1];
+    if (size === 0 || at + 2 + size > end) break;
+    flags |= sliceFlags(buf[at + 2], buf[at + 2] & 0x1f);
+    at += 2 + size;
+  }
+  return flags;
+}

@@ -14,7 +14,7 @@ export class RtpHeaderWriter {
   readonly length: number;
   private readonly payloadType: number;
   /** Offset of the 3 abs-send-time bytes, or -1 when the layout carries none (legacy). */
-  private readonly absSendTimeOffset: number;
+  readonly absSendTimeOffset: number;
 
   /**
    * Writes the fixed part of the header. `payloadType` 0..127, `ssrc` and `participantId` uint32,

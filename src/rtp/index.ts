@@ -17,5 +17,5 @@ export {
   type ExtensionValues,
 } from './extensions.js';
 export { parseRtp, createParsedRtp, type ParsedRtp } from './parse.js';
-export { packetizeH264AccessUnit, H264Depacketizer, isKeyframeAccessUnit, nalType, NAL_IDR, NAL_SPS, NAL_PPS, NAL_SEI, NAL_AUD, NAL_SLICE, NAL_STAP_A, NAL_FU_A } from './h264.js';
+export { packetizeH264AccessUnit, H264Depacketizer, isKeyframeAccessUnit, classifyH264Payload, PAYLOAD_IDR, PAYLOAD_SLICE, PAYLOAD_REFERENCE, nalType, NAL_IDR, NAL_SPS, NAL_PPS, NAL_SEI, NAL_AUD, NAL_SLICE, NAL_STAP_A, NAL_FU_A } from './h264.js';
 export { opusPacketDurationMs } from './opus.js';

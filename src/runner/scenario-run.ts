@@ -8,7 +8,7 @@ import { prepareMediaFiles } from '../media/index.js';
 import { compile } from '../plan/index.js';
 import { deriveSeed } from '../plan/rng.js';
 import type { Plan, PlannedSpike } from '../plan/types.js';
-import { ProbeReceiver } from '../probe/index.js';
+import { probeFeedbackOptions, ProbeReceiver } from '../probe/index.js';
 import type { ProbeReport } from '../probe/types.js';
 import { writeReports } from '../../reporters/index.js';
 import type { RunResult } from '../result/types.js';
@@ -208,20 +208,26 @@ export class ScenarioRun implements RunningRun {
     if (plan.transport === 'webrtc' && backend.name === 'local') {
       // WebRTC participants have no UDP target: their offers are answered by the built-in WebRTC
       // probe (measured like UDP) or, for REST clients, through the sdp routes.
-      this.probe = ProbeReceiver.detached({ videoPayloadType: plan.media.video?.payloadType ?? 96, audioPayloadType: plan.media.audio?.payloadType ?? 111, extensions: plan.extensions, expectedDurationMs: plan.durationMs });
+      const external = this.request.signaling === 'external' && !plan.sfu;
+      // With REST signaling the client is the receiver: avcm's probe is then not in the session.
+      const feedback = external ? {} : probeFeedbackOptions(plan);
+      this.probe = ProbeReceiver.detached({ videoPayloadType: plan.media.video?.payloadType ?? 96, audioPayloadType: plan.media.audio?.payloadType ?? 111, extensions: plan.extensions, expectedDurationMs: plan.durationMs, ...feedback });
       let webrtcSession: import('../webrtc/index.js').WebRtcProbeSession | null = null;
-      if (this.request.signaling === 'external' && !plan.sfu) {
+      if (external) {
         signaling = (participantId, offerSdp) => this.externalSignaling.offer(participantId, offerSdp);
       } else {
-        const { WebRtcProbeSession, iceServersFor } = await import('../webrtc/index.js');
+        const { WebRtcProbeSession, iceServersFor, probeFeedback } = await import('../webrtc/index.js');
         const probe = this.probe;
         const session = new WebRtcProbeSession({
           videoPayloadType: plan.media.video?.payloadType ?? null,
           audioPayloadType: plan.media.audio?.payloadType ?? null,
+          rtxPayloadType: plan.media.video?.rtxPayloadType ?? 97,
           extensions: plan.extensions,
+          feedback: probeFeedback(plan),
           iceServers: iceServersFor(plan.turn, this.context.env),
           loopbackOnly: iceOnLoopback,
-          onRtp: (bytes, arrivalEpochMs, participantId) => probe.ingest(bytes, bytes.length, arrivalEpochMs, participantId),
+          onRtxSsrcs: (pairs) => probe.registerRtx(pairs),
+          onRtp: (bytes, arrivalEpochMs, participantId, returnPath) => probe.ingest(bytes, bytes.length, arrivalEpochMs, participantId, returnPath),
         });
         this.cleanups.push(() => session.close());
         webrtcSession = session;
@@ -241,6 +247,7 @@ export class ScenarioRun implements RunningRun {
         audioPayloadType: plan.media.audio?.payloadType ?? 111,
         extensions: plan.extensions,
         expectedDurationMs: plan.durationMs,
+        ...probeFeedbackOptions(plan),
       });
       target ??= this.probe.address;
     }
@@ -303,6 +310,7 @@ export class ScenarioRun implements RunningRun {
       startedAt,
       finishedAt,
       packetsSent: totals.packetsSent,
+      senders: totals.senders,
       restarts: this.handle.restarts(),
       ...(outcome === 'aborted' ? { status: 'aborted' as const, errorMessage: `interrupted by ${this.stopReason} after ${(measuredMs / 1000).toFixed(1)}s` } : {}),
     });

@@ -1,5 +1,5 @@
 import { parseExpression } from '../verdict/parse-assertion.js';
-import type { MetricName } from '../result/types.js';
+import { METRIC_NAMES } from '../result/index.js';
 import type { AssertionSpec, NumberRange, Scenario, SpikeEntry, TargetSelector } from './scenario.js';
 import type { ScenarioDocument, SpikeSpec } from './types.js';
 import { parseDurationMs, parseRateKbps, parseShare, parseUdpUrl } from './units.js';
@@ -10,9 +10,11 @@ import { parseDurationMs, parseRateKbps, parseShare, parseUdpUrl } from './units
  */
 export const DEFAULTS = {
   backend: 'local',
-  video: { fps: 30, bitrate: '2500kbps', width: 1280, height: 720, keyframe_interval: '2s', max_payload_bytes: 1200, payload_type: 96 },
+  video: { fps: 30, bitrate: '2500kbps', width: 1280, height: 720, keyframe_interval: '2s', max_payload_bytes: 1200, payload_type: 96, rtx_payload_type: 97 },
   audio: { ptime: '20ms', bitrate: '64kbps', payload_type: 111 },
   participants: { first_id: 1001, transport: 'udp', video: true, audio: true, base_port: 5000 },
+  rtcp: { nack: true, rtx: true, pli: true, report_interval: '1s', history: '1s' },
+  probe: { nack: true, pli: true, jitter_buffer: 'adaptive', report_interval: '1s' },
   turn: { secret_env: 'AVCM_TURN_SECRET', ttl: '1h' },
   extensions: { layout: 'rfc8285', participant_id: 1, abs_send_time: 2 },
   scaling: { partitions: 'auto', participants_per_partition: 150, max_partitions: 10 },
@@ -20,7 +22,6 @@ export const DEFAULTS = {
   distribution: { strategy: 'even', min_spacing: '5s', jitter_percent: 15, respect_min_offset: true, waves: 3, burst_size: 3 },
 } as const;
 
-const METRICS: MetricName[] = ['packet_loss_percent', 'jitter_ms', 'mos', 'bitrate_kbps', 'delay_ms', 'frame_rate_fps'];
 
 function ms(value: unknown, fallback: string): number {
   return parseDurationMs(value ?? fallback) ?? 0;
@@ -95,11 +96,29 @@ function assertionSpecs(doc: ScenarioDocument): AssertionSpec[] {
     }
   };
   const assertions = doc.assertions ?? {};
-  for (const metric of METRICS) add(metric, 'whole', assertions[metric]);
-  for (const metric of METRICS) add(metric, 'during_spikes', assertions.during_spikes?.[metric]);
-  for (const metric of METRICS) add(metric, 'baseline', assertions.baseline?.[metric]);
+  for (const metric of METRIC_NAMES) add(metric, 'whole', assertions[metric]);
+  for (const metric of METRIC_NAMES) add(metric, 'during_spikes', assertions.during_spikes?.[metric]);
+  for (const metric of METRIC_NAMES) add(metric, 'baseline', assertions.baseline?.[metric]);
   add('recovery_seconds', 'whole', assertions.recovery_seconds);
   return specs;
+}
+
+function rtcpOptions(rtcp: NonNullable<ScenarioDocument['participants']['rtcp']> | undefined): Scenario['participants']['rtcp'] {
+  if (rtcp === false) return null;
+  const r = { ...DEFAULTS.rtcp, ...(rtcp ?? {}) };
+  return { nack: r.nack, rtx: r.rtx, pli: r.pli, reportIntervalMs: ms(r.report_interval, DEFAULTS.rtcp.report_interval), historyMs: ms(r.history, DEFAULTS.rtcp.history) };
+}
+
+function probeOptions(probe: ScenarioDocument['probe']): Scenario['probe'] {
+  const d = DEFAULTS.probe;
+  const buffer = probe?.jitter_buffer ?? d.jitter_buffer;
+  const reports = probe?.report_interval ?? d.report_interval;
+  return {
+    nack: probe?.nack ?? d.nack,
+    pli: probe?.pli ?? d.pli,
+    jitterBuffer: buffer === false ? false : { fixedDelayMs: buffer === 'adaptive' ? null : ms(buffer, '0') },
+    reportIntervalMs: reports === false ? null : ms(reports, d.report_interval),
+  };
 }
 
 /** Turns a schema-valid document into a Scenario: defaults applied, units resolved. */
@@ -130,6 +149,7 @@ export function applyDefaults(doc: ScenarioDocument, file: string | null): Scena
         keyframeIntervalMs: ms(video.keyframe_interval, v.keyframe_interval),
         maxPayloadBytes: video.max_payload_bytes,
         payloadType: video.payload_type,
+        rtxPayloadType: video.rtx_payload_type,
       },
       audio: audio && {
         file: audio.file ?? null,
@@ -145,9 +165,11 @@ export function applyDefaults(doc: ScenarioDocument, file: string | null): Scena
       videoShare: video ? (parseShare(p.video) ?? 1) : 0,
       audioShare: audio ? (parseShare(p.audio) ?? 1) : 0,
       basePort: p.base_port,
+      rtcp: rtcpOptions(doc.participants.rtcp),
     },
     target,
     probeListen: doc.probe?.listen === undefined ? null : parseUdpUrl(doc.probe.listen),
+    probe: probeOptions(doc.probe),
     turn: doc.turn
       ? {
           urls: doc.turn.urls,

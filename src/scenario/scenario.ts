@@ -74,6 +74,7 @@ export interface Scenario {
       keyframeIntervalMs: number;
       maxPayloadBytes: number;
       payloadType: number;
+      rtxPayloadType: number;
     } | null;
     audio: { file: string | null; ptimeMs: number; bitrateKbps: number; payloadType: number } | null;
   };
@@ -84,9 +85,13 @@ export interface Scenario {
     videoShare: number;
     audioShare: number;
     basePort: number;
+    /** The participants' RTCP feedback loop; null = open loop (no RTCP). */
+    rtcp: { nack: boolean; rtx: boolean; pli: boolean; reportIntervalMs: number; historyMs: number } | null;
   };
   target: UdpUrl | null;
   probeListen: UdpUrl | null;
+  /** How the probe behaves as a viewer. */
+  probe: { nack: boolean; pli: boolean; jitterBuffer: { fixedDelayMs: number | null } | false; reportIntervalMs: number | null };
   turn: { urls: string[]; secretEnv: string; ttlSeconds: number } | null;
   /** Join a real SFU through its own signaling (WebRTC); null = plain RTP to the target. */
   sfu: SfuSpec | null;

@@ -113,12 +113,36 @@ function checkPorts(scenario: Scenario, partitionsOverride: number | undefined, 
   }
 }
 
+/** The feedback loop's durations and payload types (the schema only knows they are positive). */
+function checkFeedback(scenario: Scenario, out: SemanticProblem[]): void {
+  const within = (path: (string | number)[], value: number, min: number, max: number, what: string): void => {
+    if (value < min || value > max) out.push({ path, message: `${what} ${formatDuration(value)} is outside ${formatDuration(min)}..${formatDuration(max)}` });
+  };
+  const rtcp = scenario.participants.rtcp;
+  if (rtcp) {
+    within(['participants', 'rtcp', 'report_interval'], rtcp.reportIntervalMs, 100, 60_000, 'report_interval');
+    within(['participants', 'rtcp', 'history'], rtcp.historyMs, 1_000, 10_000, 'history');
+  }
+  const probe = scenario.probe;
+  if (probe.reportIntervalMs !== null) within(['probe', 'report_interval'], probe.reportIntervalMs, 100, 60_000, 'report_interval');
+  if (probe.jitterBuffer !== false && probe.jitterBuffer.fixedDelayMs !== null) within(['probe', 'jitter_buffer'], probe.jitterBuffer.fixedDelayMs, 1, 10_000, 'jitter_buffer');
+  const video = scenario.media.video;
+  const audio = scenario.media.audio;
+  if (video && (video.rtxPayloadType === video.payloadType || video.rtxPayloadType === audio?.payloadType)) {
+    out.push({ path: ['media', 'video', 'rtx_payload_type'], message: `rtx_payload_type ${video.rtxPayloadType} is already the ${video.rtxPayloadType === video.payloadType ? 'video' : 'audio'} payload type: pick another of 96..127` });
+  }
+  if (video && audio && video.payloadType === audio.payloadType) {
+    out.push({ path: ['media', 'audio', 'payload_type'], message: `audio payload_type ${audio.payloadType} is the video payload type too: give them different payload types` });
+  }
+}
+
 /** Checks that need the whole scenario (the schema cannot express them). */
 export function semanticProblems(scenario: Scenario, options: { partitions?: number } = {}): SemanticProblem[] {
   const out: SemanticProblem[] = [];
   scenario.spikes.forEach((spike) => checkSpike(scenario, spike, out));
   checkSpacing(scenario, out);
   checkPorts(scenario, options.partitions, out);
+  checkFeedback(scenario, out);
   if (scenario.spikes.length === 0) {
     const scoped = scenario.assertions.find((a) => a.scope === 'during_spikes' || a.metric === 'recovery_seconds');
     if (scoped) {

@@ -41,7 +41,24 @@ export type SpikeSpec =
   | (SpikeCommon & { type: 'bandwidth_limit'; bandwidth_kbps: Ranged<number>; queue?: Duration });
 
 export type MetricAssertions = Partial<
-  Record<'packet_loss_percent' | 'jitter_ms' | 'mos' | 'bitrate_kbps' | 'delay_ms' | 'frame_rate_fps', AssertionExpression[]>
+  Record<
+    | 'packet_loss_percent'
+    | 'jitter_ms'
+    | 'mos'
+    | 'bitrate_kbps'
+    | 'delay_ms'
+    | 'frame_rate_fps'
+    | 'residual_loss_percent'
+    | 'rtt_ms'
+    | 'nack_count'
+    | 'retransmitted_packets'
+    | 'pli_count'
+    | 'keyframe_response_ms'
+    | 'freeze_count'
+    | 'freeze_ms'
+    | 'decodable_fps',
+    AssertionExpression[]
+  >
 >;
 
 export interface ScenarioDocument {
@@ -63,6 +80,8 @@ export interface ScenarioDocument {
           keyframe_interval?: Duration;
           max_payload_bytes?: number;
           payload_type?: number;
+          /** RTX payload type (RFC 4588) for video retransmissions (default 97). */
+          rtx_payload_type?: number;
         };
     audio?: false | { file?: string; ptime?: '10ms' | '20ms' | '40ms' | '60ms'; bitrate?: Rate; payload_type?: number };
   };
@@ -73,9 +92,21 @@ export interface ScenarioDocument {
     video?: boolean | `${number}%`;
     audio?: boolean | `${number}%`;
     base_port?: number;
+    /** The RTCP feedback loop of each participant's streams (browser-like by default); false = none. */
+    rtcp?: false | { nack?: boolean; rtx?: boolean; pli?: boolean; report_interval?: Duration; history?: Duration };
   };
   target?: string;
-  probe?: { listen?: string };
+  probe?: {
+    listen?: string;
+    /** NACK missing video packets until their playout time (default true). */
+    nack?: boolean;
+    /** PLI when a video frame cannot be decoded (default true). */
+    pli?: boolean;
+    /** The playout model: adaptive (default), a fixed delay, or false (no viewer metrics). */
+    jitter_buffer?: 'adaptive' | false | Duration;
+    /** Receiver report interval (default 1s), or false for none. */
+    report_interval?: false | Duration;
+  };
   turn?: { urls: string[]; secret_env?: string; ttl?: Duration };
   sfu?:
     | { kind: 'janus-videoroom'; url: string; room?: number; secret_env?: string }

@@ -1,7 +1,9 @@
 import { estimateMos } from '../probe/index.js';
 import type { ProbeReport, StreamReport, WindowStats } from '../probe/types.js';
 import type { Plan, PlannedSpike } from '../plan/types.js';
-import type { AssertionResult, MetricName, MetricValues, RunResult, Scope, SpikeWindow, StreamResult, TimelinePoint } from '../result/types.js';
+import { METRIC_NAMES } from '../result/index.js';
+import type { AssertionResult, MetricName, MetricValues, RunResult, Scope, SenderTotals, SpikeWindow, StreamResult, TimelinePoint } from '../result/types.js';
+import type { SenderStreamReport } from '../session/index.js';
 import type { AssertionSpec } from '../scenario/scenario.js';
 import { AVCM_VERSION } from '../version.js';
 import { scopeMetrics, statOf } from './metrics.js';
@@ -22,6 +24,8 @@ export interface VerdictInput {
   finishedAt: Date;
   /** Packets the engines sent, when known. */
   packetsSent: number | null;
+  /** What each sending stream's session measured (round trip, NACKs and PLIs it received); empty without RTCP. */
+  senders?: readonly SenderStreamReport[];
   /** Partition (pod) restarts reported by the backend. */
   restarts: { partition: number; count: number }[];
   /** Overrides the verdict: an interrupted or failed run is never `passed`. */
@@ -34,7 +38,23 @@ const RECOVERY_LOSS_POINTS = 1;
 const RECOVERY_JITTER_FACTOR = 1.5;
 const RECOVERY_JITTER_MS = 2;
 
-const METRICS: MetricName[] = ['packet_loss_percent', 'jitter_ms', 'mos', 'bitrate_kbps', 'delay_ms', 'frame_rate_fps'];
+/** Metrics only video streams are samples of (the viewer's picture, and the feedback browsers send for video). */
+const VIDEO_ONLY: ReadonlySet<MetricName> = new Set(['frame_rate_fps', 'nack_count', 'retransmitted_packets', 'pli_count', 'keyframe_response_ms', 'freeze_count', 'freeze_ms', 'decodable_fps']);
+
+/** A sending stream's whole-run figures for the report. */
+function senderTotals(sender: SenderStreamReport): SenderTotals {
+  const t = sender.totals;
+  return {
+    rttMs: t.rttSamples > 0 ? round(t.rttMsSum / t.rttSamples) : null,
+    nacksReceived: t.nacksReceived,
+    packetsNacked: t.packetsNacked,
+    retransmissionsSent: t.retransmissionsSent,
+    plisReceived: t.plisReceived,
+    firsReceived: t.firsReceived,
+    keyframesSent: t.keyframesSent,
+    keyframeResponseMs: t.keyframesSent > 0 ? round(t.keyframeResponseMsSum / t.keyframesSent) : null,
+  };
+}
 
 interface StreamContext {
   report: StreamReport;
@@ -42,6 +62,8 @@ interface StreamContext {
   result: StreamResult;
   /** Spikes targeting this stream's participant. */
   spikes: PlannedSpike[];
+  /** The sending participant's figures for this medium, when it ran the feedback loop. */
+  sender: SenderStreamReport | null;
 }
 
 function overlaps(window: WindowStats, windowMs: number, spike: PlannedSpike): boolean {
@@ -106,35 +128,40 @@ export function buildRunResult(input: VerdictInput): RunResult {
     if (p.audioSsrc !== null) bySsrc.set(p.audioSsrc, p.id);
   }
   const known = new Set(plan.participants.map((p) => p.id));
+  // Sender figures belong to a participant's medium: through an SFU the probe sees other SSRCs.
+  const senders = new Map<string, SenderStreamReport>();
+  for (const sender of input.senders ?? []) senders.set(`${sender.participantId}:${sender.media}`, sender);
 
   const contexts: StreamContext[] = probe.streams.map((report) => {
     const id = report.participantId ?? bySsrc.get(report.ssrc) ?? null;
     const participantId = id !== null && known.has(id) ? id : null;
     const spikes = participantId === null ? [] : plan.spikes.filter((s) => s.participantIds.includes(participantId));
+    const sender = participantId === null ? null : (senders.get(`${participantId}:${report.media}`) ?? null);
     const windows = report.windows.slice(0, windowCount);
     const during = windows.filter((w) => spikes.some((s) => overlaps(w, windowMs, s)));
     const baseline = windows.filter((w) => !spikes.some((s) => nearSpike(w, windowMs, s)));
-    const whole = scopeMetrics(report, windows, windowLengthMs);
-    const baselineMetrics = scopeMetrics(report, baseline, windowLengthMs);
+    const whole = scopeMetrics(report, windows, windowLengthMs, sender);
+    const baselineMetrics = scopeMetrics(report, baseline, windowLengthMs, sender);
     const result: StreamResult = {
       participantId: id,
       ssrc: report.ssrc,
       media: report.media,
       whole,
-      duringSpikes: scopeMetrics(report, during, windowLengthMs),
+      duringSpikes: scopeMetrics(report, during, windowLengthMs, sender),
       baseline: baselineMetrics,
       recoverySeconds: spikes.map((s) => recoverySeconds(windows, windowMs, s, baselineMetrics)),
       received: report.totals.received,
       lost: report.totals.lost,
+      sender: sender ? senderTotals(sender) : null,
     };
-    return { report, participantId, result, spikes };
+    return { report, participantId, result, spikes, sender };
   });
 
   const hasVideo = contexts.some((c) => c.report.media === 'video');
   const samplesFor = (metric: MetricName | 'recovery_seconds', scope: Scope): (number | null)[] => {
     const eligible = contexts.filter((c) => {
       if (c.participantId === null) return false;
-      if (metric === 'frame_rate_fps') return c.report.media === 'video';
+      if (metric !== 'recovery_seconds' && VIDEO_ONLY.has(metric)) return c.report.media === 'video';
       if (metric === 'bitrate_kbps') return hasVideo ? c.report.media === 'video' : true;
       return true;
     });
@@ -166,7 +193,7 @@ export function buildRunResult(input: VerdictInput): RunResult {
     };
   });
 
-  const timeline = buildTimeline(contexts.map((c) => c.report), plan.spikes, windowCount, windowMs, windowLengthMs);
+  const timeline = buildTimeline(contexts, plan.spikes, windowCount, windowMs, windowLengthMs);
   const spikes: SpikeWindow[] = plan.spikes.map((s) => ({
     id: s.id,
     type: s.type,
@@ -180,6 +207,9 @@ export function buildRunResult(input: VerdictInput): RunResult {
     { received: 0, lost: 0, bytes: 0 },
   );
   const status = input.status ?? (assertions.every((a) => a.passed) ? 'passed' : 'failed');
+  const viewerTotal = (field: 'nacksSent' | 'retransmittedPackets' | 'packetsRecovered' | 'plisSent' | 'freezes' | 'freezeMs'): number => probe.streams.reduce((sum, st) => sum + (st.viewer?.totals[field] ?? 0), 0);
+  const senderTotal = (field: 'nacksReceived' | 'retransmissionsSent' | 'plisReceived' | 'firsReceived' | 'keyframesSent'): number => (input.senders ?? []).reduce((sum, st) => sum + st.totals[field], 0);
+  const hasFeedback = probe.streams.some((st) => st.viewer !== null) || (input.senders ?? []).length > 0;
   return {
     resultVersion: 1,
     scenario: plan.scenario,
@@ -208,6 +238,21 @@ export function buildRunResult(input: VerdictInput): RunResult {
       bytesReceived: totals.bytes,
       malformedPackets: probe.malformedPackets,
       kernelRcvbufErrors: probe.kernelRcvbufErrors,
+      feedback: hasFeedback
+        ? {
+            nacksSent: viewerTotal('nacksSent'),
+            retransmissionsReceived: viewerTotal('retransmittedPackets'),
+            packetsRecovered: viewerTotal('packetsRecovered'),
+            plisSent: viewerTotal('plisSent'),
+            freezes: viewerTotal('freezes'),
+            freezeMs: round(viewerTotal('freezeMs')),
+            senderNacksReceived: senderTotal('nacksReceived'),
+            senderRetransmissionsSent: senderTotal('retransmissionsSent'),
+            senderPlisReceived: senderTotal('plisReceived'),
+            senderFirsReceived: senderTotal('firsReceived'),
+            senderKeyframesSent: senderTotal('keyframesSent'),
+          }
+        : null,
     },
     restarts: input.restarts,
     avcmVersion: AVCM_VERSION,
@@ -231,8 +276,12 @@ function recoverySeconds(windows: readonly WindowStats[], windowMs: number, spik
   return null;
 }
 
-function buildTimeline(streams: StreamReport[], spikes: PlannedSpike[], windowCount: number, windowMs: number, windowLengthMs: (i: number) => number): TimelinePoint[] {
+function buildTimeline(contexts: StreamContext[], spikes: PlannedSpike[], windowCount: number, windowMs: number, windowLengthMs: (i: number) => number): TimelinePoint[] {
   const points: TimelinePoint[] = [];
+  const streams = contexts.map((c) => c.report);
+  const viewers = streams.filter((s) => s.viewer !== null);
+  const senders = contexts.map((c) => c.sender).filter((s): s is SenderStreamReport => s !== null);
+  const column = (s: StreamReport, field: 'packetsSettled' | 'packetsMissingAtPlayout' | 'freezes' | 'nacksSent' | 'plisSent', i: number): number => s.viewer!.windows[field][i] ?? 0;
   for (let i = 0; i < windowCount; i++) {
     let expected = 0;
     let lost = 0;
@@ -272,9 +321,38 @@ function buildTimeline(streams: StreamReport[], spikes: PlannedSpike[], windowCo
       delayMs: delay === null ? null : round(delay),
       packetsPerSecond: round(received / seconds),
       activeSpikes: spikes.filter((s) => start < s.endMs && start + windowMs > s.startMs).length,
+      ...viewerPoint(i),
+      rttMs: rttAt(i),
     });
   }
   return points;
+
+  function viewerPoint(i: number): Pick<TimelinePoint, 'residualLossPercent' | 'freezes' | 'nacks' | 'plis'> {
+    if (viewers.length === 0) return { residualLossPercent: null, freezes: null, nacks: null, plis: null };
+    let settled = 0;
+    let missing = 0;
+    let freezes = 0;
+    let nacks = 0;
+    let plis = 0;
+    for (const s of viewers) {
+      settled += column(s, 'packetsSettled', i);
+      missing += column(s, 'packetsMissingAtPlayout', i);
+      freezes += column(s, 'freezes', i);
+      nacks += column(s, 'nacksSent', i);
+      plis += column(s, 'plisSent', i);
+    }
+    return { residualLossPercent: settled > 0 ? round((100 * missing) / settled) : null, freezes, nacks, plis };
+  }
+
+  function rttAt(i: number): number | null {
+    let sum = 0;
+    let samples = 0;
+    for (const s of senders) {
+      sum += s.windows.rttMsSum[i] ?? 0;
+      samples += s.windows.rttSamples[i] ?? 0;
+    }
+    return samples > 0 ? round(sum / samples) : null;
+  }
 }
 
 function round(value: number): number {
@@ -283,7 +361,7 @@ function round(value: number): number {
 
 function roundValues(values: MetricValues): MetricValues {
   const out = {} as MetricValues;
-  for (const metric of METRICS) out[metric] = values[metric] === null ? null : round(values[metric]!);
+  for (const metric of METRIC_NAMES) out[metric] = values[metric] === null ? null : round(values[metric]!);
   return out;
 }
 

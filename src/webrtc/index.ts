@@ -6,17 +6,18 @@
  *   const t = await WebRtcParticipantTransport.create({ participantId, video: { ssrc, payloadType } | null,
  *     audio: { ssrc, payloadType } | null, extensions: plan.extensions, iceServers: iceServersFor(plan.turn, env) });
  *   const answer = await signal(participantId, await t.createOffer()); // probe.answer(...) or an SFU's publish
- *   await t.acceptAnswer(answer); await t.connected();                  // then t.send(header, payload) per packet
+ *   await t.acceptAnswer(answer); await t.connected();                  // then t.send(header, headerLength, payload) per packet
  *
  * Probe side (runner, once per run):
  *   const session = new WebRtcProbeSession({ videoPayloadType, audioPayloadType, extensions: plan.extensions,
- *     iceServers, onRtp: (buf, arrivalEpochMs, participantId) => receiver.ingest(buf, buf.length, arrivalEpochMs, participantId) });
+ *     rtxPayloadType, feedback: probeFeedback(plan), iceServers, onRtxSsrcs: (pairs) => receiver.registerRtx(pairs),
+ *     onRtp: (buf, arrivalEpochMs, participantId, path) => receiver.ingest(buf, buf.length, arrivalEpochMs, participantId, path) });
  *   session.answer(participantId, offerSdp) answers each participant's offer (the `signal` above);
  *   session.offer(participantId) + session.acceptAnswer(participantId, sdp) subscribe through an SFU;
  *   session.close() at the end.
  */
 export { turnCredentials, iceServersFor, type IceServer } from './turn-credentials.js';
-export { PARTICIPANT_ID_URI, ABS_SEND_TIME_URI, H264_FMTP } from './media-profile.js';
+export { PARTICIPANT_ID_URI, ABS_SEND_TIME_URI, H264_FMTP, participantFeedback, probeFeedback, NO_FEEDBACK, type FeedbackProfile } from './media-profile.js';
 export type { IceOptions } from './peer-config.js';
 export { WebRtcParticipantTransport, type WebRtcParticipantOptions, type SentMedium } from './webrtc-participant.js';
-export { WebRtcProbeSession, type WebRtcProbeOptions, type RtpSink } from './webrtc-probe.js';
+export { WebRtcProbeSession, type WebRtcProbeOptions, type RtpSink, type PeerReturnPath } from './webrtc-probe.js';

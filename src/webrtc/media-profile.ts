@@ -1,5 +1,5 @@
 import { RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters } from 'werift';
-import type { ExtensionPlan } from '../plan/types.js';
+import type { ExtensionPlan, Plan } from '../plan/types.js';
 
 /** extmap URI of avcm's participant-id extension (4 bytes, big-endian participant id). */
 export const PARTICIPANT_ID_URI = 'urn:avcm:participant-id';
@@ -9,14 +9,50 @@ export const ABS_SEND_TIME_URI = 'http://www.webrtc.org/experiments/rtp-hdrext/a
 /** H.264 fmtp avcm's packetizer produces: constrained baseline 3.1, FU-A/STAP-A allowed. */
 export const H264_FMTP = 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f';
 
+/** Which RTCP feedback an end offers (the plan's `rtcp` for participants, `probe` for the probe). */
+export interface FeedbackProfile {
+  /** Generic NACK (`a=rtcp-fb:PT nack`). */
+  nack: boolean;
+  /** Keyframe requests: `nack pli` and `ccm fir`. */
+  pli: boolean;
+  /** An RTX codec (`video/rtx`, `apt` = the video payload type) on this payload type; null = none. */
+  rtxPayloadType: number | null;
+}
+
+/** No feedback at all: the open-loop session (`participants.rtcp: false`). */
+export const NO_FEEDBACK: FeedbackProfile = { nack: false, pli: false, rtxPayloadType: null };
+
+/** What a participant offers: the plan's `rtcp` (RTX only when NACKs are answered with it). */
+export function participantFeedback(plan: Plan): FeedbackProfile {
+  const rtcp = plan.rtcp;
+  if (!rtcp || !plan.media.video) return NO_FEEDBACK;
+  return { nack: rtcp.nack, pli: rtcp.pli, rtxPayloadType: rtcp.nack && rtcp.rtx ? plan.media.video.rtxPayloadType : null };
+}
+
+/** What the probe offers and answers with: the plan's `probe` (it receives RTX when it NACKs). */
+export function probeFeedback(plan: Plan): FeedbackProfile {
+  if (!plan.media.video) return NO_FEEDBACK;
+  return { nack: plan.probe.nack, pli: plan.probe.pli, rtxPayloadType: plan.probe.nack ? plan.media.video.rtxPayloadType : null };
+}
+
 /**
- * The codecs both ends of an avcm WebRTC session negotiate, with the plan's exact payload types.
- * No RTCP feedback (NACK, PLI, TWCC) on purpose: retransmissions would hide the loss the probe
- * measures, and the media is pre-encoded so a keyframe request cannot be honoured.
+ * The codecs both ends of an avcm WebRTC session negotiate, with the plan's exact payload types and
+ * the RTCP feedback of the profile, as a browser offers them: `nack`, `nack pli`, `ccm fir` and RTX
+ * for video (RFC 4585, 5104, 4588); audio relies on concealment, so it gets none. The feedback
+ * itself is handled by avcm's session stages, not by werift (see `MediaTap`).
  */
-export function avcmCodecs(videoPayloadType: number | null, audioPayloadType: number | null): { video: RTCRtpCodecParameters[]; audio: RTCRtpCodecParameters[] } {
+export function avcmCodecs(videoPayloadType: number | null, audioPayloadType: number | null, feedback: FeedbackProfile = NO_FEEDBACK): { video: RTCRtpCodecParameters[]; audio: RTCRtpCodecParameters[] } {
+  const videoFeedback = [
+    ...(feedback.nack ? [{ type: 'nack' }] : []),
+    ...(feedback.pli ? [{ type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }] : []),
+  ];
+  const video: RTCRtpCodecParameters[] = [];
+  if (videoPayloadType !== null) {
+    video.push(new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90000, payloadType: videoPayloadType, parameters: H264_FMTP, rtcpFeedback: videoFeedback }));
+    if (feedback.rtxPayloadType !== null) video.push(new RTCRtpCodecParameters({ mimeType: 'video/rtx', clockRate: 90000, payloadType: feedback.rtxPayloadType, parameters: `apt=${videoPayloadType}`, rtcpFeedback: [] }));
+  }
   return {
-    video: videoPayloadType === null ? [] : [new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90000, payloadType: videoPayloadType, parameters: H264_FMTP, rtcpFeedback: [] })],
+    video,
     audio: audioPayloadType === null ? [] : [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: audioPayloadType, rtcpFeedback: [] })],
   };
 }

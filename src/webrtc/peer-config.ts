@@ -1,7 +1,7 @@
 import { RTCPeerConnection, type RTCPeerConnectionConfig } from 'werift';
 import { AvcmError } from '../errors/index.js';
 import type { ExtensionPlan } from '../plan/types.js';
-import { ABS_SEND_TIME_URI, PARTICIPANT_ID_URI, avcmCodecs, avcmHeaderExtensions } from './media-profile.js';
+import { ABS_SEND_TIME_URI, PARTICIPANT_ID_URI, avcmCodecs, avcmHeaderExtensions, type FeedbackProfile } from './media-profile.js';
 import type { IceServer } from './turn-credentials.js';
 
 /** How a peer gathers and chooses ICE candidates. */
@@ -17,9 +17,9 @@ export interface IceOptions {
 }
 
 /** Builds a werift peer with avcm's codecs and header extensions. */
-export function createPeer(media: { videoPayloadType: number | null; audioPayloadType: number | null; extensions: ExtensionPlan }, ice: IceOptions): RTCPeerConnection {
+export function createPeer(media: { videoPayloadType: number | null; audioPayloadType: number | null; extensions: ExtensionPlan; feedback?: FeedbackProfile }, ice: IceOptions): RTCPeerConnection {
   const config: RTCPeerConnectionConfig = {
-    codecs: avcmCodecs(media.videoPayloadType, media.audioPayloadType),
+    codecs: avcmCodecs(media.videoPayloadType, media.audioPayloadType, media.feedback),
     headerExtensions: avcmHeaderExtensions(media.extensions),
     iceServers: ice.iceServers,
     iceTransportPolicy: ice.iceTransportPolicy ?? 'all',

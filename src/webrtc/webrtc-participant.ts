@@ -1,15 +1,20 @@
 import type { RTCPeerConnection, RTCRtpSender } from 'werift';
-import type { ParticipantTransport } from '../engine/transport.js';
+import type { FeedbackHandler, ParticipantTransport } from '../engine/transport.js';
 import type { ExtensionPlan } from '../plan/types.js';
+import { isRtcpPacket } from '../rtcp/index.js';
+import { MediaTap } from './media-tap.js';
+import { NO_FEEDBACK, type FeedbackProfile } from './media-profile.js';
 import { connectionUp, createPeer, gatheringComplete, selectedLocalCandidateType, type IceOptions } from './peer-config.js';
+import { negotiatedFeedback } from './sdp-feedback.js';
 
 const GATHER_TIMEOUT_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 20_000;
 
-/** One medium a participant sends: the plan's SSRC and payload type for it. */
+/** One medium a participant sends: the plan's SSRC and payload type for it (and its RTX SSRC, video). */
 export interface SentMedium {
   ssrc: number;
   payloadType: number;
+  rtxSsrc?: number | null;
 }
 
 /** What `WebRtcParticipantTransport.create` needs; every field comes from the compiled plan. */
@@ -18,15 +23,17 @@ export interface WebRtcParticipantOptions extends IceOptions {
   video: SentMedium | null;
   audio: SentMedium | null;
   extensions: ExtensionPlan;
+  /** The RTCP feedback offered (the plan's `rtcp`); default none. */
+  feedback?: FeedbackProfile;
 }
 
 /**
  * A participant as a WebRTC peer (werift: ICE, DTLS-SRTP). It offers send-only H.264 and Opus
- * with the plan's payload types and SSRCs, and sends the engine's packets as stamped: werift keeps
- * the sequence number, timestamp and header extensions of each packet, and because the sender's
- * SSRC is set to the plan's SSRC before the offer, the SSRC on the wire is the plan's too (werift
- * stamps the sender's SSRC onto every packet). werift parses, re-serializes and encrypts each
- * packet; that costs allocations, accepted here (correctness first, see DESIGN.md).
+ * with the plan's payload types, SSRCs (RTX too) and RTCP feedback, and sends the engine's packets
+ * exactly as stamped (sequence numbers, timestamps, extensions, SSRC) through a `MediaTap`: the
+ * engine's session stages answer the RTCP the far end sends, so werift's own sender never does.
+ * The tap parses, copies and encrypts each packet; that costs allocations, accepted here until the
+ * native path takes the media over.
  *
  * Order: `create` → `createOffer` → (signal the offer, get the answer) → `acceptAnswer` →
  * `connected` → `send`... → `close`.
@@ -35,29 +42,36 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
   private errorCount = 0;
   private closed = false;
   private readonly who: string;
+  private readonly tap: MediaTap;
+  private feedback: FeedbackHandler | null = null;
+  /** Whether the answer accepted RTX (retransmissions then go on the RTX SSRC); false before `acceptAnswer`. */
+  rtxNegotiated = false;
 
   private constructor(
     private readonly pc: RTCPeerConnection,
-    private readonly options: WebRtcParticipantOptions,
-    private readonly videoSender: RTCRtpSender | null,
-    private readonly audioSender: RTCRtpSender | null,
+    options: WebRtcParticipantOptions,
   ) {
     this.who = `participant ${options.participantId}`;
+    this.tap = new MediaTap(pc);
+    // RTCP from the far end (receiver reports, NACK, PLI, FIR, REMB) goes to the engine's stages.
+    this.tap.attach(null, (bytes) => this.feedback?.(bytes, bytes.length));
   }
 
   /** Builds the peer and its send-only transceivers (no network I/O until `createOffer`). */
   static async create(options: WebRtcParticipantOptions): Promise<WebRtcParticipantTransport> {
-    const pc = createPeer({ videoPayloadType: options.video?.payloadType ?? null, audioPayloadType: options.audio?.payloadType ?? null, extensions: options.extensions }, options);
-    const videoSender = options.video ? WebRtcParticipantTransport.sender(pc, 'video', options.video.ssrc) : null;
-    const audioSender = options.audio ? WebRtcParticipantTransport.sender(pc, 'audio', options.audio.ssrc) : null;
-    return new WebRtcParticipantTransport(pc, options, videoSender, audioSender);
+    const feedback = options.feedback ?? NO_FEEDBACK;
+    const pc = createPeer({ videoPayloadType: options.video?.payloadType ?? null, audioPayloadType: options.audio?.payloadType ?? null, extensions: options.extensions, feedback }, options);
+    if (options.video) WebRtcParticipantTransport.sender(pc, 'video', options.video.ssrc, feedback.rtxPayloadType !== null ? (options.video.rtxSsrc ?? null) : null);
+    if (options.audio) WebRtcParticipantTransport.sender(pc, 'audio', options.audio.ssrc, null);
+    return new WebRtcParticipantTransport(pc, options);
   }
 
-  private static sender(pc: RTCPeerConnection, kind: 'video' | 'audio', ssrc: number): RTCRtpSender {
+  private static sender(pc: RTCPeerConnection, kind: 'video' | 'audio', ssrc: number, rtxSsrc: number | null): RTCRtpSender {
     const { sender } = pc.addTransceiver(kind, { direction: 'sendonly' });
-    // The plan's SSRC goes into the SDP (a=ssrc) and onto every packet werift sends. Read-only in
-    // werift's typings but a plain field it reads at offer and send time.
+    // The plan's SSRCs go into the SDP (a=ssrc, and the RTX one in a=ssrc-group:FID). Read-only
+    // in werift's typings but plain fields it reads at offer time.
     (sender as { ssrc: number }).ssrc = ssrc >>> 0;
+    if (rtxSsrc !== null) (sender as { rtxSsrc: number }).rtxSsrc = rtxSsrc >>> 0;
     // werift indexed the sender under its random SSRC for RTCP routing; index it under ours too so
     // receiver reports reach it (private in the typings, present in werift 0.24).
     (pc as unknown as { router?: { registerRtpSender?: (s: RTCRtpSender) => void } }).router?.registerRtpSender?.(sender);
@@ -74,6 +88,11 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
   /** Applies the receiver's (probe's or SFU's) answer to our offer. */
   async acceptAnswer(sdp: string): Promise<void> {
     await this.pc.setRemoteDescription({ type: 'answer', sdp });
+    this.rtxNegotiated = negotiatedFeedback(sdp, 'video').rtxPayloadType !== null;
+  }
+
+  onFeedback(handler: FeedbackHandler): void {
+    this.feedback = handler;
   }
 
   /** Resolves when ICE and DTLS are up; E_NETWORK naming the participant on failure or timeout. */
@@ -87,7 +106,7 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
   }
 
   get errors(): number {
-    return this.errorCount;
+    return this.errorCount + this.tap.errors;
   }
 
   /** werift queues inside its own async send; there is no kernel-queue fast path to report. */
@@ -96,25 +115,18 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
   }
 
   /**
-   * Sends one stamped RTP packet (`header` = 12 bytes + RFC 8285 extensions, `payload` shared).
-   * The medium is chosen by payload type. Packets sent before `connected()` or after `close()`,
-   * with an unknown payload type, or that werift fails to send are counted in `errors`, never thrown.
+   * Sends one stamped RTP packet (`header[0..headerLength)` = 12 bytes + RFC 8285 extensions,
+   * `payload` shared) or one RTCP compound (the whole packet in `header`, empty payload), told
+   * apart as RFC 5761 says. Packets sent before `connected()` or after `close()`, or that fail to
+   * be protected, are counted in `errors`, never thrown.
    */
-  send(header: Buffer, payload: Buffer): void {
-    if (this.closed || this.pc.connectionState !== 'connected' || header.length < 12) {
+  send(header: Buffer, headerLength: number, payload: Buffer): void {
+    if (this.closed || this.pc.connectionState !== 'connected' || headerLength < 4) {
       this.errorCount++;
       return;
     }
-    const payloadType = header[1] & 0x7f;
-    const sender = payloadType === this.options.video?.payloadType ? this.videoSender : payloadType === this.options.audio?.payloadType ? this.audioSender : null;
-    if (!sender) {
-      this.errorCount++;
-      return;
-    }
-    // A copy: the caller reuses `header` right away and werift keeps the packet for its history.
-    sender.sendRtp(Buffer.concat([header, payload], header.length + payload.length)).catch(() => {
-      this.errorCount++;
-    });
+    if (isRtcpPacket(header, headerLength)) this.tap.sendRtcp(header, headerLength);
+    else this.tap.sendRtp(header, headerLength, payload);
   }
 
   /** Closes the peer (ICE, DTLS). Idempotent. */

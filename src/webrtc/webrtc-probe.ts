@@ -1,41 +1,61 @@
-import { performance } from 'node:perf_hooks';
 import type { RTCPeerConnection } from 'werift';
 import { AvcmError } from '../errors/index.js';
 import type { ExtensionPlan } from '../plan/types.js';
 import { extensionRemap, remapExtensions } from './extension-remap.js';
+import { MediaTap } from './media-tap.js';
+import { NO_FEEDBACK, type FeedbackProfile } from './media-profile.js';
 import { connectionUp, createPeer, gatheringComplete, type IceOptions } from './peer-config.js';
+import { negotiatedFeedback } from './sdp-feedback.js';
 
 const GATHER_TIMEOUT_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 20_000;
 
+/** Sends RTCP back on one participant's session (the probe's receiver reports, NACKs, PLIs). */
+export interface PeerReturnPath {
+  send(buf: Buffer, length: number): void;
+}
+
 /**
- * Called for every RTP packet the probe decrypts: `buf` is the whole RTP packet (header with its
- * RFC 8285 extensions, then payload), `arrivalEpochMs` the receive time in epoch milliseconds
- * (sub-millisecond), `participantId` the participant whose session carried it (useful when an SFU
- * strips avcm's participant-id extension). Feed it to `ProbeReceiver.ingest(buf, buf.length, arrivalEpochMs)`.
+ * Called for every RTP or RTCP packet the probe decrypts: `buf` is the whole packet (RTP header
+ * with its RFC 8285 extensions, then payload; or an RTCP packet), `arrivalEpochMs` the receive
+ * time in epoch milliseconds (sub-millisecond), `participantId` the participant whose session
+ * carried it (useful when an SFU strips avcm's participant-id extension), `returnPath` where the
+ * probe's RTCP for it goes. Feed it to `ProbeReceiver.ingest`.
  */
-export type RtpSink = (buf: Buffer, arrivalEpochMs: number, participantId: number) => void;
+export type RtpSink = (buf: Buffer, arrivalEpochMs: number, participantId: number, returnPath: PeerReturnPath) => void;
 
 /** What the probe side needs: the plan's payload types and extension ids, ICE settings, the sink. */
 export interface WebRtcProbeOptions extends IceOptions {
   videoPayloadType: number | null;
   audioPayloadType: number | null;
+  /** The payload type RTX packets are handed over under (the probe's RTX payload type; default 97). */
+  rtxPayloadType?: number;
   extensions: ExtensionPlan;
+  /** The feedback the probe offers and answers with (NACK, PLI/FIR, RTX). */
+  feedback?: FeedbackProfile;
   onRtp: RtpSink;
+  /** Called with RTX SSRC -> media SSRC pairs a remote SDP declares (a=ssrc-group:FID). */
+  onRtxSsrcs?: (pairs: Map<number, number>) => void;
 }
 
 interface Peer {
   pc: RTCPeerConnection;
+  tap: MediaTap;
+  returnPath: PeerReturnPath;
   /** Remote extension id -> plan id, or null when the remote uses the plan's ids. */
   remap: Uint8Array | null;
+  /** Remote payload type -> the plan's (0 = not media: dropped). */
+  payloadTypes: Uint8Array;
 }
 
 /**
  * The probe's WebRTC side: one werift peer per participant (participant offers, probe answers),
- * every decrypted RTP packet serialized back to bytes (extensions included) and handed to `onRtp`,
- * so WebRTC runs are measured by the same pure ingest path as plain RTP. The bytes are normalized
- * to the plan: payload type by track kind, avcm's extension ids by URI (an SFU may renumber both);
- * the SSRC is whatever the sender (participant or SFU) used, hence `participantId` in the callback.
+ * every decrypted RTP and RTCP packet handed to `onRtp` as bytes through a `MediaTap`, so WebRTC
+ * runs are measured, and fed back to, by the same pure ingest path and session stages as plain
+ * RTP. RTP bytes are normalized to the plan: payload types by what the remote SDP negotiated
+ * (media, and RTX to the probe's RTX payload type), avcm's extension ids by URI (an SFU may
+ * renumber both); the SSRC is whatever the sender (participant or SFU) used, hence
+ * `participantId` in the callback.
  */
 export class WebRtcProbeSession {
   private readonly peers = new Map<number, Peer>();
@@ -50,7 +70,7 @@ export class WebRtcProbeSession {
    */
   async answer(participantId: number, offerSdp: string): Promise<string> {
     const peer = await this.peer(participantId);
-    peer.remap = extensionRemap(offerSdp, this.options.extensions);
+    this.learnRemote(peer, offerSdp);
     await peer.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
     await peer.pc.setLocalDescription(await peer.pc.createAnswer());
     await gatheringComplete(peer.pc, `probe for participant ${participantId}`, GATHER_TIMEOUT_MS);
@@ -74,29 +94,42 @@ export class WebRtcProbeSession {
   async acceptAnswer(participantId: number, answerSdp: string): Promise<void> {
     const peer = this.peers.get(participantId);
     if (!peer) throw new AvcmError('E_INTERNAL', `no WebRTC probe session for participant ${participantId}: offer() must come first`);
-    peer.remap = extensionRemap(answerSdp, this.options.extensions);
+    this.learnRemote(peer, answerSdp);
     await peer.pc.setRemoteDescription({ type: 'answer', sdp: answerSdp });
+  }
+
+  /**
+   * What the remote SDP says about its packets: an SFU may renumber payload types (Janus offers
+   * H.264 as 107) and extension ids; its RTX streams are named in a=ssrc-group:FID. Other payload
+   * types (RED, FEC) are not media to the probe and are dropped.
+   */
+  private learnRemote(peer: Peer, sdp: string): void {
+    peer.remap = extensionRemap(sdp, this.options.extensions);
+    peer.payloadTypes.fill(0);
+    const video = negotiatedFeedback(sdp, 'video');
+    const audio = negotiatedFeedback(sdp, 'audio');
+    if (video.payloadType !== null && this.options.videoPayloadType !== null) peer.payloadTypes[video.payloadType & 0x7f] = this.options.videoPayloadType;
+    if (video.rtxPayloadType !== null && this.options.videoPayloadType !== null) peer.payloadTypes[video.rtxPayloadType & 0x7f] = this.options.rtxPayloadType ?? 97;
+    if (audio.payloadType !== null && this.options.audioPayloadType !== null) peer.payloadTypes[audio.payloadType & 0x7f] = this.options.audioPayloadType;
+    if (video.rtxSsrcs.size > 0) this.options.onRtxSsrcs?.(video.rtxSsrcs);
   }
 
   private async peer(participantId: number): Promise<Peer> {
     if (this.closed) throw new AvcmError('E_RUN', `participant ${participantId} offered after the WebRTC probe closed`);
-    const peer: Peer = { pc: createPeer(this.options, this.options), remap: null };
+    const pc = createPeer({ ...this.options, feedback: this.options.feedback ?? NO_FEEDBACK }, this.options);
+    const tap = new MediaTap(pc);
+    const peer: Peer = { pc, tap, returnPath: { send: (buf, length) => void tap.sendRtcp(buf, length) }, remap: null, payloadTypes: new Uint8Array(128) };
     const onRtp = this.options.onRtp;
-    const origin = performance.timeOrigin;
-    peer.pc.onTrack.subscribe((track) => {
-      // An SFU may renumber payload types (Janus offers H.264 as 107): the track knows its medium,
-      // so its primary codec's packets are handed over under the plan's payload type, and other
-      // payload types on the track (RTX, RED) are not counted as media.
-      const planPayloadType = track.kind === 'video' ? this.options.videoPayloadType : this.options.audioPayloadType;
-      track.onReceiveRtp.subscribe((rtp) => {
-        const arrivalEpochMs = origin + performance.now();
-        const primary = track.codec?.payloadType;
-        if (planPayloadType === null || (primary !== undefined && rtp.header.payloadType !== primary)) return;
+    tap.attach(
+      (rtp, arrivalEpochMs) => {
+        const planPayloadType = peer.payloadTypes[rtp.header.payloadType & 0x7f];
+        if (planPayloadType === 0) return;
         rtp.header.payloadType = planPayloadType;
         if (peer.remap) remapExtensions(rtp.header.extensions, peer.remap);
-        onRtp(rtp.serialize(), arrivalEpochMs, participantId);
-      });
-    });
+        onRtp(rtp.serialize(), arrivalEpochMs, participantId, peer.returnPath);
+      },
+      (bytes, arrivalEpochMs) => onRtp(bytes, arrivalEpochMs, participantId, peer.returnPath),
+    );
     const previous = this.peers.get(participantId);
     this.peers.set(participantId, peer);
     if (previous) await previous.pc.close().catch(() => undefined);

@@ -26,6 +26,7 @@ export function syntheticStream(participantId: number, media: 'video' | 'audio',
     lastSeenMs: windowCount * 1000,
     totals: { received: sum('received'), expected: sum('expected'), lost: sum('lost'), duplicates: 0, reordered: 0, bytes: sum('bytes'), jitterMs: 1, frames: sum('frames') },
     windows,
+    viewer: null,
   };
 }
 

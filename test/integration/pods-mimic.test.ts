@@ -27,7 +27,13 @@ describe('a partitioned run across processes behaves like pods', () => {
 
     const sourcePortsById = new Map<number, Set<number>>();
     const videoTimestamps = new Map<number, number[]>();
+    const rtcpSources = new Set<number>();
     sink.on('message', (b: Buffer, rinfo) => {
+      // RTCP shares the 5-tuple (RFC 5761: second byte 192..223): the participants' sender reports.
+      if (b[1] >= 192 && b[1] <= 223) {
+        rtcpSources.add(rinfo.port);
+        return;
+      }
       const id = b.readUInt32BE(17);
       if (!sourcePortsById.has(id)) sourcePortsById.set(id, new Set());
       sourcePortsById.get(id)!.add(rinfo.port);
@@ -65,6 +71,8 @@ describe('a partitioned run across processes behaves like pods', () => {
       const ports = sourcePortsById.get(p.id)!;
       expect(ports.size, `participant ${p.id}`).toBe(p.partition === 1 ? 2 : 1);
     }
+    // Every socket that sent media also sent RTCP sender reports on the same 5-tuple.
+    for (const ports of sourcePortsById.values()) for (const port of ports) expect(rtcpSources.has(port), `RTCP from port ${port}`).toBe(true);
     const started = restarted.lines().find((l) => l.type === 'started')!;
     expect(started.lateJoinMs).toBeGreaterThan(2_500);
     // The rejoined participants' frames stay on the run's grid: every timestamp step is a multiple of 3000.

@@ -35,7 +35,42 @@ describe('avcm send: wire conformance seen by an independent checker', () => {
     const port = socket.address().port;
     const streams = new Map<number, Stream>();
     const problems: string[] = [];
+    /** Sender reports per SSRC, read here by hand (not by avcm's RTCP reader). */
+    const reports = new Map<number, { count: number; cnames: Set<string>; lastPackets: number; receivedThen: number; ntpSkewMs: number[]; tsFromMedia: number[] }>();
+    const readRtcp = (b: Buffer): void => {
+      // RFC 3550 6.1: a compound starts with SR/RR; every packet is version 2; lengths add up.
+      if (b[1] !== 200) return void problems.push(`RTCP compound starts with PT ${b[1]}, not SR`);
+      let at = 0;
+      let ssrc = -1;
+      while (at < b.length) {
+        if (at + 4 > b.length || b[at] >> 6 !== 2) return void problems.push('malformed RTCP packet');
+        const type = b[at + 1];
+        const bytes = (b.readUInt16BE(at + 2) + 1) * 4;
+        if (at + bytes > b.length) return void problems.push('RTCP length past the datagram');
+        if (type === 200) {
+          ssrc = b.readUInt32BE(at + 4);
+          const ntpMs = (b.readUInt32BE(at + 8) - 2_208_988_800) * 1000 + (b.readUInt32BE(at + 12) / 2 ** 32) * 1000;
+          const r = reports.get(ssrc) ?? { count: 0, cnames: new Set(), lastPackets: 0, receivedThen: 0, ntpSkewMs: [], tsFromMedia: [] };
+          r.count++;
+          // The SR's RTP timestamp against the stream's latest packet when the SR arrived.
+          const media = streams.get(ssrc);
+          if (media) r.tsFromMedia.push(((b.readUInt32BE(at + 16) - media.lastTs + 2 ** 31) % 2 ** 32) - 2 ** 31);
+          r.lastPackets = b.readUInt32BE(at + 20);
+          r.receivedThen = streams.get(ssrc)?.packets ?? 0;
+          r.ntpSkewMs.push(Date.now() - ntpMs);
+          reports.set(ssrc, r);
+        } else if (type === 202) {
+          const length = b[at + 9];
+          if (b[at + 8] !== 1) problems.push('SDES item is not a CNAME');
+          reports.get(b.readUInt32BE(at + 4))?.cnames.add(b.toString('utf8', at + 10, at + 10 + length));
+        }
+        at += bytes;
+      }
+      if (ssrc < 0) problems.push('RTCP without an SR');
+    };
     socket.on('message', (b: Buffer) => {
+      // RFC 5761 4: RTP and RTCP share the 5-tuple; 192..223 in the second byte is RTCP.
+      if (b[1] >= 192 && b[1] <= 223) return readRtcp(b);
       if (b[0] >> 6 !== 2) return void problems.push('version != 2');
       if ((b[0] & 0x10) === 0) return void problems.push('no header extension');
       const cc = b[0] & 0x0f;
@@ -107,6 +142,23 @@ describe('avcm send: wire conformance seen by an independent checker', () => {
       expect(s.packets).toBe(200); // 4 s x 50 packets/s (20 ms)
       expect(s.seqGaps).toBe(0);
       expect(s.badTimestampSteps).toBe(0);
+    }
+
+    // Sender reports (RFC 3550 6.4.1): about once a second per stream (each interval 0.5-1.5 s),
+    // with the stream's CNAME, an NTP time of now, an RTP timestamp on the stream's clock near its
+    // latest packet, and a packet count that never runs ahead of what arrived.
+    for (const [ssrc, s] of streams) {
+      const r = reports.get(ssrc);
+      expect(r, `sender reports for SSRC ${ssrc}`).toBeDefined();
+      expect(r!.count).toBeGreaterThanOrEqual(2);
+      expect(r!.count).toBeLessThanOrEqual(9);
+      expect([...r!.cnames]).toEqual([`avcm-${s.participant}`]);
+      for (const skew of r!.ntpSkewMs) expect(Math.abs(skew)).toBeLessThan(1_000);
+      // The same instant on the media clock: within a few frames of the latest packet (send-side pacing).
+      const step = s.pt === 96 ? 3000 : 960;
+      for (const d of r!.tsFromMedia) expect(Math.abs(d), `SR timestamp vs media of SSRC ${ssrc}`).toBeLessThan(step * 5);
+      expect(r!.lastPackets).toBeLessThanOrEqual(s.packets);
+      expect(r!.lastPackets).toBeGreaterThanOrEqual(r!.receivedThen - 2);
     }
 
     const first = video.find((s) => s.participant === 1001)!;

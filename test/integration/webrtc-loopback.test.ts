@@ -51,7 +51,7 @@ describe('WebRTC probe: extension ids and the probe ingest path', () => {
         h[21] = 0; // padding
         h[22] = 0;
         h[23] = 0;
-        t.send(h, Buffer.from([seq]));
+        t.send(h, h.length, Buffer.from([seq]));
       }
       const deadline = Date.now() + 5_000;
       while (got.length < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -81,8 +81,8 @@ describe('WebRTC probe: extension ids and the probe ingest path', () => {
       await t.acceptAnswer(await probe.answer(9, await t.createOffer()));
       await t.connected(10_000);
       for (let n = 0; n < 50; n++) {
-        t.send(rtpHeader(VIDEO_PT, 1000 + n, n * 3000, 99, 9, 0), payloadFor(99, n, 100));
-        if (n % 2 === 0) t.send(rtpHeader(AUDIO_PT, 5000 + n / 2, n * 480, 98, 9, 0), payloadFor(98, n, 80));
+        { const h = rtpHeader(VIDEO_PT, 1000 + n, n * 3000, 99, 9, 0); t.send(h, h.length, payloadFor(99, n, 100)); }
+        if (n % 2 === 0) { const h = rtpHeader(AUDIO_PT, 5000 + n / 2, n * 480, 98, 9, 0); t.send(h, h.length, payloadFor(98, n, 80)); }
         await new Promise((r) => setTimeout(r, 2));
       }
       const deadline = Date.now() + 5_000;

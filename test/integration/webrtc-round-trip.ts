@@ -149,7 +149,7 @@ export async function roundTrip(count: number, packetsPerParticipant: number, pa
         const ssrc = video ? p.videoSsrc : p.audioSsrc;
         const seq = (p.seqStart + n) & 0xffff;
         const header = rtpHeader(video ? VIDEO_PT : AUDIO_PT, seq, (p.tsStart + n * (video ? 3000 : 960)) >>> 0, ssrc, p.id, n * 1000);
-        t.send(header, payloadFor(ssrc, seq, 60 + (n % 40)));
+        t.send(header, header.length, payloadFor(ssrc, seq, 60 + (n % 40)));
         header.fill(0); // the engine reuses its header buffer right after send()
       });
       if (k % 4 === 3) await new Promise((r) => setTimeout(r, 1));

@@ -46,7 +46,7 @@ describe('avcm media prepare', () => {
     // What the compiler makes of `video: { file: in.mp4, fps: 15, width: 160, height: 120 }, audio: { file: in.mp4 }`.
     const lib = await loadMediaLibrary(
       {
-        video: { file: 'in.mp4', fps: 15, bitrateKbps: 2500, width: 160, height: 120, keyframeIntervalFrames: 30, payloadType: 96, clockRateHz: 90000, maxPayloadBytes: 1200 },
+        video: { file: 'in.mp4', fps: 15, bitrateKbps: 2500, width: 160, height: 120, keyframeIntervalFrames: 30, payloadType: 96, rtxPayloadType: 97, clockRateHz: 90000, maxPayloadBytes: 1200 },
         audio: { file: 'in.mp4', ptimeMs: 20, bitrateKbps: 64, payloadType: 111, clockRateHz: 48000 },
       },
       { baseDir: inputs.dir, cacheDir, env: { AVCM_FFMPEG: '/nonexistent/ffmpeg' } },

@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 
 // The plan the scenario defaults compile to.
-const VIDEO: VideoPlan = { file: null, fps: 30, bitrateKbps: 2500, width: 1280, height: 720, keyframeIntervalFrames: 60, payloadType: 96, clockRateHz: 90000, maxPayloadBytes: 1200 };
+const VIDEO: VideoPlan = { file: null, fps: 30, bitrateKbps: 2500, width: 1280, height: 720, keyframeIntervalFrames: 60, payloadType: 96, rtxPayloadType: 97, clockRateHz: 90000, maxPayloadBytes: 1200 };
 const AUDIO: AudioPlan = { file: null, ptimeMs: 20, bitrateKbps: 64, payloadType: 111, clockRateHz: 48000 };
 const NO_FFMPEG = { AVCM_FFMPEG: '/nonexistent/ffmpeg' };
 

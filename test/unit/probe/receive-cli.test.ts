@@ -71,7 +71,7 @@ describe('avcm receive', () => {
     for (let i = 0; i < 100; i++) {
       if (i === 30) continue; // one lost
       packets.push(rtpPacket({ seq: i, ts: i * 960, participant: 1001 }));
-      packets.push(rtpPacket({ seq: i, ts: i * 3000, pt: 97, ssrc: 5 })); // foreign payload type
+      packets.push(rtpPacket({ seq: i, ts: i * 3000, pt: 100, ssrc: 5 })); // foreign payload type (97 is RTX)
     }
     await send(port, packets);
     await run.done;

@@ -73,12 +73,12 @@ describe('participant offer SDP', () => {
   it('send before connected is counted, never thrown; close is idempotent', async () => {
     const t = await participant(true, true);
     const header = Buffer.from([0x80, 96, 0, 1, 0, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef]);
-    expect(() => t.send(header, Buffer.alloc(10))).not.toThrow();
+    expect(() => t.send(header, header.length, Buffer.alloc(10))).not.toThrow();
     expect(t.errors).toBe(1);
     expect(t.queueBusy).toBe(0);
     await t.close();
     await t.close();
-    t.send(header, Buffer.alloc(10));
+    t.send(header, header.length, Buffer.alloc(10));
     expect(t.errors).toBe(2);
   }, 20_000);
 

@@ -1,0 +1,480 @@
+import { WindowCounters } from '../session/window-counters.js';
+import { VIEWER_FIELDS as V, VIEWER_FIELD_COUNT, type ViewerField, type ViewerReport } from './viewer-stats.js';
+import type { MediaKind } from './types.js';
+
+/**
+ * The playout model's constants (a model of a browser's receive pipeline, not a copy of one):
+ * - Target delay (adaptive): 2 x RFC 3550 jitter + 20 ms, plus, when missing packets are NACKed,
+ *   the measured NACK round trip (libwebrtc likewise adds the RTT to its video target when NACK is
+ *   on) and, for audio, one packet interval (a loss is only noticed when the next packet arrives).
+ * - Anchor: the expected transit time (arrival - media time) of a frame's first packet. It drops at
+ *   once to a faster transit and rises towards a slower one by 1/8 of the difference per frame, so a
+ *   lasting delay step is absorbed within about 8 frames while single late packets stay late.
+ * - A frame's render target R = media time + anchor + target. Video waits for a frame's missing
+ *   packets until R + wait (wait = the NACK retry budget when NACK is on, else 0); audio plays at R.
+ * - A video frame is decoded when it is complete (every packet from its proven start to its marker)
+ *   by its deadline and is a keyframe or follows a decoded reference frame; it is rendered at
+ *   max(R, completion, previous render). Anything else breaks the chain until the next keyframe.
+ * - Freezes as the W3C statistics define them: an interval between two rendered frames of at least
+ *   max(3 x, + 150 ms) the average of the last 30 intervals.
+ */
+export const PLAYOUT_MODEL = {
+  JITTER_FACTOR: 2,
+  BASE_DELAY_MS: 20,
+  MAX_DELAY_MS: 2_000,
+  ANCHOR_RISE: 1 / 8,
+  /** How long video waits for a missing packet past its render target when NACK is on: at least this... */
+  MIN_NACK_WAIT_MS: 200,
+  /** ...and at most this (10 NACK retries at the retry interval lie in between). */
+  MAX_NACK_WAIT_MS: 1_000,
+  NACK_RETRIES: 10,
+  FREEZE_INTERVALS: 30,
+  FREEZE_FACTOR: 3,
+  FREEZE_EXTRA_MS: 150,
+} as const;
+
+const F_RECEIVED = 1;
+const F_MARKER = 2;
+const F_IDR = 4;
+const F_REFERENCE = 8;
+const F_SLICE = 16;
+const F_NACKED = 32;
+
+export interface PlayoutOptions {
+  media: MediaKind;
+  clockRateHz: number;
+  /** A fixed playout delay, ms; null = adaptive (see PLAYOUT_MODEL). */
+  fixedDelayMs: number | null;
+  /** Whether missing packets of this stream are NACKed (they may still come: wait for them). */
+  nack: boolean;
+  windowMs: number;
+  expectedWindows: number;
+  /** Sequence numbers the model can hold between the oldest unplayed packet and the newest (power of two). */
+  capacity?: number;
+}
+
+/**
+ * One stream's jitter buffer, decoder and renderer model, driven by arrivals (`onPacket`) and time
+ * (`advance`). Pure: no clock, no I/O, testable with fake times. Packets are identified by RFC 3550
+ * extended sequence numbers (from StreamStats); media times in ms from the unwrapped RTP timestamp.
+ * Per packet it writes a few typed-array slots; frames are assembled by walking the sequence ring
+ * only when something can have changed (a marker, a new timestamp, a hole filled, a deadline).
+ */
+export class Playout {
+  readonly media: MediaKind;
+  readonly stats: WindowCounters;
+  /** True while the video reference chain is broken (a keyframe is needed): the session's cue for PLI. */
+  keyframeNeeded = false;
+  private readonly capacity: number;
+  private readonly mask: number;
+  private readonly seqOf: Float64Array;
+  private readonly flags: Uint8Array;
+  private readonly mediaMs: Float64Array;
+  private readonly arrivedAt: Float64Array;
+  private readonly windowMs: number;
+  private readonly msPerTick: number;
+  private readonly fixedDelayMs: number | null;
+  private readonly nack: boolean;
+  private readonly perPacketFrames: boolean;
+  /** Extended sequence number of the first packet not yet played or given up; -1 before the first packet. */
+  private nextSeq = -1;
+  private firstSeq = -1;
+  private highest = -1;
+  /** RTP timestamp unwrapping, relative to the highest packet. */
+  private refTimestamp = 0;
+  private refTicks = 0;
+  private maxMediaMs = -Infinity;
+  /** Media time of the last video frame played or given up. */
+  private lastFrameMediaMs = -Infinity;
+  private anchorMs = NaN;
+  /**
+   * Inputs of the next `onPacket`, set by the caller as fields: times cross the per-packet call in
+   * fields because V8 boxes a float argument of a call it does not inline (an allocation per packet).
+   * `arrivalMs` run-relative; `jitterMs` the stream's RFC 3550 jitter; the NACK figures size the
+   * target delay and how long video waits for a missing packet.
+   */
+  arrivalMs = 0;
+  jitterMs = 0;
+  recoveryRoundTripMs = 0;
+  retryIntervalMs = 20;
+  /** The time `process` works at (an arrival, or a tick): a field for the same reason. */
+  private nowMs = 0;
+  /** The frame being settled: when it plays or is given up, and after when its packets are late (fields, same reason). */
+  private atMs = 0;
+  private lateAfterMs = Infinity;
+  /** Media ms between consecutive packets (audio) / frames (video), from the latest in-order pair. */
+  private stepMs = 0;
+  private chainIntact = false;
+  private lastRenderMs = NaN;
+  private readonly intervals = new Float64Array(PLAYOUT_MODEL.FREEZE_INTERVALS);
+  private intervalCount = 0;
+  private intervalSum = 0;
+  /** Start of a rendering gap still open, for the freeze at the end of the run. */
+  private lastRenderWindow = 0;
+
+  constructor(options: PlayoutOptions) {
+    this.media = options.media;
+    let capacity = options.capacity ?? (options.media === 'video' ? 2048 : 256);
+    if ((capacity & (capacity - 1)) !== 0) throw new Error('playout capacity must be a power of two');
+    this.capacity = capacity;
+    this.mask = capacity - 1;
+    this.seqOf = new Float64Array(capacity).fill(-1);
+    this.flags = new Uint8Array(capacity);
+    this.mediaMs = new Float64Array(capacity);
+    this.arrivedAt = new Float64Array(capacity);
+    this.windowMs = options.windowMs;
+    this.msPerTick = 1000 / options.clockRateHz;
+    this.fixedDelayMs = options.fixedDelayMs;
+    this.nack = options.nack;
+    this.perPacketFrames = options.media === 'audio';
+    this.stats = new WindowCounters(VIEWER_FIELD_COUNT, options.expectedWindows);
+  }
+
+  /** The current target delay, ms (what a packet arriving on the anchor waits before playout). */
+  targetDelayMs(): number {
+    if (this.fixedDelayMs !== null) return this.fixedDelayMs;
+    let target = PLAYOUT_MODEL.JITTER_FACTOR * this.jitterMs + PLAYOUT_MODEL.BASE_DELAY_MS;
+    if (this.nack) target += this.recoveryRoundTripMs + (this.perPacketFrames ? this.stepMs : 0);
+    return Math.min(PLAYOUT_MODEL.MAX_DELAY_MS, target);
+  }
+
+  /** How long video waits for missing packets past the render target. */
+  private waitMs(): number {
+    if (this.perPacketFrames || !this.nack) return 0;
+    return Math.min(PLAYOUT_MODEL.MAX_NACK_WAIT_MS, Math.max(PLAYOUT_MODEL.MIN_NACK_WAIT_MS, PLAYOUT_MODEL.NACK_RETRIES * this.retryIntervalMs));
+  }
+
+  /** Whether `ext` has been played or given up (a NACK for it is pointless). */
+  isSettled(ext: number): boolean {
+    return this.nextSeq >= 0 && ext < this.nextSeq;
+  }
+
+  /** Whether the model still holds unplayed packets (so `advance` has work). */
+  get pending(): boolean {
+    return this.nextSeq >= 0 && this.nextSeq <= this.highest;
+  }
+
+  /** When `advance` next has something to give up: the current frame's deadline (Infinity if none). */
+  nextDeadlineMs(): number {
+    if (!this.pending) return Infinity;
+    const first = this.firstReceivedFrom(this.nextSeq);
+    if (first < 0) return Infinity;
+    return this.renderTargetMs(this.estimatedMediaMs(this.nextSeq, first)) + this.waitMs();
+  }
+
+  private renderTargetMs(mediaMs: number): number {
+    return mediaMs + this.anchorMs + this.targetDelayMs();
+  }
+
+  /**
+   * One packet that is not a duplicate, arrived at `this.arrivalMs`. `ext` its extended sequence
+   * number, `timestamp` its RTP timestamp (either view of the 32 bits: `ts | 0` avoids boxing), `payloadFlags` the PAYLOAD_* flags of an H.264 payload
+   * (0 for audio), `nacked` whether it answers our NACK. Returns false when the packet came after
+   * its playout time (late: counted here, it does not count as recovered).
+   */
+  onPacket(ext: number, timestamp: number, marker: boolean, payloadFlags: number, nacked: boolean): boolean {
+    const arrivalMs = this.arrivalMs;
+    if (this.nextSeq < 0) {
+      this.nextSeq = ext;
+      this.firstSeq = ext;
+      this.highest = ext - 1;
+      this.refTimestamp = timestamp;
+      this.refTicks = timestamp;
+    }
+    if (ext < this.nextSeq) {
+      this.stats.add(this.window(arrivalMs), V.packetsLate);
+      return false;
+    }
+    if (this.received(ext)) return true;
+    const ticks = this.refTicks + ((timestamp - this.refTimestamp) | 0);
+    const mediaMs = ticks * this.msPerTick;
+    const newFrame = mediaMs > this.maxMediaMs;
+    if (ext > this.highest) {
+      if (ext === this.highest + 1 && newFrame && this.maxMediaMs > -Infinity) this.stepMs = mediaMs - this.maxMediaMs;
+      this.highest = ext;
+      this.refTimestamp = timestamp;
+      this.refTicks = ticks;
+    }
+    // The ring must hold every unplayed packet: give up the oldest frames when it would overflow.
+    if (ext - this.nextSeq >= this.capacity) {
+      this.nowMs = -Infinity;
+      this.process(ext - this.capacity + 1);
+    }
+    const slot = ext & this.mask;
+    this.seqOf[slot] = ext;
+    let f = F_RECEIVED;
+    if (marker || this.perPacketFrames) f |= F_MARKER;
+    if (payloadFlags & 1) f |= F_IDR;
+    if (payloadFlags & 2) f |= F_SLICE;
+    if (payloadFlags & 4) f |= F_REFERENCE;
+    if (nacked) f |= F_NACKED;
+    this.flags[slot] = f;
+    this.mediaMs[slot] = mediaMs;
+    this.arrivedAt[slot] = arrivalMs;
+    if (newFrame) {
+      this.maxMediaMs = mediaMs;
+      const transit = arrivalMs - mediaMs;
+      if (Number.isNaN(this.anchorMs) || transit < this.anchorMs) this.anchorMs = transit;
+      else this.anchorMs += (transit - this.anchorMs) * PLAYOUT_MODEL.ANCHOR_RISE;
+    }
+    if (payloadFlags & 1 && this.perPacketFrames === false) this.onKeyframePacket(mediaMs);
+    // Frames can only have completed (or proven their end) on a marker, a new timestamp or a filled hole.
+    if (marker || newFrame || ext < this.highest || this.perPacketFrames) {
+      this.nowMs = arrivalMs;
+      this.process(-1);
+    }
+    return true;
+  }
+
+  /** Hook for the receiver session: the first packet of an IDR arrived (keyframe response timing). */
+  onKeyframeArrival: ((arrivalMs: number) => void) | null = null;
+  private lastKeyframeMediaMs = NaN;
+
+  private onKeyframePacket(mediaMs: number): void {
+    if (mediaMs === this.lastKeyframeMediaMs) return;
+    this.lastKeyframeMediaMs = mediaMs;
+    this.stats.add(this.window(this.arrivalMs), V.keyframesReceived);
+    this.onKeyframeArrival?.(this.arrivalMs);
+  }
+
+  /** Time passed: plays or gives up everything whose deadline is at or before `nowMs`. */
+  advance(nowMs: number): void {
+    if (!this.pending) return;
+    this.nowMs = nowMs;
+    this.process(-1);
+  }
+
+  private window(ms: number): number {
+    return ms <= 0 ? 0 : Math.floor(ms / this.windowMs);
+  }
+
+  private received(ext: number): boolean {
+    const slot = ext & this.mask;
+    return this.seqOf[slot] === ext && (this.flags[slot] & F_RECEIVED) !== 0;
+  }
+
+  private firstReceivedFrom(ext: number): number {
+    for (let e = ext; e <= this.highest; e++) if (this.received(e)) return e;
+    return -1;
+  }
+
+  /** Media time of `ext`, estimated from the first received packet `known` at or after it (audio: one step per packet). */
+  private estimatedMediaMs(ext: number, known: number): number {
+    const mediaMs = this.mediaMs[known & this.mask];
+    return this.perPacketFrames ? mediaMs - (known - ext) * this.stepMs : mediaMs;
+  }
+
+  /**
+   * Plays frames from the cursor in order while they are complete, gives up those whose deadline
+   * passed by `this.nowMs`, and (with `forceBefore` >= 0) gives up frames until the cursor reaches it.
+   */
+  private process(forceBefore: number): void {
+    const nowMs = this.nowMs;
+    while (this.nextSeq <= this.highest) {
+      const start = this.nextSeq;
+      const first = this.firstReceivedFrom(start);
+      if (first < 0) return;
+      if (this.perPacketFrames && first > start) {
+        // A missing audio packet: concealed at its own playout time.
+        const deadline = this.renderTargetMs(this.estimatedMediaMs(start, first));
+        if (nowMs < deadline && start >= forceBefore) return;
+        this.atMs = deadline;
+        this.lateAfterMs = deadline;
+        this.settleRange(start, start);
+        continue;
+      }
+      const mediaMs = this.mediaMs[first & this.mask];
+      // The frame's end: its marker packet, or the packet before the next timestamp.
+      let end = -1;
+      let complete = first === start;
+      let completedAt = -Infinity;
+      let frameFlags = 0;
+      for (let e = first; e <= this.highest; e++) {
+        const slot = e & this.mask;
+        if (this.seqOf[slot] !== e || (this.flags[slot] & F_RECEIVED) === 0) {
+          complete = false;
+          continue;
+        }
+        if (this.mediaMs[slot] !== mediaMs) {
+          end = e - 1;
+          break;
+        }
+        frameFlags |= this.flags[slot];
+        if (this.arrivedAt[slot] > completedAt) completedAt = this.arrivedAt[slot];
+        if ((this.flags[slot] & F_MARKER) !== 0) {
+          end = e;
+          break;
+        }
+      }
+      const renderTarget = this.renderTargetMs(mediaMs);
+      const deadline = renderTarget + this.waitMs();
+      if (!this.perPacketFrames && mediaMs <= this.lastFrameMediaMs) {
+        // The rest of a frame already given up: too late for anything.
+        this.atMs = renderTarget;
+        this.lateAfterMs = -Infinity;
+        this.settleRange(start, end >= 0 ? end : this.highest);
+        continue;
+      }
+      const startProven = start === this.firstSeq || (this.received(start - 1) && this.mediaMs[(start - 1) & this.mask] !== mediaMs);
+      if (end >= 0 && complete && completedAt <= deadline) {
+        this.lastFrameMediaMs = mediaMs;
+        this.atMs = Math.max(renderTarget, completedAt);
+        this.lateAfterMs = Infinity;
+        this.play(start, end, frameFlags, startProven);
+        continue;
+      }
+      if (nowMs < deadline && start >= forceBefore) return;
+      // Given up: incomplete at its deadline. Everything up to its end (or all seen so far) is settled.
+      this.lastFrameMediaMs = mediaMs;
+      this.atMs = renderTarget;
+      this.lateAfterMs = deadline;
+      if (!this.perPacketFrames) this.dropFrame(frameFlags);
+      this.settleRange(start, end >= 0 ? end : this.highest);
+    }
+  }
+
+  /** A video frame that will not be rendered; a reference frame (or one we know nothing of) breaks the chain. */
+  private dropFrame(frameFlags: number): void {
+    this.stats.add(this.window(this.atMs), V.framesDropped);
+    if ((frameFlags & F_SLICE) === 0 || (frameFlags & F_REFERENCE) !== 0) {
+      this.chainIntact = false;
+      this.keyframeNeeded = true;
+    }
+  }
+
+  /** A complete frame at the cursor: decoded and rendered at `this.atMs` if its references are intact. */
+  private play(start: number, end: number, frameFlags: number, startProven: boolean): void {
+    if (this.perPacketFrames) {
+      this.settleRange(start, end);
+      return;
+    }
+    const keyframe = (frameFlags & F_IDR) !== 0;
+    const decodable = startProven && (keyframe || this.chainIntact);
+    if (!decodable) {
+      this.dropFrame(frameFlags);
+      this.settleRange(start, end);
+      return;
+    }
+    if (keyframe) {
+      this.chainIntact = true;
+      this.keyframeNeeded = false;
+    }
+    this.stats.add(this.window(this.atMs), V.framesRendered);
+    this.render();
+    this.settleRange(start, end);
+  }
+
+  /**
+   * Marks [start, end] played or given up at playout time `this.atMs` and moves the cursor past it.
+   * Packets missing, or received after `this.lateAfterMs` (late for a frame given up), count as
+   * missing at playout; received NACKed packets count as recovered.
+   */
+  private settleRange(start: number, end: number): void {
+    const atMs = this.atMs;
+    const deadlineMs = this.lateAfterMs;
+    const window = this.window(atMs);
+    let missing = 0;
+    let recovered = 0;
+    let delaySum = 0;
+    let delayCount = 0;
+    for (let e = start; e <= end; e++) {
+      const slot = e & this.mask;
+      if (this.seqOf[slot] !== e || (this.flags[slot] & F_RECEIVED) === 0) {
+        missing++;
+        continue;
+      }
+      if (this.arrivedAt[slot] > deadlineMs) {
+        missing++;
+        this.stats.add(this.window(this.arrivedAt[slot]), V.packetsLate);
+        continue;
+      }
+      if ((this.flags[slot] & F_NACKED) !== 0) recovered++;
+      const waited = atMs - this.arrivedAt[slot];
+      if (waited >= 0) {
+        delaySum += waited;
+        delayCount++;
+      }
+    }
+    const stats = this.stats;
+    stats.add(window, V.packetsSettled, end - start + 1);
+    if (missing > 0) stats.add(window, V.packetsMissingAtPlayout, missing);
+    if (recovered > 0) stats.add(window, V.packetsRecovered, recovered);
+    if (delayCount > 0) {
+      stats.add(window, V.playoutDelayMsSum, delaySum);
+      stats.add(window, V.playoutDelaySamples, delayCount);
+    }
+    this.nextSeq = end + 1;
+  }
+
+  /** A frame rendered at `this.atMs`: the W3C freeze rule over the rendering intervals. */
+  private render(): void {
+    const renderMs = this.atMs;
+    const previous = this.lastRenderMs;
+    const at = Number.isNaN(previous) ? renderMs : Math.max(previous, renderMs);
+    this.lastRenderMs = at;
+    this.lastRenderWindow = this.window(at);
+    if (Number.isNaN(previous)) return;
+    const interval = at - previous;
+    if (this.intervalCount > 0 && this.isFreeze(interval)) this.recordFreeze(previous, at);
+    const n = PLAYOUT_MODEL.FREEZE_INTERVALS;
+    const i = this.intervalCount % n;
+    if (this.intervalCount >= n) this.intervalSum -= this.intervals[i];
+    this.intervals[i] = interval;
+    this.intervalSum += interval;
+    this.intervalCount++;
+  }
+
+  private isFreeze(intervalMs: number): boolean {
+    const average = this.intervalSum / Math.min(this.intervalCount, PLAYOUT_MODEL.FREEZE_INTERVALS);
+    return intervalMs >= Math.max(PLAYOUT_MODEL.FREEZE_FACTOR * average, average + PLAYOUT_MODEL.FREEZE_EXTRA_MS);
+  }
+
+  /** Counts a freeze in the window it began and spreads its duration over the windows it spans. */
+  private recordFreeze(fromMs: number, toMs: number): void {
+    this.stats.add(this.window(fromMs), V.freezes);
+    let at = fromMs;
+    while (at < toMs) {
+      const window = this.window(at);
+      const windowEnd = (window + 1) * this.windowMs;
+      const until = Math.min(toMs, windowEnd);
+      this.stats.add(window, V.freezeMs, until - at);
+      at = until;
+    }
+  }
+
+  /**
+   * Closes the model at the run's end (`endMs`, run-relative): a rendering gap still open that
+   * already counts as a freeze is recorded up to the end (a stream that stopped rendering froze).
+   */
+  finish(endMs: number): void {
+    if (this.media !== 'video' || Number.isNaN(this.lastRenderMs) || this.intervalCount === 0) return;
+    const gap = endMs - this.lastRenderMs;
+    if (gap > 0 && this.isFreeze(gap)) {
+      this.recordFreeze(this.lastRenderMs, endMs);
+      this.lastRenderMs = endMs;
+    }
+  }
+
+  /** Adds a session figure (NACKs sent, ...) to the window of `atMs`. */
+  count(field: number, atMs: number, amount = 1): void {
+    this.stats.add(this.window(atMs), field, amount);
+  }
+
+  report(windowCount: number): ViewerReport {
+    const totals = {} as Record<ViewerField, number>;
+    const windows = {} as Record<ViewerField, number[]>;
+    for (const [name, field] of Object.entries(V) as [ViewerField, number][]) {
+      const column = this.stats.column(field, Math.max(windowCount, 1));
+      // Anything counted after the run's last window (a late playout) belongs to the last one.
+      for (let w = column.length; w < this.stats.windowCount; w++) column[column.length - 1] += this.stats.get(w, field);
+      windows[name] = column;
+      totals[name] = column.reduce((s, v) => s + v, 0);
+    }
+    return { totals, windows };
+  }
+
+  /** The window of the last rendered frame (for diagnostics). */
+  get lastRenderedWindow(): number {
+    return this.lastRenderWindow;
+  }
+}

@@ -1,0 +1,78 @@
+import { absSendTimeFromMs } from '../rtp/index.js';
+import { writeRtxHeader } from './rtx-packet.js';
+import type { SendHistory } from './send-history.js';
+import { SENDER_FIELDS, type SenderStats } from './sender-stats.js';
+
+/** Where a retransmission goes: the engine's network path (chaos, delay line, transport). */
+export type RetransmitOutput = (header: Buffer, headerLength: number, payload: Buffer, nowMs: number) => void;
+
+/** The RTX stream a NACK responder retransmits on (RFC 4588), when configured or negotiated. */
+export interface RtxStream {
+  ssrc: number;
+  payloadType: number;
+  /** Next RTX sequence number (random start, RFC 3550 5.1); advanced per retransmission. */
+  sequenceNumber: number;
+}
+
+/**
+ * Answers generic NACKs (RFC 4585 6.2.1) from the stream's send history, as pion's responder
+ * interceptor does: each requested packet still in the history is sent again, as RTX when an RTX
+ * stream is set (own SSRC and payload type, the original sequence number first in the payload),
+ * otherwise as the same packet. A packet is not resent twice within `minResendIntervalMs` (a
+ * second NACK for it crossed the first retransmission). Retransmissions carry a fresh
+ * abs-send-time and take the same network path as any packet (a spike can lose them too).
+ */
+export class NackResponder {
+  private readonly rtxHeader: Buffer | null;
+
+  constructor(
+    private readonly history: SendHistory,
+    private readonly rtx: RtxStream | null,
+    /** Offset of abs-send-time in the stream's headers, or -1. */
+    private readonly absSendTimeOffset: number,
+    private readonly output: RetransmitOutput,
+    private readonly stats: SenderStats,
+    /** Called for a retransmission on the media SSRC itself (it counts in the SR's packet count). */
+    private readonly onSameSsrcResend: (payloadBytes: number) => void,
+  ) {
+    this.rtxHeader = rtx ? Buffer.alloc(history.headerBytes + 2) : null;
+  }
+
+  /** One NACK FCI entry: `pid` and every pid + i + 1 with bit i of `blp` set. */
+  onNackEntry(pid: number, blp: number, nowMs: number, epochMs: number, minResendIntervalMs: number): void {
+    this.resend(pid, nowMs, epochMs, minResendIntervalMs);
+    for (let bit = 0; bit < 16; bit++) if ((blp >>> bit) & 1) this.resend((pid + bit + 1) & 0xffff, nowMs, epochMs, minResendIntervalMs);
+  }
+
+  private resend(sequenceNumber: number, nowMs: number, epochMs: number, minResendIntervalMs: number): void {
+    const window = Math.floor(nowMs / 1000);
+    this.stats.add(window, SENDER_FIELDS.packetsNacked);
+    const history = this.history;
+    const slot = history.find(sequenceNumber);
+    if (slot < 0) {
+      this.stats.add(window, SENDER_FIELDS.retransmissionsMissed);
+      return;
+    }
+    if (nowMs - history.resentAt(slot) < minResendIntervalMs) return;
+    history.markResent(slot, nowMs);
+    const header = history.header(slot);
+    const headerLength = history.headerLength(slot);
+    const payload = history.payload(slot);
+    if (this.absSendTimeOffset >= 0) {
+      const t = absSendTimeFromMs(epochMs);
+      header[this.absSendTimeOffset] = (t >>> 16) & 0xff;
+      header[this.absSendTimeOffset + 1] = (t >>> 8) & 0xff;
+      header[this.absSendTimeOffset + 2] = t & 0xff;
+    }
+    this.stats.add(window, SENDER_FIELDS.retransmissionsSent);
+    const rtx = this.rtx;
+    if (rtx && this.rtxHeader) {
+      const length = writeRtxHeader(this.rtxHeader, header, headerLength, rtx.payloadType, rtx.sequenceNumber, rtx.ssrc);
+      rtx.sequenceNumber = (rtx.sequenceNumber + 1) & 0xffff;
+      this.output(this.rtxHeader, length, payload, nowMs);
+    } else {
+      this.onSameSsrcResend(payload.length);
+      this.output(header, headerLength, payload, nowMs);
+    }
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Per-window counters of one stream's session figures (NACKs, retransmissions, RTT samples,
+ * freezes, ...): `fields` float64 values per window in one growable array, so recording is an
+ * index computation and an add. Windows are run-relative (window i covers [i, i+1) x windowMs),
+ * the same grid the probe's wire statistics use, so the verdict can scope both alike.
+ */
+const MAX_WINDOWS = 1 << 20;
+
+export class WindowCounters {
+  readonly fields: number;
+  private values: Float64Array;
+  private capacity: number;
+  /** Highest window index written + 1. */
+  windowCount = 0;
+
+  constructor(fields: number, expectedWindows = 64) {
+    this.fields = fields;
+    this.capacity = Math.max(1, expectedWindows);
+    this.values = new Float64Array(this.capacity * fields);
+  }
+
+  private slot(window: number): number {
+    const w = window < 0 ? 0 : window >= MAX_WINDOWS ? MAX_WINDOWS - 1 : Math.floor(window);
+    if (w >= this.capacity) {
+      const capacity = Math.min(MAX_WINDOWS, Math.max(w + 1, this.capacity * 2));
+      const values = new Float64Array(capacity * this.fields);
+      values.set(this.values);
+      this.values = values;
+      this.capacity = capacity;
+    }
+    if (w >= this.windowCount) this.windowCount = w + 1;
+    return w * this.fields;
+  }
+
+  add(window: number, field: number, amount = 1): void {
+    // The common case stays small enough for V8 to inline (a float `amount` is then never boxed).
+    if (window >= 0 && window < this.windowCount) this.values[window * this.fields + field] += amount;
+    else this.values[this.slot(window) + field] += amount;
+  }
+
+  /** Keeps the larger of the current value and `value`. */
+  max(window: number, field: number, value: number): void {
+    const at = this.slot(window) + field;
+    if (value > this.values[at]) this.values[at] = value;
+  }
+
+  get(window: number, field: number): number {
+    return window < this.windowCount ? this.values[window * this.fields + field] : 0;
+  }
+
+  /** One field over windows [0, count): for reports (allocates). */
+  column(field: number, count = this.windowCount): number[] {
+    const out = new Array<number>(count);
+    for (let w = 0; w < count; w++) out[w] = this.get(w, field);
+    return out;
+  }
+
+  /** Sum of a field over all windows. */
+  total(field: number): number {
+    let sum = 0;
+    for (let w = 0; w < this.windowCount; w++) sum += this.values[w * this.fields + field];
+    return sum;
+  }
+}
