@@ -113,18 +113,17 @@ export async function subscribeChromiumViewer(options: ChromiumViewerOptions): P
   });
   closed.catch(() => undefined);
 
-  let inFlight: Promise<void> = Promise.resolve();
+  let reading: Promise<void> | null = null;
   let sampleError: unknown = null;
   const ticker = setInterval(() => {
     // A reading still running when the next is due (a busy machine) makes that tick skip.
-    inFlight = inFlight.then(async () => {
-      if (finalSample !== null) return;
-      try {
-        timeline.push(await read());
-      } catch (error) {
-        sampleError ??= error;
-      }
-    });
+    if (reading !== null || closing !== null) return;
+    reading = read()
+      .then(
+        (sample) => void timeline.push(sample),
+        (error: unknown) => void (sampleError ??= error),
+      )
+      .finally(() => (reading = null));
   }, sampleEveryMs);
   const stopTimer = options.durationMs === undefined ? null : setTimeout(() => void close().catch(() => undefined), options.durationMs);
 
@@ -132,7 +131,7 @@ export async function subscribeChromiumViewer(options: ChromiumViewerOptions): P
     closing ??= (async () => {
       clearInterval(ticker);
       if (stopTimer) clearTimeout(stopTimer);
-      await inFlight;
+      await reading;
       try {
         if (sampleError) throw sampleError;
         const last = await read().catch((error: unknown) => {
@@ -159,7 +158,7 @@ export async function subscribeChromiumViewer(options: ChromiumViewerOptions): P
     timeline,
     networkRequests: openTab.requests,
     closed,
-    stats: async () => finalSample ?? read(),
+    stats: async () => finalSample ?? (closing ? closing : read()),
     close,
   };
 }
