@@ -31,6 +31,7 @@ export const PLAYOUT_MODEL = {
   FREEZE_INTERVALS: 30,
   FREEZE_FACTOR: 3,
   FREEZE_EXTRA_MS: 150,
+  PAUSE_MS: 5_000,
 } as const;
 
 const F_RECEIVED = 1;
@@ -106,11 +107,11 @@ export class Playout {
   private stepMs = 0;
   private chainIntact = false;
   private lastRenderMs = NaN;
+  /** When the latest packet arrived (run ms). */
+  private lastArrivalMs = -Infinity;
   private readonly intervals = new Float64Array(PLAYOUT_MODEL.FREEZE_INTERVALS);
   private intervalCount = 0;
   private intervalSum = 0;
-  /** Start of a rendering gap still open, for the freeze at the end of the run. */
-  private lastRenderWindow = 0;
 
   constructor(options: PlayoutOptions) {
     this.media = options.media;
@@ -174,6 +175,7 @@ export class Playout {
    */
   onPacket(ext: number, timestamp: number, marker: boolean, payloadFlags: number, nacked: boolean): boolean {
     const arrivalMs = this.arrivalMs;
+    if (arrivalMs > this.lastArrivalMs) this.lastArrivalMs = arrivalMs;
     if (this.nextSeq < 0) {
       this.nextSeq = ext;
       this.firstSeq = ext;
@@ -412,10 +414,10 @@ export class Playout {
     const previous = this.lastRenderMs;
     const at = Number.isNaN(previous) ? renderMs : Math.max(previous, renderMs);
     this.lastRenderMs = at;
-    this.lastRenderWindow = this.window(at);
     if (Number.isNaN(previous)) return;
     const interval = at - previous;
-    if (this.intervalCount > 0 && this.isFreeze(interval)) this.recordFreeze(previous, at);
+    if (interval > PLAYOUT_MODEL.PAUSE_MS) this.recordGap(V.pauses, V.pauseMs, previous, at);
+    else if (this.intervalCount > 0 && this.isFreeze(interval)) this.recordGap(V.freezes, V.freezeMs, previous, at);
     const n = PLAYOUT_MODEL.FREEZE_INTERVALS;
     const i = this.intervalCount % n;
     if (this.intervalCount >= n) this.intervalSum -= this.intervals[i];
@@ -429,30 +431,32 @@ export class Playout {
     return intervalMs >= Math.max(PLAYOUT_MODEL.FREEZE_FACTOR * average, average + PLAYOUT_MODEL.FREEZE_EXTRA_MS);
   }
 
-  /** Counts a freeze in the window it began and spreads its duration over the windows it spans. */
-  private recordFreeze(fromMs: number, toMs: number): void {
-    this.stats.add(this.window(fromMs), V.freezes);
+  /** Counts a freeze (or pause) in the window it began and spreads its duration over the windows it spans. */
+  private recordGap(countField: number, durationField: number, fromMs: number, toMs: number): void {
+    this.stats.add(this.window(fromMs), countField);
     let at = fromMs;
     while (at < toMs) {
       const window = this.window(at);
       const windowEnd = (window + 1) * this.windowMs;
       const until = Math.min(toMs, windowEnd);
-      this.stats.add(window, V.freezeMs, until - at);
+      this.stats.add(window, durationField, until - at);
       at = until;
     }
   }
 
   /**
-   * Closes the model at the run's end (`endMs`, run-relative): a rendering gap still open that
-   * already counts as a freeze is recorded up to the end (a stream that stopped rendering froze).
+   * Closes the model at the run's end (`endMs`, run-relative): a rendering gap still open while
+   * packets kept arriving (an undecodable stream) counts as a freeze or pause up to the last
+   * arrival; a gap because the sender stopped is no freeze.
    */
   finish(endMs: number): void {
     if (this.media !== 'video' || Number.isNaN(this.lastRenderMs) || this.intervalCount === 0) return;
-    const gap = endMs - this.lastRenderMs;
-    if (gap > 0 && this.isFreeze(gap)) {
-      this.recordFreeze(this.lastRenderMs, endMs);
-      this.lastRenderMs = endMs;
-    }
+    const until = Math.min(endMs, this.lastArrivalMs);
+    const gap = until - this.lastRenderMs;
+    if (gap > PLAYOUT_MODEL.PAUSE_MS) this.recordGap(V.pauses, V.pauseMs, this.lastRenderMs, until);
+    else if (gap > 0 && this.isFreeze(gap)) this.recordGap(V.freezes, V.freezeMs, this.lastRenderMs, until);
+    else return;
+    this.lastRenderMs = until;
   }
 
   /** Adds a session figure (NACKs sent, ...) to the window of `atMs`. */
@@ -471,10 +475,5 @@ export class Playout {
       totals[name] = column.reduce((s, v) => s + v, 0);
     }
     return { totals, windows };
-  }
-
-  /** The window of the last rendered frame (for diagnostics). */
-  get lastRenderedWindow(): number {
-    return this.lastRenderWindow;
   }
 }

@@ -39,8 +39,11 @@ export const VIEWER_FIELDS = {
   /** Sum and count of NACK round trips (NACK sent to the retransmission's arrival), ms. */
   nackRoundTripMsSum: 17,
   nackRoundTrips: 18,
+  /** Pauses (W3C: over 5 s since the last rendered frame; not freezes) and their total duration, ms. */
+  pauses: 19,
+  pauseMs: 20,
 } as const;
-export const VIEWER_FIELD_COUNT = 19;
+export const VIEWER_FIELD_COUNT = 21;
 export type ViewerField = keyof typeof VIEWER_FIELDS;
 
 /** A stream's viewer figures in the probe report: totals and dense per-window columns. */
