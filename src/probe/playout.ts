@@ -4,9 +4,12 @@ import type { MediaKind } from './types.js';
 
 /**
  * The playout model's constants (a model of a browser's receive pipeline, not a copy of one):
- * - Target delay (adaptive): 2 x RFC 3550 jitter + 20 ms, plus, when missing packets are NACKed,
- *   the measured NACK round trip (libwebrtc likewise adds the RTT to its video target when NACK is
- *   on) and, for audio, one packet interval (a loss is only noticed when the next packet arrives).
+ * - Target delay (adaptive): the larger of 2 x RFC 3550 jitter + 20 ms and how late packets arrive
+ *   behind the anchor (their mean + 3 standard deviations, smoothed over about 32 packets, so bursty
+ *   arrivals behind an SFU are covered, as a browser's histogram-based buffer covers them), plus,
+ *   when missing packets are NACKed, the measured NACK round trip (libwebrtc likewise adds the RTT
+ *   to its video target when NACK is on) and, for audio, one packet interval (a loss is only
+ *   noticed when the next packet arrives).
  * - Anchor: the expected transit time (arrival - media time) of a frame's first packet. It drops at
  *   once to a faster transit and rises towards a slower one by 1/8 of the difference per frame, so a
  *   lasting delay step is absorbed within about 8 frames while single late packets stay late.
@@ -21,6 +24,9 @@ import type { MediaKind } from './types.js';
 export const PLAYOUT_MODEL = {
   JITTER_FACTOR: 2,
   BASE_DELAY_MS: 20,
+  /** Smoothing of the lateness statistics (per packet) and how many standard deviations the target covers. */
+  LATENESS_GAIN: 1 / 32,
+  LATENESS_DEVIATIONS: 3,
   MAX_DELAY_MS: 2_000,
   ANCHOR_RISE: 1 / 8,
   /** How long video waits for a missing packet past its render target when NACK is on: at least this... */
@@ -88,6 +94,9 @@ export class Playout {
   /** Media time of the last video frame played or given up. */
   private lastFrameMediaMs = -Infinity;
   private anchorMs = NaN;
+  /** Smoothed mean and variance of how late packets arrive behind the anchor, ms and ms². */
+  private latenessMean = 0;
+  private latenessVariance = 0;
   /**
    * Inputs of the next `onPacket`, set by the caller as fields: times cross the per-packet call in
    * fields because V8 boxes a float argument of a call it does not inline (an allocation per packet).
@@ -134,7 +143,8 @@ export class Playout {
   /** The current target delay, ms (what a packet arriving on the anchor waits before playout). */
   targetDelayMs(): number {
     if (this.fixedDelayMs !== null) return this.fixedDelayMs;
-    let target = PLAYOUT_MODEL.JITTER_FACTOR * this.jitterMs + PLAYOUT_MODEL.BASE_DELAY_MS;
+    const spread = this.latenessMean + PLAYOUT_MODEL.LATENESS_DEVIATIONS * Math.sqrt(this.latenessVariance);
+    let target = Math.max(PLAYOUT_MODEL.JITTER_FACTOR * this.jitterMs + PLAYOUT_MODEL.BASE_DELAY_MS, spread);
     if (this.nack) target += this.recoveryRoundTripMs + (this.perPacketFrames ? this.stepMs : 0);
     return Math.min(PLAYOUT_MODEL.MAX_DELAY_MS, target);
   }
@@ -213,12 +223,16 @@ export class Playout {
     this.flags[slot] = f;
     this.mediaMs[slot] = mediaMs;
     this.arrivedAt[slot] = arrivalMs;
+    const transit = arrivalMs - mediaMs;
     if (newFrame) {
       this.maxMediaMs = mediaMs;
-      const transit = arrivalMs - mediaMs;
       if (Number.isNaN(this.anchorMs) || transit < this.anchorMs) this.anchorMs = transit;
       else this.anchorMs += (transit - this.anchorMs) * PLAYOUT_MODEL.ANCHOR_RISE;
     }
+    const lateness = transit - this.anchorMs;
+    const deviation = lateness - this.latenessMean;
+    this.latenessMean += deviation * PLAYOUT_MODEL.LATENESS_GAIN;
+    this.latenessVariance += (deviation * deviation - this.latenessVariance) * PLAYOUT_MODEL.LATENESS_GAIN;
     if (payloadFlags & 1 && this.perPacketFrames === false) this.onKeyframePacket(mediaMs);
     // Frames can only have completed (or proven their end) on a marker, a new timestamp or a filled hole.
     if (marker || newFrame || ext < this.highest || this.perPacketFrames) {
