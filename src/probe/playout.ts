@@ -173,6 +173,18 @@ export class Playout {
     return this.renderTargetMs(this.estimatedMediaMs(this.nextSeq, first)) + this.waitMs();
   }
 
+  /**
+   * Media time of a missing packet `ext` at the cursor (video): between the last frame played or
+   * given up and the first received packet `known` after it, in proportion to the sequence numbers,
+   * so a run of wholly lost frames (a loss burst) is given up when its own time has passed, not
+   * when the frame after it would be.
+   */
+  private gapMediaMs(ext: number, known: number): number {
+    const knownMs = this.mediaMs[known & this.mask];
+    if (this.lastFrameMediaMs === -Infinity) return knownMs;
+    return this.lastFrameMediaMs + (knownMs - this.lastFrameMediaMs) / (known - ext + 1);
+  }
+
   private renderTargetMs(mediaMs: number): number {
     return mediaMs + this.anchorMs + this.targetDelayMs();
   }
@@ -276,8 +288,8 @@ export class Playout {
 
   /** Media time of `ext`, estimated from the first received packet `known` at or after it (audio: one step per packet). */
   private estimatedMediaMs(ext: number, known: number): number {
-    const mediaMs = this.mediaMs[known & this.mask];
-    return this.perPacketFrames ? mediaMs - (known - ext) * this.stepMs : mediaMs;
+    if (ext === known) return this.mediaMs[known & this.mask];
+    return this.perPacketFrames ? this.mediaMs[known & this.mask] - (known - ext) * this.stepMs : this.gapMediaMs(ext, known);
   }
 
   /**
@@ -298,6 +310,18 @@ export class Playout {
         this.lateAfterMs = deadline;
         this.settleRange(start, start);
         continue;
+      }
+      if (first > start && !this.perPacketFrames) {
+        // Missing packets at the cursor whose (estimated) time has passed: frames lost whole, given up.
+        const gapTarget = this.renderTargetMs(this.gapMediaMs(start, first));
+        const gapDeadline = gapTarget + this.waitMs();
+        if (nowMs >= gapDeadline || start < forceBefore) {
+          this.atMs = gapTarget;
+          this.lateAfterMs = gapDeadline;
+          this.dropFrame(0);
+          this.settleRange(start, first - 1);
+          continue;
+        }
       }
       const mediaMs = this.mediaMs[first & this.mask];
       // The frame's end: its marker packet, or the packet before the next timestamp.
