@@ -170,10 +170,10 @@ export class DockerClient {
     }
   }
 
-  /** Names of the containers carrying `label=value` (any state). */
-  async containersLabelled(label: string, value: string): Promise<string[]> {
+  /** The containers carrying `label=value` (any state), with their network mode (`host` for avcm's). */
+  async containersLabelled(label: string, value: string): Promise<{ name: string; state: string; networkMode: string; labels: Record<string, string> }[]> {
     const list = await this.docker.listContainers({ all: true, filters: { label: [`${label}=${value}`] } });
-    return list.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, ''));
+    return list.map((c) => ({ name: (c.Names[0] ?? c.Id).replace(/^\//, ''), state: c.State, networkMode: c.HostConfig.NetworkMode, labels: c.Labels }));
   }
 }
 
@@ -265,7 +265,8 @@ export class RunContainerHandle {
     try {
       await this.container.remove({ force: true, v: true });
     } catch (error) {
-      if (statusCode(error) !== 404) throw error;
+      // 404: gone already; 409: the engine is removing it already.
+      if (statusCode(error) !== 404 && statusCode(error) !== 409) throw error;
     }
   }
 
