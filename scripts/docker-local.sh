@@ -73,6 +73,7 @@ start_engine() {
     say "an engine already answers ($(docker_cli version --format '{{.Server.Version}}'))"
     return 0
   fi
+  [ -n "${DOCKER_HOST:-}" ] && fail "DOCKER_HOST=$DOCKER_HOST does not answer (unset it to start an engine on this machine)"
   [ "$SUDO" = none ] && fail "no engine answers and this user cannot start dockerd (needs root)"
   command -v dockerd >/dev/null || { say "installing docker.io from Debian"; apt_install docker.io || fail "docker.io could not be installed"; }
   local before
@@ -84,15 +85,17 @@ start_engine() {
   [ "$SUDO" = sudo ] && launcher=(sudo setsid)
   "${launcher[@]}" dockerd --bridge=none --iptables=false --ip-forward=false --ip-masq=false --ipv6=false --userland-proxy=false \
     --pidfile "$state_dir/dockerd.pid" </dev/null >"$state_dir/dockerd.log" 2>&1 9>&- &
+  local launched=$!
   for _ in $(seq 300); do
     engine_answers && break
-    if [ -f "$state_dir/dockerd.pid" ] && [ ! -d "/proc/$(cat "$state_dir/dockerd.pid")" ]; then break; fi
+    [ -d "/proc/$launched" ] || break
     sleep 0.1
   done
   if ! engine_answers; then
     echo "docker-local: dockerd did not answer within 30 s; its log ($state_dir/dockerd.log):" >&2
     tail -20 "$state_dir/dockerd.log" >&2 || true
-    stop_engine >/dev/null
+    # Only the process started here: a pid file may name an engine someone else runs.
+    as_root kill "$launched" 2>/dev/null || true
     exit 3
   fi
   local after

@@ -58,7 +58,7 @@ function runIdFrom(lines: string): string {
 
 describe('the docker backend on a real engine', () => {
   it('runs a scenario in containers: a 10% loss spike is measured at about 10%, reports are written, containers are removed', async (context) => {
-    if (!available) context.skip();
+    if (!available) context.skip(`no Docker engine could be started here: ${why}`);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'avcm-docker-e2e-'));
     const file = path.join(dir, 'docker-loss.yaml');
     await writeFile(
@@ -101,7 +101,7 @@ describe('the docker backend on a real engine', () => {
   }, 240_000);
 
   it('an interrupted run stops its containers on the host network, keeps what the probe measured so far, and removes them', async (context) => {
-    if (!available) context.skip();
+    if (!available) context.skip(`no Docker engine could be started here: ${why}`);
     const scenario = scenarioFromText('version: 1\nname: docker-abort\nduration: 60s\nbackend: docker\nparticipants: { count: 4, base_port: 0 }\n', 'docker-abort');
     const plan = compile(scenario, { partitions: 2 });
     const lines: string[] = [];
@@ -128,7 +128,7 @@ describe('the docker backend on a real engine', () => {
   }, 180_000);
 
   it('a probe that cannot listen (its port is taken) fails the launch with the reason, and nothing is left behind', async (context) => {
-    if (!available) context.skip();
+    if (!available) context.skip(`no Docker engine could be started here: ${why}`);
     const squatter = dgram.createSocket('udp4');
     await new Promise<void>((resolve) => squatter.bind(0, '127.0.0.1', resolve));
     const port = squatter.address().port;

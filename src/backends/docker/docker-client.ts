@@ -230,8 +230,15 @@ export class RunContainerHandle {
     };
   }
 
+  /** Throws E_BACKEND when the engine cannot say (gone, or removed by someone else). */
   async state(): Promise<ContainerState> {
-    const info = await this.container.inspect();
+    let info: Docker.ContainerInspectInfo;
+    try {
+      info = await this.container.inspect();
+    } catch (error) {
+      const what = statusCode(error) === 404 ? 'is gone (removed outside avcm?)' : `cannot be inspected: ${reason(error)}`;
+      throw new AvcmError('E_BACKEND', `container ${this.name} ${what}`, { hint: DOCKER_HINT, cause: error });
+    }
     return {
       status: info.State.Status,
       exitCode: info.State.ExitCode,
