@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { composeProject, demuxLogs, dockerEndpoint, engineContainers, probeContainer } from '../../../src/backends/docker/index.js';
+import { parse } from 'yaml';
+import { composeFiles, composeProject, demuxLogs, dockerEndpoint, engineContainers, probeContainer } from '../../../src/backends/docker/index.js';
 import { fitProbeReport } from '../../../src/backends/docker/fit-windows.js';
 import { compile, partitionsShareHost } from '../../../src/plan/index.js';
 import type { ProbeReport, WindowStats } from '../../../src/probe/types.js';
@@ -35,6 +36,14 @@ describe('docker run containers: host network, one source for the backend and co
     expect(project.services['orchestrator-1'].stdin_open).toBe(true);
     expect(project.services.probe.command).toEqual(expect.arrayContaining(['--listen', 'udp://127.0.0.1:5002']));
     expect(project.services.grafana.environment).toMatchObject({ GF_SECURITY_ADMIN_PASSWORD: '${AVCM_GRAFANA_PASSWORD:?set AVCM_GRAFANA_PASSWORD}', GF_SERVER_HTTP_ADDR: '127.0.0.1' });
+  });
+
+  it('compose.yaml reads the same in Compose v1 (YAML 1.1, no top-level name) and v2: restart "no" stays a string', () => {
+    const text = composeFiles(plan(), { image: 'avcm:t' })[0].text;
+    const asV1 = parse(text, { version: '1.1' }) as { name?: string; services: Record<string, { restart: unknown }> };
+    expect(asV1.name).toBeUndefined();
+    expect(asV1.services.probe.restart).toBe('no');
+    expect(text).toContain('docker compose -p avcm-c -f compose.yaml');
   });
 
   it("a scenario's target is where engines send; a loopback target is where the probe listens", () => {
