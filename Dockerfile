@@ -2,9 +2,16 @@
 #   docker build -t avcm:0.1.0 .
 #   docker run --rm avcm:0.1.0 validate scenarios/
 # The same image runs every role: `agent` (engine pods / containers), `receive` (probe), `relay`.
+#
+# The base images are build arguments, so a machine without a registry can build on a local base
+# (scripts/docker-local.sh imports a Debian bookworm root filesystem holding this host's Node.js):
+#   docker build --network host --build-arg BUILD_IMAGE=avcm-base:... --build-arg BASE_IMAGE=avcm-base:... -t avcm:0.1.0 .
+# Either base needs Node.js 20 with npm on PATH; the runtime base also apt-get and useradd (Debian).
+ARG BUILD_IMAGE=node:20-bookworm
+ARG BASE_IMAGE=node:20-bookworm-slim
 
 # --- build: compile TypeScript, then keep only runtime dependencies ---
-FROM node:20-bookworm AS build
+FROM ${BUILD_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Dependencies first (cached while only sources change); `prepare` builds later, once sources are in.
@@ -21,7 +28,7 @@ COPY k8s ./k8s
 RUN npm run build && npm prune --omit=dev
 
 # --- runtime: node + ffmpeg, no compilers, no dev dependencies ---
-FROM node:20-bookworm-slim
+FROM ${BASE_IMAGE}
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ffmpeg \
  && rm -rf /var/lib/apt/lists/* \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up everything the test suite needs on a fresh Debian machine, then runs the whole suite.
-# Real components, no mocks: ffmpeg, Chromium, xmllint, coturn, promtool and Janus come from Debian.
+# Real components, no mocks: ffmpeg, Chromium, xmllint, coturn, promtool, Janus and Docker come from Debian.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +25,13 @@ fi
 if ! command -v janus >/dev/null; then
   echo "avcm test setup: installing janus from Debian"
   apt_install janus || echo "avcm test setup: janus could not be installed; the Janus tests will be skipped"
+fi
+
+# Docker is best effort too: docker-local.sh installs docker.io, starts an engine with no bridge and
+# no iptables, and builds avcm's image on a local base (no registry). Where that fails, the Docker
+# tests say why and are skipped; everything else still runs.
+if ! scripts/docker-local.sh start; then
+  echo "avcm test setup: no Docker engine could be started; the Docker tests will be skipped"
 fi
 
 # Bigger UDP socket buffers for the probe and the benchmark (root only; harmless when refused).

@@ -9,7 +9,8 @@ import type { SenderStreamReport } from '../session/index.js';
 export interface LaunchOptions {
   /**
    * Where the participants send plain RTP (already resolved: the built-in probe's address when the
-   * plan has no target); null for WebRTC runs, whose participants are reached through `signaling`.
+   * plan has no target); null for WebRTC runs, whose participants are reached through `signaling`,
+   * and for backends that run the probe themselves (docker, k8s) when the plan names no target.
    */
   target: Endpoint | null;
   signal: AbortSignal;

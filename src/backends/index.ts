@@ -2,4 +2,4 @@ export type { Backend, EngineTotals, LaunchOptions, RunHandle } from './backend.
 export { LocalBackend, selfCommand } from './local/index.js';
 export { defaultBackends, type BackendFactory } from './registry.js';
 export { K8sBackend, connectCluster, kubernetesManifests, type K8sObject } from './k8s/index.js';
-export { DockerBackend, checkDocker, composeProject } from './docker/index.js';
+export { DockerBackend, DockerClient, composeProject } from './docker/index.js';

@@ -22,7 +22,7 @@ export function defaultBackends(options: BackendChoices = {}): Record<string, Ba
   const image = options.image ?? `avcm:${AVCM_VERSION}`;
   return {
     local: (context) => new LocalBackend(context),
-    docker: (context) => new DockerBackend({ image, keep: options.keep, monitoring: options.monitoring, env: context.env }),
+    docker: (context) => new DockerBackend({ image, keep: options.keep, monitoring: options.monitoring, env: context.env, baseDir: context.baseDir }),
     k8s: (context) => new K8sBackend({ image, namespace: options.namespace ?? 'avcm', keep: options.keep, monitoring: options.monitoring, env: context.env }),
   };
 }

@@ -11,7 +11,7 @@ export function partitionOf(participantId: number, partitions: number): number {
 /**
  * Source port of the participant at `index` inside `partition`: `base_port + partition*10000 + index`
  * (the contract), or 0 when the base port is 0 (ephemeral). When partitions have network namespaces
- * of their own (containers, pods), ports only need to be unique inside a partition, and the formula
+ * of their own (pods), ports only need to be unique inside a partition, and the formula
  * would pass 65535 from the 7th partition on; there it wraps within [base_port, 65535], so partitions
  * 0..5 keep exactly the contract's ports. On one shared host (local) it never wraps: validation
  * rejects a scenario whose ports would not fit.
@@ -22,9 +22,12 @@ export function sourcePort(basePort: number, partition: number, index: number, s
   return sharedHost ? basePort + offset : basePort + (offset % (65536 - basePort));
 }
 
-/** Whether all partitions of a backend share one host's ports (local processes) or have their own (containers, pods). */
+/**
+ * Whether all partitions of a backend share one host's ports: local processes, and Docker
+ * containers (they use the host's network); only pods have network namespaces of their own.
+ */
 export function partitionsShareHost(backend: 'local' | 'docker' | 'k8s'): boolean {
-  return backend === 'local';
+  return backend !== 'k8s';
 }
 
 export interface PartitionChoice {

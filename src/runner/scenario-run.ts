@@ -251,7 +251,7 @@ export class ScenarioRun implements RunningRun {
       });
       target ??= this.probe.address;
     }
-    if (!target && plan.transport === 'udp') throw new AvcmError('E_USAGE', 'no target: set `target:` in the scenario or pass --target udp://HOST:PORT');
+    // Without a target, a backend that runs the probe itself (containers, pods) has the participants send to it.
 
     const targetLabel = plan.sfu
       ? `${plan.sfu.kind}: ${plan.sfu.kind === 'janus-videoroom' ? `${plan.sfu.url} room ${plan.sfu.room}` : plan.sfu.whipUrl}`
@@ -259,7 +259,9 @@ export class ScenarioRun implements RunningRun {
         ? this.request.signaling === 'external'
           ? 'webrtc: REST signaling'
           : 'webrtc: built-in probe'
-        : formatUdpUrl(target!);
+        : target
+          ? formatUdpUrl(target)
+          : `built-in probe (${backend.name})`;
     this.context.log(
       `avcm: ${plan.scenario}: ${plan.participants.length} participants in ${plan.partitions} partition${plan.partitions === 1 ? '' : 's'} -> ${targetLabel}, ${plan.spikes.length} spikes, seed ${plan.seed}`,
     );

@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
-import { grafanaDashboard } from '../k8s/dashboard.js';
-import type { Plan } from '../../plan/index.js';
+import type { Endpoint, Plan } from '../../plan/index.js';
+import { engineContainers, monitoringContainers, probeContainer, runFiles, type RunContainer } from './run-containers.js';
 
 export interface ComposeOptions {
   /** Image with `avcm` as its entrypoint, e.g. `avcm:0.1.0`. */
@@ -11,8 +11,9 @@ export interface ComposeOptions {
   turn?: boolean;
 }
 
-const PROBE_PORT = 5002;
-const METRICS_PORT = 9464;
+/** The probe's port in a compose project (the backend lets the OS choose one instead). */
+export const COMPOSE_PROBE_PORT = 5002;
+const TURN_PORT = 3478;
 
 /** Compose project names allow lowercase letters, digits, `-` and `_`. */
 export function composeProjectName(text: string): string {
@@ -20,84 +21,71 @@ export function composeProjectName(text: string): string {
 }
 
 /**
- * The docker compose project for one run: services `orchestrator-0..P-1` (PARTITION_ID = N), the
- * probe (the default target), coturn, and Prometheus + Grafana under `profiles: [monitoring]`.
- * Relative paths (`./plan.json`, `./prometheus.yml`, `./grafana/`) are files `composeFiles` writes.
+ * Where the probe listens and where the engines send: the scenario's `probe.listen` and `target`
+ * when set, else the probe on loopback at `defaultPort` (0: the OS chooses), which is then also the target.
+ */
+export function probeAndTarget(plan: Plan, defaultPort: number): { listen: Endpoint; target: Endpoint | null } {
+  const listen = plan.probeListen ?? plan.target ?? { host: '127.0.0.1', port: defaultPort };
+  return { listen, target: plan.target ?? (listen.port === 0 ? null : reachable(listen)) };
+}
+
+/** The address to send to for a probe listening on `listen` (a wildcard is reached on loopback). */
+export function reachable(listen: Endpoint): Endpoint {
+  return listen.host === '0.0.0.0' || listen.host === '::' ? { host: '127.0.0.1', port: listen.port } : listen;
+}
+
+function composeService(container: RunContainer): Record<string, unknown> {
+  const secrets = Object.fromEntries(Object.entries(container.secretEnv).map(([name, from]) => [name, `\${${from}:?set ${from}}`]));
+  const env = { ...container.env, ...secrets };
+  return {
+    image: container.image,
+    ...(container.command.length > 0 ? { command: container.command } : {}),
+    ...(Object.keys(env).length > 0 ? { environment: env } : {}),
+    ...(container.mounts.length > 0 ? { volumes: container.mounts.map((m) => `./${m.source}:${m.target}:ro`) } : {}),
+    network_mode: 'host',
+    ...(container.openStdin ? { stdin_open: true } : {}),
+    restart: container.restart,
+    ...(container.role === 'monitoring' ? { profiles: ['monitoring'] } : {}),
+  };
+}
+
+/**
+ * The docker compose project for one run, the same containers `--backend docker` creates: services
+ * `orchestrator-0..P-1` (PARTITION_ID = N), the probe (the default target, on 127.0.0.1:5002),
+ * coturn under `profiles: [turn]`, Prometheus + Grafana under `profiles: [monitoring]`. Every
+ * service uses the host's network. Relative paths are files {@link composeFiles} writes.
  */
 export function composeProject(plan: Plan, options: ComposeOptions): Record<string, unknown> {
-  const target = plan.target ?? { host: 'probe', port: PROBE_PORT };
-  const start = options.startEpochMs !== undefined ? { AVCM_RUN_START_EPOCH_MS: String(options.startEpochMs) } : {};
+  const { listen, target } = probeAndTarget(plan, COMPOSE_PROBE_PORT);
+  const probe = probeContainer(plan, { image: options.image, listen, startEpochMs: options.startEpochMs });
+  const engines = engineContainers(plan, { image: options.image, target: target ?? reachable(listen), startEpochMs: options.startEpochMs, metrics: true });
   const services: Record<string, unknown> = {};
-  for (let partition = 0; partition < plan.partitions; partition++) {
-    services[`orchestrator-${partition}`] = {
-      image: options.image,
-      command: ['agent', '--plan', '/etc/avcm/plan.json', '--target', `udp://${target.host}:${target.port}`, '--metrics-port', String(METRICS_PORT)],
-      environment: { PARTITION_ID: String(partition), AVCM_CACHE_DIR: '/tmp/avcm-cache', ...start },
-      volumes: ['./plan.json:/etc/avcm/plan.json:ro'],
-      ...(plan.target ? {} : { depends_on: ['probe'] }),
-      restart: 'on-failure',
-    };
-  }
-  services.probe = {
-    image: options.image,
-    command: [
-      'receive',
-      '--listen',
-      `udp://0.0.0.0:${PROBE_PORT}`,
-      ...(options.startEpochMs !== undefined ? ['--start-at', String(options.startEpochMs)] : []),
-      '--duration',
-      `${Math.ceil(plan.durationMs / 1000) + (options.startEpochMs !== undefined ? 2 : 60)}s`,
-      '--json',
-      '-',
-      '--quiet',
-    ],
-    // A restarted probe would lose what it measured; the backend reads its report from the log.
-    restart: 'no',
-  };
+  for (const engine of engines) services[engine.service] = { ...composeService(engine), ...(plan.target ? {} : { depends_on: ['probe'] }) };
+  services.probe = composeService(probe);
   if (options.turn ?? true) {
     services.coturn = {
       image: 'coturn/coturn:4.6.2',
       // compose interpolates the secret from the environment at `up`; it is never written here.
-      command: ['-n', '--log-file=stdout', '--no-cli', '--fingerprint', '--use-auth-secret', '--static-auth-secret=${AVCM_TURN_SECRET:?set AVCM_TURN_SECRET}', '--realm=avcm'],
-      ports: ['3478:3478/udp', '3478:3478/tcp'],
+      command: ['-n', '--log-file=stdout', '--no-cli', '--fingerprint', '--use-auth-secret', '--static-auth-secret=${AVCM_TURN_SECRET:?set AVCM_TURN_SECRET}', '--realm=avcm', `--listening-port=${TURN_PORT}`],
+      network_mode: 'host',
       profiles: ['turn'],
     };
   }
-  services.prometheus = {
-    image: 'prom/prometheus:v2.53.0',
-    command: ['--config.file=/etc/prometheus/prometheus.yml'],
-    volumes: ['./prometheus.yml:/etc/prometheus/prometheus.yml:ro'],
-    ports: ['9090:9090'],
-    profiles: ['monitoring'],
-  };
-  services.grafana = {
-    image: 'grafana/grafana:11.1.0',
-    environment: { GF_SECURITY_ADMIN_PASSWORD: '${AVCM_GRAFANA_PASSWORD:?set AVCM_GRAFANA_PASSWORD}' },
-    volumes: ['./grafana/provisioning:/etc/grafana/provisioning:ro', './grafana/dashboards:/var/lib/grafana/dashboards:ro'],
-    ports: ['3000:3000'],
-    profiles: ['monitoring'],
-  };
-  return { name: composeProjectName(`avcm-${plan.scenario}`), services };
+  for (const monitoring of monitoringContainers()) services[monitoring.service] = composeService(monitoring);
+  // No top-level `name`: Compose v1 (Debian's docker-compose 1.29) rejects it; the header names the project.
+  return { services };
 }
 
-/** Every file the compose project refers to, relative to one folder: compose.yaml first. */
+/**
+ * Every file the compose project refers to, relative to one folder: compose.yaml first. Written as
+ * YAML 1.1 so `restart: "no"` stays a string for every compose implementation (1.1 reads `no` as false).
+ */
 export function composeFiles(plan: Plan, options: ComposeOptions): { file: string; text: string }[] {
-  const targets = Array.from({ length: plan.partitions }, (_, p) => `orchestrator-${p}:${METRICS_PORT}`);
-  return [
-    { file: 'compose.yaml', text: stringify(composeProject(plan, options), { lineWidth: 0 }) },
-    { file: 'plan.json', text: `${JSON.stringify(plan, null, 2)}\n` },
-    {
-      file: 'prometheus.yml',
-      text: stringify({ global: { scrape_interval: '5s' }, scrape_configs: [{ job_name: 'avcm-engines', static_configs: [{ targets }] }] }),
-    },
-    {
-      file: 'grafana/provisioning/datasources/datasource.yaml',
-      text: stringify({ apiVersion: 1, datasources: [{ name: 'Prometheus', type: 'prometheus', url: 'http://prometheus:9090', isDefault: true }] }),
-    },
-    {
-      file: 'grafana/provisioning/dashboards/dashboards.yaml',
-      text: stringify({ apiVersion: 1, providers: [{ name: 'avcm', type: 'file', options: { path: '/var/lib/grafana/dashboards' } }] }),
-    },
-    { file: 'grafana/dashboards/avcm.json', text: `${JSON.stringify(grafanaDashboard(), null, 2)}\n` },
-  ];
+  const project = composeProjectName(`avcm-${plan.scenario}`);
+  const header = [
+    '# Generated by `avcm manifests --backend docker`: the containers `avcm test --backend docker` runs, on the host network.',
+    `# AVCM_TURN_SECRET=... AVCM_GRAFANA_PASSWORD=... docker compose -p ${project} -f compose.yaml [--profile monitoring] up`,
+    '',
+  ].join('\n');
+  return [{ file: 'compose.yaml', text: header + stringify(composeProject(plan, options), { lineWidth: 0, version: '1.1' }) }, ...runFiles(plan)];
 }

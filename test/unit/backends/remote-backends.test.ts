@@ -82,34 +82,29 @@ describe('k8s backend: clear errors without a cluster', () => {
 });
 
 describe('docker backend: clear errors without an engine', () => {
-  it('no docker binary is E_BACKEND with a hint', async () => {
-    const backend = new DockerBackend({ image: 'avcm:0.1.0', dockerPath: '/nonexistent/docker' });
-    const error = await caught(backend.launch(plan, launchOptions));
-    expect(error.code).toBe('E_BACKEND');
-    expect(error.message).toContain('docker CLI (/nonexistent/docker) is not installed');
-    expect(error.hint).toContain('Docker Engine');
-  });
-
-  const cli = has('docker', ['--version']);
-  it.skipIf(!cli)('a docker CLI with no daemon behind DOCKER_HOST is E_BACKEND naming the socket (skipped: no docker CLI)', async () => {
+  it('no engine behind DOCKER_HOST is E_BACKEND naming the socket, with a hint', async () => {
     const env = { ...process.env, DOCKER_HOST: 'unix:///nonexistent/avcm-docker.sock' };
     const backend = new DockerBackend({ image: 'avcm:0.1.0', env });
     const error = await caught(backend.launch(plan, launchOptions));
     expect(error.code).toBe('E_BACKEND');
-    expect(error.message).toMatch(/^no Docker engine reachable \(unix:\/\/\/nonexistent\/avcm-docker\.sock\)/);
+    expect(error.message).toMatch(/^no Docker engine reachable \(unix:\/\/\/nonexistent\/avcm-docker\.sock\): /);
+    expect(error.hint).toContain('scripts/docker-local.sh start');
   });
 
-  const engine = cli && has('docker', ['compose', 'version']) && has('docker', ['info']);
-  it.skipIf(!engine)('runs the smoke scenario in containers (skipped: no Docker engine with the compose plugin here)', async () => {
-    const backend = new DockerBackend({ image: process.env.AVCM_IMAGE ?? 'avcm:0.1.0', startDelayMs: 20_000 });
-    const handle = await backend.launch(plan, launchOptions);
-    try {
-      await handle.finished();
-      expect((await handle.collectProbeReport())?.streams.length).toBeGreaterThan(0);
-    } finally {
-      await handle.stop();
-    }
-  }, 600_000);
+  it('a DOCKER_HOST it cannot speak to (ssh://) is E_BACKEND saying which schemes work', async () => {
+    const backend = new DockerBackend({ image: 'avcm:0.1.0', env: { DOCKER_HOST: 'ssh://user@host' } });
+    const error = await caught(backend.launch(plan, launchOptions));
+    expect(error.code).toBe('E_BACKEND');
+    expect(error.message).toContain('unix:///PATH or tcp://HOST:PORT');
+  });
+
+  it('WebRTC plans are refused before any engine is asked (the probe container measures plain RTP)', async () => {
+    const webrtc = { ...plan, transport: 'webrtc' as const };
+    const backend = new DockerBackend({ image: 'avcm:0.1.0', env: { DOCKER_HOST: 'unix:///nonexistent/avcm-docker.sock' } });
+    const error = await caught(backend.launch(webrtc, launchOptions));
+    expect(error.code).toBe('E_BACKEND');
+    expect(error.message).toContain('WebRTC participants run on the local backend only');
+  });
 });
 
 describe('remote partitions: agent lines from logs', () => {
