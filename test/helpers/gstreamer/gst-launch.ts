@@ -26,6 +26,10 @@ export function gstreamerMissing(): string | null {
     availability = 'gst-launch-1.0 is not installed (apt-get install gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav)';
     return availability;
   }
+  if (spawnSync('stdbuf', ['--version']).status !== 0) {
+    availability = 'stdbuf (coreutils) is missing: it keeps gst-launch output line-buffered';
+    return availability;
+  }
   const missing = REQUIRED_ELEMENTS.filter((element) => spawnSync('gst-inspect-1.0', ['--exists', element]).status !== 0);
   availability = missing.length > 0 ? `GStreamer elements missing: ${missing.join(', ')} (install gstreamer1.0-plugins-good/-bad/-ugly and gstreamer1.0-libav)` : null;
   return availability;

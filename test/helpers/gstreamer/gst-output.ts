@@ -131,6 +131,21 @@ export function parseSessionStats(value: string): SessionStats {
   };
 }
 
+/**
+ * Folds a new stats notification into the figures kept per SSRC. rtpsession resets a remote
+ * source's counters when it stops sending (RFC 3550 6.3.5 sender timeout: two report intervals
+ * without RTP, a few hundred ms here) or forgets it after a BYE; the figures from while it was
+ * sending are the ones wanted, so a sender turning into a non-sender, or a source losing its
+ * report block, does not overwrite them.
+ */
+export function rememberSources(kept: Map<number, RtpSourceStats>, stats: SessionStats): void {
+  for (const next of stats.sources) {
+    const previous = kept.get(next.ssrc);
+    if (previous && ((previous.isSender && !next.isSender) || (previous.haveRb && !next.haveRb))) continue;
+    kept.set(next.ssrc, next);
+  }
+}
+
 /** An "ERROR: from element ...: message" or "WARNING: ..." line of gst-launch, or null. */
 export function parseProblem(line: string): string | null {
   return /^(ERROR|WARNING): /.test(line) ? line : null;

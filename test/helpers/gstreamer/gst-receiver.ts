@@ -1,8 +1,8 @@
 import { GstLaunch, pipelineTokens, type GstLaunchOptions } from './gst-launch.js';
-import { parsePropertyNotice, parseProblem, parseSessionStats, type RtpSourceStats, type SessionStats } from './gst-output.js';
+import { parsePropertyNotice, parseProblem, parseSessionStats, rememberSources, type RtpSourceStats, type SessionStats } from './gst-output.js';
 import { NackResponseClock, type NackResponseSummary } from './nack-response-clock.js';
-import { RtcpMuxBridge } from './rtcp-mux-bridge.js';
-import type { WireCounts } from './wire-tally.js';
+import { RtcpMuxBridge, type Endpoint, type InboundSources } from './rtcp-mux-bridge.js';
+import { mainSsrc, type WireCounts } from './wire-tally.js';
 
 /** How long a pipeline may take to finish after EOS before it is killed (its figures were printed already). */
 const STOP_GRACE_MS = 3000;
@@ -19,6 +19,8 @@ export interface GstReceiverOptions {
   port?: number;
   /** Loopback address to bind (default 127.0.0.1). */
   host?: string;
+  /** The participant's source address when known (avcm: base_port + index); default: whoever sends first. Others are dropped as foreign. */
+  peer?: Endpoint;
   /** Unwrap RTX (RFC 4588) packets of `rtxPayloadType` into `videoPayloadType` (default true). */
   withRtx?: boolean;
   /** Send generic NACKs for missing video packets (default true). */
@@ -78,14 +80,16 @@ export interface GstReceiverStats {
   nackResponse: NackResponseSummary;
   /** Everything counted on the 5-tuple: `in` from the participant, `out` to it. */
   wire: { in: WireCounts; out: WireCounts };
-  /** Distinct sources ("host:port") of the RTP and RTCP that arrived: one each, and the same, when the participant keeps to one 5-tuple. */
-  inboundSources: { rtp: string[]; rtcp: string[] };
+  /** Distinct sources ("host:port") of the RTP and RTCP that arrived (one each, and the same, when the participant keeps to one 5-tuple) and of foreign datagrams dropped. */
+  inboundSources: InboundSources;
   /** Where the receiver's RTCP goes: the participant's source address, learned from its packets. */
   peer: { host: string; port: number } | null;
   /** The raw last rtpsession stats (null before the first RTCP). */
   session: SessionStats | null;
   /** gst-launch ERROR/WARNING lines. */
   problems: string[];
+  /** The pipeline did not finish within a few seconds of EOS and was killed (harmless: the figures were printed before). */
+  killedAfterEos: boolean;
 }
 
 export interface GstReceiver {
@@ -125,7 +129,7 @@ export async function startGstReceiver(options: GstReceiverOptions = {}): Promis
   const fir = options.fir ?? false;
   const audio = options.audio ?? false;
   const nackClock = new NackResponseClock();
-  const bridge = await RtcpMuxBridge.open({ host: options.host, publicPort: options.port ?? 0, mediaPayloadType: videoPt, rtxPayloadType: rtxPt, nackClock });
+  const bridge = await RtcpMuxBridge.open({ host: options.host, publicPort: options.port ?? 0, peer: options.peer, mediaPayloadType: videoPt, rtxPayloadType: rtxPt, nackClock });
   const host = bridge.host;
 
   const videoCaps = [
@@ -160,9 +164,10 @@ export async function startGstReceiver(options: GstReceiverOptions = {}): Promis
   const videoFrames = new Set<string>();
   const audioFrames = new Set<string>();
   let session: SessionStats | null = null;
-  // A source leaves the session's stats after its BYE; its last figures are kept here.
+  // Per SSRC, the figures from while the source was active (see rememberSources).
   const lastSeen = new Map<number, RtpSourceStats>();
   const problems: string[] = [];
+  let killedAfterEos = false;
   const ports = new Map<string, number>();
   gst.onLine((line) => {
     const problem = parseProblem(line);
@@ -175,7 +180,7 @@ export async function startGstReceiver(options: GstReceiverOptions = {}): Promis
       else if (notice.element === 'audiosink') audioFrames.add(pts);
     } else if (notice.property === 'stats' && notice.element === 'session') {
       session = parseSessionStats(notice.value);
-      for (const source of session.sources) lastSeen.set(source.ssrc, source);
+      rememberSources(lastSeen, session);
     }
     else if (notice.property === 'port') ports.set(notice.element, Number(notice.value));
   });
@@ -194,7 +199,7 @@ export async function startGstReceiver(options: GstReceiverOptions = {}): Promis
     const outbound = bridge.outbound.snapshot();
     const sources = [...lastSeen.values()];
     const bySsrc = (pt: number): RtpSourceStats | null => {
-      const ssrc = inbound.ssrcByPayloadType[pt];
+      const ssrc = mainSsrc(inbound, pt);
       const source = ssrc === undefined ? undefined : lastSeen.get(ssrc);
       return source && !source.internal ? source : null;
     };
@@ -222,6 +227,7 @@ export async function startGstReceiver(options: GstReceiverOptions = {}): Promis
       peer: bridge.peer(),
       session,
       problems: [...problems],
+      killedAfterEos,
     };
   };
 
@@ -234,7 +240,7 @@ export async function startGstReceiver(options: GstReceiverOptions = {}): Promis
     stop: () =>
       (stopped ??= (async () => {
         const exit = await gst.stop(STOP_GRACE_MS);
-        if (exit.signal === 'SIGKILL') problems.push(`gst-launch-1.0 did not finish within ${STOP_GRACE_MS} ms of EOS and was killed`);
+        killedAfterEos = exit.signal === 'SIGKILL';
         await bridge.close();
         return snapshot();
       })()),

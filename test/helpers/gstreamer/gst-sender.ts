@@ -1,7 +1,7 @@
 import { GstLaunch, pipelineTokens, type GstLaunchOptions } from './gst-launch.js';
-import { parsePropertyNotice, parseProblem, parseSessionStats, type RtpSourceStats, type SessionStats } from './gst-output.js';
-import { RtcpMuxBridge, type Endpoint } from './rtcp-mux-bridge.js';
-import type { WireCounts } from './wire-tally.js';
+import { parsePropertyNotice, parseProblem, parseSessionStats, rememberSources, type RtpSourceStats, type SessionStats } from './gst-output.js';
+import { RtcpMuxBridge, type Endpoint, type InboundSources } from './rtcp-mux-bridge.js';
+import { mainSsrc, type WireCounts } from './wire-tally.js';
 
 /** How long a pipeline may take to finish after EOS before it is killed (its figures were printed already). */
 const STOP_GRACE_MS = 3000;
@@ -71,10 +71,13 @@ export interface GstSenderStats {
   /** rtpsession's view of the video source it sends. */
   video: RtpSourceStats | null;
   wire: { in: WireCounts; out: WireCounts };
-  /** Distinct sources ("host:port") of the RTP and RTCP that came back: the target's port alone on a proper 5-tuple. */
-  inboundSources: { rtp: string[]; rtcp: string[] };
+  /** Distinct sources ("host:port") of what came back: RTCP from the target alone on a proper 5-tuple; anything else is foreign and dropped. */
+  inboundSources: InboundSources;
   session: SessionStats | null;
+  /** gst-launch ERROR/WARNING lines. */
   problems: string[];
+  /** The pipeline did not finish within a few seconds of EOS and was killed (harmless: the figures were printed before). */
+  killedAfterEos: boolean;
 }
 
 export interface GstSender {
@@ -133,9 +136,10 @@ export async function startGstSender(options: GstSenderOptions): Promise<GstSend
 
   const gst = GstLaunch.start(tokens, options.launch);
   let session: SessionStats | null = null;
-  // A source leaves the session's stats after its BYE; its last figures are kept here.
+  // Per SSRC, the figures from while the source was active (see rememberSources).
   const lastSeen = new Map<number, RtpSourceStats>();
   const problems: string[] = [];
+  let killedAfterEos = false;
   let rtcpPort = -1;
   gst.onLine((line) => {
     const problem = parseProblem(line);
@@ -143,7 +147,7 @@ export async function startGstSender(options: GstSenderOptions): Promise<GstSend
     const notice = parsePropertyNotice(line);
     if (notice?.element === 'session' && notice.property === 'stats') {
       session = parseSessionStats(notice.value);
-      for (const source of session.sources) lastSeen.set(source.ssrc, source);
+      rememberSources(lastSeen, session);
     }
     else if (notice?.element === 'rtcpin' && notice.property === 'port') rtcpPort = Number(notice.value);
   });
@@ -160,7 +164,7 @@ export async function startGstSender(options: GstSenderOptions): Promise<GstSend
   const snapshot = (): GstSenderStats => {
     const inbound = bridge.inbound.snapshot();
     const outbound = bridge.outbound.snapshot();
-    const videoSsrc = outbound.ssrcByPayloadType[videoPt];
+    const videoSsrc = mainSsrc(outbound, videoPt);
     const sources = [...lastSeen.values()];
     const video = sources.find((s) => s.internal && s.ssrc === videoSsrc) ?? null;
     // rtpsession keeps the last report block per reporter; prefer one about the video SSRC
@@ -185,6 +189,7 @@ export async function startGstSender(options: GstSenderOptions): Promise<GstSend
       inboundSources: bridge.inboundSources(),
       session,
       problems: [...problems],
+      killedAfterEos,
     };
   };
 
@@ -195,7 +200,7 @@ export async function startGstSender(options: GstSenderOptions): Promise<GstSend
     (stopped ??= (async () => {
       clearTimeout(timer);
       const exit = await gst.stop(STOP_GRACE_MS);
-      if (exit.signal === 'SIGKILL') problems.push(`gst-launch-1.0 did not finish within ${STOP_GRACE_MS} ms of EOS and was killed`);
+      killedAfterEos = exit.signal === 'SIGKILL';
       await bridge.close();
       const last = snapshot();
       settle(last);

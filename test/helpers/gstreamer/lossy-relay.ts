@@ -26,11 +26,15 @@ export interface SeenSources {
   /** Sources of RTP and RTCP arriving from the target (receiver) side. */
   receiverRtp: string[];
   receiverRtcp: string[];
+  /** Sources that were neither the sender (the first to send to `port`) nor the target; dropped. */
+  foreign: string[];
 }
 
 export interface LossyRelay {
   /** The port the sender sends to. */
   readonly port: number;
+  /** The port the relay sends to the target from (what the receiver sees as its peer). */
+  readonly backPort: number;
   /** Forward datagrams as they arrived from the sender (before loss) and as delivered (after). */
   readonly offered: WireTally;
   readonly delivered: WireTally;
@@ -45,8 +49,9 @@ export interface LossyRelay {
  * A two-socket UDP relay on loopback between one sender and one receiver: the network in the
  * middle of a test. It counts RTP and RTCP by the second byte in both directions (the independent
  * check that RTCP shares the RTP 5-tuple), records every source address per kind, and drops
- * forward RTP deterministically from a seeded generator. Backward traffic goes to the address
- * the sender's packets last came from.
+ * forward RTP deterministically from a seeded generator. Backward traffic goes to
+ * the sender: the first source to send to `port`. Datagrams from anyone else (a stray sender on a
+ * reused port of a busy machine) are dropped and listed as foreign.
  */
 export async function startLossyRelay(options: LossyRelayOptions): Promise<LossyRelay> {
   const host = options.host ?? '127.0.0.1';
@@ -58,13 +63,17 @@ export async function startLossyRelay(options: LossyRelayOptions): Promise<Lossy
   const offered = new WireTally();
   const delivered = new WireTally();
   const backward = new WireTally();
-  const seen = { senderRtp: new Set<string>(), senderRtcp: new Set<string>(), receiverRtp: new Set<string>(), receiverRtcp: new Set<string>() };
+  const seen = { senderRtp: new Set<string>(), senderRtcp: new Set<string>(), receiverRtp: new Set<string>(), receiverRtcp: new Set<string>(), foreign: new Set<string>() };
   let sender: Endpoint | null = null;
   let forwardRtpIndex = 0;
   let dropped = 0;
 
   front.on('message', (datagram, from) => {
-    sender = { host: from.address, port: from.port };
+    if (sender === null) sender = { host: from.address, port: from.port };
+    else if (sender.port !== from.port || sender.host !== from.address) {
+      seen.foreign.add(`${from.address}:${from.port}`);
+      return;
+    }
     const rtcp = isRtcp(datagram);
     (rtcp ? seen.senderRtcp : seen.senderRtp).add(`${from.address}:${from.port}`);
     offered.add(datagram);
@@ -78,6 +87,10 @@ export async function startLossyRelay(options: LossyRelayOptions): Promise<Lossy
     back.send(datagram, options.target.port, options.target.host);
   });
   back.on('message', (datagram, from) => {
+    if (from.port !== options.target.port || from.address !== options.target.host) {
+      seen.foreign.add(`${from.address}:${from.port}`);
+      return;
+    }
     (isRtcp(datagram) ? seen.receiverRtcp : seen.receiverRtp).add(`${from.address}:${from.port}`);
     backward.add(datagram);
     options.observe?.('backward', datagram, false);
@@ -87,11 +100,12 @@ export async function startLossyRelay(options: LossyRelayOptions): Promise<Lossy
   let closed = false;
   return {
     port: front.address().port,
+    backPort: back.address().port,
     offered,
     delivered,
     backward,
     droppedForward: () => dropped,
-    sources: () => ({ senderRtp: [...seen.senderRtp], senderRtcp: [...seen.senderRtcp], receiverRtp: [...seen.receiverRtp], receiverRtcp: [...seen.receiverRtcp] }),
+    sources: () => ({ senderRtp: [...seen.senderRtp], senderRtcp: [...seen.senderRtcp], receiverRtp: [...seen.receiverRtp], receiverRtcp: [...seen.receiverRtcp], foreign: [...seen.foreign] }),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -7,12 +7,24 @@ export interface Endpoint {
   port: number;
 }
 
+/** Where datagrams came from, as "host:port" strings. */
+export interface InboundSources {
+  rtp: string[];
+  rtcp: string[];
+  /** Sources other than the peer; their datagrams were dropped. */
+  foreign: string[];
+}
+
 export interface RtcpMuxBridgeOptions {
   /** Loopback address both sockets bind to (default 127.0.0.1). */
   host?: string;
   /** The 5-tuple's local port the peer sees (0 = ephemeral; read `publicPort`). */
   publicPort?: number;
-  /** A fixed peer (a sender knows its target). Without it the peer is whoever sent last (a receiver replies to its source). */
+  /**
+   * The one peer of the 5-tuple (a sender knows its target; a receiver may know its participant's
+   * source). Without it the first source to send becomes the peer. Datagrams from any other source
+   * are counted as foreign and not passed on: a stray sender on a reused port must not join in.
+   */
   peer?: Endpoint;
   /** Inbound media/RTX payload types, for `nackClock` (defaults 96 and 97). */
   mediaPayloadType?: number;
@@ -41,9 +53,10 @@ export class RtcpMuxBridge {
   droppedWithoutPeer = 0;
   private readonly publicSocket: dgram.Socket;
   private readonly innerSocket: dgram.Socket;
-  private readonly fixedPeer: boolean;
   private currentPeer: Endpoint | null;
-  private readonly sources = { rtp: new Set<string>(), rtcp: new Set<string>() };
+  private readonly sources = { rtp: new Set<string>(), rtcp: new Set<string>(), foreign: new Set<string>() };
+  /** Datagrams that came from a source other than the peer (dropped). */
+  foreignDatagrams = 0;
   private gstRtpPort: number | null = null;
   private gstRtcpPort: number | null = null;
   private closed = false;
@@ -54,7 +67,6 @@ export class RtcpMuxBridge {
     this.host = options.host ?? '127.0.0.1';
     this.publicPort = publicSocket.address().port;
     this.innerPort = innerSocket.address().port;
-    this.fixedPeer = options.peer !== undefined;
     this.currentPeer = options.peer ?? null;
     this.outbound = new WireTally({ nackObserver: options.nackClock });
     this.inbound = new WireTally();
@@ -63,10 +75,17 @@ export class RtcpMuxBridge {
     const clock = options.nackClock ?? null;
 
     publicSocket.on('message', (datagram, from) => {
-      if (!this.fixedPeer) this.currentPeer = { host: from.address, port: from.port };
+      const source = `${from.address}:${from.port}`;
+      const peer = this.currentPeer;
+      if (peer === null) this.currentPeer = { host: from.address, port: from.port };
+      else if (peer.port !== from.port || peer.host !== from.address) {
+        this.foreignDatagrams++;
+        this.sources.foreign.add(source);
+        return;
+      }
       this.inbound.add(datagram);
       const rtcp = isRtcp(datagram);
-      (rtcp ? this.sources.rtcp : this.sources.rtp).add(`${from.address}:${from.port}`);
+      (rtcp ? this.sources.rtcp : this.sources.rtp).add(source);
       if (clock && !rtcp && datagram.length >= 12) {
         const pt = datagram[1] & 0x7f;
         if (pt === mediaPt) clock.arrived(datagram.readUInt16BE(2));
@@ -113,14 +132,14 @@ export class RtcpMuxBridge {
     this.gstRtcpPort = ports.rtcpPort;
   }
 
-  /** The peer GStreamer's output goes to: the fixed one, or the last source seen. */
+  /** The peer GStreamer's output goes to: the given one, or the first source seen; null before that. */
   peer(): Endpoint | null {
     return this.currentPeer;
   }
 
-  /** Distinct "host:port" sources of the RTP and the RTCP that arrived: one each, and the same, on a proper 5-tuple. */
-  inboundSources(): { rtp: string[]; rtcp: string[] } {
-    return { rtp: [...this.sources.rtp], rtcp: [...this.sources.rtcp] };
+  /** Distinct "host:port" sources of the RTP and RTCP passed on (one each, and the same, on a proper 5-tuple) and of foreign datagrams dropped. */
+  inboundSources(): InboundSources {
+    return { rtp: [...this.sources.rtp], rtcp: [...this.sources.rtcp], foreign: [...this.sources.foreign] };
   }
 
   /** Closes both sockets; idempotent. */

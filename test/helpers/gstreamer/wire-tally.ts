@@ -45,8 +45,8 @@ export interface WireCounts {
   rtpBytes: number;
   /** RTP packets per payload type, e.g. `{ 96: 900, 97: 31, 111: 400 }`. */
   rtpByPayloadType: Record<number, number>;
-  /** Media SSRCs per payload type (first one seen), e.g. the RTX stream's SSRC under 97. */
-  ssrcByPayloadType: Record<number, number>;
+  /** Packets per SSRC per payload type, e.g. `{ 96: { 1234: 900 }, 97: { 5678: 31 } }`: more than one SSRC under a type means a restart or a stray sender. */
+  packetsBySsrcByPayloadType: Record<number, Record<number, number>>;
   /** Distinct RTP timestamps with the marker bit per payload type: access units (video frames). */
   markedFramesByPayloadType: Record<number, number>;
   /** H.264 access units (distinct timestamps) holding an IDR slice, on `h264PayloadType`. */
@@ -81,7 +81,7 @@ function emptyCounts(): WireCounts {
     rtpPackets: 0,
     rtpBytes: 0,
     rtpByPayloadType: {},
-    ssrcByPayloadType: {},
+    packetsBySsrcByPayloadType: {},
     markedFramesByPayloadType: {},
     h264Idrs: 0,
     rtcpDatagrams: 0,
@@ -102,6 +102,19 @@ function emptyCounts(): WireCounts {
     cnames: [],
     reportBlocksBySource: {},
   };
+}
+
+/** The SSRC that carried most packets of payload type `pt`, or undefined when none did. */
+export function mainSsrc(counts: WireCounts, pt: number): number | undefined {
+  let best: number | undefined;
+  let most = 0;
+  for (const [ssrc, packets] of Object.entries(counts.packetsBySsrcByPayloadType[pt] ?? {})) {
+    if (packets > most) {
+      most = packets;
+      best = Number(ssrc);
+    }
+  }
+  return best;
 }
 
 /** Called for each NACKed sequence number and each retransmission seen, for response times. */
@@ -146,7 +159,8 @@ export class WireTally {
     c.rtpPackets++;
     c.rtpBytes += b.length;
     c.rtpByPayloadType[pt] = (c.rtpByPayloadType[pt] ?? 0) + 1;
-    if (c.ssrcByPayloadType[pt] === undefined) c.ssrcByPayloadType[pt] = ssrc;
+    const bySsrc = (c.packetsBySsrcByPayloadType[pt] ??= {});
+    bySsrc[ssrc] = (bySsrc[ssrc] ?? 0) + 1;
     const key = pt * 0x1_0000_0000 + ssrc;
     if (marker && this.lastMarkedTimestamp.get(key) !== timestamp) {
       this.lastMarkedTimestamp.set(key, timestamp);
