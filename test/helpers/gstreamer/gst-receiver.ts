@@ -181,8 +181,7 @@ export async function startGstReceiver(options: GstReceiverOptions = {}): Promis
     } else if (notice.property === 'stats' && notice.element === 'session') {
       session = parseSessionStats(notice.value);
       rememberSources(lastSeen, session);
-    }
-    else if (notice.property === 'port') ports.set(notice.element, Number(notice.value));
+    } else if (notice.property === 'port') ports.set(notice.element, Number(notice.value));
   });
   try {
     const startTimeoutMs = options.startTimeoutMs ?? 15_000;
