@@ -16,6 +16,24 @@ const TAIL_LINE_CHARS = 400;
 let availability: string | null | undefined;
 
 /**
+ * Pipelines still running, killed if this process exits first: a test that crashes must not leave
+ * a sender sending to loopback ports that later tests (or other programs) reuse. Module state on
+ * purpose: process exit is process-wide. A SIGKILLed Node still orphans them; nothing can help there.
+ */
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function killOnExit(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const orphan of running) orphan.kill('SIGKILL');
+  });
+}
+
+/**
  * Why the GStreamer harness cannot run here (gst-launch-1.0 or an element is missing), or null
  * when it can. Checked once per process; tests skip with this message.
  */
@@ -90,6 +108,7 @@ export class GstLaunch {
     const env = { ...process.env, ...options.env };
     const argv = ['-oL', '-eL', 'gst-launch-1.0', '-e', '-v', ...tokens];
     this.child = spawn('stdbuf', argv, { env: { ...env, GST_DEBUG_NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    killOnExit(this.child);
     for (const stream of [this.child.stdout!, this.child.stderr!]) {
       let pending = '';
       stream.setEncoding('utf8');
