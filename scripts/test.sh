@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up everything the test suite needs on a fresh Debian machine, then runs the whole suite.
-# Real components, no mocks: ffmpeg, Chromium, xmllint, coturn, promtool, Janus and Docker come from Debian.
+# Real components, no mocks: ffmpeg, Chromium, xmllint, coturn, promtool, GStreamer, Janus and Docker come from Debian.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +17,8 @@ command -v xmllint >/dev/null || need_packages+=(libxml2-utils)
 command -v turnserver >/dev/null || need_packages+=(coturn)
 command -v promtool >/dev/null || need_packages+=(prometheus)
 command -v curl >/dev/null || need_packages+=(curl)
+# GStreamer: the independent RTP/RTCP endpoint of the feedback-loop tests (x264enc is in -ugly, avdec_h264 in -libav).
+command -v gst-launch-1.0 >/dev/null || need_packages+=(gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav)
 if [ ${#need_packages[@]} -gt 0 ]; then
   echo "avcm test setup: installing ${need_packages[*]} from Debian"
   apt_install "${need_packages[@]}"

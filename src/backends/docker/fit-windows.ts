@@ -21,7 +21,18 @@ export function fitProbeReport(report: ProbeReport, windowCount: number): ProbeR
           for (const field of ADDED) (last[field] as number) += late[field] as number;
         }
       }
-      return { ...stream, windows };
+      // The viewer figures fold the same way: later windows' counts go into the last one.
+      const viewer = stream.viewer && {
+        totals: stream.viewer.totals,
+        windows: Object.fromEntries(
+          Object.entries(stream.viewer.windows).map(([field, column]) => {
+            const kept = column.slice(0, windowCount);
+            for (const late of column.slice(windowCount)) kept[kept.length - 1] += late;
+            return [field, kept];
+          }),
+        ) as typeof stream.viewer.windows,
+      };
+      return { ...stream, windows, viewer };
     }),
   };
 }

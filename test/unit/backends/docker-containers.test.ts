@@ -103,7 +103,7 @@ describe('probe report of a container', () => {
     runStartEpochMs: 0,
     windowMs: 1000,
     windowCount: windows.length,
-    streams: [{ ssrc: 1, participantId: 1001, media: 'video', payloadType: 96, firstSeenMs: 0, lastSeenMs: 0, totals: { received: 0, expected: 0, lost: 0, duplicates: 0, reordered: 0, bytes: 0, jitterMs: 0, frames: 0 }, windows }],
+    streams: [{ ssrc: 1, participantId: 1001, media: 'video', payloadType: 96, firstSeenMs: 0, lastSeenMs: 0, totals: { received: 0, expected: 0, lost: 0, duplicates: 0, reordered: 0, bytes: 0, jitterMs: 0, frames: 0 }, windows, viewer: null }],
     malformedPackets: 0,
     foreignPackets: 0,
     kernelRcvbufErrors: null,
