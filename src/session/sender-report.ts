@@ -17,6 +17,7 @@ export class SenderReporter {
   payloadOctetsSent = 0;
   private readonly cname: Buffer;
   private readonly sent = new Uint32Array(REMEMBERED_REPORTS);
+  private readonly sentAtMs = new Float64Array(REMEMBERED_REPORTS);
   private sentCount = 0;
 
   constructor(
@@ -46,15 +47,21 @@ export class SenderReporter {
   build(nowMs: number, epochMs: number): number {
     let at = writeSenderReport(this.buffer, 0, this.ssrc, epochMs, this.rtpTimestampAt(nowMs), this.packetsSent, this.payloadOctetsSent);
     at = writeSdesCname(this.buffer, at, this.ssrc, this.cname);
-    this.sent[this.sentCount++ % REMEMBERED_REPORTS] = compactNtp(epochMs);
+    const slot = this.sentCount++ % REMEMBERED_REPORTS;
+    this.sent[slot] = compactNtp(epochMs);
+    this.sentAtMs[slot] = nowMs;
     this.length = at;
     return at;
   }
 
-  /** Whether `lsr` (a report block's echo) is one of our recent SRs, so an RTT from it is ours. */
-  echoesOurReport(lsr: number): boolean {
+  /**
+   * When (run ms) we sent the SR that `lsr` (a report block's echo) names, or -1 when it is not one
+   * of our recent SRs (so an RTT from it would not be ours). A round trip belongs to the time its
+   * SR left: that is when the path it measured was as it found it.
+   */
+  reportSentAt(lsr: number): number {
     const n = Math.min(this.sentCount, REMEMBERED_REPORTS);
-    for (let i = 0; i < n; i++) if (this.sent[i] === lsr) return true;
-    return false;
+    for (let i = 0; i < n; i++) if (this.sent[i] === lsr) return this.sentAtMs[i];
+    return -1;
   }
 }

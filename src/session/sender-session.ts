@@ -99,13 +99,16 @@ export class SenderSession {
     const window = Math.floor(nowMs / 1000);
     this.stats.add(window, SENDER_FIELDS.reportBlocksReceived);
     this.stats.add(window, SENDER_FIELDS.remoteLossPercentSum, (100 * block.fractionLost) / 256);
-    if (!this.reporter.echoesOurReport(block.lsr)) return;
+    const sentAtMs = this.reporter.reportSentAt(block.lsr);
+    if (sentAtMs < 0) return;
     const rtt = roundTripMs(compactNtp(epochMs), block.lsr, block.dlsr);
     if (rtt === null) return;
     this.rttMs = this.rttMs === 0 ? rtt : this.rttMs + (rtt - this.rttMs) / 8;
-    this.stats.add(window, SENDER_FIELDS.rttMsSum, rtt);
-    this.stats.add(window, SENDER_FIELDS.rttSamples);
-    this.stats.max(window, SENDER_FIELDS.rttMsMax, rtt);
+    // Counted in the window its SR left in (the path it measured), not when the report came back.
+    const measuredIn = Math.floor(sentAtMs / 1000);
+    this.stats.add(measuredIn, SENDER_FIELDS.rttMsSum, rtt);
+    this.stats.add(measuredIn, SENDER_FIELDS.rttSamples);
+    this.stats.max(measuredIn, SENDER_FIELDS.rttMsMax, rtt);
   }
 
   onRemb(bitrateBps: number, nowMs: number): void {
