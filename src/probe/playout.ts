@@ -4,12 +4,13 @@ import type { MediaKind } from './types.js';
 
 /**
  * The playout model's constants (a model of a browser's receive pipeline, not a copy of one):
- * - Target delay (adaptive): the larger of 2 x RFC 3550 jitter + 20 ms and how late packets arrive
- *   behind the anchor (their mean + 3 standard deviations, smoothed over about 32 packets, so bursty
- *   arrivals behind an SFU are covered, as a browser's histogram-based buffer covers them), plus,
- *   when missing packets are NACKed, the measured NACK round trip (libwebrtc likewise adds the RTT
- *   to its video target when NACK is on) and, for audio, one packet interval (a loss is only
- *   noticed when the next packet arrives).
+ * - Target delay (adaptive): the larger of 2 x RFC 3550 jitter + 20 ms and how late frames become
+ *   complete behind the anchor (mean + 3 standard deviations, smoothed over about 32 frames - audio
+ *   packets, video frames - so bursty arrivals behind an SFU are covered, as a browser's jitter
+ *   estimate covers them). Video
+ *   adds nothing for retransmissions (a receive-only browser has no round-trip estimate to add):
+ *   a frame repaired late is rendered late, and may count as a freeze. Audio NACKed on request adds
+ *   the NACK round trip and one packet interval (a loss is noticed when the next packet arrives).
  * - Anchor: the expected transit time (arrival - media time) of a frame's first packet. It drops at
  *   once to a faster transit and rises towards a slower one by 1/8 of the difference per frame, so a
  *   lasting delay step is absorbed within about 8 frames while single late packets stay late.
@@ -116,8 +117,9 @@ export class Playout {
   private stepMs = 0;
   private chainIntact = false;
   private lastRenderMs = NaN;
-  /** When the latest packet arrived (run ms). */
+  /** When the latest packet arrived (run ms), and the longest silence since the last rendered frame. */
   private lastArrivalMs = -Infinity;
+  private longestSilenceMs = 0;
   private readonly intervals = new Float64Array(PLAYOUT_MODEL.FREEZE_INTERVALS);
   private intervalCount = 0;
   private intervalSum = 0;
@@ -145,7 +147,7 @@ export class Playout {
     if (this.fixedDelayMs !== null) return this.fixedDelayMs;
     const spread = this.latenessMean + PLAYOUT_MODEL.LATENESS_DEVIATIONS * Math.sqrt(this.latenessVariance);
     let target = Math.max(PLAYOUT_MODEL.JITTER_FACTOR * this.jitterMs + PLAYOUT_MODEL.BASE_DELAY_MS, spread);
-    if (this.nack) target += this.recoveryRoundTripMs + (this.perPacketFrames ? this.stepMs : 0);
+    if (this.nack && this.perPacketFrames) target += this.recoveryRoundTripMs + this.stepMs;
     return Math.min(PLAYOUT_MODEL.MAX_DELAY_MS, target);
   }
 
@@ -197,7 +199,10 @@ export class Playout {
    */
   onPacket(ext: number, timestamp: number, marker: boolean, payloadFlags: number, nacked: boolean): boolean {
     const arrivalMs = this.arrivalMs;
-    if (arrivalMs > this.lastArrivalMs) this.lastArrivalMs = arrivalMs;
+    if (arrivalMs > this.lastArrivalMs) {
+      if (this.lastArrivalMs > -Infinity && arrivalMs - this.lastArrivalMs > this.longestSilenceMs) this.longestSilenceMs = arrivalMs - this.lastArrivalMs;
+      this.lastArrivalMs = arrivalMs;
+    }
     if (this.nextSeq < 0) {
       this.nextSeq = ext;
       this.firstSeq = ext;
@@ -241,10 +246,8 @@ export class Playout {
       if (Number.isNaN(this.anchorMs) || transit < this.anchorMs) this.anchorMs = transit;
       else this.anchorMs += (transit - this.anchorMs) * PLAYOUT_MODEL.ANCHOR_RISE;
     }
-    const lateness = transit - this.anchorMs;
-    const deviation = lateness - this.latenessMean;
-    this.latenessMean += deviation * PLAYOUT_MODEL.LATENESS_GAIN;
-    this.latenessVariance += (deviation * deviation - this.latenessVariance) * PLAYOUT_MODEL.LATENESS_GAIN;
+    // Audio: every packet is a frame. Video: a frame counts when it completes (see `process`).
+    if (this.perPacketFrames) this.observeLateness(transit - this.anchorMs);
     if (payloadFlags & 1 && this.perPacketFrames === false) this.onKeyframePacket(mediaMs);
     // Frames can only have completed (or proven their end) on a marker, a new timestamp or a filled hole.
     if (marker || newFrame || ext < this.highest || this.perPacketFrames) {
@@ -252,6 +255,13 @@ export class Playout {
       this.process(-1);
     }
     return true;
+  }
+
+  /** How late a frame became complete behind the anchor, ms: the spread the adaptive target covers. */
+  private observeLateness(lateness: number): void {
+    const deviation = lateness - this.latenessMean;
+    this.latenessMean += deviation * PLAYOUT_MODEL.LATENESS_GAIN;
+    this.latenessVariance += (deviation * deviation - this.latenessVariance) * PLAYOUT_MODEL.LATENESS_GAIN;
   }
 
   /** Hook for the receiver session: the first packet of an IDR arrived (keyframe response timing). */
@@ -357,6 +367,7 @@ export class Playout {
       }
       const startProven = start === this.firstSeq || (this.received(start - 1) && this.mediaMs[(start - 1) & this.mask] !== mediaMs);
       if (end >= 0 && complete && completedAt <= deadline) {
+        if (!this.perPacketFrames) this.observeLateness(completedAt - mediaMs - this.anchorMs);
         this.lastFrameMediaMs = mediaMs;
         this.atMs = Math.max(renderTarget, completedAt);
         this.lateAfterMs = Infinity;
@@ -454,7 +465,9 @@ export class Playout {
     this.lastRenderMs = at;
     if (Number.isNaN(previous)) return;
     const interval = at - previous;
-    if (interval > PLAYOUT_MODEL.PAUSE_MS) this.recordGap(V.pauses, V.pauseMs, previous, at);
+    const silentSincePrevious = Math.max(this.longestSilenceMs, this.lastArrivalMs < at ? at - this.lastArrivalMs : 0);
+    this.longestSilenceMs = 0;
+    if (silentSincePrevious > PLAYOUT_MODEL.PAUSE_MS) this.recordGap(V.pauses, V.pauseMs, previous, at);
     else if (this.intervalCount > 0 && this.isFreeze(interval)) this.recordGap(V.freezes, V.freezeMs, previous, at);
     const n = PLAYOUT_MODEL.FREEZE_INTERVALS;
     const i = this.intervalCount % n;
@@ -491,7 +504,7 @@ export class Playout {
     if (this.media !== 'video' || Number.isNaN(this.lastRenderMs) || this.intervalCount === 0) return;
     const until = Math.min(endMs, this.lastArrivalMs);
     const gap = until - this.lastRenderMs;
-    if (gap > PLAYOUT_MODEL.PAUSE_MS) this.recordGap(V.pauses, V.pauseMs, this.lastRenderMs, until);
+    if (this.longestSilenceMs > PLAYOUT_MODEL.PAUSE_MS) this.recordGap(V.pauses, V.pauseMs, this.lastRenderMs, until);
     else if (gap > 0 && this.isFreeze(gap)) this.recordGap(V.freezes, V.freezeMs, this.lastRenderMs, until);
     else return;
     this.lastRenderMs = until;

@@ -17,4 +17,4 @@ export { SenderSession, type SenderSessionInit, type SenderFeedbackOptions } fro
 export { SenderFeedback, type ControlOutput } from './sender-feedback.js';
 export { NackGenerator, NACK_MODEL } from './nack-generator.js';
 export { ReceptionReport } from './reception-report.js';
-export { KeyframeRequester, KEYFRAME_REQUEST_INTERVAL_MS } from './keyframe-requester.js';
+export { KeyframeRequester, KEYFRAME_REQUESTS } from './keyframe-requester.js';

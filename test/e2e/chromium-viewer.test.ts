@@ -4,28 +4,26 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunResult } from '../../src/result/types.js';
+import type { RunResult, StreamResult } from '../../src/result/types.js';
 import { createRoom, destroyRoom, JanusSession } from '../../src/sfu/index.js';
 import { chromiumMissing, launchChromium, longestDecodeStallMs, perWindow, subscribeChromiumViewer, type ChromiumBrowser, type ChromiumViewer, type ViewerSample } from '../helpers/chromium-viewer/index.js';
 import { runCli } from '../helpers/cli.js';
 
-// A real browser as the oracle of what a viewer sees through Janus: avcm publishes three WebRTC
-// participants into a Janus VideoRoom, headless Chromium subscribes to each feed, and its getStats()
-// (decoded frames, render-side freezes and pauses, the NACKs and PLIs it sent, loss) is checked
-// against what the scenario did to each publisher: nothing, 60 % loss for 10 s, 100 % for 10 s.
-// avcm's publishers answer no NACK/PLI yet, so a broken picture heals only at the clip's next
-// periodic keyframe (every 2 s). The figures are printed next to avcm's own probe's.
+// A real browser as the oracle of what a viewer sees through Janus: avcm publishes WebRTC
+// participants into a Janus VideoRoom, headless Chromium subscribes to each feed next to avcm's own
+// probe, and Chromium's getStats() (render-side freezes, NACKs and PLIs it sent, packets lost) is
+// held against avcm's viewer-side figures for the same feed. Two runs with the same 10 % loss spike
+// on one publisher: open loop (the publishers answer no RTCP) and with the feedback loop (NACK ->
+// RTX, PLI -> keyframe), where the freezes must shrink to what recovery cannot save.
 
 const SCRIPT = new URL('../../scripts/janus-local.sh', import.meta.url).pathname;
 const FPS = 30;
 const CLEAN = 1001;
 const LOSSY = 1002;
-const SILENT = 1003;
-const SPIKE_AT_S = 8;
-const SPIKE_S = 10;
-const RUN_S = 22;
-/** The clean viewer closes itself after this long: before the run ends, whenever it joined. */
-const CLEAN_VIEW_MS = 14_000;
+const SPIKE_AT_S = 7;
+const SPIKE_S = 8;
+const LOSS_PERCENT = 10;
+const RUN_S = 18;
 /** Decoding start-up the steady-state freeze check leaves out. */
 const WARMUP_MS = 3_000;
 
@@ -83,119 +81,117 @@ function steadyFreezes(timeline: readonly ViewerSample[], warmupMs: number): num
   return windows.filter((w) => w.fromMs >= first.fromMs + warmupMs).reduce((sum, w) => sum + (w.video?.freezeCount ?? 0), 0);
 }
 
-/** Chromium's figures next to avcm's own probe (subscribed to the same feed through Janus). */
-function report(name: string, viewer: ChromiumViewer, final: ViewerSample, result: RunResult): void {
-  const v = final.video!;
-  const a = final.audio;
-  const avcm = result.streams.filter((s) => s.participantId === viewer.feedId).map((s) => `${s.media} received ${s.received} lost ${s.lost} fps ${s.whole.frame_rate_fps ?? '-'}`);
-  const windows = perWindow(viewer.timeline);
-  console.log(
+/** What one run gave: Chromium's final reading and timeline per feed, and avcm's result. */
+interface ViewedRun {
+  name: string;
+  chromium: Map<number, { final: ViewerSample; timeline: readonly ViewerSample[] }>;
+  result: RunResult;
+}
+
+const avcmVideo = (run: ViewedRun, feed: number): StreamResult => run.result.streams.find((s) => s.participantId === feed && s.media === 'video')!;
+
+/** Publishes two participants (one clean, one with a loss spike) through Janus, with a Chromium viewer on each feed. */
+async function viewRun(name: string, chromium: ChromiumBrowser, rtcp: string): Promise<ViewedRun> {
+  // The test makes the room itself, so it knows the id the run publishes into.
+  const janus = await JanusSession.create(janusUrl);
+  const room = await createRoom(janus, 2);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'avcm-chromium-viewer-'));
+  const file = path.join(dir, `${name}.yaml`);
+  await writeFile(
+    file,
     [
-      `${name} feed ${viewer.feedId}, Chromium:`,
-      `  video framesDecoded ${v.framesDecoded} framesReceived ${v.framesReceived} framesDropped ${v.framesDropped} keyFramesDecoded ${v.keyFramesDecoded}` +
-        ` freezeCount ${v.freezeCount} totalFreezesDuration ${v.totalFreezesDuration} s pauseCount ${v.pauseCount} totalPausesDuration ${v.totalPausesDuration} s`,
-      `  video nackCount ${v.nackCount} pliCount ${v.pliCount} firCount ${v.firCount} packetsLost ${v.packetsLost} packetsReceived ${v.packetsReceived}` +
-        ` retransmittedPacketsReceived ${v.retransmittedPacketsReceived ?? 'not reported'} jitter ${v.jitter} s jitterBufferDelay/EmittedCount ${(v.jitterBufferDelay / Math.max(1, v.jitterBufferEmittedCount)).toFixed(3)} s`,
-      `  audio ${a ? `packetsLost ${a.packetsLost} packetsReceived ${a.packetsReceived} concealedSamples ${a.concealedSamples} totalSamplesReceived ${a.totalSamplesReceived} jitter ${a.jitter} s` : 'none'}`,
-      `  frames decoded per second: ${windows.map((w) => w.video?.framesDecoded ?? '-').join(' ')}`,
-      `  audio samples concealed per second: ${windows.map((w) => w.audio?.concealedSamples ?? '-').join(' ')}`,
-      `  longest decode stall ${Math.round(longestDecodeStallMs(viewer.timeline))} ms`,
-      `${name} feed ${viewer.feedId}, avcm probe: ${avcm.join('; ')}`,
+      'version: 1',
+      `name: ${name}`,
+      'seed: 11',
+      `duration: ${RUN_S}s`,
+      `participants: { count: 2, transport: webrtc, base_port: 0, rtcp: ${rtcp} }`,
+      // 360p keeps the software decoders and the run light on a busy two-core machine.
+      `media: { video: { fps: ${FPS}, width: 640, height: 360, bitrate: 800kbps } }`,
+      `sfu: { kind: janus-videoroom, url: "${janusUrl}", room: ${room} }`,
+      'spikes:',
+      `  - { type: rtp_packet_loss, at: ${SPIKE_AT_S}s, duration: ${SPIKE_S}s, loss_percentage: ${LOSS_PERCENT}, participants: [${LOSSY}] }`,
+      '',
     ].join('\n'),
   );
+  const viewers: ChromiumViewer[] = [];
+  try {
+    const run = runCli(['test', file, '--out-dir', dir, '--partitions', '1'], { cwd: dir });
+    // Each viewer waits for its feed to publish, then joins: seconds before the spike.
+    viewers.push(...(await Promise.all([CLEAN, LOSSY].map((feedId) => subscribeChromiumViewer({ janusUrl, room, feedId, chromium })))));
+    const outcome = await run;
+    const finals = await Promise.all(viewers.map((viewer) => viewer.close()));
+    const result = JSON.parse(await readFile(path.join(dir, `${name}.json`), 'utf8')) as RunResult;
+    expect(result.status, outcome.stderr + outcome.stdout).not.toBe('error');
+    for (const viewer of viewers) expect(viewer.networkRequests).toEqual([]);
+    const seen: ViewedRun = { name, result, chromium: new Map(viewers.map((viewer, i) => [viewer.feedId, { final: finals[i], timeline: viewer.timeline }])) };
+    print(seen);
+    return seen;
+  } finally {
+    await Promise.all(viewers.map((viewer) => viewer.close().catch(() => undefined)));
+    await destroyRoom(janus, room);
+    await janus.close();
+  }
+}
+
+/** Chromium's figures next to avcm's viewer-side figures, per feed (printed for the closing note). */
+function print(run: ViewedRun): void {
+  const lines = [`${run.name}: feed | Chromium freezes (s) / pauses / NACK / PLI / lost of received | avcm freezes (ms) / NACK / PLI / residual % / wire % / retransmissions`];
+  for (const [feed, { final, timeline }] of run.chromium) {
+    const v = final.video!;
+    const a = avcmVideo(run, feed);
+    lines.push(
+      `  ${feed} | ${v.freezeCount} (${v.totalFreezesDuration.toFixed(2)}) / ${v.pauseCount} / ${v.nackCount} / ${v.pliCount} / ${v.packetsLost} of ${v.packetsReceived}` +
+        ` | ${a.whole.freeze_count} (${a.whole.freeze_ms}) / ${a.whole.nack_count} / ${a.whole.pli_count} / ${a.whole.residual_loss_percent} / ${a.whole.packet_loss_percent} / ${a.whole.retransmitted_packets}` +
+        ` | decoded per second: ${perWindow(timeline).map((w) => w.video?.framesDecoded ?? '-').join(' ')}`,
+    );
+  }
+  const f = run.result.totals.feedback;
+  if (f) lines.push(`  what Janus did: NACKs to the publishers ${f.senderNacksReceived}, retransmissions they served ${f.senderRetransmissionsSent}, PLIs ${f.senderPlisReceived}, keyframes ${f.senderKeyframesSent}`);
+  console.log(lines.join('\n'));
 }
 
 describe('Chromium as the oracle of what a Janus viewer sees', () => {
-  it(`a clean feed plays without freezes; ${SPIKE_S} s of 60 % loss freeze a feed, ${SPIKE_S} s of 100 % loss pause one`, async (context) => {
+  it(`${LOSS_PERCENT} % loss for ${SPIKE_S} s: open loop the viewer freezes; with the feedback loop the freezes shrink to what recovery cannot save, and avcm agrees with Chromium`, async (context) => {
     if (skipReason || !browser) return context.skip();
-    const chromium = browser;
-    // The test makes the room itself, so it knows the id the run publishes into.
-    const janus = await JanusSession.create(janusUrl);
-    const room = await createRoom(janus, 3);
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'avcm-chromium-viewer-'));
-    const file = path.join(dir, 'chromium-viewer.yaml');
-    await writeFile(
-      file,
-      [
-        'version: 1',
-        'name: chromium-viewer',
-        'seed: 11',
-        `duration: ${RUN_S}s`,
-        'participants: { count: 3, transport: webrtc, base_port: 0 }',
-        // 360p keeps three software decoders and the run light on a busy two-core machine.
-        `media: { video: { fps: ${FPS}, width: 640, height: 360, bitrate: 800kbps } }`,
-        `sfu: { kind: janus-videoroom, url: "${janusUrl}", room: ${room} }`,
-        'spikes:',
-        `  - { type: rtp_packet_loss, at: ${SPIKE_AT_S}s, duration: ${SPIKE_S}s, loss_percentage: 60, participants: [${LOSSY}] }`,
-        `  - { type: rtp_packet_loss, at: ${SPIKE_AT_S}s, duration: ${SPIKE_S}s, loss_percentage: 100, participants: [${SILENT}] }`,
-        '',
-      ].join('\n'),
-    );
-    const viewers: ChromiumViewer[] = [];
-    try {
-      const run = runCli(['test', file, '--out-dir', dir, '--partitions', '1'], { cwd: dir });
-      // Each viewer waits for its feed to publish, then joins: seconds before the spikes. The
-      // clean one closes itself before the run ends (its timeline is all steady state).
-      viewers.push(
-        ...(await Promise.all([
-          subscribeChromiumViewer({ janusUrl, room, feedId: CLEAN, chromium, durationMs: CLEAN_VIEW_MS }),
-          subscribeChromiumViewer({ janusUrl, room, feedId: LOSSY, chromium }),
-          subscribeChromiumViewer({ janusUrl, room, feedId: SILENT, chromium }),
-        ])),
-      );
-      const outcome = await run;
-      const clean = await viewers[0].closed;
-      const [lossy, silent] = await Promise.all(viewers.slice(1).map((viewer) => viewer.close()));
-      const result = JSON.parse(await readFile(path.join(dir, 'chromium-viewer.json'), 'utf8')) as RunResult;
-      expect(result.status, outcome.stderr + outcome.stdout).not.toBe('error');
-      report('clean', viewers[0], clean, result);
-      report('lossy', viewers[1], lossy, result);
-      report('silent', viewers[2], silent, result);
+    const open = await viewRun('chromium-open-loop', browser, 'false');
+    const closed = await viewRun('chromium-feedback', browser, '{ nack: true, rtx: true, pli: true }');
 
-      for (const viewer of viewers) expect(viewer.networkRequests).toEqual([]);
-      expect(await viewers[0].stats()).toBe(clean);
-
-      // Clean: about the clip's frame rate decoded all along, no freeze once playing, no loss.
-      const cleanRate = decodedFps(viewers[0].timeline);
-      expect(cleanRate.seconds).toBeGreaterThan(CLEAN_VIEW_MS / 1000 - 4);
-      expect(cleanRate.fps).toBeGreaterThan(FPS * 0.8);
-      expect(cleanRate.fps).toBeLessThan(FPS * 1.2);
-      expect(clean.video!.framesDecoded).toBeGreaterThan(FPS * cleanRate.seconds * 0.8);
-      expect(steadyFreezes(viewers[0].timeline, WARMUP_MS)).toBe(0);
-      expect(longestDecodeStallMs(viewers[0].timeline)).toBeLessThan(2000);
-      expect(clean.video!.packetsLost).toBeLessThanOrEqual(clean.video!.packetsReceived * 0.01);
-
-      // Lossy: 40 % of the packets kept arriving, so to Chromium the stall is a freeze (a pause
-      // needs 5 s without any packet); no keyframe survives 60 % loss, so it lasts about the spike.
-      const video = lossy.video!;
-      expect(video.freezeCount).toBeGreaterThanOrEqual(1);
-      expect(video.totalFreezesDuration).toBeGreaterThan(SPIKE_S * 0.6);
-      // A counted stall is one decoding came back from: the picture healed at a periodic keyframe.
-      expect(longestDecodeStallMs(viewers[1].timeline)).toBeGreaterThan(SPIKE_S * 600);
-      expect(video.packetsLost).toBeGreaterThan(video.packetsReceived * 0.1);
-      // Chromium asked for the missing packets and for keyframes. Janus can resend only what it
-      // received and passes the keyframe requests to the publisher, which (today) ignores them.
-      expect(video.nackCount).toBeGreaterThan(0);
-      expect(video.pliCount).toBeGreaterThan(0);
-      // Both viewers joined through Janus before the spike: the browser and avcm's probe count
-      // the same lost packets (Janus forwards the publisher's gaps as gaps).
-      const probeLost = (feed: number, media: 'video' | 'audio') => result.streams.find((s) => s.participantId === feed && s.media === media)!.lost;
-      expect(Math.abs(video.packetsLost - probeLost(LOSSY, 'video'))).toBeLessThanOrEqual(probeLost(LOSSY, 'video') * 0.1);
-      expect(Math.abs(lossy.audio!.packetsLost - probeLost(LOSSY, 'audio'))).toBeLessThanOrEqual(probeLost(LOSSY, 'audio') * 0.1);
-
-      // Silent: nothing arrived for 10 s, which Chromium counts as a pause, not as a freeze.
-      const paused = silent.video!;
-      expect(paused.pauseCount).toBeGreaterThanOrEqual(1);
-      expect(paused.totalPausesDuration).toBeGreaterThan(SPIKE_S * 0.6);
-      expect(paused.totalFreezesDuration).toBeLessThan(paused.totalPausesDuration / 2);
-      expect(longestDecodeStallMs(viewers[2].timeline)).toBeGreaterThan(SPIKE_S * 600);
-      // libwebrtc takes a sequence gap longer than its reordering threshold, followed by in-order
-      // packets, for a stream restart and counts none of it lost; avcm's probe counts every packet.
-      expect(paused.packetsLost).toBeLessThan(probeLost(SILENT, 'video') / 2);
-    } finally {
-      await Promise.all(viewers.map((viewer) => viewer.close().catch(() => undefined)));
-      await destroyRoom(janus, room);
-      await janus.close();
+    for (const run of [open, closed]) {
+      // The clean feed plays at about the clip's rate without freezes once playing, for both.
+      const clean = run.chromium.get(CLEAN)!;
+      const rate = decodedFps(clean.timeline);
+      expect(rate.fps).toBeGreaterThan(FPS * 0.8);
+      expect(steadyFreezes(clean.timeline, WARMUP_MS)).toBe(0);
+      expect(avcmVideo(run, CLEAN).whole.decodable_fps!).toBeGreaterThan(FPS * 0.8);
     }
-  }, 90_000);
+
+    // Open loop: Janus cannot repair what the publisher never resends, so the picture breaks for
+    // about the whole spike, for Chromium and for avcm's viewer alike; both NACKed and asked for keyframes.
+    const openChromium = open.chromium.get(LOSSY)!.final.video!;
+    const openAvcm = avcmVideo(open, LOSSY).whole;
+    expect(openChromium.totalFreezesDuration + openChromium.totalPausesDuration).toBeGreaterThan(SPIKE_S * 0.4);
+    expect(openAvcm.freeze_ms! / 1000).toBeGreaterThan(SPIKE_S * 0.4);
+    expect(Math.abs(openAvcm.freeze_ms! / 1000 - openChromium.totalFreezesDuration)).toBeLessThan(Math.max(2.5, openChromium.totalFreezesDuration * 0.35));
+    expect(openChromium.nackCount).toBeGreaterThan(0);
+    // avcm's probe NACKs the same gaps as Chromium (its retries are paced a little differently).
+    expect(openAvcm.nack_count! / openChromium.nackCount).toBeGreaterThan(0.4);
+    expect(openAvcm.nack_count! / openChromium.nackCount).toBeLessThan(2.5);
+    expect(openChromium.pliCount).toBeGreaterThan(0);
+    expect(openAvcm.pli_count!).toBeGreaterThan(0);
+    expect(openAvcm.residual_loss_percent!).toBeGreaterThan(LOSS_PERCENT * 0.3 * (SPIKE_S / RUN_S));
+
+    // Feedback loop: Janus NACKs the publisher, which retransmits; the viewer's freezes shrink to
+    // what recovery could not save, for Chromium and avcm alike, and their figures agree.
+    const fbChromium = closed.chromium.get(LOSSY)!.final.video!;
+    const fbAvcm = avcmVideo(closed, LOSSY).whole;
+    expect(fbChromium.totalFreezesDuration).toBeLessThan(Math.max(1.5, openChromium.totalFreezesDuration * 0.3));
+    expect(fbAvcm.freeze_ms! / 1000).toBeLessThan(Math.max(1.5, openAvcm.freeze_ms! / 1000 * 0.3));
+    expect(Math.abs(fbAvcm.freeze_ms! / 1000 - fbChromium.totalFreezesDuration)).toBeLessThan(1.5);
+    expect(Math.abs(fbAvcm.freeze_count! - fbChromium.freezeCount)).toBeLessThanOrEqual(2);
+    // What is still missing at playout: small, and about what Chromium counts lost after its own recovery.
+    expect(fbAvcm.residual_loss_percent!).toBeLessThan(2);
+    expect(fbChromium.packetsLost).toBeLessThanOrEqual(fbChromium.packetsReceived * 0.02);
+    expect(closed.result.totals.feedback!.senderNacksReceived).toBeGreaterThan(0);
+    expect(closed.result.totals.feedback!.senderRetransmissionsSent).toBeGreaterThan(0);
+  }, 180_000);
 });
