@@ -36,8 +36,10 @@ function alignRows(rows: string[][], rightAligned: readonly boolean[]): string[]
 
 /**
  * The end-of-run summary, printed once: the verdict line, an aligned table of the assertions
- * (mark, name, measured, limit, samples, why it failed), then stream counts, packets, mean loss,
- * jitter and MOS. `tty` picks the marks: ✓/✗ on a terminal, PASS/FAIL otherwise (logs, CI).
+ * (mark, name, measured, limit, samples, why it failed), then stream counts, packets, mean loss
+ * on the wire (and at playout), jitter and MOS; with the feedback loop, a `viewer:` line (what the
+ * probe saw and asked for) and a `senders:` line (what the senders were asked and did). `tty`
+ * picks the marks: ✓/✗ on a terminal, PASS/FAIL otherwise (logs, CI).
  */
 export function renderSummary(r: RunResult, options: { tty?: boolean } = {}): string {
   const pass = options.tty ? '✓' : 'PASS';
@@ -63,11 +65,58 @@ export function renderSummary(r: RunResult, options: { tty?: boolean } = {}): st
   }
   const video = r.streams.filter((s) => s.media === 'video');
   const audio = r.streams.filter((s) => s.media === 'audio');
+  const residual = mean(r.streams.map((s) => s.whole.residual_loss_percent));
   lines.push(
     `  streams: ${video.length} video, ${audio.length} audio | packets: ${r.totals.packetsSent ?? '-'} sent, ${r.totals.packetsReceived} received, ${r.totals.packetsLost} lost` +
-      ` | mean loss ${fmt(mean(r.streams.map((s) => s.whole.packet_loss_percent)))}%, jitter ${fmt(mean(r.streams.map((s) => s.whole.jitter_ms)))} ms, MOS ${fmt(mean(r.streams.map((s) => s.whole.mos)))}` +
+      ` | mean loss ${fmt(mean(r.streams.map((s) => s.whole.packet_loss_percent)))}%${residual === null ? '' : ` (at playout ${fmt(residual)}%)`}, jitter ${fmt(mean(r.streams.map((s) => s.whole.jitter_ms)))} ms, MOS ${fmt(mean(r.streams.map((s) => s.whole.mos)))}` +
       (video.length ? `, video ${fmt(mean(video.map((s) => s.whole.bitrate_kbps)), 0)} kbps @ ${fmt(mean(video.map((s) => s.whole.frame_rate_fps)), 1)} fps` : ''),
   );
+  const viewer = viewerLine(r);
+  if (viewer) lines.push(`  viewer:  ${viewer}`);
+  const senders = sendersLine(r);
+  if (senders) lines.push(`  senders: ${senders}`);
   if (r.totals.malformedPackets > 0) lines.push(`  ${r.totals.malformedPackets} malformed packets arrived at the probe`);
   return `${lines.join('\n')}\n`;
+}
+
+function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+/**
+ * What the viewer (the probe's playout model and receiver session) saw over the run: residual
+ * loss per medium (audio is concealed, not NACKed), freezes and decodable frame rate, the NACKs
+ * and PLIs it sent and the retransmissions it got. Null without the playout model.
+ */
+function viewerLine(r: RunResult): string | null {
+  const f = r.totals.feedback;
+  if (!f || !r.streams.some((s) => s.whole.residual_loss_percent !== null)) return null;
+  const parts: string[] = [];
+  const perMedia = (['video', 'audio'] as const)
+    .map((media) => [media, mean(r.streams.filter((s) => s.media === media).map((s) => s.whole.residual_loss_percent))] as const)
+    .filter(([, value]) => value !== null)
+    .map(([media, value]) => `${media} ${fmt(value)}%`);
+  parts.push(`residual loss ${perMedia.join(', ')}`);
+  const decodable = mean(r.streams.map((s) => s.whole.decodable_fps));
+  if (decodable !== null) parts.push(`${plural(f.freezes, 'freeze')}${f.freezes > 0 ? ` (${fmt(f.freezeMs / 1000, 1)} s)` : ''}, ${fmt(decodable, 1)} fps decodable`);
+  parts.push(`${plural(f.nacksSent, 'NACK')} sent, ${plural(f.retransmissionsReceived, 'retransmission')} received`);
+  const keyframeMs = mean(r.streams.map((s) => s.whole.keyframe_response_ms));
+  parts.push(`${plural(f.plisSent, 'PLI')} sent${keyframeMs === null ? '' : `, keyframe after ${fmt(keyframeMs, 0)} ms`}`);
+  return parts.join(' | ');
+}
+
+/**
+ * What the senders measured and were asked for by their receiver (the probe, or through an SFU
+ * the SFU): round trip, NACKs answered with retransmissions, PLIs/FIRs answered with keyframes.
+ * Null when no sender ran RTCP.
+ */
+function sendersLine(r: RunResult): string | null {
+  const f = r.totals.feedback;
+  if (!f || !r.streams.some((s) => s.sender !== null)) return null;
+  const rtt = mean(r.streams.map((s) => s.whole.rtt_ms));
+  return [
+    `RTT ${fmt(rtt)} ms`,
+    `${plural(f.senderNacksReceived, 'NACK')} received, ${plural(f.senderRetransmissionsSent, 'retransmission')} sent`,
+    `${plural(f.senderPlisReceived, 'PLI')} + ${plural(f.senderFirsReceived, 'FIR')} received, ${plural(f.senderKeyframesSent, 'keyframe')} sent`,
+  ].join(' | ');
 }

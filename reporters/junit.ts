@@ -4,8 +4,10 @@ import type { RunResult } from '../src/result/types.js';
 /**
  * JUnit XML (the Ant/Jenkins format GitHub Actions reporters, Jenkins and GitLab read): one
  * testsuite per scenario, one testcase per assertion named like `packet_loss_percent avg < 2`,
- * failures saying measured vs limit, and the run's facts as testsuite properties. A run that
- * errored or was interrupted gets an `<error>` testcase named `run`.
+ * failures saying measured vs limit, and the run's facts as testsuite properties: seed, backend,
+ * the wire packet counts and, with the feedback loop, its totals (`viewer_*`: what the probe
+ * asked for and saw; `sender_*`: what the senders were asked and did). A run that errored or was
+ * interrupted gets an `<error>` testcase named `run`.
  */
 export function renderJunit(result: RunResult): string {
   const builder = junitBuilder().newBuilder();
@@ -21,7 +23,29 @@ export function renderJunit(result: RunResult): string {
     .property('partitions', String(result.partitions))
     .property('target', result.target)
     .property('status', result.status)
-    .property('avcm_version', result.avcmVersion);
+    .property('avcm_version', result.avcmVersion)
+    .property('packets_sent', String(result.totals.packetsSent ?? ''))
+    .property('packets_received', String(result.totals.packetsReceived))
+    .property('packets_lost', String(result.totals.packetsLost));
+  const feedback = result.totals.feedback;
+  if (feedback) {
+    // The wire counts above stay the loss before recovery; these say what recovery did and what the viewer saw.
+    for (const [name, value] of [
+      ['viewer_nacks_sent', feedback.nacksSent],
+      ['viewer_retransmissions_received', feedback.retransmissionsReceived],
+      ['viewer_packets_recovered', feedback.packetsRecovered],
+      ['viewer_plis_sent', feedback.plisSent],
+      ['viewer_freezes', feedback.freezes],
+      ['viewer_freeze_ms', feedback.freezeMs],
+      ['sender_nacks_received', feedback.senderNacksReceived],
+      ['sender_retransmissions_sent', feedback.senderRetransmissionsSent],
+      ['sender_plis_received', feedback.senderPlisReceived],
+      ['sender_firs_received', feedback.senderFirsReceived],
+      ['sender_keyframes_sent', feedback.senderKeyframesSent],
+    ] as const) {
+      suite.property(name, String(value));
+    }
+  }
   const className = `avcm.${result.scenario}`;
   if (result.status === 'error' || result.status === 'aborted') {
     suite

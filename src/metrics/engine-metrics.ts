@@ -1,13 +1,14 @@
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { EngineStats } from '../engine/engine-stats.js';
 
 /**
  * An engine process's own /metrics (what the StatefulSet's prometheus.io/scrape annotation points
  * at): the partition's counters, read from the engine's stats when scraped, never per packet.
- * Labels: the partition only.
+ * Labels: the partition only. `port` is the bound one (0 asks for an ephemeral port).
  */
-export async function serveEngineMetrics(port: number, partition: number, snapshot: () => EngineStats): Promise<{ close(): Promise<void> }> {
+export async function serveEngineMetrics(port: number, partition: number, snapshot: () => EngineStats): Promise<{ readonly port: number; close(): Promise<void> }> {
   const registry = new Registry();
   registry.setDefaultLabels({ partition: String(partition) });
   const registers = [registry];
@@ -18,6 +19,10 @@ export async function serveEngineMetrics(port: number, partition: number, snapsh
   const participants = new Gauge({ name: 'avcm_participants_active', help: 'Participants of this partition.', registers });
   const spikes = new Gauge({ name: 'av_chaos_monkey_spikes_active', help: 'Spikes active on this partition.', registers });
   const lateness = new Gauge({ name: 'avcm_pacing_lateness_max_seconds', help: 'Largest pacing lateness so far, seconds.', registers });
+  // The feedback loop at this partition's senders (the same names as `avcm serve` exposes for whole runs).
+  const retransmissions = new Counter({ name: 'avcm_sender_retransmissions_sent_total', help: 'Packets retransmitted in answer to NACKs (RTX or the same packet; W3C retransmittedPacketsSent).', registers });
+  const keyframes = new Counter({ name: 'avcm_sender_keyframes_sent_total', help: 'Keyframes sent in answer to PLI/FIR.', registers });
+  const rtcpReceived = new Counter({ name: 'avcm_sender_rtcp_received_total', help: 'RTCP compound packets received (reports, NACK, PLI, FIR, REMB).', registers });
   const setCounter = (counter: Counter, value: number): void => {
     counter.reset();
     counter.inc(value);
@@ -32,6 +37,9 @@ export async function serveEngineMetrics(port: number, partition: number, snapsh
     setCounter(bytes, s.bytesSent);
     setCounter(dropped, s.packetsDroppedByChaos);
     setCounter(errors, s.sendErrors);
+    setCounter(retransmissions, s.retransmissionsSent);
+    setCounter(keyframes, s.keyframesSent);
+    setCounter(rtcpReceived, s.rtcpReceived);
     participants.set(s.participants);
     spikes.set(s.activeSpikes);
     lateness.set(s.lateness.maxMs / 1000);
@@ -41,5 +49,5 @@ export async function serveEngineMetrics(port: number, partition: number, snapsh
     server.once('error', reject);
     server.listen(port, '0.0.0.0', resolve);
   });
-  return { close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { port: (server.address() as AddressInfo).port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }

@@ -8,10 +8,12 @@ import { createParsedRtp, parseRtp } from '../rtp/index.js';
 import { readRtxOriginalSequence } from '../session/index.js';
 import { udpKernelCounters } from './kernel-counters.js';
 import { estimateMos } from './mos.js';
+import { PLAYOUT_MODEL } from './playout.js';
 import { ReceiverFeedback } from './receiver-feedback.js';
 import { ReceiverSession, type ReceiverOptions, type ReturnPath } from './receiver-session.js';
 import { StreamStats } from './stream-stats.js';
 import type { ProbeReport } from './types.js';
+import { VIEWER_FIELDS } from './viewer-stats.js';
 
 /**
  * Receive buffer we ask for: a burst released by a jitter spike must not overflow the socket.
@@ -47,6 +49,31 @@ export interface ProbeOptions {
   rtx?: { payloadType: number; ssrcs?: ReadonlyMap<number, number> } | null;
 }
 
+/** The viewer figures `live()` sums since the run start, in `LiveViewerSummary` order. */
+const LIVE_VIEWER_COUNTS = [VIEWER_FIELDS.nacksSent, VIEWER_FIELDS.plisSent, VIEWER_FIELDS.retransmittedPackets, VIEWER_FIELDS.freezes, VIEWER_FIELDS.freezeMs] as const;
+/**
+ * How far back the playout model still writes into windows: a freeze counts in the window it
+ * began (up to a pause, 5 s, earlier) and a frame settles up to its deadline after it arrived.
+ * Older windows are summed once and kept (`live()` then reads only the recent ones).
+ */
+const VIEWER_SETTLING_MS = PLAYOUT_MODEL.PAUSE_MS + PLAYOUT_MODEL.MAX_DELAY_MS + PLAYOUT_MODEL.MAX_NACK_WAIT_MS;
+
+/** What the viewer (the playout model) saw, over all streams (`LiveSummary.viewer`). */
+export interface LiveViewerSummary {
+  /**
+   * Packets missing at playout in percent of those due, over the last window the model has
+   * settled: one window behind `LiveSummary.windowIndex`, because a missing video packet is given
+   * up only at its deadline (up to MAX_NACK_WAIT_MS after its render time). null when nothing was due.
+   */
+  residualLossPercent: number | null;
+  /** Since the run start (W3C nackCount, pliCount, retransmittedPacketsReceived, freezeCount, totalFreezesDuration in ms). */
+  nacksSent: number;
+  plisSent: number;
+  retransmissionsReceived: number;
+  freezes: number;
+  freezeMs: number;
+}
+
 /** All streams over the last complete window (`ProbeReceiver.live()`). */
 export interface LiveSummary {
   streams: number;
@@ -57,6 +84,8 @@ export interface LiveSummary {
   mos: number | null;
   /** The last complete window the figures cover; -1 before the first one completed. */
   windowIndex: number;
+  /** What the viewer saw; null without the playout model (`probe.jitter_buffer: false`). */
+  viewer: LiveViewerSummary | null;
 }
 
 /** One stream's row of the live table over the last complete window (`ProbeReceiver.liveStreams()`). */
@@ -112,6 +141,9 @@ export class ProbeReceiver {
   packetsReceived = 0;
   /** RTX packets whose media stream could not be found. */
   unmatchedRetransmissions = 0;
+  /** `live()`'s viewer counts (LIVE_VIEWER_COUNTS) of windows old enough to no longer change, and how many windows they cover. */
+  private readonly viewerSettled = new Float64Array(LIVE_VIEWER_COUNTS.length);
+  private viewerSettledWindows = 0;
 
   private constructor(options: ProbeOptions, socket: dgram.Socket | null, address: Endpoint) {
     this.options = options;
@@ -292,9 +324,10 @@ export class ProbeReceiver {
     return Math.floor((performance.timeOrigin + performance.now() - this.runStartEpochMs) / this.windowMs);
   }
 
-  /** All streams over the last complete window: what a live display shows. */
+  /** All streams over the last complete window: what a live display shows (about once a second). */
   live(): LiveSummary {
-    const index = this.currentWindow() - 1;
+    const current = this.currentWindow();
+    const index = current - 1;
     let received = 0;
     let expected = 0;
     let jitterSum = 0;
@@ -326,6 +359,41 @@ export class ProbeReceiver {
       delayMs,
       mos: counted > 0 ? estimateMos({ oneWayDelayMs: delayMs ?? 0, jitterMs, lossPercent }) : null,
       windowIndex: counted > 0 ? index : -1,
+      viewer: this.viewer.jitterBuffer === false ? null : this.liveViewer(current),
+    };
+  }
+
+  /** The playout models' figures summed over streams: residual loss of the last settled window, counts since the start. */
+  private liveViewer(current: number): LiveViewerSummary {
+    const residualWindow = current - 1 - Math.ceil(PLAYOUT_MODEL.MAX_NACK_WAIT_MS / this.windowMs);
+    const from = this.viewerSettledWindows;
+    const settleUntil = Math.max(from, current - Math.ceil(VIEWER_SETTLING_MS / this.windowMs));
+    const counts = Float64Array.from(this.viewerSettled);
+    let due = 0;
+    let missing = 0;
+    for (const session of this.streams.values()) {
+      const windows = session.playout?.stats;
+      if (!windows) continue;
+      for (let w = from; w < windows.windowCount; w++) {
+        for (let i = 0; i < LIVE_VIEWER_COUNTS.length; i++) {
+          const value = windows.get(w, LIVE_VIEWER_COUNTS[i]);
+          counts[i] += value;
+          if (w < settleUntil) this.viewerSettled[i] += value;
+        }
+      }
+      if (residualWindow >= 0) {
+        due += windows.get(residualWindow, VIEWER_FIELDS.packetsSettled);
+        missing += windows.get(residualWindow, VIEWER_FIELDS.packetsMissingAtPlayout);
+      }
+    }
+    this.viewerSettledWindows = settleUntil;
+    return {
+      residualLossPercent: due > 0 ? (100 * missing) / due : null,
+      nacksSent: counts[0],
+      plisSent: counts[1],
+      retransmissionsReceived: counts[2],
+      freezes: counts[3],
+      freezeMs: counts[4],
     };
   }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import type { Backend, RunHandle } from '../backends/backend.js';
+import type { Backend, EngineTotals, RunHandle } from '../backends/backend.js';
 import { activeSpikesAt } from '../chaos/index.js';
 import { AvcmError, toAvcmError } from '../errors/index.js';
 import { prepareMediaFiles } from '../media/index.js';
@@ -88,6 +88,8 @@ export class ScenarioRun implements RunningRun {
       sendErrors: totals?.sendErrors ?? 0,
       activeSpikes: plan ? activeSpikesAt([...plan.spikes, ...this.liveSpikes], elapsedMs) : [],
       measured: live && live.windowIndex >= 0 ? { packetsReceived: live.packetsReceived, lossPercent: live.lossPercent, jitterMs: live.jitterMs, mos: live.mos } : null,
+      viewer: live?.viewer && live.windowIndex >= 0 ? { ...live.viewer } : null,
+      sender: plan?.rtcp && totals ? senderProgress(totals) : null,
     };
   }
 
@@ -350,6 +352,17 @@ export class ScenarioRun implements RunningRun {
       errorMessage: failure.hint ? `${failure.message} (${failure.hint})` : failure.message,
     });
   }
+}
+
+/** The senders' feedback so far; NACKs and PLIs received are known per stream once a partition is done. */
+function senderProgress(totals: EngineTotals): NonNullable<RunProgress['sender']> {
+  let nacksReceived = 0;
+  let plisReceived = 0;
+  for (const sender of totals.senders) {
+    nacksReceived += sender.totals.nacksReceived;
+    plisReceived += sender.totals.plisReceived;
+  }
+  return { rtcpReceived: totals.rtcpReceived, retransmissionsSent: totals.retransmissionsSent, keyframesSent: totals.keyframesSent, nacksReceived, plisReceived };
 }
 
 /**

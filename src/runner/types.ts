@@ -54,6 +54,18 @@ export interface RunProgress {
   activeSpikes: string[];
   /** What the probe measured over the last complete window; null before the first one. */
   measured: { packetsReceived: number; lossPercent: number; jitterMs: number; mos: number | null } | null;
+  /**
+   * What the viewer (the probe's playout model) saw: residual loss over the last window the model
+   * has settled (one behind `measured`), counts since the run start. null without the model, before
+   * the first window, or when the probe runs elsewhere (docker, k8s: its figures come with the result).
+   */
+  viewer: { residualLossPercent: number | null; nacksSent: number; plisSent: number; retransmissionsReceived: number; freezes: number; freezeMs: number } | null;
+  /**
+   * What the senders' RTCP sessions were asked and did since the run start (through an SFU: the
+   * SFU's feedback to the publishers). RTCP received, retransmissions and keyframes sent are live;
+   * NACKs and PLIs received arrive with each partition's final report. null without RTCP.
+   */
+  sender: { rtcpReceived: number; retransmissionsSent: number; keyframesSent: number; nacksReceived: number; plisReceived: number } | null;
 }
 
 /** A spike injected live (REST `POST /api/v1/test/:id/spike`), starting now. */

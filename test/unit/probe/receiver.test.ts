@@ -110,6 +110,48 @@ describe('ProbeReceiver.ingest (the pure path)', () => {
     expect(video.participantId).toBe(1001);
   });
 
+  it('live().viewer: residual loss of the last settled window, counts since the start summed once (old windows folded, never twice)', async () => {
+    const p = ProbeReceiver.detached({ videoPayloadType: 96, audioPayloadType: 111, extensions: EXT, viewer: { nack: false, pli: false, jitterBuffer: { fixedDelayMs: 50 } } });
+    try {
+      // Now in window 10: window 9 is the last complete one, window 8 the last the playout model has settled.
+      const runStart = Date.now() - 10_500;
+      p.start(runStart);
+      // Audio, 20 ms packets; 5 lost that were due at playout in window 8 (rendered at arrival + 50 ms).
+      for (let seq = 0; seq < 500; seq++) {
+        if (seq >= 420 && seq < 425) continue;
+        const b = rtpPacket({ seq, ts: seq * 960 });
+        p.ingest(b, b.length, runStart + seq * 20);
+      }
+      // Video, one packet per frame at 30 fps: frames 40..49 lost, frames 50 and 51 keyframes
+      // (50 cannot be proven to start a frame after the gap; 51 can): a 400 ms freeze in window 1.
+      for (let f = 0; f < 300; f++) {
+        if (f >= 40 && f < 50) continue;
+        const b = rtpPacket({ seq: f, ts: f * 3000, pt: 96, ssrc: 77, marker: true });
+        b[b.length - 100] = f === 0 || f === 50 || f === 51 ? 0x65 : 0x41;
+        p.ingest(b, b.length, runStart + (f * 1000) / 30);
+      }
+      const live = p.live();
+      expect(live.windowIndex).toBe(9);
+      expect(live.lossPercent).toBe(0);
+      // window 8: 50 audio packets due (5 missing) + 30 video packets due (none missing)
+      expect(live.viewer!.residualLossPercent).toBeCloseTo(6.25, 9);
+      expect(live.viewer!.freezes).toBe(1);
+      expect(live.viewer!.freezeMs).toBeCloseTo(400, 3);
+      expect(live.viewer!.nacksSent).toBe(0);
+      expect(live.viewer!.plisSent).toBe(0);
+      // Window 1 is folded now; asking again neither loses nor double counts it.
+      const again = p.live();
+      expect(again.viewer!.freezes).toBe(1);
+      expect(again.viewer!.freezeMs).toBeCloseTo(400, 3);
+      const report = p.report(11);
+      expect(report.streams.find((s) => s.media === 'video')!.viewer!.totals.freezes).toBe(1);
+    } finally {
+      await p.close();
+    }
+    const open = ProbeReceiver.detached({ videoPayloadType: 96, audioPayloadType: 111, extensions: EXT });
+    expect(open.live().viewer).toBeNull();
+  });
+
   it('report() counts kernel receive-buffer drops since open on Linux; close() is idempotent', async () => {
     const p = await ProbeReceiver.open({ listen: { host: '127.0.0.1', port: 0 }, videoPayloadType: 96, audioPayloadType: 111, extensions: EXT });
     expect(p.address.port).toBeGreaterThan(0);

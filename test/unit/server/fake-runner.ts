@@ -20,6 +20,8 @@ export class FakeRun implements RunningRun {
   private state: RunProgress['state'] = 'starting';
   private counters = { packetsSent: 0, bytesSent: 0, sendErrors: 0, packetsReceived: 0 };
   private measured: RunProgress['measured'] = null;
+  private viewer: RunProgress['viewer'] = null;
+  private sender: RunProgress['sender'] = null;
   private resolveDone!: (outcome: RunOutcome) => void;
   readonly done: Promise<RunOutcome>;
   sdpOffer?: (participantId: number) => Promise<string>;
@@ -46,6 +48,12 @@ export class FakeRun implements RunningRun {
     this.measured = { packetsReceived: this.counters.packetsReceived, lossPercent: extra.lossPercent ?? 0, jitterMs: extra.jitterMs ?? 1, mos: extra.mos ?? 4.3 };
   }
 
+  /** Sets the cumulative viewer and sender feedback figures the next progress snapshots report. */
+  feedback(viewer: RunProgress['viewer'], sender: RunProgress['sender'] = null): void {
+    this.viewer = viewer;
+    this.sender = sender;
+  }
+
   progress(): RunProgress {
     return {
       state: this.state,
@@ -58,6 +66,8 @@ export class FakeRun implements RunningRun {
       sendErrors: this.counters.sendErrors,
       activeSpikes: this.spikes.map((_, i) => `live.${i}`),
       measured: this.measured,
+      viewer: this.viewer,
+      sender: this.sender,
     };
   }
 
@@ -74,7 +84,7 @@ export class FakeRun implements RunningRun {
   }
 
   /** Writes the reports (like the runner does before settling) and settles `done`. */
-  async finish(status: RunStatus, delayMs = 0): Promise<RunOutcome> {
+  async finish(status: RunStatus, delayMs = 0, measured: { feedback?: RunResult['totals']['feedback']; rttMs?: number[] } = {}): Promise<RunOutcome> {
     this.state = 'stopping';
     const dir = this.request.reports.outDir;
     await mkdir(dir, { recursive: true });
@@ -86,7 +96,8 @@ export class FakeRun implements RunningRun {
       status,
       errorMessage: status === 'aborted' ? `interrupted by ${this.stopReason}` : null,
       assertions: [{ name: 'packet_loss_percent max < 1', measured: status === 'failed' ? 5 : 0, passed: status !== 'failed', message: '' }],
-      streams: [{ whole: { delay_ms: 12 } }, { whole: { delay_ms: 8 } }],
+      streams: [{ whole: { delay_ms: 12, rtt_ms: measured.rttMs?.[0] ?? null } }, { whole: { delay_ms: 8, rtt_ms: measured.rttMs?.[1] ?? null } }],
+      totals: { feedback: measured.feedback ?? null },
     } as unknown as RunResult;
     await writeFile(files.json, JSON.stringify(result));
     await writeFile(files.junit, `<?xml version="1.0"?>\n<testsuite name="${name}"/>\n`);
