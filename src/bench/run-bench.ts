@@ -3,12 +3,14 @@ import { LocalBackend } from '../backends/index.js';
 import { LatenessHistogram } from '../engine/index.js';
 import { loadMediaLibrary, type MediaLibrary } from '../media/index.js';
 import { compile } from '../plan/index.js';
-import { ProbeReceiver, udpKernelCounters } from '../probe/index.js';
+import { probeFeedbackOptions, ProbeReceiver, udpKernelCounters } from '../probe/index.js';
 import { scenarioFromText } from '../scenario/index.js';
 
 /** What one benchmark pass measured; snake_case because it is the `--json` contract. */
 export interface BenchFigures {
   engine: 'paced' | 'naive';
+  /** Whether the RTCP feedback loop ran (participants' sessions and the probe as a viewer). */
+  feedback: boolean;
   participants: number;
   partitions: number;
   duration_s: number;
@@ -42,6 +44,8 @@ export interface BenchOptions {
   durationMs: number;
   partitions: number;
   engine: 'paced' | 'naive';
+  /** Run the RTCP feedback loop (default true, as scenario runs do); false = open loop, as before it existed. */
+  feedback?: boolean;
   /** Extra node flags for the engine processes (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
   log(line: string): void;
@@ -73,8 +77,11 @@ function perParticipantRates(media: MediaLibrary): { packetsPerS: number; bitsPe
  * built-in probe over loopback for the duration, with every figure the performance goal names.
  */
 export async function runBench(options: BenchOptions): Promise<BenchFigures> {
+  // The naive baseline has no sessions: it is always open loop.
+  const feedback = options.feedback !== false && options.engine === 'paced';
+  const openLoop = feedback ? '' : ', rtcp: false }\nprobe: { nack: false, pli: false, jitter_buffer: false, report_interval: false';
   const scenario = scenarioFromText(
-    `version: 1\nname: bench-${options.engine}-${options.participants}\nduration: ${Math.ceil(options.durationMs / 1000)}s\nparticipants: { count: ${options.participants}, base_port: 0 }\n`,
+    `version: 1\nname: bench-${options.engine}-${options.participants}\nduration: ${Math.ceil(options.durationMs / 1000)}s\nparticipants: { count: ${options.participants}, base_port: 0${openLoop} }\n`,
     'bench',
   );
   const plan = compile(scenario, { partitions: options.partitions, seed: 1 });
@@ -86,6 +93,7 @@ export async function runBench(options: BenchOptions): Promise<BenchFigures> {
     audioPayloadType: plan.media.audio!.payloadType,
     extensions: plan.extensions,
     expectedDurationMs: plan.durationMs,
+    ...(feedback ? probeFeedbackOptions(plan) : {}),
   });
   const abort = new AbortController();
   const launchedAt = Date.now();
@@ -121,6 +129,7 @@ export async function runBench(options: BenchOptions): Promise<BenchFigures> {
     const rssBytes = totals.processes ? totals.processes.rssBytes + process.memoryUsage.rss() : null;
     return {
       engine: options.engine,
+      feedback,
       participants: options.participants,
       partitions: plan.partitions,
       duration_s: durationS,

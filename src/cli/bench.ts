@@ -13,6 +13,7 @@ interface BenchCliOptions {
   partitions?: number;
   sweep?: boolean;
   baseline: boolean;
+  feedback: boolean;
   json?: string;
   cpuProf?: string;
 }
@@ -27,6 +28,7 @@ export function registerBench(program: Command, deps: Deps, setExit: (code: numb
     .option('--partitions <n>', 'engine processes (default: the number of cores)', partitionsOption)
     .option('--sweep', `run ${SWEEP.join(', ')} participants and report the largest N meeting the targets`)
     .option('--no-baseline', 'skip the naive baseline pass')
+    .option('--no-feedback', 'run open loop: no RTCP from the participants, the probe only measures (as before the feedback loop)')
     .option('--json <file>', 'write the figures as JSON')
     .option('--cpu-prof <dir>', 'write V8 CPU profiles of the engine processes into DIR')
     .action(async (options: BenchCliOptions) => {
@@ -35,8 +37,8 @@ export function registerBench(program: Command, deps: Deps, setExit: (code: numb
       const log = (line: string): void => void deps.stderr.write(`${line}\n`);
       const nodeArgs = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(deps.cwd, options.cpuProf)}`] : undefined;
       const pass = (participants: number, engine: 'paced' | 'naive'): Promise<BenchFigures> => {
-        log(`avcm bench: ${engine} engine, ${participants} participants, ${partitions} partitions, ${options.duration / 1000}s`);
-        return runBench({ participants, durationMs: options.duration, partitions, engine, nodeArgs, log });
+        log(`avcm bench: ${engine} engine, ${participants} participants, ${partitions} partitions, ${options.duration / 1000}s, ${options.feedback && engine === 'paced' ? 'feedback loop' : 'open loop'}`);
+        return runBench({ participants, durationMs: options.duration, partitions, engine, feedback: options.feedback, nodeArgs, log });
       };
       const counts = options.sweep ? SWEEP : [options.participants];
       const results: { paced: BenchFigures; naive: BenchFigures | null; meets: boolean }[] = [];

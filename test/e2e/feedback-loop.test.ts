@@ -54,6 +54,30 @@ assertions:
     expect(r.totals.feedback!.senderRetransmissionsSent).toBeGreaterThanOrEqual(r.totals.feedback!.retransmissionsReceived);
   }, 90_000);
 
+  it('WebRTC participants and the built-in WebRTC probe run the same loop over SRTP/SRTCP (nack, pli, fir, RTX negotiated)', async () => {
+    const r = await run(
+      'webrtc-nack',
+      `duration: 10s
+participants: { count: 2, transport: webrtc, base_port: 0, audio: false }
+spikes:
+  - { type: rtp_packet_loss, at: 2s, duration: 6s, loss_percentage: 10 }
+assertions:
+  during_spikes:
+    packet_loss_percent: ["avg > 5"]
+    residual_loss_percent: ["max < 1"]
+    retransmitted_packets: ["min > 0"]
+  rtt_ms: ["max < 100"]
+`,
+      0,
+    );
+    expect(r.transport).toBe('webrtc');
+    for (const s of video(r)) {
+      expect(s.sender!.retransmissionsSent).toBeGreaterThan(0);
+      expect(s.sender!.rttMs).not.toBeNull();
+      expect(s.whole.nack_count!).toBeGreaterThan(0);
+    }
+  }, 90_000);
+
   it('a 1 s total-loss burst: a freeze of about the burst per video stream, a PLI, and the next frame is an IDR', async () => {
     const r = await run(
       'burst',

@@ -9,12 +9,13 @@ afterEach(async () => {
   open = [];
 });
 
-async function participant(video: boolean, audio: boolean): Promise<WebRtcParticipantTransport> {
+async function participant(video: boolean, audio: boolean, feedback?: { nack: boolean; pli: boolean; rtxPayloadType: number | null }): Promise<WebRtcParticipantTransport> {
   const t = await WebRtcParticipantTransport.create({
     participantId: 7,
-    video: video ? { ssrc: 0xdeadbeef, payloadType: 96 } : null,
+    video: video ? { ssrc: 0xdeadbeef, payloadType: 96, rtxSsrc: 0x0badcafe } : null,
     audio: audio ? { ssrc: 0x01020304, payloadType: 111 } : null,
     extensions: EXT,
+    feedback,
     iceServers: [],
     loopbackOnly: true,
   });
@@ -47,8 +48,22 @@ describe('participant offer SDP', () => {
     expect(audio).toContain('a=rtpmap:111 opus/48000/2');
     expect(audio).toContain('a=sendonly');
     expect(audio.some((l) => l.startsWith(`a=ssrc:${0x01020304} `))).toBe(true);
-    // No feedback: a retransmission would hide the loss the probe measures.
+    // Without a feedback profile (participants.rtcp: false) the offer asks for no feedback and no RTX.
     expect(sdp).not.toMatch(/a=rtcp-fb:\d+ nack/);
+    expect(sdp).not.toMatch(/rtx\/90000/);
+  }, 20_000);
+
+  it('with the feedback loop: nack, nack pli and ccm fir on video (RFC 4585, 5104), RTX with apt and the plan RTX SSRC in an FID group (RFC 4588); none on audio', async () => {
+    const sdp = await (await participant(true, true, { nack: true, pli: true, rtxPayloadType: 97 })).createOffer();
+    const video = section(sdp, 'video');
+    expect(video[0]).toMatch(/^m=video \d+ UDP\/TLS\/RTP\/SAVPF 96 97$/);
+    expect(video).toContain('a=rtcp-fb:96 nack');
+    expect(video).toContain('a=rtcp-fb:96 nack pli');
+    expect(video).toContain('a=rtcp-fb:96 ccm fir');
+    expect(video).toContain('a=rtpmap:97 rtx/90000');
+    expect(video).toContain('a=fmtp:97 apt=96');
+    expect(video).toContain(`a=ssrc-group:FID ${0xdeadbeef} ${0x0badcafe}`);
+    expect(section(sdp, 'audio').some((l) => l.startsWith('a=rtcp-fb:'))).toBe(false);
   }, 20_000);
 
   it('extmap lines carry the plan ids: participant id and abs-send-time (RFC 8285 5)', async () => {
