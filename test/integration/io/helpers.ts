@@ -33,13 +33,15 @@ export async function dgramOracle(host = '127.0.0.1'): Promise<Oracle> {
   return { port: socket.address().port, received, close: () => new Promise((resolve) => socket.close(() => resolve())) };
 }
 
-/** A dgram sender whose sends have all reached the kernel when `send` resolves. */
-export async function dgramSender(host = '127.0.0.1'): Promise<{ port: number; send(data: Buffer, port: number): Promise<void>; socket: dgram.Socket; close(): Promise<void> }> {
+/** A dgram sender whose sends have all reached the kernel when `send` resolves; keeps what it is sent back. */
+export async function dgramSender(host = '127.0.0.1'): Promise<{ port: number; send(data: Buffer, port: number): Promise<void>; replies: Buffer[]; close(): Promise<void> }> {
   const socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  const replies: Buffer[] = [];
+  socket.on('message', (data) => replies.push(Buffer.from(data)));
   await new Promise<void>((resolve) => socket.bind(0, host, resolve));
   return {
     port: socket.address().port,
-    socket,
+    replies,
     send: (data, port) => new Promise((resolve, reject) => socket.send(data, port, host, (error) => (error ? reject(error) : resolve()))),
     close: () => new Promise((resolve) => socket.close(() => resolve())),
   };
