@@ -69,7 +69,7 @@ describe('SendBatch: batch boundaries', () => {
 });
 
 describe('SendBatch: many sockets in one flush', () => {
-  it('sends interleaved runs of 20 sockets in one call; each socket's packets arrive from its own port', async () => {
+  it("sends interleaved runs of 20 sockets in one call; each socket's packets arrive from its own port", async () => {
     const o = await oracle();
     const sockets = Array.from({ length: 20 }, () => connected(o.port));
     const batch = udp.createSendBatch({ capacity: 256 });
