@@ -59,6 +59,18 @@ int typed_array_data(napi_env env, napi_value value, napi_typedarray_type type, 
   return actual == type && length >= min_length;
 }
 
+/* A batch's native side writes into the slab and typed arrays the JS wrapper made. The batch's
+ * external holds them with a strong reference (dropped by its finalizer), so whoever keeps the
+ * external - a receiving socket does - keeps that memory valid, whatever became of the wrapper. */
+napi_ref hold_values(napi_env env, const napi_value *values, size_t count) {
+  napi_value list;
+  napi_ref ref = NULL;
+  napi_create_array_with_length(env, count, &list);
+  for (size_t i = 0; i < count; i++) napi_set_element(env, list, (uint32_t)i, values[i]);
+  napi_create_reference(env, list, 1, &ref);
+  return ref;
+}
+
 /* libuv frees poll handles asynchronously; teardown waits for the last one before it finishes. */
 void poll_handle_closed(uv_handle_t *handle) {
   addon_state_t *state = handle->data;

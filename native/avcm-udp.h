@@ -121,6 +121,7 @@ napi_value receive_stop(napi_env env, napi_callback_info info);
 napi_value throw_errno(napi_env env, int err, const char *syscall, const char *detail);
 napi_value throw_type(napi_env env, const char *message);
 int typed_array_data(napi_env env, napi_value value, napi_typedarray_type type, size_t min_length, void **data);
+napi_ref hold_values(napi_env env, const napi_value *values, size_t count);
 void poll_handle_closed(uv_handle_t *handle);
 
 /* Numeric addresses as JS sees them: family 4 or 6, four host-order 32-bit words (IPv4 in word 0),

@@ -33,6 +33,7 @@ typedef struct receive_batch {
   uint16_t *port;
   double *arrival_epoch_ms;
   uint8_t *truncated;
+  napi_ref arrays; /* keeps the JS memory above alive as long as this batch */
   struct mmsghdr *messages;
   struct iovec *iovecs;
   struct sockaddr_in6 *names;
@@ -40,9 +41,9 @@ typedef struct receive_batch {
 } receive_batch_t;
 
 static void receive_batch_free(napi_env env, void *data, void *hint) {
-  (void)env;
   (void)hint;
   receive_batch_t *batch = data;
+  if (batch->arrays) napi_delete_reference(env, batch->arrays);
   free(batch->messages);
   free(batch->iovecs);
   free(batch->names);
@@ -95,6 +96,7 @@ napi_value receive_batch_create(napi_env env, napi_callback_info info) {
     batch->messages[i].msg_hdr.msg_name = &batch->names[i];
     batch->messages[i].msg_hdr.msg_control = batch->controls[i].buffer;
   }
+  batch->arrays = hold_values(env, argv + 2, 7);
   napi_create_external(env, batch, receive_batch_free, NULL, &external);
   return external;
 }

@@ -41,6 +41,7 @@ typedef struct send_batch {
   uint16_t *dest_port;
   uint32_t *dest_address; /* 4 words per packet */
   double *result;
+  napi_ref arrays; /* keeps the JS memory above alive as long as this batch */
   /* Scratch for building system calls, one entry per possible message (a message holds >= 1 packet). */
   struct mmsghdr *messages;
   struct iovec *iovecs;
@@ -51,9 +52,9 @@ typedef struct send_batch {
 } send_batch_t;
 
 static void send_batch_free(napi_env env, void *data, void *hint) {
-  (void)env;
   (void)hint;
   send_batch_t *batch = data;
+  if (batch->arrays) napi_delete_reference(env, batch->arrays);
   free(batch->messages);
   free(batch->iovecs);
   free(batch->names);
@@ -64,7 +65,7 @@ static void send_batch_free(napi_env env, void *data, void *hint) {
 }
 
 /* createSendBatch(capacity, slab, socketIds, offsets, lengths, destFamily, destPort, destAddress,
- *                 result) -> external. The JS SendBatch owns the arrays and the external together. */
+ *                 result) -> external, which keeps those arrays alive until it is collected. */
 napi_value send_batch_create(napi_env env, napi_callback_info info) {
   size_t argc = 9;
   napi_value argv[9], external;
@@ -102,6 +103,7 @@ napi_value send_batch_create(napi_env env, napi_callback_info info) {
     send_batch_free(env, batch, NULL);
     return throw_errno(env, ENOMEM, "createSendBatch", NULL);
   }
+  batch->arrays = hold_values(env, argv + 1, 8);
   napi_create_external(env, batch, send_batch_free, NULL, &external);
   return external;
 }

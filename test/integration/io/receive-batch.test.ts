@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UdpDestination, type BatchedUdpSocket, type ReceiveBatch } from '../../../src/io/index.js';
 import { batchedUdp, dgramSender, ipv6Available, numberedPacket, settle, waitFor } from './helpers.js';
@@ -143,6 +145,23 @@ describe('ReceiveBatch: recvmmsg batches', () => {
 });
 
 describe('ReceiveBatch: stop and close at awkward moments', () => {
+  it('keeps the batch memory valid while receiving even after JS dropped the ReceiveBatch and GC ran', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const socket = receiver();
+    let received = 0;
+    // 4 MiB of slab: freed memory of that size goes back to the system, so a write into it would fault (EFAULT).
+    (() => socket.startReceiving(udp.createReceiveBatch({ capacity: 2048, slotBytes: 2048 }), (count) => (received += count)))();
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await settle(10);
+    }
+    await sendNumbered(100, 1000, socket.local.port);
+    await waitFor(() => received >= 100);
+    expect(socket.counters()).toMatchObject({ datagramsReceived: 100, receiveErrors: 0, kernelDrops: 0 });
+  });
+
+
   it('close() inside onBatch: no further callback, no crash, final counters kept', async () => {
     const socket = receiver();
     await sendNumbered(40, 500, socket.local.port);
