@@ -2,7 +2,7 @@
 // (src/io). Prints µs of process CPU (process.cpuUsage: user + system, so the kernel's loopback
 // work done in our system calls counts too) per 1200-byte packet, median of --runs runs.
 //
-//   npx tsx scripts/io-microbench.ts [--packets 200000] [--runs 3] [--rate 100000]
+//   npx tsx scripts/io-microbench.ts [--packets 200000] [--runs 3] [--rate 100000] [--only send|receive]
 //
 // Send cases: this process sends as fast as it can to a sink in a child process (which drains
 // the socket with the addon, so its own CPU is not counted here). Receive cases: a child sends
@@ -264,8 +264,9 @@ async function main(): Promise<void> {
   ];
   console.log(`${packets} packets per run, ${runs} runs, loopback; binary ${udp.binaryPath}`);
   console.log('case | CPU µs/packet (median) | runs | wall ms (median) | last run');
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : 'all';
   const sink = await startSink();
-  for (const [name, run] of cases) {
+  for (const [name, run] of only === 'receive' ? [] : cases) {
     const figures: Figure[] = [];
     for (let i = 0; i < runs; i++) {
       figures.push(await run(sink));
@@ -275,7 +276,7 @@ async function main(): Promise<void> {
     report(name, figures);
   }
   await sink.close();
-  for (const how of ['dgram', 'batched'] as const) {
+  for (const how of only === 'send' ? [] : (['dgram', 'batched'] as const)) {
     const figures: Figure[] = [];
     for (let i = 0; i < runs; i++) figures.push(await receive(udp, packets, rate, how));
     report(how === 'dgram' ? `dgram receive ('message' per datagram) at ${rate}/s` : `batched recvmmsg (256 per batch) at ${rate}/s`, figures);
