@@ -123,9 +123,11 @@ static int is_gso_refusal(int err) {
   return err == EIO || err == EINVAL || err == EMSGSIZE || err == ENOPROTOOPT || err == EOPNOTSUPP;
 }
 
-/* Turns packets [first, end) of one socket into messages; returns how many. */
+/* Turns packets [first, end) of one socket into messages; returns how many. A packet whose
+ * destination the socket cannot reach is counted once: a rebuild after a GSO refusal passes the
+ * same packets again, so only those at or past *counted_until are counted. */
 static uint32_t build_messages(send_batch_t *batch, udp_socket_t *socket, uint32_t first, uint32_t end,
-                               double *result) {
+                               uint32_t *counted_until, double *result) {
   uint32_t count = 0;
   size_t max_bytes = socket->family == AF_INET6 ? GSO_MAX_BYTES_V6 : GSO_MAX_BYTES_V4;
   uint32_t p = first;
@@ -139,7 +141,7 @@ static uint32_t build_messages(send_batch_t *batch, udp_socket_t *socket, uint32
       socklen_t length;
       if (words_to_address(socket->family, batch->dest_family[p], &batch->dest_address[p * 4],
                            batch->dest_port[p], &batch->names[count], &length) != 0) {
-        count_error(socket, result, EAFNOSUPPORT, 1);
+        if (p >= *counted_until) count_error(socket, result, EAFNOSUPPORT, 1);
         p++;
         continue;
       }
@@ -180,6 +182,7 @@ static uint32_t build_messages(send_batch_t *batch, udp_socket_t *socket, uint32
     count++;
     p += packets;
   }
+  *counted_until = end;
   return count;
 }
 
@@ -201,8 +204,9 @@ static void count_sent(send_batch_t *batch, udp_socket_t *socket, uint32_t from,
 /* Sends packets [first, end), all on `socket`. */
 static void send_run(send_batch_t *batch, udp_socket_t *socket, uint32_t first, uint32_t end, double *result) {
   uint32_t p = first;
+  uint32_t counted_until = first;
   while (p < end) {
-    uint32_t count = build_messages(batch, socket, p, end, result);
+    uint32_t count = build_messages(batch, socket, p, end, &counted_until, result);
     uint32_t k = 0;
     p = end;
     while (k < count) {

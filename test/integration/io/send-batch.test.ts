@@ -144,6 +144,21 @@ describe('SendBatch: UDP GSO', () => {
     expect(o.received.map((r) => r.data)).toEqual([...first, ...second]);
   });
 
+  it('counts an unaddressable packet once when its run is rebuilt after the refusal', async () => {
+    const o = await oracle();
+    const socket = connected(o.port, { udpChecksum: false });
+    const batch = udp.createSendBatch({ capacity: 64 });
+    const ipv6 = udp.destination('::1', o.port); // an IPv4 socket cannot send there
+    for (let i = 0; i < 10; i++) pushPacket(batch, socket, numberedPacket(i, 1000));
+    pushPacket(batch, socket, numberedPacket(10, 1000), ipv6);
+    for (let i = 11; i < 21; i++) pushPacket(batch, socket, numberedPacket(i, 1000));
+    expect(batch.flush()).toBe(20);
+    expect(batch.lastFlush).toMatchObject({ packetsSent: 20, packetsDropped: 1, errors: 1, gsoFallbacks: 1 });
+    expect(socket.counters()).toMatchObject({ sendErrors: 1, sendDropped: 1, lastSendError: 'EAFNOSUPPORT' });
+    await waitFor(() => o.received.length >= 20);
+    expect(o.received.map((r) => r.data.readUInt32BE(0))).toEqual([...Array(10).keys(), ...Array.from({ length: 10 }, (_, i) => 11 + i)]);
+  });
+
   it('does not use GSO when asked not to', async () => {
     const o = await oracle();
     const socket = connected(o.port, { gso: false });
