@@ -25,6 +25,11 @@ COPY scenarios ./scenarios
 COPY media ./media
 COPY monitoring ./monitoring
 COPY k8s ./k8s
+# The batched UDP addon (sendmmsg/GSO/recvmmsg), compiled against this image's own Node headers
+# (nodedir: no header download). The runtime image has no compiler, so it is built here.
+COPY binding.gyp ./
+COPY native ./native
+RUN npm_config_nodedir=/usr/local npm run native:build
 RUN npm run build && npm prune --omit=dev
 
 # --- runtime: node + ffmpeg, no compilers, no dev dependencies ---
@@ -44,6 +49,7 @@ COPY --from=build /app/media ./media
 COPY --from=build /app/monitoring ./monitoring
 COPY --from=build /app/k8s ./k8s
 COPY --from=build /app/reporters/html ./reporters/html
+COPY --from=build /app/build/Release/avcm_udp.node ./build/Release/avcm_udp.node
 RUN ln -s /opt/avcm/bin/avcm.js /usr/local/bin/avcm
 # Converted media is cached here; pods mount an emptyDir over it.
 ENV NODE_ENV=production AVCM_CACHE_DIR=/tmp/avcm-cache

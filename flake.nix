@@ -14,7 +14,8 @@
       in
       {
         # nix develop: the tools the CLI and its tests call (ffmpeg for media, kubectl/kind for the
-        # k8s backend, coturn for WebRTC runs, xmllint for the JUnit schema test).
+        # k8s backend, coturn for WebRTC runs, xmllint for the JUnit schema test; python3 and the
+        # shell's C compiler let `npm install` build the batched UDP addon with node-gyp).
         devShells.default = pkgs.mkShell {
           packages = [
             pkgs.nodejs_20
@@ -23,6 +24,7 @@
             pkgs.kind
             pkgs.coturn
             pkgs.libxml2
+            pkgs.python3
           ];
         };
 
@@ -38,7 +40,8 @@
           npmBuildScript = "build";
           # Tests open sockets and spawn ffmpeg; run them with `npm test` in the dev shell instead.
           doCheck = false;
-          nativeBuildInputs = [ pkgs.makeWrapper ];
+          # python3 for node-gyp: `npm rebuild` runs the install step that compiles native/.
+          nativeBuildInputs = [ pkgs.makeWrapper pkgs.python3 ];
           postInstall = ''
             wrapProgram $out/bin/avcm --prefix PATH : ${lib.makeBinPath [ pkgs.ffmpeg ]}
           '';

@@ -1,0 +1,18 @@
+{
+  "targets": [
+    {
+      "target_name": "avcm_udp",
+      "sources": [
+        "native/addon.c",
+        "native/udp-socket.c",
+        "native/send-batch.c",
+        "native/receive-batch.c"
+      ],
+      "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
+      "cflags": ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-fvisibility=hidden"],
+      "conditions": [
+        ["OS!='linux'", { "type": "none", "sources": [] }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,6 @@
+export { loadBatchedUdp, type BatchedUdpLoad } from './load-batched-udp.js';
+export { BatchedUdp } from './batched-udp.js';
+export { BatchedUdpSocket, type UdpSocketOptions, type UdpSocketCounters, type UdpEndpoint, type GsoState } from './batched-udp-socket.js';
+export { SendBatch, type SendBatchOptions, type FlushFigures } from './send-batch.js';
+export { ReceiveBatch, type ReceiveBatchOptions } from './receive-batch.js';
+export { UdpDestination } from './udp-destination.js';
