@@ -111,6 +111,13 @@ export class ReceiverSession {
     return this.busy;
   }
 
+  /** Whether the probe NACKed `sequenceNumber` of this stream (what an RTX packet may answer, RFC 4588 5.3). */
+  requested(sequenceNumber: number): boolean {
+    if (this.nackList === null) return false;
+    const ext = this.stats.peekExtended(sequenceNumber);
+    return ext >= 0 && this.nackList.wasRequested(ext);
+  }
+
   /**
    * A retransmission of this stream, arrived at `arrivalMs`: an RTX packet already unwrapped by
    * the caller (`p` carries the original sequence number, SSRC and payload), or a NACKed packet
