@@ -46,6 +46,8 @@ export class ReceiverSession {
   /** Bookkeeping of the probe's feedback loop: next RR (run ms) and whether it is in the active list. */
   nextReportMs = Infinity;
   active = false;
+  /** The source retransmits as RTX (RFC 4588): its media SSRC then carries originals only. */
+  private repairedByRtx = false;
   private readonly nackScratch = new Uint16Array(NACK_BATCH);
   private readonly isSettled: (ext: number) => boolean;
 
@@ -92,9 +94,12 @@ export class ReceiverSession {
     const nackList = this.nackList;
     if (nackList !== null) {
       const ext = this.stats.peekExtended(p.sequenceNumber);
-      if (ext >= 0 && ext < this.stats.extendedHighest && nackList.wasNacked(ext)) {
-        // The same packet again after our NACK: a retransmission, not the network's reordering.
-        this.onRetransmission(buf, p);
+      // The same packet again after our NACK: a retransmission, not the network's reordering. A
+      // sender that resends on the media SSRC may answer a retried NACK that crossed its first
+      // answer: that second copy (after recovery) is another retransmission, not a late original
+      // that would fill the wire loss. With RTX, copies on the media SSRC can only be originals.
+      if (ext >= 0 && ext < this.stats.extendedHighest && (nackList.wasNacked(ext) || (!this.repairedByRtx && nackList.wasRequested(ext)))) {
+        this.onRetransmission(buf, p, false);
         return true;
       }
     }
@@ -120,11 +125,12 @@ export class ReceiverSession {
 
   /**
    * A retransmission of this stream, arrived at `arrivalMs`: an RTX packet already unwrapped by
-   * the caller (`p` carries the original sequence number, SSRC and payload), or a NACKed packet
-   * arriving again.
+   * the caller (`p` carries the original sequence number, SSRC and payload; `rtx` true), or a
+   * NACKed packet arriving again.
    */
-  onRetransmission(buf: Uint8Array, p: ParsedRtp): void {
+  onRetransmission(buf: Uint8Array, p: ParsedRtp, rtx: boolean): void {
     const arrivalMs = this.arrivalMs;
+    if (rtx) this.repairedByRtx = true;
     const ext = this.stats.peekExtended(p.sequenceNumber);
     this.playout?.count(V.retransmittedPackets, arrivalMs);
     if (ext < 0) return;

@@ -284,7 +284,7 @@ export class ProbeReceiver {
     p.ssrc = session.ssrc;
     p.payloadType = session.stats.payloadType;
     session.arrivalMs = arrivalMs;
-    session.onRetransmission(buf, p);
+    session.onRetransmission(buf, p, true);
     this.activate(session);
   }
 

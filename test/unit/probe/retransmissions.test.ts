@@ -130,3 +130,32 @@ describe('RFC 4588 5.3: an RTX SSRC nobody announced belongs to the stream whose
     expect(viewerOf(p).viewer.retransmittedPackets).toBe(0);
   });
 });
+
+describe('the same packet resent more than once (a retried NACK crossed the first answer)', () => {
+  it('every copy is a retransmission: not a late original on the wire, not a late packet for the viewer', async () => {
+    const p = probe();
+    const from = source();
+    await streamWithGap(p, from, [104]);
+    feed(p, video(104), from);
+    feed(p, video(104), from);
+    const { wire, viewer } = viewerOf(p);
+    expect(viewer.retransmittedPackets).toBe(2);
+    expect(viewer.packetsLate).toBe(0);
+    expect(wire.lost).toBe(1);
+    expect(wire.reordered).toBe(0);
+    expect(wire.duplicates).toBe(0);
+  });
+
+  it('with RTX, the original arriving late after its RTX is the wire\'s late packet, and nothing new for the viewer', async () => {
+    const p = probe();
+    const from = source();
+    await streamWithGap(p, from, [104]);
+    feed(p, rtx(5000, 104, 0x2222_2222), from);
+    feed(p, video(104), from);
+    const { wire, viewer } = viewerOf(p);
+    expect(viewer.retransmittedPackets).toBe(1);
+    expect(viewer.packetsLate).toBe(0);
+    expect(wire.lost).toBe(0);
+    expect(wire.reordered).toBe(1);
+  });
+});
