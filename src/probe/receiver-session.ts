@@ -132,9 +132,14 @@ export class ReceiverSession {
     const arrivalMs = this.arrivalMs;
     if (rtx) this.repairedByRtx = true;
     const ext = this.stats.peekExtended(p.sequenceNumber);
-    this.playout?.count(V.retransmittedPackets, arrivalMs);
+    const playout = this.playout;
+    playout?.count(V.retransmittedPackets, arrivalMs);
     if (ext < 0) return;
-    this.nackList?.onArrival(ext, arrivalMs);
+    const roundTripMs = this.nackList?.onArrival(ext, arrivalMs) ?? -1;
+    if (roundTripMs >= 0 && playout !== null) {
+      playout.count(V.nackRoundTripMsSum, arrivalMs, roundTripMs);
+      playout.count(V.nackRoundTrips, arrivalMs);
+    }
     this.toPlayout(buf, p, ext, true);
   }
 

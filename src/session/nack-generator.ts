@@ -100,18 +100,18 @@ export class NackGenerator {
   }
 
   /**
-   * A missing packet arrived (late or retransmitted): takes it off the list and returns true when
-   * it had been NACKed (a recovery; its NACK round trip is measured).
+   * A missing packet arrived (late or retransmitted): takes it off the list. Returns its NACK round
+   * trip (from the last NACK for it, ms) when it had been NACKed (a recovery), else -1.
    */
-  onArrival(ext: number, nowMs: number): boolean {
+  onArrival(ext: number, nowMs: number): number {
     const i = this.indexOf(ext);
-    if (i < 0) return false;
+    if (i < 0) return -1;
     this.removed[i] = 1;
     const sent = this.lastSentMs[i];
-    if (sent < 0) return false;
-    const sample = nowMs - sent;
+    if (sent < 0) return -1;
+    const sample = Math.max(0, nowMs - sent);
     this.roundTripMs = this.roundTripMs === 0 ? sample : this.roundTripMs + (sample - this.roundTripMs) / 8;
-    return true;
+    return sample;
   }
 
   /**

@@ -94,6 +94,8 @@ describe('RFC 4588 5.3: an RTX SSRC nobody announced belongs to the stream whose
     const { wire, viewer } = viewerOf(p);
     expect(p.report().feedback?.unmatchedRetransmissions).toBe(0);
     expect(viewer.retransmittedPackets).toBe(2);
+    expect(viewer.nackRoundTrips).toBe(2);
+    expect(viewer.nackRoundTripMsSum).toBeGreaterThanOrEqual(0);
     expect(wire.lost).toBe(2); // repaired for the viewer, lost on the wire
     expect(wire.reordered).toBe(0);
   });
@@ -140,6 +142,7 @@ describe('the same packet resent more than once (a retried NACK crossed the firs
     feed(p, video(104), from);
     const { wire, viewer } = viewerOf(p);
     expect(viewer.retransmittedPackets).toBe(2);
+    expect(viewer.nackRoundTrips).toBe(1);
     expect(viewer.packetsLate).toBe(0);
     expect(wire.lost).toBe(1);
     expect(wire.reordered).toBe(0);
