@@ -1,10 +1,14 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { writeAtomically } from '../../reporters/write-atomically.js';
 import { AvcmError } from '../errors/index.js';
 import { compile } from '../plan/index.js';
+import type { SenderTotals } from '../result/types.js';
 import { applyOverrides } from '../runner/apply-overrides.js';
 import type { UdpUrl } from '../scenario/index.js';
+import type { SenderStreamReport } from '../session/index.js';
+import { senderTotals } from '../verdict/index.js';
 import type { Deps } from './deps.js';
 import { durationOption, integerOption, partitionsOption, seedOption, udpUrlOption } from './options.js';
 
@@ -20,7 +24,8 @@ export function registerSend(program: Command, deps: Deps, setExit: (code: numbe
     .option('--seed <n>', 'seed for every random choice', seedOption)
     .option('--partitions <n>', 'engine processes (default: the number of cores)', partitionsOption)
     .option('--quiet', 'only the final totals')
-    .action(async (file: string, options: { target?: UdpUrl; participants?: number; duration?: number; seed?: number; partitions?: number; quiet?: boolean }) => {
+    .option('--json <file>', "write the final totals and each stream's feedback figures (round trip from the target's receiver reports, NACKs, PLIs/FIRs answered) as JSON")
+    .action(async (file: string, options: { target?: UdpUrl; participants?: number; duration?: number; seed?: number; partitions?: number; quiet?: boolean; json?: string }) => {
       const { loadScenario } = await import('../scenario/index.js');
       const scenario = applyOverrides(await loadScenario(file, {}, deps.cwd), {
         target: options.target,
@@ -69,9 +74,41 @@ export function registerSend(program: Command, deps: Deps, setExit: (code: numbe
         await handle.stop();
       }
       const totals = handle.totals();
-      deps.stdout.write(
-        `${JSON.stringify({ participants: plan.participants.length, partitions: plan.partitions, packetsSent: totals.packetsSent, bytesSent: totals.bytesSent, sendErrors: totals.sendErrors, packetsDroppedBySpikes: totals.packetsDropped, delayLineOverflows: totals.delayLineOverflows })}\n`,
-      );
+      const summary = { participants: plan.participants.length, partitions: plan.partitions, packetsSent: totals.packetsSent, bytesSent: totals.bytesSent, sendErrors: totals.sendErrors, packetsDroppedBySpikes: totals.packetsDropped, delayLineOverflows: totals.delayLineOverflows };
+      deps.stdout.write(`${JSON.stringify(summary)}\n`);
+      // Without a probe the senders' sessions are all avcm measures of the external system: what its receiver reports and feedback said.
+      if (options.json) await writeAtomically(path.resolve(deps.cwd, options.json), `${JSON.stringify({ ...summary, senders: totals.senders.map(sendingStream) }, null, 2)}\n`);
       setExit(interrupted === 'SIGTERM' ? 143 : interrupted === 'SIGINT' ? 130 : 0);
     });
+}
+
+/** One sending stream in `avcm send --json`: a run result's `streams[].sender` figures plus the RTCP counts behind them. */
+export interface SendingStreamSummary extends SenderTotals {
+  participantId: number;
+  media: 'video' | 'audio';
+  ssrc: number;
+  rtxSsrc: number | null;
+  /** Largest round-trip sample, ms (0 without one). */
+  rttMsMax: number;
+  reportsSent: number;
+  reportBlocksReceived: number;
+  /** Mean fraction lost of the receiver's report blocks about this stream, percent; null without blocks. */
+  remoteLossPercent: number | null;
+  retransmissionsMissed: number;
+}
+
+function sendingStream(report: SenderStreamReport): SendingStreamSummary {
+  const t = report.totals;
+  return {
+    participantId: report.participantId,
+    media: report.media,
+    ssrc: report.ssrc,
+    rtxSsrc: report.rtxSsrc,
+    ...senderTotals(report),
+    rttMsMax: Math.round(t.rttMsMax * 100) / 100,
+    reportsSent: t.reportsSent,
+    reportBlocksReceived: t.reportBlocksReceived,
+    remoteLossPercent: t.reportBlocksReceived > 0 ? Math.round((100 * t.remoteLossPercentSum) / t.reportBlocksReceived) / 100 : null,
+    retransmissionsMissed: t.retransmissionsMissed,
+  };
 }

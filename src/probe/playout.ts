@@ -210,11 +210,12 @@ export class Playout {
       this.refTimestamp = timestamp;
       this.refTicks = timestamp;
     }
+    // A second copy of a packet already held (a duplicate retransmission) is neither new nor late.
+    if (this.received(ext)) return true;
     if (ext < this.nextSeq) {
       this.stats.add(this.window(arrivalMs), V.packetsLate);
       return false;
     }
-    if (this.received(ext)) return true;
     const ticks = this.refTicks + ((timestamp - this.refTimestamp) | 0);
     const mediaMs = ticks * this.msPerTick;
     const newFrame = mediaMs > this.maxMediaMs;

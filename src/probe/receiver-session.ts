@@ -46,6 +46,8 @@ export class ReceiverSession {
   /** Bookkeeping of the probe's feedback loop: next RR (run ms) and whether it is in the active list. */
   nextReportMs = Infinity;
   active = false;
+  /** The source retransmits as RTX (RFC 4588): its media SSRC then carries originals only. */
+  private repairedByRtx = false;
   private readonly nackScratch = new Uint16Array(NACK_BATCH);
   private readonly isSettled: (ext: number) => boolean;
 
@@ -92,9 +94,12 @@ export class ReceiverSession {
     const nackList = this.nackList;
     if (nackList !== null) {
       const ext = this.stats.peekExtended(p.sequenceNumber);
-      if (ext >= 0 && ext < this.stats.extendedHighest && nackList.wasNacked(ext)) {
-        // The same packet again after our NACK: a retransmission, not the network's reordering.
-        this.onRetransmission(buf, p);
+      // The same packet again after our NACK: a retransmission, not the network's reordering. A
+      // sender that resends on the media SSRC may answer a retried NACK that crossed its first
+      // answer: that second copy (after recovery) is another retransmission, not a late original
+      // that would fill the wire loss. With RTX, copies on the media SSRC can only be originals.
+      if (ext >= 0 && ext < this.stats.extendedHighest && (nackList.wasNacked(ext) || (!this.repairedByRtx && nackList.wasRequested(ext)))) {
+        this.onRetransmission(buf, p, false);
         return true;
       }
     }
@@ -111,17 +116,30 @@ export class ReceiverSession {
     return this.busy;
   }
 
+  /** Whether the probe NACKed `sequenceNumber` of this stream (what an RTX packet may answer, RFC 4588 5.3). */
+  requested(sequenceNumber: number): boolean {
+    if (this.nackList === null) return false;
+    const ext = this.stats.peekExtended(sequenceNumber);
+    return ext >= 0 && this.nackList.wasRequested(ext);
+  }
+
   /**
    * A retransmission of this stream, arrived at `arrivalMs`: an RTX packet already unwrapped by
-   * the caller (`p` carries the original sequence number, SSRC and payload), or a NACKed packet
-   * arriving again.
+   * the caller (`p` carries the original sequence number, SSRC and payload; `rtx` true), or a
+   * NACKed packet arriving again.
    */
-  onRetransmission(buf: Uint8Array, p: ParsedRtp): void {
+  onRetransmission(buf: Uint8Array, p: ParsedRtp, rtx: boolean): void {
     const arrivalMs = this.arrivalMs;
+    if (rtx) this.repairedByRtx = true;
     const ext = this.stats.peekExtended(p.sequenceNumber);
-    this.playout?.count(V.retransmittedPackets, arrivalMs);
+    const playout = this.playout;
+    playout?.count(V.retransmittedPackets, arrivalMs);
     if (ext < 0) return;
-    this.nackList?.onArrival(ext, arrivalMs);
+    const roundTripMs = this.nackList?.onArrival(ext, arrivalMs) ?? -1;
+    if (roundTripMs >= 0 && playout !== null) {
+      playout.count(V.nackRoundTripMsSum, arrivalMs, roundTripMs);
+      playout.count(V.nackRoundTrips, arrivalMs);
+    }
     this.toPlayout(buf, p, ext, true);
   }
 

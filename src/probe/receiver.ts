@@ -119,6 +119,8 @@ export class ProbeReceiver {
   private readonly streams = new Map<number, ReceiverSession>();
   /** Video streams by participant id: where an RTX packet without a known SSRC mapping belongs. */
   private readonly videoByParticipant = new Map<number, ReceiverSession>();
+  /** Every video stream, in arrival order: searched (without an iterator) for the stream an unknown RTX SSRC repairs. */
+  private readonly videoSessions: ReceiverSession[] = [];
   /** RTX SSRC -> media SSRC, both as `ssrc | 0` (see `streams`). */
   private readonly rtxSsrcs = new Map<number, number>();
   private readonly parsed = createParsedRtp();
@@ -261,7 +263,7 @@ export class ProbeReceiver {
     const id = participantId >= 0 ? participantId : p.participantId;
     const rtx = this.options.rtx;
     if (rtx && p.payloadType === rtx.payloadType) {
-      this.retransmission(buf, id, arrivalEpochMs - this.runStartEpochMs);
+      this.retransmission(buf, id, arrivalEpochMs - this.runStartEpochMs, returnPath);
       return;
     }
     const isVideo = p.payloadType === this.options.videoPayloadType;
@@ -283,6 +285,7 @@ export class ProbeReceiver {
       session = new ReceiverSession(stats, { ...this.viewer, nack: this.viewer.nack && isVideo }, this.expectedWindows);
       this.streams.set(p.ssrc | 0, session);
       this.feedback?.add(session, arrivalEpochMs - this.runStartEpochMs);
+      if (isVideo) this.videoSessions.push(session);
       if (isVideo && id >= 0) this.videoByParticipant.set(id, session);
     } else if (session.stats.participantId === null && id >= 0) {
       session.stats.participantId = id;
@@ -297,11 +300,12 @@ export class ProbeReceiver {
   }
 
   /** An RTX packet (RFC 4588) in `this.parsed`: unwrapped in place and handed to its media stream. */
-  private retransmission(buf: Uint8Array, participantId: number, arrivalMs: number): void {
+  private retransmission(buf: Uint8Array, participantId: number, arrivalMs: number, returnPath: ReturnPath | null): void {
     const p = this.parsed;
     const original = readRtxOriginalSequence(buf, p.payloadOffset, p.payloadLength);
     const mediaSsrc = this.rtxSsrcs.get(p.ssrc | 0);
-    const session = mediaSsrc !== undefined ? this.streams.get(mediaSsrc) : participantId >= 0 ? this.videoByParticipant.get(participantId) : undefined;
+    let session = mediaSsrc !== undefined ? this.streams.get(mediaSsrc) : participantId >= 0 ? this.videoByParticipant.get(participantId) : undefined;
+    if (session === undefined && original >= 0) session = this.associateRtx(p.ssrc, original, returnPath);
     if (original < 0 || session === undefined) {
       this.unmatchedRetransmissions++;
       return;
@@ -312,8 +316,28 @@ export class ProbeReceiver {
     p.ssrc = session.ssrc;
     p.payloadType = session.stats.payloadType;
     session.arrivalMs = arrivalMs;
-    session.onRetransmission(buf, p);
+    session.onRetransmission(buf, p, true);
     this.activate(session);
+  }
+
+  /**
+   * RFC 4588 5.3: without signaling (no SDP FID group, no participant id in the packets, as from
+   * a plain RTP sender like GStreamer's rtprtxsend), an RTX SSRC belongs to the stream from which
+   * the probe requested the packet it carries. The one video stream from the same source whose
+   * NACKed sequence numbers include `originalSeq` is remembered as its media stream; when none
+   * or several match, the packet stays unmatched and a later one decides.
+   */
+  private associateRtx(rtxSsrc: number, originalSeq: number, returnPath: ReturnPath | null): ReceiverSession | undefined {
+    let match: ReceiverSession | undefined;
+    const sessions = this.videoSessions;
+    for (let i = 0; i < sessions.length; i++) {
+      const session = sessions[i];
+      if (session.returnPath !== returnPath || !session.requested(originalSeq)) continue;
+      if (match !== undefined) return undefined;
+      match = session;
+    }
+    if (match !== undefined) this.rtxSsrcs.set(rtxSsrc | 0, match.ssrc | 0);
+    return match;
   }
 
   private activate(session: ReceiverSession): void {

@@ -14,6 +14,8 @@ export const NACK_MODEL = {
   MAX_RETRIES: 10,
   /** Missing packets remembered at once (libwebrtc keeps up to 1000). */
   MAX_LIST: 1000,
+  /** NACKed sequence numbers remembered after they left the list (a power of two). */
+  REMEMBERED_REQUESTS: 1024,
 } as const;
 
 export class NackGenerator {
@@ -22,6 +24,8 @@ export class NackGenerator {
   private readonly lastSentMs: Float64Array;
   private readonly retries: Uint8Array;
   private readonly removed: Uint8Array;
+  /** The last NACKed extended sequence number per slot `ext & (REMEMBERED_REQUESTS - 1)`; -1 none. */
+  private readonly requested: Float64Array;
   private count = 0;
   /** EWMA of NACK -> arrival times, ms; 0 until measured. */
   roundTripMs = 0;
@@ -34,6 +38,7 @@ export class NackGenerator {
     this.lastSentMs = new Float64Array(capacity);
     this.retries = new Uint8Array(capacity);
     this.removed = new Uint8Array(capacity);
+    this.requested = new Float64Array(NACK_MODEL.REMEMBERED_REQUESTS).fill(-1);
   }
 
   get pending(): number {
@@ -87,18 +92,26 @@ export class NackGenerator {
   }
 
   /**
-   * A missing packet arrived (late or retransmitted): takes it off the list and returns true when
-   * it had been NACKed (a recovery; its NACK round trip is measured).
+   * Whether `ext` was ever NACKed (among the last REMEMBERED_REQUESTS numbers NACKed), also after it
+   * left the list (recovered, given up): what a retransmission may answer.
    */
-  onArrival(ext: number, nowMs: number): boolean {
+  wasRequested(ext: number): boolean {
+    return this.requested[ext & (NACK_MODEL.REMEMBERED_REQUESTS - 1)] === ext;
+  }
+
+  /**
+   * A missing packet arrived (late or retransmitted): takes it off the list. Returns its NACK round
+   * trip (from the last NACK for it, ms) when it had been NACKed (a recovery), else -1.
+   */
+  onArrival(ext: number, nowMs: number): number {
     const i = this.indexOf(ext);
-    if (i < 0) return false;
+    if (i < 0) return -1;
     this.removed[i] = 1;
     const sent = this.lastSentMs[i];
-    if (sent < 0) return false;
-    const sample = nowMs - sent;
+    if (sent < 0) return -1;
+    const sample = Math.max(0, nowMs - sent);
     this.roundTripMs = this.roundTripMs === 0 ? sample : this.roundTripMs + (sample - this.roundTripMs) / 8;
-    return true;
+    return sample;
   }
 
   /**
@@ -115,6 +128,7 @@ export class NackGenerator {
       if (this.removed[read] || isSettled(ext) || this.retries[read] >= NACK_MODEL.MAX_RETRIES) continue;
       if (this.nextSendMs[read] <= nowMs && n < out.length) {
         out[n++] = ext & 0xffff;
+        this.requested[ext & (NACK_MODEL.REMEMBERED_REQUESTS - 1)] = ext;
         this.retries[read]++;
         this.lastSentMs[read] = nowMs;
         this.nextSendMs[read] = nowMs + retry;

@@ -41,8 +41,8 @@ const RECOVERY_JITTER_MS = 2;
 /** Metrics only video streams are samples of (the viewer's picture, and the feedback browsers send for video). */
 const VIDEO_ONLY: ReadonlySet<MetricName> = new Set(['frame_rate_fps', 'nack_count', 'retransmitted_packets', 'pli_count', 'keyframe_response_ms', 'freeze_count', 'freeze_ms', 'decodable_fps']);
 
-/** A sending stream's whole-run figures for the report. */
-function senderTotals(sender: SenderStreamReport): SenderTotals {
+/** A sending stream's whole-run figures for the report (a run result's `streams[].sender`, `avcm send --json`). */
+export function senderTotals(sender: SenderStreamReport): SenderTotals {
   const t = sender.totals;
   return {
     rttMs: t.rttSamples > 0 ? round(t.rttMsSum / t.rttSamples) : null,

@@ -1,3 +1,3 @@
-export { buildRunResult, type VerdictInput } from './evaluate.js';
+export { buildRunResult, senderTotals, type VerdictInput } from './evaluate.js';
 export { scopeMetrics, statOf, percentile } from './metrics.js';
 export { parseExpression, compare, type ParsedExpression } from './parse-assertion.js';

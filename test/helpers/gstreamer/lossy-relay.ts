@@ -14,6 +14,11 @@ export interface LossyRelayOptions {
   seed?: number;
   /** Own drop rule for forward RTP (replaces `lossPercent`): `index` counts forward RTP datagrams from 0. */
   dropForward?: (datagram: Buffer, index: number) => boolean;
+  /**
+   * A loss burst on top of the other rule: forward RTP datagrams `fromIndex` .. `fromIndex + packets - 1`
+   * (media and RTX alike, as a link outage would) are all dropped.
+   */
+  burst?: { fromIndex: number; packets: number };
   /** Sees every datagram (forward ones with whether they were dropped), for a test's own checks. */
   observe?: (direction: 'forward' | 'backward', datagram: Buffer, dropped: boolean) => void;
 }
@@ -41,6 +46,8 @@ export interface LossyRelay {
   /** Datagrams from the target back to the sender. */
   readonly backward: WireTally;
   droppedForward(): number;
+  /** Forward RTP dropped by `burst` (included in `droppedForward`), and the wall time (epoch ms) of its first and last drop; null before it began. */
+  burst(): { dropped: number; firstEpochMs: number; lastEpochMs: number } | null;
   sources(): SeenSources;
   close(): Promise<void>;
 }
@@ -60,6 +67,9 @@ export async function startLossyRelay(options: LossyRelayOptions): Promise<Lossy
   const rng = createRng(options.seed ?? 1);
   const lossShare = (options.lossPercent ?? 0) / 100;
   const drop = options.dropForward ?? (() => lossShare > 0 && rng.next() < lossShare);
+  const burstFrom = options.burst?.fromIndex ?? Infinity;
+  const burstTo = burstFrom + (options.burst?.packets ?? 0);
+  let burst: { dropped: number; firstEpochMs: number; lastEpochMs: number } | null = null;
   const offered = new WireTally();
   const delivered = new WireTally();
   const backward = new WireTally();
@@ -77,6 +87,17 @@ export async function startLossyRelay(options: LossyRelayOptions): Promise<Lossy
     const rtcp = isRtcp(datagram);
     (rtcp ? seen.senderRtcp : seen.senderRtp).add(`${from.address}:${from.port}`);
     offered.add(datagram);
+    if (!rtcp && forwardRtpIndex >= burstFrom && forwardRtpIndex < burstTo) {
+      // The seeded rule still draws for this index, so the drops outside the burst stay the same.
+      drop(datagram, forwardRtpIndex++);
+      const now = Date.now();
+      burst ??= { dropped: 0, firstEpochMs: now, lastEpochMs: now };
+      burst.dropped++;
+      burst.lastEpochMs = now;
+      dropped++;
+      options.observe?.('forward', datagram, true);
+      return;
+    }
     if (!rtcp && drop(datagram, forwardRtpIndex++)) {
       dropped++;
       options.observe?.('forward', datagram, true);
@@ -105,6 +126,7 @@ export async function startLossyRelay(options: LossyRelayOptions): Promise<Lossy
     delivered,
     backward,
     droppedForward: () => dropped,
+    burst: () => (burst ? { ...burst } : null),
     sources: () => ({ senderRtp: [...seen.senderRtp], senderRtcp: [...seen.senderRtcp], receiverRtp: [...seen.receiverRtp], receiverRtcp: [...seen.receiverRtcp], foreign: [...seen.foreign] }),
     close: async () => {
       if (closed) return;

@@ -47,9 +47,9 @@ export interface WireCounts {
   rtpByPayloadType: Record<number, number>;
   /** Packets per SSRC per payload type, e.g. `{ 96: { 1234: 900 }, 97: { 5678: 31 } }`: more than one SSRC under a type means a restart or a stray sender. */
   packetsBySsrcByPayloadType: Record<number, Record<number, number>>;
-  /** Distinct RTP timestamps with the marker bit per payload type: access units (video frames). */
+  /** RTP timestamps with the marker bit, each newer than the last, per payload type: access units (video frames); a resent packet is not another. */
   markedFramesByPayloadType: Record<number, number>;
-  /** H.264 access units (distinct timestamps) holding an IDR slice, on `h264PayloadType`. */
+  /** H.264 access units (by newer timestamps, as frames) holding an IDR slice, on `h264PayloadType`. */
   h264Idrs: number;
   /** Datagrams that were RTCP (compounds). */
   rtcpDatagrams: number;
@@ -162,11 +162,12 @@ export class WireTally {
     const bySsrc = (c.packetsBySsrcByPayloadType[pt] ??= {});
     bySsrc[ssrc] = (bySsrc[ssrc] ?? 0) + 1;
     const key = pt * 0x1_0000_0000 + ssrc;
-    if (marker && this.lastMarkedTimestamp.get(key) !== timestamp) {
+    // Only newer timestamps count: the same packet resent later (rtprtxqueue) is not another frame.
+    if (marker && isNewer(timestamp, this.lastMarkedTimestamp.get(key))) {
       this.lastMarkedTimestamp.set(key, timestamp);
       c.markedFramesByPayloadType[pt] = (c.markedFramesByPayloadType[pt] ?? 0) + 1;
     }
-    if (pt === this.h264PayloadType && carriesIdr(b) && this.lastIdrTimestamp.get(ssrc) !== timestamp) {
+    if (pt === this.h264PayloadType && carriesIdr(b) && isNewer(timestamp, this.lastIdrTimestamp.get(ssrc))) {
       this.lastIdrTimestamp.set(ssrc, timestamp);
       c.h264Idrs++;
     }
@@ -277,6 +278,13 @@ export class WireTally {
       }
     }
   }
+}
+
+/** RFC 3550 timestamps in serial order (RFC 1982): `timestamp` is after `last`, or there is no `last`. */
+function isNewer(timestamp: number, last: number | undefined): boolean {
+  if (last === undefined) return true;
+  const ahead = (timestamp - last) >>> 0;
+  return ahead !== 0 && ahead < 0x8000_0000;
 }
 
 function u32(b: Uint8Array, at: number): number {

@@ -104,4 +104,16 @@ describe('RTP counting', () => {
     expect(mainSsrc(c, 97)).toBe(8);
     expect(mainSsrc(c, 111)).toBeUndefined();
   });
+
+  it('a packet resent on its own SSRC later (rtprtxqueue) is not another frame or IDR; timestamps wrap in serial order', () => {
+    const tally = new WireTally();
+    tally.add(rtp(96, 1, 0xffff_f000, 7, true, [0x65, 0x88])); // IDR
+    tally.add(rtp(96, 2, 0x0000_0b00, 7, true, [0x41, 0x9a])); // the next frame, after the 32-bit wrap
+    tally.add(rtp(96, 1, 0xffff_f000, 7, true, [0x65, 0x88])); // the IDR packet again
+    tally.add(rtp(96, 3, 0x0000_1600, 7, true, [0x41, 0x9a]));
+    const c = tally.snapshot();
+    expect(c.markedFramesByPayloadType).toEqual({ 96: 3 });
+    expect(c.h264Idrs).toBe(1);
+    expect(c.rtpPackets).toBe(4);
+  });
 });
