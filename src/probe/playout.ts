@@ -1,5 +1,5 @@
 import { WindowCounters } from '../session/window-counters.js';
-import { VIEWER_FIELDS as V, VIEWER_FIELD_COUNT, type ViewerField, type ViewerReport } from './viewer-stats.js';
+import { VIEWER_FIELDS as V, VIEWER_FIELD_COUNT, type ViewerReport } from './viewer-stats.js';
 import type { MediaKind } from './types.js';
 
 /**
@@ -517,15 +517,7 @@ export class Playout {
   }
 
   report(windowCount: number): ViewerReport {
-    const totals = {} as Record<ViewerField, number>;
-    const windows = {} as Record<ViewerField, number[]>;
-    for (const [name, field] of Object.entries(V) as [ViewerField, number][]) {
-      const column = this.stats.column(field, Math.max(windowCount, 1));
-      // Anything counted after the run's last window (a late playout) belongs to the last one.
-      for (let w = column.length; w < this.stats.windowCount; w++) column[column.length - 1] += this.stats.get(w, field);
-      windows[name] = column;
-      totals[name] = column.reduce((s, v) => s + v, 0);
-    }
-    return { totals, windows };
+    return this.stats.columns(V, windowCount);
   }
+
 }

@@ -1,3 +1,5 @@
+import type { MetricName } from '../result/types.js';
+
 /**
  * The scenario language as users write it (YAML or a TypeScript default export).
  * `schemas/scenario.schema.json` is the source of truth; these types mirror it for TS authors.
@@ -40,26 +42,7 @@ export type SpikeSpec =
   | (SpikeCommon & { type: 'frame_drop'; drop_percentage: Ranged<number> })
   | (SpikeCommon & { type: 'bandwidth_limit'; bandwidth_kbps: Ranged<number>; queue?: Duration });
 
-export type MetricAssertions = Partial<
-  Record<
-    | 'packet_loss_percent'
-    | 'jitter_ms'
-    | 'mos'
-    | 'bitrate_kbps'
-    | 'delay_ms'
-    | 'frame_rate_fps'
-    | 'residual_loss_percent'
-    | 'rtt_ms'
-    | 'nack_count'
-    | 'retransmitted_packets'
-    | 'pli_count'
-    | 'keyframe_response_ms'
-    | 'freeze_count'
-    | 'freeze_ms'
-    | 'decodable_fps',
-    AssertionExpression[]
-  >
->;
+export type MetricAssertions = Partial<Record<MetricName, AssertionExpression[]>>;
 
 export interface ScenarioDocument {
   version: 1;

@@ -36,6 +36,8 @@ export const SENDER_FIELDS = {
   rembBpsMax: 14,
 } as const;
 export const SENDER_FIELD_COUNT = 15;
+/** Fields whose whole-run figure is the largest window value, not the sum. */
+const MAX_FIELDS: ReadonlySet<string> = new Set(['rttMsMax', 'rembBpsMax']);
 export type SenderField = keyof typeof SENDER_FIELDS;
 
 /** One sending stream's session figures as they cross the agent protocol: totals and per-window columns. */
@@ -73,13 +75,8 @@ export class SenderStats {
   }
 
   report(windowCount = this.counters.windowCount): SenderStreamReport {
-    const totals = {} as Record<SenderField, number>;
-    const windows = {} as Record<SenderField, number[]>;
-    for (const [name, field] of Object.entries(SENDER_FIELDS) as [SenderField, number][]) {
-      const column = this.counters.column(field, windowCount);
-      windows[name] = column;
-      totals[name] = name === 'rttMsMax' || name === 'rembBpsMax' ? Math.max(0, ...column) : column.reduce((s, v) => s + v, 0);
-    }
+    const { totals, windows } = this.counters.columns(SENDER_FIELDS, windowCount, MAX_FIELDS);
     return { participantId: this.participantId, media: this.media, ssrc: this.ssrc, rtxSsrc: this.rtxSsrc, totals, windows };
   }
+
 }

@@ -5,6 +5,7 @@
  * the same grid the probe's wire statistics use, so the verdict can scope both alike.
  */
 const MAX_WINDOWS = 1 << 20;
+const NO_FIELDS: ReadonlySet<string> = new Set();
 
 export class WindowCounters {
   readonly fields: number;
@@ -53,6 +54,29 @@ export class WindowCounters {
     const out = new Array<number>(count);
     for (let w = 0; w < count; w++) out[w] = this.get(w, field);
     return out;
+  }
+
+  /**
+   * Named fields as dense per-window columns over [0, windowCount), with whole-run totals (a sum,
+   * or the largest value for fields in `maxFields`): the shape reports carry. Counts recorded past
+   * the last window (a late playout, a late report) are folded into it. Allocates (reports only).
+   */
+  columns<F extends string>(fields: Readonly<Record<F, number>>, windowCount: number, maxFields: ReadonlySet<string> = NO_FIELDS): { totals: Record<F, number>; windows: Record<F, number[]> } {
+    const count = Math.max(1, windowCount);
+    const totals = {} as Record<F, number>;
+    const windows = {} as Record<F, number[]>;
+    for (const name of Object.keys(fields) as F[]) {
+      const field = fields[name];
+      const column = this.column(field, count);
+      const largest = maxFields.has(name);
+      for (let w = count; w < this.windowCount; w++) {
+        const late = this.get(w, field);
+        column[count - 1] = largest ? Math.max(column[count - 1], late) : column[count - 1] + late;
+      }
+      windows[name] = column;
+      totals[name] = largest ? column.reduce((m, v) => Math.max(m, v), 0) : column.reduce((sum, v) => sum + v, 0);
+    }
+    return { totals, windows };
   }
 
   /** Sum of a field over all windows. */
