@@ -179,8 +179,7 @@ export class PartitionEngine implements DelayedSender {
       tsStart,
       startOffsetMs: participant.startOffsetMs,
       packetsPerSecond,
-      headerBytes: writer.length,
-      absSendTimeOffset: writer.absSendTimeOffset,
+      resendHeader: new RtpHeaderWriter({ payloadType: writer.payloadType, ssrc, participantId: participant.id, extensions: this.plan.extensions }),
       expectedWindows: Math.ceil(this.durationMs / 1000) + 2,
       options: rtcp,
       output: (header, headerLength, payload, nowMs) => this.toNetwork(slot, KIND_RETRANSMISSION, header, headerLength, payload, nowMs),
@@ -314,7 +313,7 @@ export class PartitionEngine implements DelayedSender {
     writer.stamp(sequenceNumber, timestamp, marker, this.tickAbsSendTime);
     // A packet the network drops still consumed its sequence number: the receiver sees the gap.
     stream.sequenceNumber = (sequenceNumber + 1) & 0xffff;
-    stream.session?.recordSent(sequenceNumber, writer.buffer, writer.length, payload, this.tickNowMs);
+    stream.session?.recordSent(sequenceNumber, timestamp | 0, marker, payload);
     this.toNetwork(stream.participantSlot, KIND_MEDIA, writer.buffer, writer.length, payload, this.tickNowMs);
   }
 

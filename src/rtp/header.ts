@@ -12,7 +12,7 @@ const FIRST_BYTE_V2_X = 0x90;
 export class RtpHeaderWriter {
   readonly buffer: Buffer;
   readonly length: number;
-  private readonly payloadType: number;
+  readonly payloadType: number;
   /** Offset of the 3 abs-send-time bytes, or -1 when the layout carries none (legacy). */
   readonly absSendTimeOffset: number;
 

@@ -1,4 +1,4 @@
-import { absSendTimeFromMs } from '../rtp/index.js';
+import { absSendTimeFromMs, type RtpHeaderWriter } from '../rtp/index.js';
 import { writeRtxHeader } from './rtx-packet.js';
 import type { SendHistory } from './send-history.js';
 import { SENDER_FIELDS, type SenderStats } from './sender-stats.js';
@@ -19,23 +19,24 @@ export interface RtxStream {
  * interceptor does: each requested packet still in the history is sent again, as RTX when an RTX
  * stream is set (own SSRC and payload type, the original sequence number first in the payload),
  * otherwise as the same packet. A packet is not resent twice within `minResendIntervalMs` (a
- * second NACK for it crossed the first retransmission). Retransmissions carry a fresh
- * abs-send-time and take the same network path as any packet (a spike can lose them too).
+ * second NACK for it crossed the first retransmission). The header is re-stamped from the history
+ * (sequence number, timestamp, marker) with a fresh abs-send-time; retransmissions take the same
+ * network path as any packet (a spike can lose them too).
  */
 export class NackResponder {
   private readonly rtxHeader: Buffer | null;
 
   constructor(
     private readonly history: SendHistory,
+    /** A header writer of the stream's own (its payload type, SSRC and extensions), used only for resends. */
+    private readonly header: RtpHeaderWriter,
     private readonly rtx: RtxStream | null,
-    /** Offset of abs-send-time in the stream's headers, or -1. */
-    private readonly absSendTimeOffset: number,
     private readonly output: RetransmitOutput,
     private readonly stats: SenderStats,
     /** Called for a retransmission on the media SSRC itself (it counts in the SR's packet count). */
     private readonly onSameSsrcResend: (payloadBytes: number) => void,
   ) {
-    this.rtxHeader = rtx ? Buffer.alloc(history.headerBytes + 2) : null;
+    this.rtxHeader = rtx ? Buffer.alloc(header.length + 2) : null;
   }
 
   /** One NACK FCI entry: `pid` and every pid + i + 1 with bit i of `blp` set. */
@@ -55,15 +56,11 @@ export class NackResponder {
     }
     if (nowMs - history.resentAt(slot) < minResendIntervalMs) return;
     history.markResent(slot, nowMs);
-    const header = history.header(slot);
-    const headerLength = history.headerLength(slot);
+    const writer = this.header;
+    writer.stamp(sequenceNumber, history.timestamp(slot), history.marker(slot), absSendTimeFromMs(epochMs));
+    const header = writer.buffer;
+    const headerLength = writer.length;
     const payload = history.payload(slot);
-    if (this.absSendTimeOffset >= 0) {
-      const t = absSendTimeFromMs(epochMs);
-      header[this.absSendTimeOffset] = (t >>> 16) & 0xff;
-      header[this.absSendTimeOffset + 1] = (t >>> 8) & 0xff;
-      header[this.absSendTimeOffset + 2] = t & 0xff;
-    }
     this.stats.add(window, SENDER_FIELDS.retransmissionsSent);
     const rtx = this.rtx;
     if (rtx && this.rtxHeader) {

@@ -1,49 +1,45 @@
 /**
  * The packets a stream sent recently, so a NACK can be answered (pion's nack send buffer idea): a
- * power-of-two ring indexed by sequence number. Each slot holds a copy of the stamped header (in
- * one slab allocated up front) and a reference to the shared, immutable payload buffer; recording
- * a packet copies ~28 bytes and allocates nothing.
+ * power-of-two ring indexed by sequence number. A slot keeps what differs between the stream's
+ * packets - sequence number, RTP timestamp, marker - and a reference to the shared, immutable
+ * payload buffer; everything else in the header is the stream's own, so a resend re-stamps a copy
+ * of the stream's header. Recording a packet is four typed-array stores: nothing is copied or
+ * allocated.
  */
 export class SendHistory {
   readonly capacity: number;
-  readonly headerBytes: number;
   private readonly mask: number;
   /** Sequence number held by each slot, -1 when empty. */
   private readonly seqs: Int32Array;
-  private readonly headerLengths: Int32Array;
-  private readonly headers: Buffer[];
+  private readonly timestamps: Uint32Array;
+  private readonly markers: Uint8Array;
   private readonly payloads: (Buffer | null)[];
-  private readonly sentAtMs: Float64Array;
   /** When each slot was last retransmitted (run ms), -Infinity when never. */
   private readonly resentAtMs: Float64Array;
 
-  /**
-   * `minPackets`: how many of the latest packets must stay answerable (rounded up to a power of
-   * two); `headerBytes`: the largest header recorded (12 + extensions).
-   */
-  constructor(minPackets: number, headerBytes: number) {
+  /** `minPackets`: how many of the latest packets must stay answerable (rounded up to a power of two). */
+  constructor(minPackets: number) {
     let capacity = 16;
     while (capacity < minPackets && capacity < 1 << 15) capacity <<= 1;
     this.capacity = capacity;
     this.mask = capacity - 1;
-    this.headerBytes = headerBytes;
     this.seqs = new Int32Array(capacity).fill(-1);
-    this.headerLengths = new Int32Array(capacity);
-    const slab = Buffer.alloc(capacity * headerBytes);
-    this.headers = Array.from({ length: capacity }, (_, i) => slab.subarray(i * headerBytes, (i + 1) * headerBytes));
+    this.timestamps = new Uint32Array(capacity);
+    this.markers = new Uint8Array(capacity);
     this.payloads = new Array<Buffer | null>(capacity).fill(null);
-    this.sentAtMs = new Float64Array(capacity);
     this.resentAtMs = new Float64Array(capacity).fill(-Infinity);
   }
 
-  /** Called for every packet the stream sends (before any network impairment), in sequence order. */
-  record(sequenceNumber: number, header: Buffer, headerLength: number, payload: Buffer, nowMs: number): void {
+  /**
+   * Called for every packet the stream sends (before any network impairment), in sequence order.
+   * `timestamp` may be either view of the 32 bits (`ts | 0` avoids boxing at the call).
+   */
+  record(sequenceNumber: number, timestamp: number, marker: boolean, payload: Buffer): void {
     const slot = sequenceNumber & this.mask;
     this.seqs[slot] = sequenceNumber;
-    header.copy(this.headers[slot], 0, 0, headerLength);
-    this.headerLengths[slot] = headerLength;
+    this.timestamps[slot] = timestamp;
+    this.markers[slot] = marker ? 1 : 0;
     this.payloads[slot] = payload;
-    this.sentAtMs[slot] = nowMs;
     this.resentAtMs[slot] = -Infinity;
   }
 
@@ -53,21 +49,16 @@ export class SendHistory {
     return this.seqs[slot] === sequenceNumber ? slot : -1;
   }
 
-  /** The slot's header copy (`headerLength(slot)` valid bytes; the caller may re-stamp it in place). */
-  header(slot: number): Buffer {
-    return this.headers[slot];
+  timestamp(slot: number): number {
+    return this.timestamps[slot];
   }
 
-  headerLength(slot: number): number {
-    return this.headerLengths[slot];
+  marker(slot: number): boolean {
+    return this.markers[slot] === 1;
   }
 
   payload(slot: number): Buffer {
     return this.payloads[slot]!;
-  }
-
-  sentAt(slot: number): number {
-    return this.sentAtMs[slot];
   }
 
   resentAt(slot: number): number {

@@ -1,5 +1,6 @@
 import type { MediaKind } from './sender-stats.js';
 import { compactNtp, roundTripMs, type ReportBlock } from '../rtcp/index.js';
+import type { RtpHeaderWriter } from '../rtp/index.js';
 import { KeyframeResponder } from './keyframe-responder.js';
 import { NackResponder, type RetransmitOutput, type RtxStream } from './nack-responder.js';
 import { SendHistory } from './send-history.js';
@@ -31,8 +32,8 @@ export interface SenderSessionInit {
   startOffsetMs: number;
   /** Packets per second the stream sends (sizes the history). */
   packetsPerSecond: number;
-  headerBytes: number;
-  absSendTimeOffset: number;
+  /** A header writer of the stream's own (same payload type, SSRC, extensions), for resends only. */
+  resendHeader: RtpHeaderWriter;
   expectedWindows: number;
   options: SenderFeedbackOptions;
   /** The engine's network path for retransmissions. */
@@ -71,18 +72,21 @@ export class SenderSession {
     this.keyframe = options.pli && init.media === 'video' ? new KeyframeResponder(this.stats) : null;
     if (options.nack) {
       const minPackets = Math.ceil((init.packetsPerSecond * Math.max(1000, options.historyMs)) / 1000 * 1.25);
-      this.history = new SendHistory(minPackets, init.headerBytes);
-      this.nackResponder = new NackResponder(this.history, init.rtx, init.absSendTimeOffset, init.output, this.stats, (bytes) => this.reporter.countSent(bytes));
+      this.history = new SendHistory(minPackets);
+      this.nackResponder = new NackResponder(this.history, init.resendHeader, init.rtx, init.output, this.stats, (bytes) => this.reporter.countSent(bytes));
     } else {
       this.history = null;
       this.nackResponder = null;
     }
   }
 
-  /** Per packet the stream sends (stamped, before network impairments): history and SR counts. */
-  recordSent(sequenceNumber: number, header: Buffer, headerLength: number, payload: Buffer, nowMs: number): void {
+  /**
+   * Per packet the stream sends (stamped, before network impairments): history and SR counts.
+   * `timestamp` either view of the 32 bits (`ts | 0` avoids boxing at the call).
+   */
+  recordSent(sequenceNumber: number, timestamp: number, marker: boolean, payload: Buffer): void {
     this.reporter.countSent(payload.length);
-    this.history?.record(sequenceNumber, header, headerLength, payload, nowMs);
+    this.history?.record(sequenceNumber, timestamp, marker, payload);
   }
 
   onNackMessage(nowMs: number): void {
