@@ -104,8 +104,10 @@ export class ReceiverSession {
     const ext = stats.lastExtended;
     if (ext < 0 || stats.lastDuplicate) return false;
     if (nackList !== null) {
-      if (stats.lastGap > 0) nackList.onGap(ext - stats.lastGap, ext - 1, arrivalMs);
-      else if (ext < stats.extendedHighest) nackList.onArrival(ext, arrivalMs);
+      // `this.arrivalMs` read in each branch: the local passed from both would be boxed before the
+      // branch, once for every packet (V8 boxes a float passed to a call it does not inline).
+      if (stats.lastGap > 0) nackList.onGap(ext - stats.lastGap, ext - 1, this.arrivalMs);
+      else if (ext < stats.extendedHighest) nackList.onArrival(ext, this.arrivalMs);
     }
     this.toPlayout(buf, p, ext, false);
     return this.busy;

@@ -232,7 +232,7 @@ export class StreamStats {
       } else if (delta >= SEQ_MOD - MAX_MISORDER) {
         ext = this.highestExt - (SEQ_MOD - delta);
       } else {
-        const kind = this.classifyJump(p.timestamp, delta, arrivalMs);
+        const kind = this.classifyJump(p.timestamp, delta);
         if (kind === JUMP_LOSS) {
           ext = this.advanceTo(seq);
           advanced = ext - this.highestExt;
@@ -276,7 +276,7 @@ export class StreamStats {
     }
 
     if (advanced > 0) {
-      this.addExpected(ext, advanced, arrivalMs, w);
+      this.addExpected(ext, advanced, w);
       counts[c + C_FILLED]++;
       this.highestExt = ext;
       this.highestTimestamp = p.timestamp;
@@ -350,7 +350,8 @@ export class StreamStats {
    * restart; the RTP timestamp tells better: forward with a timestamp that advanced by about the
    * elapsed time is a long loss burst; backward with an older timestamp is a very late packet.
    */
-  private classifyJump(timestamp: number, delta: number, arrivalMs: number): number {
+  private classifyJump(timestamp: number, delta: number): number {
+    const arrivalMs = this.arrivalMs;
     const tsDeltaMs = (((timestamp - this.highestTimestamp) | 0) * 1000) / this.clockRateHz;
     if (delta < SEQ_MOD / 2) {
       const elapsedMs = arrivalMs - this.highestArrivalMs;
@@ -372,8 +373,11 @@ export class StreamStats {
   /**
    * The sequence advanced by `count` up to `ext` (this packet plus `count - 1` missing ones): each
    * is expected in the window it was most likely due in (see the class comment). O(gap) per gap.
+   * The arrival time is read from `this.arrivalMs`, like `classifyJump`'s: a float argument would be
+   * boxed per packet whenever V8 does not inline the call.
    */
-  private addExpected(ext: number, count: number, arrivalMs: number, windowIndex: number): void {
+  private addExpected(ext: number, count: number, windowIndex: number): void {
+    const arrivalMs = this.arrivalMs;
     const missing = count - 1;
     const fromMs = this.highestArrivalMs;
     const shortGap = arrivalMs - fromMs <= SHORT_GAP_MS || windowIndex === this.lastWindow;
