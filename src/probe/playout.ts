@@ -100,6 +100,15 @@ export class Playout {
   retryIntervalMs = 20;
   /** The time `process` works at (an arrival, or a tick): a field for the same reason. */
   private nowMs = 0;
+  /**
+   * `targetDelayMs()` and how long video waits for missing packets, as of the latest inputs:
+   * refreshed by `updateDelays` when `process` starts, so the per-frame code calls no method that
+   * takes or returns a float (V8 boxes those when it does not inline the call).
+   */
+  private targetMs = 0;
+  private missingWaitMs = 0;
+  /** The interval between rendered frames `isFreeze` judges (a field, same reason). */
+  private gapMs = 0;
   /** The frame being settled: when it plays or is given up, and after when its packets are late (fields, same reason). */
   private atMs = 0;
   private lateAfterMs = Infinity;
@@ -133,16 +142,20 @@ export class Playout {
 
   /** The current target delay, ms (what a packet arriving on the anchor waits before playout). */
   targetDelayMs(): number {
-    if (this.fixedDelayMs !== null) return this.fixedDelayMs;
-    let target = PLAYOUT_MODEL.JITTER_FACTOR * this.jitterMs + PLAYOUT_MODEL.BASE_DELAY_MS;
-    if (this.nack) target += this.recoveryRoundTripMs + (this.perPacketFrames ? this.stepMs : 0);
-    return Math.min(PLAYOUT_MODEL.MAX_DELAY_MS, target);
+    this.updateDelays();
+    return this.targetMs;
   }
 
-  /** How long video waits for missing packets past the render target. */
-  private waitMs(): number {
-    if (this.perPacketFrames || !this.nack) return 0;
-    return Math.min(PLAYOUT_MODEL.MAX_NACK_WAIT_MS, Math.max(PLAYOUT_MODEL.MIN_NACK_WAIT_MS, PLAYOUT_MODEL.NACK_RETRIES * this.retryIntervalMs));
+  /** Sets `targetMs` (see PLAYOUT_MODEL) and `missingWaitMs` (video with NACK: how long it waits for missing packets past the render target) from the inputs. */
+  private updateDelays(): void {
+    if (this.fixedDelayMs !== null) this.targetMs = this.fixedDelayMs;
+    else {
+      let target = PLAYOUT_MODEL.JITTER_FACTOR * this.jitterMs + PLAYOUT_MODEL.BASE_DELAY_MS;
+      if (this.nack) target += this.recoveryRoundTripMs + (this.perPacketFrames ? this.stepMs : 0);
+      this.targetMs = Math.min(PLAYOUT_MODEL.MAX_DELAY_MS, target);
+    }
+    this.missingWaitMs =
+      this.perPacketFrames || !this.nack ? 0 : Math.min(PLAYOUT_MODEL.MAX_NACK_WAIT_MS, Math.max(PLAYOUT_MODEL.MIN_NACK_WAIT_MS, PLAYOUT_MODEL.NACK_RETRIES * this.retryIntervalMs));
   }
 
   /** Whether `ext` has been played or given up (a NACK for it is pointless). */
@@ -160,11 +173,8 @@ export class Playout {
     if (!this.pending) return Infinity;
     const first = this.firstReceivedFrom(this.nextSeq);
     if (first < 0) return Infinity;
-    return this.renderTargetMs(this.estimatedMediaMs(this.nextSeq, first)) + this.waitMs();
-  }
-
-  private renderTargetMs(mediaMs: number): number {
-    return mediaMs + this.anchorMs + this.targetDelayMs();
+    this.updateDelays();
+    return this.estimatedMediaMs(this.nextSeq, first) + this.anchorMs + this.targetMs + this.missingWaitMs;
   }
 
   /**
@@ -219,7 +229,11 @@ export class Playout {
       if (Number.isNaN(this.anchorMs) || transit < this.anchorMs) this.anchorMs = transit;
       else this.anchorMs += (transit - this.anchorMs) * PLAYOUT_MODEL.ANCHOR_RISE;
     }
-    if (payloadFlags & 1 && this.perPacketFrames === false) this.onKeyframePacket(mediaMs);
+    // Compared here, not in the callee: passing `mediaMs` would box it for every packet of a keyframe.
+    if (payloadFlags & 1 && this.perPacketFrames === false && mediaMs !== this.lastKeyframeMediaMs) {
+      this.lastKeyframeMediaMs = mediaMs;
+      this.onKeyframeStart();
+    }
     // Frames can only have completed (or proven their end) on a marker, a new timestamp or a filled hole.
     if (marker || newFrame || ext < this.highest || this.perPacketFrames) {
       this.nowMs = arrivalMs;
@@ -232,9 +246,8 @@ export class Playout {
   onKeyframeArrival: ((arrivalMs: number) => void) | null = null;
   private lastKeyframeMediaMs = NaN;
 
-  private onKeyframePacket(mediaMs: number): void {
-    if (mediaMs === this.lastKeyframeMediaMs) return;
-    this.lastKeyframeMediaMs = mediaMs;
+  /** The first packet (to arrive) of a keyframe, at `this.arrivalMs`. */
+  private onKeyframeStart(): void {
     this.stats.add(this.window(this.arrivalMs), V.keyframesReceived);
     this.onKeyframeArrival?.(this.arrivalMs);
   }
@@ -247,6 +260,18 @@ export class Playout {
   }
 
   private window(ms: number): number {
+    return ms <= 0 ? 0 : Math.floor(ms / this.windowMs);
+  }
+
+  /** The window the packet in `slot` arrived in (`window(arrivedAt[slot])` without passing the float). */
+  private arrivalWindow(slot: number): number {
+    const ms = this.arrivedAt[slot];
+    return ms <= 0 ? 0 : Math.floor(ms / this.windowMs);
+  }
+
+  /** `window(this.atMs)` without passing the float. */
+  private atWindow(): number {
+    const ms = this.atMs;
     return ms <= 0 ? 0 : Math.floor(ms / this.windowMs);
   }
 
@@ -272,13 +297,14 @@ export class Playout {
    */
   private process(forceBefore: number): void {
     const nowMs = this.nowMs;
+    this.updateDelays();
     while (this.nextSeq <= this.highest) {
       const start = this.nextSeq;
       const first = this.firstReceivedFrom(start);
       if (first < 0) return;
       if (this.perPacketFrames && first > start) {
         // A missing audio packet: concealed at its own playout time.
-        const deadline = this.renderTargetMs(this.estimatedMediaMs(start, first));
+        const deadline = this.estimatedMediaMs(start, first) + this.anchorMs + this.targetMs;
         if (nowMs < deadline && start >= forceBefore) return;
         this.atMs = deadline;
         this.lateAfterMs = deadline;
@@ -308,8 +334,8 @@ export class Playout {
           break;
         }
       }
-      const renderTarget = this.renderTargetMs(mediaMs);
-      const deadline = renderTarget + this.waitMs();
+      const renderTarget = mediaMs + this.anchorMs + this.targetMs;
+      const deadline = renderTarget + this.missingWaitMs;
       if (!this.perPacketFrames && mediaMs <= this.lastFrameMediaMs) {
         // The rest of a frame already given up: too late for anything.
         this.atMs = renderTarget;
@@ -337,7 +363,7 @@ export class Playout {
 
   /** A video frame that will not be rendered; a reference frame (or one we know nothing of) breaks the chain. */
   private dropFrame(frameFlags: number): void {
-    this.stats.add(this.window(this.atMs), V.framesDropped);
+    this.stats.add(this.atWindow(), V.framesDropped);
     if ((frameFlags & F_SLICE) === 0 || (frameFlags & F_REFERENCE) !== 0) {
       this.chainIntact = false;
       this.keyframeNeeded = true;
@@ -361,7 +387,7 @@ export class Playout {
       this.chainIntact = true;
       this.keyframeNeeded = false;
     }
-    this.stats.add(this.window(this.atMs), V.framesRendered);
+    this.stats.add(this.atWindow(), V.framesRendered);
     this.render();
     this.settleRange(start, end);
   }
@@ -374,7 +400,7 @@ export class Playout {
   private settleRange(start: number, end: number): void {
     const atMs = this.atMs;
     const deadlineMs = this.lateAfterMs;
-    const window = this.window(atMs);
+    const window = this.atWindow();
     let missing = 0;
     let recovered = 0;
     let delaySum = 0;
@@ -387,7 +413,7 @@ export class Playout {
       }
       if (this.arrivedAt[slot] > deadlineMs) {
         missing++;
-        this.stats.add(this.window(this.arrivedAt[slot]), V.packetsLate);
+        this.stats.add(this.arrivalWindow(slot), V.packetsLate);
         continue;
       }
       if ((this.flags[slot] & F_NACKED) !== 0) recovered++;
@@ -397,14 +423,15 @@ export class Playout {
         delayCount++;
       }
     }
-    const stats = this.stats;
-    stats.add(window, V.packetsSettled, end - start + 1);
-    if (missing > 0) stats.add(window, V.packetsMissingAtPlayout, missing);
-    if (recovered > 0) stats.add(window, V.packetsRecovered, recovered);
-    if (delayCount > 0) {
-      stats.add(window, V.playoutDelayMsSum, delaySum);
-      stats.add(window, V.playoutDelaySamples, delayCount);
-    }
+    // Written into the window's row: `stats.add` with the float delay sum would box it whenever
+    // V8 does not inline the call, once per frame.
+    const row = this.stats.row(window);
+    const values = this.stats.values;
+    values[row + V.packetsSettled] += end - start + 1;
+    values[row + V.packetsMissingAtPlayout] += missing;
+    values[row + V.packetsRecovered] += recovered;
+    values[row + V.playoutDelayMsSum] += delaySum;
+    values[row + V.playoutDelaySamples] += delayCount;
     this.nextSeq = end + 1;
   }
 
@@ -416,8 +443,10 @@ export class Playout {
     this.lastRenderMs = at;
     if (Number.isNaN(previous)) return;
     const interval = at - previous;
-    if (interval > PLAYOUT_MODEL.PAUSE_MS) this.recordGap(V.pauses, V.pauseMs, previous, at);
-    else if (this.intervalCount > 0 && this.isFreeze(interval)) this.recordGap(V.freezes, V.freezeMs, previous, at);
+    // One call site for both kinds of gap: floats passed from two would be boxed before the branch, for every frame.
+    const pause = interval > PLAYOUT_MODEL.PAUSE_MS;
+    this.gapMs = interval;
+    if (pause || (this.intervalCount > 0 && this.isFreeze())) this.recordGap(pause ? V.pauses : V.freezes, pause ? V.pauseMs : V.freezeMs, previous, at);
     const n = PLAYOUT_MODEL.FREEZE_INTERVALS;
     const i = this.intervalCount % n;
     if (this.intervalCount >= n) this.intervalSum -= this.intervals[i];
@@ -426,9 +455,10 @@ export class Playout {
     this.intervalCount++;
   }
 
-  private isFreeze(intervalMs: number): boolean {
+  /** Whether an interval of `gapMs` between rendered frames is a freeze (W3C: at least max(3 x, + 150 ms) the average of the last 30). */
+  private isFreeze(): boolean {
     const average = this.intervalSum / Math.min(this.intervalCount, PLAYOUT_MODEL.FREEZE_INTERVALS);
-    return intervalMs >= Math.max(PLAYOUT_MODEL.FREEZE_FACTOR * average, average + PLAYOUT_MODEL.FREEZE_EXTRA_MS);
+    return this.gapMs >= Math.max(PLAYOUT_MODEL.FREEZE_FACTOR * average, average + PLAYOUT_MODEL.FREEZE_EXTRA_MS);
   }
 
   /** Counts a freeze (or pause) in the window it began and spreads its duration over the windows it spans. */
@@ -453,8 +483,9 @@ export class Playout {
     if (this.media !== 'video' || Number.isNaN(this.lastRenderMs) || this.intervalCount === 0) return;
     const until = Math.min(endMs, this.lastArrivalMs);
     const gap = until - this.lastRenderMs;
+    this.gapMs = gap;
     if (gap > PLAYOUT_MODEL.PAUSE_MS) this.recordGap(V.pauses, V.pauseMs, this.lastRenderMs, until);
-    else if (gap > 0 && this.isFreeze(gap)) this.recordGap(V.freezes, V.freezeMs, this.lastRenderMs, until);
+    else if (gap > 0 && this.isFreeze()) this.recordGap(V.freezes, V.freezeMs, this.lastRenderMs, until);
     else return;
     this.lastRenderMs = until;
   }
