@@ -35,7 +35,13 @@ export class WindowCounters {
   add(window: number, field: number, amount = 1): void {
     // The common case stays small enough for V8 to inline (a float `amount` is then never boxed).
     if (window >= 0 && window < this.windowCount) this.table[window * this.fields + field] += amount;
-    else this.table[this.slot(window) + field] += amount;
+    else this.addNew(window, field, amount);
+  }
+
+  /** `add` to a window not written yet: `slot` may replace the table, so it runs before the table is read. */
+  private addNew(window: number, field: number, amount: number): void {
+    const at = this.slot(window) + field;
+    this.table[at] += amount;
   }
 
   /**
