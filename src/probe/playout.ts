@@ -178,10 +178,12 @@ export class Playout {
   }
 
   /**
-   * One packet that is not a duplicate, arrived at `this.arrivalMs`. `ext` its extended sequence
-   * number, `timestamp` its RTP timestamp (either view of the 32 bits: `ts | 0` avoids boxing), `payloadFlags` the PAYLOAD_* flags of an H.264 payload
-   * (0 for audio), `nacked` whether it answers our NACK. Returns false when the packet came after
-   * its playout time (late: counted here, it does not count as recovered).
+   * One packet arrived at `this.arrivalMs` (a copy of one the model has changes nothing). `ext` its
+   * extended sequence number, `timestamp` its RTP timestamp (either view of the 32 bits: `ts | 0`
+   * avoids boxing), `payloadFlags` the PAYLOAD_* flags of an H.264 payload (0 for audio), `nacked`
+   * whether it answers our NACK. Returns false when its frame had already been played or given up
+   * without it (late: counted here, not as recovered). A packet that arrives after its deadline
+   * while its frame still waits is counted late when the frame is given up, in this call.
    */
   onPacket(ext: number, timestamp: number, marker: boolean, payloadFlags: number, nacked: boolean): boolean {
     const arrivalMs = this.arrivalMs;
@@ -194,6 +196,9 @@ export class Playout {
       this.refTicks = timestamp;
     }
     if (ext < this.nextSeq) {
+      // Already played or given up. A copy of a packet the model had (a second retransmission, an
+      // original after its retransmission) was not missing, so it is not late either.
+      if (this.received(ext)) return true;
       this.stats.add(this.window(arrivalMs), V.packetsLate);
       return false;
     }
