@@ -1,5 +1,5 @@
 import { classifyH264Payload, type ParsedRtp } from '../rtp/index.js';
-import { KeyframeRequester, NackGenerator, ReceptionReport } from '../session/index.js';
+import { KeyframeRequester, NACK_MODEL, NackGenerator, ReceptionReport } from '../session/index.js';
 import type { ReportBlock } from '../rtcp/index.js';
 import { Playout } from './playout.js';
 import type { StreamStats } from './stream-stats.js';
@@ -91,7 +91,8 @@ export class ReceiverSession {
     const arrivalMs = this.arrivalMs;
     const nackList = this.nackList;
     if (nackList !== null) {
-      const ext = this.stats.peekExtended(p.sequenceNumber);
+      // Looked up as far back as NACKs are remembered: an answer to a late NACK comes from far behind.
+      const ext = this.stats.peekExtended(p.sequenceNumber, NACK_MODEL.NACKED_MEMORY);
       if (ext >= 0 && ext < this.stats.extendedHighest && nackList.wasNacked(ext)) {
         // The same packet again after our NACK: a retransmission, not the network's reordering.
         this.onRetransmission(buf, p);
@@ -120,7 +121,7 @@ export class ReceiverSession {
    */
   onRetransmission(buf: Uint8Array, p: ParsedRtp): void {
     const arrivalMs = this.arrivalMs;
-    const ext = this.stats.peekExtended(p.sequenceNumber);
+    const ext = this.stats.peekExtended(p.sequenceNumber, NACK_MODEL.NACKED_MEMORY);
     this.playout?.count(V.retransmittedPackets, arrivalMs);
     if (ext < 0) return;
     this.nackList?.onArrival(ext, arrivalMs);

@@ -397,14 +397,16 @@ export class StreamStats {
 
   /**
    * The extended sequence number `seq` would have if it is in order, a little ahead (< MAX_DROPOUT)
-   * or a little behind (<= MAX_MISORDER) of the highest; -1 otherwise or before the first packet.
-   * Pure: lets the receiver session tell a retransmission apart before accounting it.
+   * or at most `maxBehind` behind the highest (default MAX_MISORDER, what counts as reordering; a
+   * retransmission may come from much further back, up to SEQ_MOD - MAX_DROPOUT); -1 otherwise or
+   * before the first packet. Pure: lets the receiver session tell a retransmission apart before
+   * accounting it.
    */
-  peekExtended(seq: number): number {
+  peekExtended(seq: number, maxBehind: number = MAX_MISORDER): number {
     if (!this.started) return -1;
     const delta = (seq - this.maxSeq + SEQ_MOD) & 0xffff;
     if (delta < MAX_DROPOUT) return this.highestExt + delta;
-    if (delta >= SEQ_MOD - MAX_MISORDER) return this.highestExt - (SEQ_MOD - delta);
+    if (delta >= SEQ_MOD - Math.min(maxBehind, SEQ_MOD - MAX_DROPOUT)) return this.highestExt - (SEQ_MOD - delta);
     return -1;
   }
 
