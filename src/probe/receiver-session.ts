@@ -122,9 +122,15 @@ export class ReceiverSession {
   onRetransmission(buf: Uint8Array, p: ParsedRtp): void {
     const arrivalMs = this.arrivalMs;
     const ext = this.stats.peekExtended(p.sequenceNumber, NACK_MODEL.NACKED_MEMORY);
-    this.playout?.count(V.retransmittedPackets, arrivalMs);
+    const playout = this.playout;
+    playout?.count(V.retransmittedPackets, arrivalMs);
     if (ext < 0) return;
-    this.nackList?.onArrival(ext, arrivalMs);
+    const nackList = this.nackList;
+    if (nackList !== null && nackList.onArrival(ext, arrivalMs) && playout !== null) {
+      // A recovery: the NACK -> retransmission round trip the viewer saw.
+      playout.count(V.nackRoundTripMsSum, arrivalMs, nackList.lastRoundTripMs);
+      playout.count(V.nackRoundTrips, arrivalMs);
+    }
     this.toPlayout(buf, p, ext, true);
   }
 
