@@ -24,6 +24,8 @@ export interface StreamPacket {
   /** `classifyH264Payload` of the payload (0 for audio). */
   flags: number;
   frame: number;
+  /** Its place in its frame (0 = first). */
+  indexInFrame: number;
   /** When the sender sent it, run ms (its frame's due time). */
   sentMs: number;
 }
@@ -70,6 +72,7 @@ export function videoStream(o: VideoOptions): StreamPacket[] {
         payload,
         flags: classifyH264Payload(payload, 0, payload.length),
         frame,
+        indexInFrame: i,
         sentMs: (o.startMs ?? 0) + frame * VIDEO_FRAME_MS,
       });
     }
@@ -86,6 +89,7 @@ export function audioStream(o: { packets: number; firstSeq?: number; firstTimest
     payload: Buffer.from([0xfc, 0xff, 0xfe, i & 0xff]),
     flags: 0,
     frame: i,
+    indexInFrame: 0,
     sentMs: (o.startMs ?? 0) + i * AUDIO_FRAME_MS,
   }));
 }
