@@ -141,7 +141,7 @@ describe('ReceiverSession: PLI', () => {
     expect(r.nacks).toEqual([]);
   });
 
-  it('a gap larger than the NACK list asks for a keyframe instead (once)', () => {
+  it('a gap larger than the NACK list asks for a keyframe instead of NACKing it', () => {
     const r = receiver();
     const packets = videoStream({ frames: 700, packetsPerFrame: 3 });
     // 1200 packets missing in a row (more than the list's 1000): the list overflows.
