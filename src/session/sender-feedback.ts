@@ -35,7 +35,7 @@ export class SenderFeedback implements RtcpVisitor {
     private readonly rng: Rng,
   ) {}
 
-  /** Registers a stream; its first SR is due within half an interval of its first packet. */
+  /** Registers a stream; its first SR is due half a drawn interval (0.25..0.75 of the mean) after its first packet. */
   add(session: SenderSession, firstPacketMs: number): void {
     const id = this.sessions.length;
     this.sessions.push(session);
