@@ -149,7 +149,7 @@ describe('ProbeReceiver.ingest (the pure path)', () => {
     expect(result.bytes / result.packets, JSON.stringify(result.byFunction)).toBeLessThan(1);
   });
 
-  it('with the full viewer (NACK list, PLI, adaptive jitter buffer, RTCP) ingest allocates nothing per packet either; a lost packet costs some 100 B', async () => {
+  it('with the full viewer (NACK list, PLI, adaptive jitter buffer, RTCP) ingest allocates nothing per packet either; a lost packet costs a few dozen bytes', async () => {
     // Two loss rates separate what is allocated per packet from what is allocated per lost packet
     // (code that runs only for a gap, cold enough for V8's baseline tiers, where floats box).
     const low = await profileIngest('viewer', 997);
