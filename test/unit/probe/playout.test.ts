@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Playout, PLAYOUT_MODEL, VIEWER_FIELDS, type PlayoutOptions, type ViewerReport } from '../../../src/probe/index.js';
 import { audioStream, VIDEO_FRAME_MS, videoStream, type FrameKind, type StreamPacket } from './media-stream.js';
@@ -406,5 +407,60 @@ describe('Playout: bounds and bookkeeping', () => {
     const r = h.report(3);
     expect(r.windows.nacksSent).toEqual([1, 0, 3]);
     expect(r.nacksSent).toBe(4);
+  });
+});
+
+describe('Playout: property', () => {
+  it('whatever the network does (loss, delay, reordering, duplicates, late retransmissions), nothing throws and the counts stay consistent', () => {
+    const scenario = fc.record({
+      frames: fc.integer({ min: 1, max: 80 }),
+      perFrame: fc.integer({ min: 1, max: 5 }),
+      nack: fc.boolean(),
+      audio: fc.boolean(),
+      capacity: fc.constantFrom(16, 64, 2048),
+      fate: fc.array(fc.record({ lost: fc.boolean(), delayMs: fc.integer({ min: 0, max: 400 }), duplicate: fc.boolean(), retransmitAfterMs: fc.option(fc.integer({ min: 5, max: 600 })) }), { minLength: 400, maxLength: 400 }),
+      kinds: fc.array(fc.constantFrom<FrameKind>('idr', 'p', 'b'), { minLength: 80, maxLength: 80 }),
+      jitterMs: fc.integer({ min: 0, max: 50 }),
+    });
+    fc.assert(
+      fc.property(scenario, (s) => {
+        const packets = s.audio ? audioStream({ packets: s.frames * s.perFrame }) : videoStream({ frames: s.frames, packetsPerFrame: s.perFrame, kindOf: (f) => s.kinds[f] });
+        const h = harness(s.audio ? { media: 'audio', clockRateHz: 48_000, nack: s.nack, capacity: s.capacity } : { nack: s.nack, capacity: s.capacity }, { jitterMs: () => s.jitterMs });
+        const arrivals: Arrival[] = [];
+        const delivered = new Set<number>();
+        packets.forEach((packet, i) => {
+          const f = s.fate[i % s.fate.length];
+          const atMs = packet.sentMs + 20 + f.delayMs;
+          if (!f.lost) {
+            arrivals.push({ packet, atMs });
+            delivered.add(packet.ext);
+            if (f.duplicate) arrivals.push({ packet, atMs: atMs + 1 });
+          }
+          if (f.retransmitAfterMs !== null) {
+            arrivals.push({ packet, atMs: atMs + f.retransmitAfterMs, nacked: true });
+            delivered.add(packet.ext);
+          }
+        });
+        if (arrivals.length === 0) return;
+        expect(() => h.run(arrivals, packets.at(-1)!.sentMs + 5000)).not.toThrow();
+        const r = h.report(16, packets.at(-1)!.sentMs + 6000);
+        const first = [...arrivals].sort((a, b) => a.atMs - b.atMs)[0].packet.ext;
+        const highest = Math.max(...arrivals.map((a) => a.packet.ext));
+        expect(h.playout.pending).toBe(false);
+        expect(r.packetsSettled).toBe(highest - first + 1);
+        let neverArrived = 0;
+        for (let e = first; e <= highest; e++) if (!delivered.has(e)) neverArrived++;
+        expect(r.packetsMissingAtPlayout).toBeGreaterThanOrEqual(neverArrived);
+        expect(r.packetsMissingAtPlayout).toBeLessThanOrEqual(r.packetsSettled);
+        expect(r.packetsRecovered).toBeLessThanOrEqual(arrivals.filter((a) => a.nacked).length);
+        expect(r.packetsLate).toBeLessThanOrEqual(arrivals.length);
+        expect(r.packetsRecovered + r.packetsMissingAtPlayout).toBeLessThanOrEqual(r.packetsSettled);
+        if (!s.audio) expect(r.framesRendered + r.framesDropped).toBeLessThanOrEqual(s.frames);
+        else expect(r.framesRendered + r.framesDropped).toBe(0);
+        for (const key of ['freezeMs', 'pauseMs', 'playoutDelayMsSum'] as const) expect(r[key]).toBeGreaterThanOrEqual(0);
+        for (const [name, column] of Object.entries(r.windows)) expect(column.reduce((a, b) => a + b, 0), name).toBeCloseTo(r[name as keyof typeof r] as number, 6);
+      }),
+      { numRuns: 300, seed: 3550 },
+    );
   });
 });
