@@ -8,7 +8,7 @@ import type { Clock } from './clock.js';
 import { DelayLine, type DelayedSender } from './delay-line.js';
 import { emptyEngineStats, type EngineStats } from './engine-stats.js';
 import { LatenessHistogram } from './lateness.js';
-import { PeriodicSchedule } from './periodic-schedule.js';
+import { offsetInPeriodMs, PeriodicSchedule } from './periodic-schedule.js';
 import type { ParticipantTransport } from './transport.js';
 
 /** Packets that can wait in the delay line at once (jitter/bandwidth spikes), per partition. */
@@ -168,6 +168,11 @@ export class PartitionEngine implements DelayedSender {
         : null;
     const packetsPerSecond =
       media === 'video' && video ? (video.frames.reduce((n, f) => n + f.payloads.length, 0) * video.fps) / video.frames.length : 1000 / (this.media.audio?.ptimeMs ?? 20);
+    // The schedule sends frame 0 (timestamp tsStart) at the start offset taken inside the period:
+    // the SR's NTP <-> RTP mapping must use that instant (audio's 20 ms period is shorter than the
+    // stagger, so for many participants it is not the start offset itself).
+    const periodMs = media === 'video' && video ? 1000 / video.fps : (this.media.audio?.ptimeMs ?? 20);
+    const firstFrameMs = offsetInPeriodMs(participant.startOffsetMs, periodMs);
     const session = new SenderSession({
       participantId: participant.id,
       participantSlot: slot,
@@ -177,14 +182,14 @@ export class PartitionEngine implements DelayedSender {
       cname: `avcm-${participant.id}`,
       clockRateHz: media === 'video' ? 90_000 : 48_000,
       tsStart,
-      startOffsetMs: participant.startOffsetMs,
+      startOffsetMs: firstFrameMs,
       packetsPerSecond,
       resendHeader: new RtpHeaderWriter({ payloadType: writer.payloadType, ssrc, participantId: participant.id, extensions: this.plan.extensions }),
       expectedWindows: Math.ceil(this.durationMs / 1000) + 2,
       options: rtcp,
       output: (header, headerLength, payload, nowMs) => this.toNetwork(slot, KIND_RETRANSMISSION, header, headerLength, payload, nowMs),
     });
-    this.feedback.add(session, participant.startOffsetMs);
+    this.feedback.add(session, firstFrameMs);
     return session;
   }
 

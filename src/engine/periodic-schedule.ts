@@ -4,6 +4,16 @@
  * changes and finding the due ones is a cursor walk: O(1) per frame, no heap, no timer per
  * participant (pion's pacing idea: one loop, a bounded amount of work per tick).
  */
+/**
+ * Where a stream with start offset `offsetMs` sits inside the period: its frame n is due at this
+ * + n * periodMs (an offset may exceed the period: audio's 20 ms period with a stagger drawn over
+ * video's 33 ms). Frame n carries RTP timestamp tsStart + n * step, so this is also the run time of
+ * tsStart on the stream's media clock.
+ */
+export function offsetInPeriodMs(offsetMs: number, periodMs: number): number {
+  return ((offsetMs % periodMs) + periodMs) % periodMs;
+}
+
 export class PeriodicSchedule {
   readonly periodMs: number;
   /** Stream ids (indexes into the engine's stream table) ordered by offset. */
@@ -14,9 +24,8 @@ export class PeriodicSchedule {
 
   constructor(periodMs: number, streams: { id: number; offsetMs: number }[]) {
     this.periodMs = periodMs;
-    // Sorted by the offset inside the period (an offset may exceed the period: audio's 20 ms
-    // period with a stagger drawn over video's 33 ms), so the cursor walk sees due times ascending.
-    const inPeriod = streams.map((s) => ({ id: s.id, offsetMs: ((s.offsetMs % periodMs) + periodMs) % periodMs }));
+    // Sorted by the offset inside the period, so the cursor walk sees due times ascending.
+    const inPeriod = streams.map((s) => ({ id: s.id, offsetMs: offsetInPeriodMs(s.offsetMs, periodMs) }));
     const sorted = inPeriod.sort((a, b) => a.offsetMs - b.offsetMs || a.id - b.id);
     this.order = Int32Array.from(sorted.map((s) => s.id));
     this.offsetsMs = Float64Array.from(sorted.map((s) => s.offsetMs));

@@ -7,10 +7,10 @@ import type { MediaKind } from './types.js';
  * - Target delay (adaptive): the larger of 2 x RFC 3550 jitter + 20 ms and how late frames become
  *   complete behind the anchor (mean + 3 standard deviations, smoothed over about 32 frames - audio
  *   packets, video frames - so bursty arrivals behind an SFU are covered, as a browser's jitter
- *   estimate covers them). Video
- *   adds nothing for retransmissions (a receive-only browser has no round-trip estimate to add):
- *   a frame repaired late is rendered late, and may count as a freeze. Audio NACKed on request adds
- *   the NACK round trip and one packet interval (a loss is noticed when the next packet arrives).
+ *   estimate covers them). Video adds nothing for retransmissions (a receive-only browser has no
+ *   round-trip estimate to add): a frame repaired late is rendered late, and may count as a
+ *   freeze. Audio NACKed on request adds the NACK round trip and one packet interval (a loss is
+ *   noticed when the next packet arrives).
  * - Anchor: the expected transit time (arrival - media time) of a frame's first packet. It drops at
  *   once to a faster transit and rises towards a slower one by 1/8 of the difference per frame, so a
  *   lasting delay step is absorbed within about 8 frames while single late packets stay late.
@@ -25,7 +25,7 @@ import type { MediaKind } from './types.js';
 export const PLAYOUT_MODEL = {
   JITTER_FACTOR: 2,
   BASE_DELAY_MS: 20,
-  /** Smoothing of the lateness statistics (per packet) and how many standard deviations the target covers. */
+  /** Smoothing of the lateness statistics (per audio packet / video frame) and how many standard deviations the target covers. */
   LATENESS_GAIN: 1 / 32,
   LATENESS_DEVIATIONS: 3,
   MAX_DELAY_MS: 2_000,
@@ -95,9 +95,6 @@ export class Playout {
   /** Media time of the last video frame played or given up. */
   private lastFrameMediaMs = -Infinity;
   private anchorMs = NaN;
-  /** Smoothed mean and variance of how late packets arrive behind the anchor, ms and ms². */
-  private latenessMean = 0;
-  private latenessVariance = 0;
   /**
    * Inputs of the next `onPacket`, set by the caller as fields: times cross the per-packet call in
    * fields because V8 boxes a float argument of a call it does not inline (an allocation per packet).
@@ -110,6 +107,15 @@ export class Playout {
   retryIntervalMs = 20;
   /** The time `process` works at (an arrival, or a tick): a field for the same reason. */
   private nowMs = 0;
+  /**
+   * `targetDelayMs()` and how long video waits for missing packets, as of the latest inputs:
+   * refreshed by `updateDelays` when `process` starts, so the per-frame code calls no method that
+   * takes or returns a float (V8 boxes those when it does not inline the call).
+   */
+  private targetMs = 0;
+  private missingWaitMs = 0;
+  /** The interval between rendered frames `isFreeze` judges (a field, same reason). */
+  private gapMs = 0;
   /** The frame being settled: when it plays or is given up, and after when its packets are late (fields, same reason). */
   private atMs = 0;
   private lateAfterMs = Infinity;
@@ -117,9 +123,13 @@ export class Playout {
   private stepMs = 0;
   private chainIntact = false;
   private lastRenderMs = NaN;
-  /** When the latest packet arrived (run ms), and the longest silence since the last rendered frame. */
-  private lastArrivalMs = -Infinity;
+  /** Smoothed mean and variance of how late frames complete behind the anchor, ms and ms². */
+  private latenessMean = 0;
+  private latenessVariance = 0;
+  /** The longest silence between arrivals since the last rendered frame (a pause needs 5 s of it). */
   private longestSilenceMs = 0;
+  /** When the latest packet arrived (run ms). */
+  private lastArrivalMs = -Infinity;
   private readonly intervals = new Float64Array(PLAYOUT_MODEL.FREEZE_INTERVALS);
   private intervalCount = 0;
   private intervalSum = 0;
@@ -144,17 +154,21 @@ export class Playout {
 
   /** The current target delay, ms (what a packet arriving on the anchor waits before playout). */
   targetDelayMs(): number {
-    if (this.fixedDelayMs !== null) return this.fixedDelayMs;
-    const spread = this.latenessMean + PLAYOUT_MODEL.LATENESS_DEVIATIONS * Math.sqrt(this.latenessVariance);
-    let target = Math.max(PLAYOUT_MODEL.JITTER_FACTOR * this.jitterMs + PLAYOUT_MODEL.BASE_DELAY_MS, spread);
-    if (this.nack && this.perPacketFrames) target += this.recoveryRoundTripMs + this.stepMs;
-    return Math.min(PLAYOUT_MODEL.MAX_DELAY_MS, target);
+    this.updateDelays();
+    return this.targetMs;
   }
 
-  /** How long video waits for missing packets past the render target. */
-  private waitMs(): number {
-    if (this.perPacketFrames || !this.nack) return 0;
-    return Math.min(PLAYOUT_MODEL.MAX_NACK_WAIT_MS, Math.max(PLAYOUT_MODEL.MIN_NACK_WAIT_MS, PLAYOUT_MODEL.NACK_RETRIES * this.retryIntervalMs));
+  /** Sets `targetMs` (see PLAYOUT_MODEL) and `missingWaitMs` (video with NACK: how long it waits for missing packets past the render target) from the inputs. */
+  private updateDelays(): void {
+    if (this.fixedDelayMs !== null) this.targetMs = this.fixedDelayMs;
+    else {
+      const spread = this.latenessMean + PLAYOUT_MODEL.LATENESS_DEVIATIONS * Math.sqrt(this.latenessVariance);
+      let target = Math.max(PLAYOUT_MODEL.JITTER_FACTOR * this.jitterMs + PLAYOUT_MODEL.BASE_DELAY_MS, spread);
+      if (this.nack && this.perPacketFrames) target += this.recoveryRoundTripMs + this.stepMs;
+      this.targetMs = Math.min(PLAYOUT_MODEL.MAX_DELAY_MS, target);
+    }
+    this.missingWaitMs =
+      this.perPacketFrames || !this.nack ? 0 : Math.min(PLAYOUT_MODEL.MAX_NACK_WAIT_MS, Math.max(PLAYOUT_MODEL.MIN_NACK_WAIT_MS, PLAYOUT_MODEL.NACK_RETRIES * this.retryIntervalMs));
   }
 
   /** Whether `ext` has been played or given up (a NACK for it is pointless). */
@@ -172,30 +186,18 @@ export class Playout {
     if (!this.pending) return Infinity;
     const first = this.firstReceivedFrom(this.nextSeq);
     if (first < 0) return Infinity;
-    return this.renderTargetMs(this.estimatedMediaMs(this.nextSeq, first)) + this.waitMs();
+    this.updateDelays();
+    const mediaMs = first > this.nextSeq && !this.perPacketFrames && this.framesLostWhole(first) > 0 ? this.lastFrameMediaMs + this.stepMs : this.estimatedMediaMs(this.nextSeq, first);
+    return mediaMs + this.anchorMs + this.targetMs + this.missingWaitMs;
   }
 
   /**
-   * Media time of a missing packet `ext` at the cursor (video): between the last frame played or
-   * given up and the first received packet `known` after it, in proportion to the sequence numbers,
-   * so a run of wholly lost frames (a loss burst) is given up when its own time has passed, not
-   * when the frame after it would be.
-   */
-  private gapMediaMs(ext: number, known: number): number {
-    const knownMs = this.mediaMs[known & this.mask];
-    if (this.lastFrameMediaMs === -Infinity) return knownMs;
-    return this.lastFrameMediaMs + (knownMs - this.lastFrameMediaMs) / (known - ext + 1);
-  }
-
-  private renderTargetMs(mediaMs: number): number {
-    return mediaMs + this.anchorMs + this.targetDelayMs();
-  }
-
-  /**
-   * One packet that is not a duplicate, arrived at `this.arrivalMs`. `ext` its extended sequence
-   * number, `timestamp` its RTP timestamp (either view of the 32 bits: `ts | 0` avoids boxing), `payloadFlags` the PAYLOAD_* flags of an H.264 payload
-   * (0 for audio), `nacked` whether it answers our NACK. Returns false when the packet came after
-   * its playout time (late: counted here, it does not count as recovered).
+   * One packet arrived at `this.arrivalMs` (a copy of one the model has changes nothing). `ext` its
+   * extended sequence number, `timestamp` its RTP timestamp (either view of the 32 bits: `ts | 0`
+   * avoids boxing), `payloadFlags` the PAYLOAD_* flags of an H.264 payload (0 for audio), `nacked`
+   * whether it answers our NACK. Returns false when its frame had already been played or given up
+   * without it (late: counted here, not as recovered). A packet that arrives after its deadline
+   * while its frame still waits is counted late when the frame is given up, in this call.
    */
   onPacket(ext: number, timestamp: number, marker: boolean, payloadFlags: number, nacked: boolean): boolean {
     const arrivalMs = this.arrivalMs;
@@ -210,12 +212,14 @@ export class Playout {
       this.refTimestamp = timestamp;
       this.refTicks = timestamp;
     }
-    // A second copy of a packet already held (a duplicate retransmission) is neither new nor late.
-    if (this.received(ext)) return true;
     if (ext < this.nextSeq) {
+      // Already played or given up. A copy of a packet the model had (a second retransmission, an
+      // original after its retransmission) was not missing, so it is not late either.
+      if (this.received(ext)) return true;
       this.stats.add(this.window(arrivalMs), V.packetsLate);
       return false;
     }
+    if (this.received(ext)) return true;
     const ticks = this.refTicks + ((timestamp - this.refTimestamp) | 0);
     const mediaMs = ticks * this.msPerTick;
     const newFrame = mediaMs > this.maxMediaMs;
@@ -241,15 +245,22 @@ export class Playout {
     this.flags[slot] = f;
     this.mediaMs[slot] = mediaMs;
     this.arrivedAt[slot] = arrivalMs;
-    const transit = arrivalMs - mediaMs;
     if (newFrame) {
       this.maxMediaMs = mediaMs;
+      const transit = arrivalMs - mediaMs;
       if (Number.isNaN(this.anchorMs) || transit < this.anchorMs) this.anchorMs = transit;
       else this.anchorMs += (transit - this.anchorMs) * PLAYOUT_MODEL.ANCHOR_RISE;
     }
     // Audio: every packet is a frame. Video: a frame counts when it completes (see `process`).
-    if (this.perPacketFrames) this.observeLateness(transit - this.anchorMs);
-    if (payloadFlags & 1 && this.perPacketFrames === false) this.onKeyframePacket(mediaMs);
+    if (this.perPacketFrames) {
+      this.latenessSample = arrivalMs - mediaMs - this.anchorMs;
+      this.observeLateness();
+    }
+    // Compared here, not in the callee: passing `mediaMs` would box it for every packet of a keyframe.
+    if (payloadFlags & 1 && this.perPacketFrames === false && mediaMs !== this.lastKeyframeMediaMs) {
+      this.lastKeyframeMediaMs = mediaMs;
+      this.onKeyframeStart();
+    }
     // Frames can only have completed (or proven their end) on a marker, a new timestamp or a filled hole.
     if (marker || newFrame || ext < this.highest || this.perPacketFrames) {
       this.nowMs = arrivalMs;
@@ -258,20 +269,22 @@ export class Playout {
     return true;
   }
 
-  /** How late a frame became complete behind the anchor, ms: the spread the adaptive target covers. */
-  private observeLateness(lateness: number): void {
-    const deviation = lateness - this.latenessMean;
-    this.latenessMean += deviation * PLAYOUT_MODEL.LATENESS_GAIN;
-    this.latenessVariance += (deviation * deviation - this.latenessVariance) * PLAYOUT_MODEL.LATENESS_GAIN;
-  }
-
   /** Hook for the receiver session: the first packet of an IDR arrived (keyframe response timing). */
   onKeyframeArrival: ((arrivalMs: number) => void) | null = null;
   private lastKeyframeMediaMs = NaN;
 
-  private onKeyframePacket(mediaMs: number): void {
-    if (mediaMs === this.lastKeyframeMediaMs) return;
-    this.lastKeyframeMediaMs = mediaMs;
+  /** A sample of how late a frame became complete behind the anchor (a field, for the same boxing reason). */
+  private latenessSample = 0;
+
+  /** Folds `latenessSample` into the spread the adaptive target covers. */
+  private observeLateness(): void {
+    const deviation = this.latenessSample - this.latenessMean;
+    this.latenessMean += deviation * PLAYOUT_MODEL.LATENESS_GAIN;
+    this.latenessVariance += (deviation * deviation - this.latenessVariance) * PLAYOUT_MODEL.LATENESS_GAIN;
+  }
+
+  /** The first packet (to arrive) of a keyframe, at `this.arrivalMs`. */
+  private onKeyframeStart(): void {
     this.stats.add(this.window(this.arrivalMs), V.keyframesReceived);
     this.onKeyframeArrival?.(this.arrivalMs);
   }
@@ -287,6 +300,18 @@ export class Playout {
     return ms <= 0 ? 0 : Math.floor(ms / this.windowMs);
   }
 
+  /** The window the packet in `slot` arrived in (`window(arrivedAt[slot])` without passing the float). */
+  private arrivalWindow(slot: number): number {
+    const ms = this.arrivedAt[slot];
+    return ms <= 0 ? 0 : Math.floor(ms / this.windowMs);
+  }
+
+  /** `window(this.atMs)` without passing the float. */
+  private atWindow(): number {
+    const ms = this.atMs;
+    return ms <= 0 ? 0 : Math.floor(ms / this.windowMs);
+  }
+
   private received(ext: number): boolean {
     const slot = ext & this.mask;
     return this.seqOf[slot] === ext && (this.flags[slot] & F_RECEIVED) !== 0;
@@ -297,11 +322,38 @@ export class Playout {
     return -1;
   }
 
-  /** Media time of `ext`, estimated from the first received packet `known` at or after it (audio: one step per packet). */
+  /**
+   * Media time of `ext`, estimated from the first received packet `known` at or after it. Audio: one
+   * step per packet. Video: `known`'s own (missing packets before it are its frame's, unless
+   * `framesLostWhole` finds frames between).
+   */
   private estimatedMediaMs(ext: number, known: number): number {
-    if (ext === known) return this.mediaMs[known & this.mask];
-    return this.perPacketFrames ? this.mediaMs[known & this.mask] - (known - ext) * this.stepMs : this.gapMediaMs(ext, known);
+    const knownMs = this.mediaMs[known & this.mask];
+    if (ext === known || !this.perPacketFrames) return knownMs;
+    return knownMs - (known - ext) * this.stepMs;
   }
+
+  /**
+   * Video: how many frames were lost whole in the missing run before `first` (the first received
+   * packet after the cursor), from the frame times between the last frame played or given up and
+   * `first`'s at the current frame interval; 0 when the run can only be the start of `first`'s frame.
+   */
+  private framesLostWhole(first: number): number {
+    // Asked on every arrival and tick while the run waits at the cursor (for NACKed packets, up to
+    // a second): worked out once per run, as the float arithmetic boxes in V8's baseline tiers.
+    if (this.lostWholeStart === this.nextSeq && this.lostWholeFirst === first) return this.lostWhole;
+    let frames = 0;
+    if (this.lastFrameMediaMs !== -Infinity && this.stepMs > 0) {
+      frames = Math.min(Math.round((this.mediaMs[first & this.mask] - this.lastFrameMediaMs) / this.stepMs) - 1, first - this.nextSeq);
+    }
+    this.lostWholeStart = this.nextSeq;
+    this.lostWholeFirst = first;
+    this.lostWhole = frames;
+    return frames;
+  }
+  private lostWholeStart = -1;
+  private lostWholeFirst = -1;
+  private lostWhole = 0;
 
   /**
    * Plays frames from the cursor in order while they are complete, gives up those whose deadline
@@ -309,27 +361,31 @@ export class Playout {
    */
   private process(forceBefore: number): void {
     const nowMs = this.nowMs;
+    this.updateDelays();
     while (this.nextSeq <= this.highest) {
       const start = this.nextSeq;
       const first = this.firstReceivedFrom(start);
       if (first < 0) return;
       if (this.perPacketFrames && first > start) {
         // A missing audio packet: concealed at its own playout time.
-        const deadline = this.renderTargetMs(this.estimatedMediaMs(start, first));
+        const deadline = this.estimatedMediaMs(start, first) + this.anchorMs + this.targetMs;
         if (nowMs < deadline && start >= forceBefore) return;
         this.atMs = deadline;
         this.lateAfterMs = deadline;
         this.settleRange(start, start);
         continue;
       }
-      if (first > start && !this.perPacketFrames) {
-        // Missing packets at the cursor whose (estimated) time has passed: frames lost whole, given up.
-        const gapTarget = this.renderTargetMs(this.gapMediaMs(start, first));
-        const gapDeadline = gapTarget + this.waitMs();
+      const lostWhole = first > start && !this.perPacketFrames ? this.framesLostWhole(first) : 0;
+      if (lostWhole > 0) {
+        // Missing packets at the cursor with frame times between the last frame and `first`'s: frames
+        // lost whole, given up once the first of them is due (not when `first`'s frame is).
+        const gapTarget = this.lastFrameMediaMs + this.stepMs + this.anchorMs + this.targetMs;
+        const gapDeadline = gapTarget + this.missingWaitMs;
         if (nowMs >= gapDeadline || start < forceBefore) {
           this.atMs = gapTarget;
           this.lateAfterMs = gapDeadline;
           this.dropFrame(0);
+          if (lostWhole > 1) this.stats.add(this.atWindow(), V.framesDropped, lostWhole - 1);
           this.settleRange(start, first - 1);
           continue;
         }
@@ -357,8 +413,8 @@ export class Playout {
           break;
         }
       }
-      const renderTarget = this.renderTargetMs(mediaMs);
-      const deadline = renderTarget + this.waitMs();
+      const renderTarget = mediaMs + this.anchorMs + this.targetMs;
+      const deadline = renderTarget + this.missingWaitMs;
       if (!this.perPacketFrames && mediaMs <= this.lastFrameMediaMs) {
         // The rest of a frame already given up: too late for anything.
         this.atMs = renderTarget;
@@ -368,7 +424,10 @@ export class Playout {
       }
       const startProven = start === this.firstSeq || (this.received(start - 1) && this.mediaMs[(start - 1) & this.mask] !== mediaMs);
       if (end >= 0 && complete && completedAt <= deadline) {
-        if (!this.perPacketFrames) this.observeLateness(completedAt - mediaMs - this.anchorMs);
+        if (!this.perPacketFrames) {
+          this.latenessSample = completedAt - mediaMs - this.anchorMs;
+          this.observeLateness();
+        }
         this.lastFrameMediaMs = mediaMs;
         this.atMs = Math.max(renderTarget, completedAt);
         this.lateAfterMs = Infinity;
@@ -387,7 +446,7 @@ export class Playout {
 
   /** A video frame that will not be rendered; a reference frame (or one we know nothing of) breaks the chain. */
   private dropFrame(frameFlags: number): void {
-    this.stats.add(this.window(this.atMs), V.framesDropped);
+    this.stats.add(this.atWindow(), V.framesDropped);
     if ((frameFlags & F_SLICE) === 0 || (frameFlags & F_REFERENCE) !== 0) {
       this.chainIntact = false;
       this.keyframeNeeded = true;
@@ -411,7 +470,7 @@ export class Playout {
       this.chainIntact = true;
       this.keyframeNeeded = false;
     }
-    this.stats.add(this.window(this.atMs), V.framesRendered);
+    this.stats.add(this.atWindow(), V.framesRendered);
     this.render();
     this.settleRange(start, end);
   }
@@ -424,7 +483,7 @@ export class Playout {
   private settleRange(start: number, end: number): void {
     const atMs = this.atMs;
     const deadlineMs = this.lateAfterMs;
-    const window = this.window(atMs);
+    const window = this.atWindow();
     let missing = 0;
     let recovered = 0;
     let delaySum = 0;
@@ -437,7 +496,7 @@ export class Playout {
       }
       if (this.arrivedAt[slot] > deadlineMs) {
         missing++;
-        this.stats.add(this.window(this.arrivedAt[slot]), V.packetsLate);
+        this.stats.add(this.arrivalWindow(slot), V.packetsLate);
         continue;
       }
       if ((this.flags[slot] & F_NACKED) !== 0) recovered++;
@@ -447,14 +506,15 @@ export class Playout {
         delayCount++;
       }
     }
-    const stats = this.stats;
-    stats.add(window, V.packetsSettled, end - start + 1);
-    if (missing > 0) stats.add(window, V.packetsMissingAtPlayout, missing);
-    if (recovered > 0) stats.add(window, V.packetsRecovered, recovered);
-    if (delayCount > 0) {
-      stats.add(window, V.playoutDelayMsSum, delaySum);
-      stats.add(window, V.playoutDelaySamples, delayCount);
-    }
+    // Written into the window's row: `stats.add` with the float delay sum would box it whenever
+    // V8 does not inline the call, once per frame.
+    const row = this.stats.row(window);
+    const values = this.stats.values;
+    values[row + V.packetsSettled] += end - start + 1;
+    values[row + V.packetsMissingAtPlayout] += missing;
+    values[row + V.packetsRecovered] += recovered;
+    values[row + V.playoutDelayMsSum] += delaySum;
+    values[row + V.playoutDelaySamples] += delayCount;
     this.nextSeq = end + 1;
   }
 
@@ -466,10 +526,13 @@ export class Playout {
     this.lastRenderMs = at;
     if (Number.isNaN(previous)) return;
     const interval = at - previous;
-    const silentSincePrevious = Math.max(this.longestSilenceMs, this.lastArrivalMs < at ? at - this.lastArrivalMs : 0);
+    // A gap in which no packet arrived for 5 s is a pause (a browser marks the stream inactive).
+    const silence = Math.max(this.longestSilenceMs, this.lastArrivalMs < at ? at - this.lastArrivalMs : 0);
     this.longestSilenceMs = 0;
-    if (silentSincePrevious > PLAYOUT_MODEL.PAUSE_MS) this.recordGap(V.pauses, V.pauseMs, previous, at);
-    else if (this.intervalCount > 0 && this.isFreeze(interval)) this.recordGap(V.freezes, V.freezeMs, previous, at);
+    // One call site for both kinds of gap: floats passed from two would be boxed before the branch, for every frame.
+    const pause = silence > PLAYOUT_MODEL.PAUSE_MS;
+    this.gapMs = interval;
+    if (pause || (this.intervalCount > 0 && this.isFreeze())) this.recordGap(pause ? V.pauses : V.freezes, pause ? V.pauseMs : V.freezeMs, previous, at);
     const n = PLAYOUT_MODEL.FREEZE_INTERVALS;
     const i = this.intervalCount % n;
     if (this.intervalCount >= n) this.intervalSum -= this.intervals[i];
@@ -478,9 +541,10 @@ export class Playout {
     this.intervalCount++;
   }
 
-  private isFreeze(intervalMs: number): boolean {
+  /** Whether an interval of `gapMs` between rendered frames is a freeze (W3C: at least max(3 x, + 150 ms) the average of the last 30). */
+  private isFreeze(): boolean {
     const average = this.intervalSum / Math.min(this.intervalCount, PLAYOUT_MODEL.FREEZE_INTERVALS);
-    return intervalMs >= Math.max(PLAYOUT_MODEL.FREEZE_FACTOR * average, average + PLAYOUT_MODEL.FREEZE_EXTRA_MS);
+    return this.gapMs >= Math.max(PLAYOUT_MODEL.FREEZE_FACTOR * average, average + PLAYOUT_MODEL.FREEZE_EXTRA_MS);
   }
 
   /** Counts a freeze (or pause) in the window it began and spreads its duration over the windows it spans. */
@@ -505,8 +569,9 @@ export class Playout {
     if (this.media !== 'video' || Number.isNaN(this.lastRenderMs) || this.intervalCount === 0) return;
     const until = Math.min(endMs, this.lastArrivalMs);
     const gap = until - this.lastRenderMs;
+    this.gapMs = gap;
     if (this.longestSilenceMs > PLAYOUT_MODEL.PAUSE_MS) this.recordGap(V.pauses, V.pauseMs, this.lastRenderMs, until);
-    else if (gap > 0 && this.isFreeze(gap)) this.recordGap(V.freezes, V.freezeMs, this.lastRenderMs, until);
+    else if (gap > 0 && this.isFreeze()) this.recordGap(V.freezes, V.freezeMs, this.lastRenderMs, until);
     else return;
     this.lastRenderMs = until;
   }

@@ -28,7 +28,9 @@ export class ReceiverFeedback implements FeedbackSink, RtcpVisitor {
   private readonly sessions: ReceiverSession[] = [];
   private readonly bySsrc = new Map<number, ReceiverSession>();
   private readonly reports = new DueHeap();
+  /** Sessions with timed work: the first `activeCount` entries (the array never shrinks, so refilling it allocates nothing). */
   private readonly activeList: ReceiverSession[] = [];
+  private activeCount = 0;
   private readonly reader = new RtcpReader();
   private readonly buffer = Buffer.alloc(COMPOUND_BYTES);
   private readonly block = emptyReportBlock();
@@ -66,7 +68,9 @@ export class ReceiverFeedback implements FeedbackSink, RtcpVisitor {
   activate(session: ReceiverSession): void {
     if (session.active) return;
     session.active = true;
-    this.activeList.push(session);
+    if (this.activeCount < this.activeList.length) this.activeList[this.activeCount] = session;
+    else this.activeList.push(session);
+    this.activeCount++;
   }
 
   /** Timed work up to `nowMs` (run-relative) / `epochMs` (wall clock). */
@@ -78,14 +82,19 @@ export class ReceiverFeedback implements FeedbackSink, RtcpVisitor {
       session.nextReportMs = nowMs + this.reportIntervalMs * (0.5 + this.rng.next());
       this.reports.push(session.nextReportMs, id);
     }
+    // Shrinking the array (`length = n`) would trim its backing store and the next activation
+    // would allocate a new one: about once per video frame, as streams go idle between frames.
     const list = this.activeList;
+    const count = this.activeCount;
     let write = 0;
-    for (let read = 0; read < list.length; read++) {
+    for (let read = 0; read < count; read++) {
       const session = list[read];
       if (session.service(nowMs, this)) list[write++] = session;
       else session.active = false;
     }
-    list.length = write;
+    // A session activated during the pass (from a sink callback) sits past `count`: keep it too.
+    for (let read = count; read < this.activeCount; read++) list[write++] = list[read];
+    this.activeCount = write;
   }
 
   /** RR (one block for this stream) + SDES: the head of every compound the probe sends. */

@@ -1,5 +1,5 @@
 import { classifyH264Payload, type ParsedRtp } from '../rtp/index.js';
-import { KeyframeRequester, NackGenerator, ReceptionReport } from '../session/index.js';
+import { KeyframeRequester, NACK_MODEL, NackGenerator, ReceptionReport } from '../session/index.js';
 import type { ReportBlock } from '../rtcp/index.js';
 import { Playout } from './playout.js';
 import type { StreamStats } from './stream-stats.js';
@@ -93,12 +93,13 @@ export class ReceiverSession {
     const arrivalMs = this.arrivalMs;
     const nackList = this.nackList;
     if (nackList !== null) {
-      const ext = this.stats.peekExtended(p.sequenceNumber);
-      // The same packet again after our NACK: a retransmission, not the network's reordering. A
-      // sender that resends on the media SSRC may answer a retried NACK that crossed its first
-      // answer: that second copy (after recovery) is another retransmission, not a late original
-      // that would fill the wire loss. With RTX, copies on the media SSRC can only be originals.
-      if (ext >= 0 && ext < this.stats.extendedHighest && (nackList.wasNacked(ext) || (!this.repairedByRtx && nackList.wasRequested(ext)))) {
+      // Looked up as far back as NACKs are remembered: an answer to a late NACK comes from far behind.
+      const ext = this.stats.peekExtended(p.sequenceNumber, NACK_MODEL.NACKED_MEMORY);
+      // A copy of a NACKed number on the media SSRC is a retransmission (a sender resending the same
+      // packet, maybe twice when a retried NACK crossed its first answer), not the network's
+      // reordering - unless the sender repairs with RTX: then copies on the media SSRC can only be
+      // late originals, which fill the wire loss like any late packet.
+      if (ext >= 0 && ext < this.stats.extendedHighest && !this.repairedByRtx && nackList.wasNacked(ext)) {
         this.onRetransmission(buf, p, false);
         return true;
       }
@@ -109,8 +110,10 @@ export class ReceiverSession {
     const ext = stats.lastExtended;
     if (ext < 0 || stats.lastDuplicate) return false;
     if (nackList !== null) {
-      if (stats.lastGap > 0) nackList.onGap(ext - stats.lastGap, ext - 1, arrivalMs);
-      else if (ext < stats.extendedHighest) nackList.onArrival(ext, arrivalMs);
+      // `this.arrivalMs` read in each branch: the local passed from both would be boxed before the
+      // branch, once for every packet (V8 boxes a float passed to a call it does not inline).
+      if (stats.lastGap > 0) nackList.onGap(ext - stats.lastGap, ext - 1, this.arrivalMs);
+      else if (ext < stats.extendedHighest) nackList.onArrival(ext, this.arrivalMs);
     }
     this.toPlayout(buf, p, ext, false);
     return this.busy;
@@ -119,8 +122,8 @@ export class ReceiverSession {
   /** Whether the probe NACKed `sequenceNumber` of this stream (what an RTX packet may answer, RFC 4588 5.3). */
   requested(sequenceNumber: number): boolean {
     if (this.nackList === null) return false;
-    const ext = this.stats.peekExtended(sequenceNumber);
-    return ext >= 0 && this.nackList.wasRequested(ext);
+    const ext = this.stats.peekExtended(sequenceNumber, NACK_MODEL.NACKED_MEMORY);
+    return ext >= 0 && this.nackList.wasNacked(ext);
   }
 
   /**
@@ -131,13 +134,14 @@ export class ReceiverSession {
   onRetransmission(buf: Uint8Array, p: ParsedRtp, rtx: boolean): void {
     const arrivalMs = this.arrivalMs;
     if (rtx) this.repairedByRtx = true;
-    const ext = this.stats.peekExtended(p.sequenceNumber);
+    const ext = this.stats.peekExtended(p.sequenceNumber, NACK_MODEL.NACKED_MEMORY);
     const playout = this.playout;
     playout?.count(V.retransmittedPackets, arrivalMs);
     if (ext < 0) return;
-    const roundTripMs = this.nackList?.onArrival(ext, arrivalMs) ?? -1;
-    if (roundTripMs >= 0 && playout !== null) {
-      playout.count(V.nackRoundTripMsSum, arrivalMs, roundTripMs);
+    const nackList = this.nackList;
+    if (nackList !== null && nackList.onArrival(ext, arrivalMs) && playout !== null) {
+      // A recovery: the NACK -> retransmission round trip the viewer saw.
+      playout.count(V.nackRoundTripMsSum, arrivalMs, nackList.lastRoundTripMs);
       playout.count(V.nackRoundTrips, arrivalMs);
     }
     this.toPlayout(buf, p, ext, true);

@@ -232,7 +232,7 @@ export class StreamStats {
       } else if (delta >= SEQ_MOD - MAX_MISORDER) {
         ext = this.highestExt - (SEQ_MOD - delta);
       } else {
-        const kind = this.classifyJump(p.timestamp, delta, arrivalMs);
+        const kind = this.classifyJump(p.timestamp, delta);
         if (kind === JUMP_LOSS) {
           ext = this.advanceTo(seq);
           advanced = ext - this.highestExt;
@@ -276,7 +276,7 @@ export class StreamStats {
     }
 
     if (advanced > 0) {
-      this.addExpected(ext, advanced, arrivalMs, w);
+      this.addExpected(ext, advanced, w);
       counts[c + C_FILLED]++;
       this.highestExt = ext;
       this.highestTimestamp = p.timestamp;
@@ -350,7 +350,8 @@ export class StreamStats {
    * restart; the RTP timestamp tells better: forward with a timestamp that advanced by about the
    * elapsed time is a long loss burst; backward with an older timestamp is a very late packet.
    */
-  private classifyJump(timestamp: number, delta: number, arrivalMs: number): number {
+  private classifyJump(timestamp: number, delta: number): number {
+    const arrivalMs = this.arrivalMs;
     const tsDeltaMs = (((timestamp - this.highestTimestamp) | 0) * 1000) / this.clockRateHz;
     if (delta < SEQ_MOD / 2) {
       const elapsedMs = arrivalMs - this.highestArrivalMs;
@@ -372,8 +373,11 @@ export class StreamStats {
   /**
    * The sequence advanced by `count` up to `ext` (this packet plus `count - 1` missing ones): each
    * is expected in the window it was most likely due in (see the class comment). O(gap) per gap.
+   * The arrival time is read from `this.arrivalMs`, like `classifyJump`'s: a float argument would be
+   * boxed per packet whenever V8 does not inline the call.
    */
-  private addExpected(ext: number, count: number, arrivalMs: number, windowIndex: number): void {
+  private addExpected(ext: number, count: number, windowIndex: number): void {
+    const arrivalMs = this.arrivalMs;
     const missing = count - 1;
     const fromMs = this.highestArrivalMs;
     const shortGap = arrivalMs - fromMs <= SHORT_GAP_MS || windowIndex === this.lastWindow;
@@ -393,14 +397,16 @@ export class StreamStats {
 
   /**
    * The extended sequence number `seq` would have if it is in order, a little ahead (< MAX_DROPOUT)
-   * or a little behind (<= MAX_MISORDER) of the highest; -1 otherwise or before the first packet.
-   * Pure: lets the receiver session tell a retransmission apart before accounting it.
+   * or at most `maxBehind` behind the highest (default MAX_MISORDER, what counts as reordering; a
+   * retransmission may come from much further back, up to SEQ_MOD - MAX_DROPOUT); -1 otherwise or
+   * before the first packet. Pure: lets the receiver session tell a retransmission apart before
+   * accounting it.
    */
-  peekExtended(seq: number): number {
+  peekExtended(seq: number, maxBehind: number = MAX_MISORDER): number {
     if (!this.started) return -1;
     const delta = (seq - this.maxSeq + SEQ_MOD) & 0xffff;
     if (delta < MAX_DROPOUT) return this.highestExt + delta;
-    if (delta >= SEQ_MOD - MAX_MISORDER) return this.highestExt - (SEQ_MOD - delta);
+    if (delta >= SEQ_MOD - Math.min(maxBehind, SEQ_MOD - MAX_DROPOUT)) return this.highestExt - (SEQ_MOD - delta);
     return -1;
   }
 

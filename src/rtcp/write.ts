@@ -124,7 +124,8 @@ export function writeSdesCname(buf: Uint8Array, offset: number, ssrc: number, cn
   u32(buf, offset + 4, ssrc | 0);
   buf[offset + 8] = SDES_CNAME;
   buf[offset + 9] = length;
-  buf.set(cname.subarray(0, length), offset + 10);
+  // Byte by byte: `cname.subarray` would allocate a view per compound.
+  for (let i = 0; i < length; i++) buf[offset + 10 + i] = cname[i];
   // The item list ends with a null octet; the chunk is padded to 32 bits with more nulls.
   buf.fill(0, offset + 10 + length, offset + total);
   return offset + total;

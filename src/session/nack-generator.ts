@@ -14,9 +14,14 @@ export const NACK_MODEL = {
   MAX_RETRIES: 10,
   /** Missing packets remembered at once (libwebrtc keeps up to 1000). */
   MAX_LIST: 1000,
-  /** NACKed sequence numbers remembered after they left the list (a power of two). */
-  REMEMBERED_REQUESTS: 1024,
+  /**
+   * How far back (sequence numbers) a NACKed number is remembered after it left the list (arrived,
+   * settled, out of retries): every later copy of it is a retransmission, however late or repeated.
+   * Covers the longest playout wait (2 s delay + 1 s NACK wait) at 1000 packets/s. A power of two.
+   */
+  NACKED_MEMORY: 4096,
 } as const;
+const NACKED_MASK = NACK_MODEL.NACKED_MEMORY - 1;
 
 export class NackGenerator {
   private readonly ext: Float64Array;
@@ -24,11 +29,13 @@ export class NackGenerator {
   private readonly lastSentMs: Float64Array;
   private readonly retries: Uint8Array;
   private readonly removed: Uint8Array;
-  /** The last NACKed extended sequence number per slot `ext & (REMEMBERED_REQUESTS - 1)`; -1 none. */
-  private readonly requested: Float64Array;
+  /** `ext | 0` of each number NACKed lately, at `ext & NACKED_MASK` (-1: none). */
+  private readonly nackedRing = new Int32Array(NACK_MODEL.NACKED_MEMORY).fill(-1);
   private count = 0;
   /** EWMA of NACK -> arrival times, ms; 0 until measured. */
   roundTripMs = 0;
+  /** The round trip `onArrival` measured when it last returned true, ms. */
+  lastRoundTripMs = 0;
   /** Set when a gap overflowed the list: the caller should request a keyframe, then clear it. */
   overflowed = false;
 
@@ -38,7 +45,6 @@ export class NackGenerator {
     this.lastSentMs = new Float64Array(capacity);
     this.retries = new Uint8Array(capacity);
     this.removed = new Uint8Array(capacity);
-    this.requested = new Float64Array(NACK_MODEL.REMEMBERED_REQUESTS).fill(-1);
   }
 
   get pending(): number {
@@ -85,33 +91,29 @@ export class NackGenerator {
     return -1;
   }
 
-  /** Whether `ext` is on the list and has been NACKed at least once (so its arrival is a retransmission). */
+  /**
+   * Whether `ext` has been NACKed (within the last NACKED_MEMORY sequence numbers), so a copy of it
+   * arriving now is a retransmission: also after its entry left the list (the first copy arrived,
+   * its frame was played or given up, its retries ran out), since NACKs in flight are still answered.
+   */
   wasNacked(ext: number): boolean {
-    const i = this.indexOf(ext);
-    return i >= 0 && this.lastSentMs[i] >= 0;
+    return this.nackedRing[ext & NACKED_MASK] === (ext | 0);
   }
 
   /**
-   * Whether `ext` was ever NACKed (among the last REMEMBERED_REQUESTS numbers NACKed), also after it
-   * left the list (recovered, given up): what a retransmission may answer.
+   * A missing packet arrived (late or retransmitted): takes it off the list and returns true when
+   * it had been NACKed (a recovery; its NACK round trip is measured).
    */
-  wasRequested(ext: number): boolean {
-    return this.requested[ext & (NACK_MODEL.REMEMBERED_REQUESTS - 1)] === ext;
-  }
-
-  /**
-   * A missing packet arrived (late or retransmitted): takes it off the list. Returns its NACK round
-   * trip (from the last NACK for it, ms) when it had been NACKed (a recovery), else -1.
-   */
-  onArrival(ext: number, nowMs: number): number {
+  onArrival(ext: number, nowMs: number): boolean {
     const i = this.indexOf(ext);
-    if (i < 0) return -1;
+    if (i < 0) return false;
     this.removed[i] = 1;
     const sent = this.lastSentMs[i];
-    if (sent < 0) return -1;
-    const sample = Math.max(0, nowMs - sent);
+    if (sent < 0) return false;
+    const sample = nowMs - sent;
+    this.lastRoundTripMs = sample;
     this.roundTripMs = this.roundTripMs === 0 ? sample : this.roundTripMs + (sample - this.roundTripMs) / 8;
-    return sample;
+    return true;
   }
 
   /**
@@ -128,7 +130,7 @@ export class NackGenerator {
       if (this.removed[read] || isSettled(ext) || this.retries[read] >= NACK_MODEL.MAX_RETRIES) continue;
       if (this.nextSendMs[read] <= nowMs && n < out.length) {
         out[n++] = ext & 0xffff;
-        this.requested[ext & (NACK_MODEL.REMEMBERED_REQUESTS - 1)] = ext;
+        this.nackedRing[ext & NACKED_MASK] = ext | 0;
         this.retries[read]++;
         this.lastSentMs[read] = nowMs;
         this.nextSendMs[read] = nowMs + retry;
@@ -166,7 +168,7 @@ export class NackGenerator {
     this.removed[to] = this.removed[from];
   }
 
-  /** Forgets everything (a keyframe made the old packets useless). */
+  /** Forgets the list (a keyframe made the old packets useless); what was NACKed stays known as such. */
   clear(): void {
     this.count = 0;
   }

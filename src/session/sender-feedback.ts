@@ -23,6 +23,8 @@ export class SenderFeedback implements RtcpVisitor {
   private nowMs = 0;
   private epochMs = 0;
   private nackTarget: SenderSession | null = null;
+  /** The reader's packet count at the NACK message `nackTarget` is for (-1: none yet in this datagram). */
+  private nackPacket = -1;
   /** RTCP datagrams that were malformed, and feedback about SSRCs this engine does not send. */
   malformed = 0;
   unknownSsrc = 0;
@@ -33,7 +35,7 @@ export class SenderFeedback implements RtcpVisitor {
     private readonly rng: Rng,
   ) {}
 
-  /** Registers a stream; its first SR is due within half an interval of its first packet. */
+  /** Registers a stream; its first SR is due half a drawn interval (0.25..0.75 of the mean) after its first packet. */
   add(session: SenderSession, firstPacketMs: number): void {
     const id = this.sessions.length;
     this.sessions.push(session);
@@ -72,6 +74,7 @@ export class SenderFeedback implements RtcpVisitor {
     this.nowMs = nowMs;
     this.epochMs = epochMs;
     this.nackTarget = null;
+    this.nackPacket = -1;
     if (this.reader.read(buf, length, this) !== null) this.malformed++;
   }
 
@@ -86,8 +89,10 @@ export class SenderFeedback implements RtcpVisitor {
   }
 
   nack(_sender: number, mediaSsrc: number, pid: number, blp: number): void {
-    // The reader reports each FCI entry; count the NACK message once (the first entry for this SSRC).
-    if (this.nackTarget === null || this.nackTarget.ssrc !== mediaSsrc >>> 0) {
+    // The reader reports each FCI entry; a NACK message (W3C nackCount) is one RTPFB packet, so it
+    // is counted (and routed) at its first entry: the reader's packet count tells packets apart.
+    if (this.reader.packets !== this.nackPacket) {
+      this.nackPacket = this.reader.packets;
       this.nackTarget = this.target(mediaSsrc);
       this.nackTarget?.onNackMessage(this.nowMs);
     }

@@ -29,6 +29,7 @@ export interface SenderSessionInit {
   cname: string;
   clockRateHz: number;
   tsStart: number;
+  /** Run ms at which the stream's media clock reads `tsStart` (when its frame 0 is due on the run's grid). */
   startOffsetMs: number;
   /** Packets per second the stream sends (sizes the history). */
   packetsPerSecond: number;

@@ -9,7 +9,7 @@ const NO_FIELDS: ReadonlySet<string> = new Set();
 
 export class WindowCounters {
   readonly fields: number;
-  private values: Float64Array;
+  private table: Float64Array;
   private capacity: number;
   /** Highest window index written + 1. */
   windowCount = 0;
@@ -17,7 +17,7 @@ export class WindowCounters {
   constructor(fields: number, expectedWindows = 64) {
     this.fields = fields;
     this.capacity = Math.max(1, expectedWindows);
-    this.values = new Float64Array(this.capacity * fields);
+    this.table = new Float64Array(this.capacity * fields);
   }
 
   private slot(window: number): number {
@@ -25,8 +25,8 @@ export class WindowCounters {
     if (w >= this.capacity) {
       const capacity = Math.min(MAX_WINDOWS, Math.max(w + 1, this.capacity * 2));
       const values = new Float64Array(capacity * this.fields);
-      values.set(this.values);
-      this.values = values;
+      values.set(this.table);
+      this.table = values;
       this.capacity = capacity;
     }
     if (w >= this.windowCount) this.windowCount = w + 1;
@@ -35,18 +35,39 @@ export class WindowCounters {
 
   add(window: number, field: number, amount = 1): void {
     // The common case stays small enough for V8 to inline (a float `amount` is then never boxed).
-    if (window >= 0 && window < this.windowCount) this.values[window * this.fields + field] += amount;
-    else this.values[this.slot(window) + field] += amount;
+    if (window >= 0 && window < this.windowCount) this.table[window * this.fields + field] += amount;
+    else this.addNew(window, field, amount);
+  }
+
+  /** `add` to a window not written yet: `slot` may replace the table, so it runs before the table is read. */
+  private addNew(window: number, field: number, amount: number): void {
+    const at = this.slot(window) + field;
+    this.table[at] += amount;
+  }
+
+  /**
+   * Where `window`'s fields start in `values` (growing the table first when needed), for a hot
+   * path that adds float amounts: `values[row + field] += amount` passes no float to a call, which
+   * V8 would box when it does not inline the call (a large caller exhausts its inlining budget).
+   * Read `values` after `row`: growing replaces the array.
+   */
+  row(window: number): number {
+    return window >= 0 && window < this.windowCount ? window * this.fields : this.slot(window);
+  }
+
+  /** The table `row` indexes (see there). */
+  get values(): Float64Array {
+    return this.table;
   }
 
   /** Keeps the larger of the current value and `value`. */
   max(window: number, field: number, value: number): void {
     const at = this.slot(window) + field;
-    if (value > this.values[at]) this.values[at] = value;
+    if (value > this.table[at]) this.table[at] = value;
   }
 
   get(window: number, field: number): number {
-    return window < this.windowCount ? this.values[window * this.fields + field] : 0;
+    return window < this.windowCount ? this.table[window * this.fields + field] : 0;
   }
 
   /** One field over windows [0, count): for reports (allocates). */
@@ -82,7 +103,7 @@ export class WindowCounters {
   /** Sum of a field over all windows. */
   total(field: number): number {
     let sum = 0;
-    for (let w = 0; w < this.windowCount; w++) sum += this.values[w * this.fields + field];
+    for (let w = 0; w < this.windowCount; w++) sum += this.table[w * this.fields + field];
     return sum;
   }
 }

@@ -176,13 +176,55 @@ describe('ProbeReceiver.ingest (the pure path)', () => {
     }
   });
 
-  it('ingest allocates nothing per packet (fresh process, V8 sampling heap profiler)', async () => {
+  interface AllocationResult { mode: string; packets: number; lostPackets: number; bytes: number; byFunction: Record<string, number>; lost: number; framesRendered: number | null; recovered: number | null }
+  const profileIngest = async (mode: 'wire' | 'viewer' | 'loop', lossEvery = 97): Promise<AllocationResult> => {
     const script = path.join(import.meta.dirname, 'fixtures', 'allocations.ts');
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], { timeout: 60_000 });
-    const result = JSON.parse(stdout) as { packets: number; bytes: number; byFunction: Record<string, number>; lost: number };
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, mode, String(lossEvery)], { timeout: 120_000 });
+    return JSON.parse(stdout) as AllocationResult;
+  };
+
+  it('ingest allocates nothing per packet (fresh process, V8 sampling heap profiler)', async () => {
+    const result = await profileIngest('wire');
     expect(result.lost).toBeGreaterThan(0);
     // One object per packet would be >= 16 bytes each (3.2 MB); what remains (~0.4 B/packet) is V8
     // boxing an occasional float, not objects, arrays or closures of ours.
     expect(result.bytes / result.packets, JSON.stringify(result.byFunction)).toBeLessThan(1);
   });
+
+  it('with the full viewer (NACK list, PLI, adaptive jitter buffer, RTCP) ingest allocates nothing per packet either; a lost packet costs a few dozen bytes', async () => {
+    // Two loss rates separate what is allocated per packet from what is allocated per lost packet
+    // (code that runs only for a gap, cold enough for V8's baseline tiers, where floats box).
+    const low = await profileIngest('viewer', 997);
+    const high = await profileIngest('viewer', 97);
+    for (const r of [low, high]) {
+      expect(r.lost).toBeGreaterThan(0);
+      expect(r.framesRendered).toBeGreaterThan(0);
+    }
+    const perPacket = (low.bytes * high.lostPackets - high.bytes * low.lostPackets) / (low.packets * (high.lostPackets - low.lostPackets));
+    const perLost = (high.bytes - perPacket * high.packets) / high.lostPackets;
+    console.info(
+      `probe viewer allocation: ${(low.bytes / low.packets).toFixed(2)} B/packet at 0.1 % loss, ${(high.bytes / high.packets).toFixed(2)} at 1 %; ` +
+        `fitted ${perPacket.toFixed(2)} B/packet + ${perLost.toFixed(0)} B/lost packet`,
+    );
+    // One HeapNumber per frame would be ~3 B/packet here (frames of 4 packets): before the fixes it was 3.5.
+    expect(low.bytes / low.packets, JSON.stringify(low.byFunction)).toBeLessThan(2);
+    expect(perPacket, JSON.stringify(high.byFunction)).toBeLessThan(1);
+    expect(perLost).toBeLessThan(1000);
+  });
+
+  it('the viewer\'s whole feedback loop in fake time (ticks, NACKs, retransmissions, RRs) allocates only per lost packet', async () => {
+    const result = await profileIngest('loop');
+    // Every loss was NACKed and recovered by its retransmission, every frame rendered: the loop ran.
+    expect(result.recovered).toBe(result.lost);
+    expect(result.framesRendered).toBe(75_000); // 300k packets fed (warm-up included), 4 per frame
+    // Per frame this was ~150 B before (the active list's backing store trimmed and regrown, a
+    // float boxed per packet before a branch, floats crossing Playout's per-frame calls: 48 B/packet).
+    // What is left (~2 B/packet of this 120 packet/s stream, ~250 B/s) is per event, not per
+    // packet: an RR a second, a new window a second, a keyframe every 2 s, NACKs for each loss, in
+    // code cold enough to run in V8's baseline tiers, where float arithmetic boxes.
+    const seconds = (result.packets / 4) / 30;
+    console.info(`probe feedback loop allocation: ${(result.bytes / result.packets).toFixed(2)} B/packet, ${(result.bytes / seconds).toFixed(0)} B/s of stream, ${(result.bytes / result.lostPackets).toFixed(0)} B/lost packet`);
+    expect(result.bytes / result.packets, JSON.stringify(result.byFunction)).toBeLessThan(3);
+  });
 });
+
