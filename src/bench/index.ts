@@ -1,2 +1,3 @@
 export { runBench, meetsTargets, defaultPartitions, type BenchFigures, type BenchOptions } from './run-bench.js';
-export { renderBenchTable } from './render.js';
+export { renderBenchTable, renderHotPathTable } from './render.js';
+export { runHotPathBench, runHotPathComparison, type HotPathFigures, type HotPathOptions, type HotPathSummary } from './hot-path.js';

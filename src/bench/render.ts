@@ -1,3 +1,4 @@
+import type { HotPathSummary } from './hot-path.js';
 import type { BenchFigures } from './run-bench.js';
 
 const ROWS: [keyof BenchFigures, string][] = [
@@ -30,5 +31,17 @@ export function renderBenchTable(columns: { title: string; figures: BenchFigures
   const widths = columns.map((c) => Math.max(c.title.length, ...ROWS.map(([key]) => cell(c.figures[key]).length)));
   const lines = [`${''.padEnd(labelWidth)}  ${columns.map((c, i) => c.title.padStart(widths[i])).join('  ')}`];
   for (const [key, label] of ROWS) lines.push(`${label.padEnd(labelWidth)}  ${columns.map((c, i) => cell(c.figures[key]).padStart(widths[i])).join('  ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The hot-path comparison: CPU per packet of avcm's own code, feedback loop on vs off (medians). */
+export function renderHotPathTable(s: HotPathSummary): string {
+  const rows: [string, number, number, number][] = [
+    ['engine CPU us per packet', s.feedback_on.engine_cpu_us_per_packet, s.feedback_off.engine_cpu_us_per_packet, s.engine_added_percent],
+    ['probe CPU us per packet', s.feedback_on.probe_cpu_us_per_packet, s.feedback_off.probe_cpu_us_per_packet, s.probe_added_percent],
+  ];
+  const label = Math.max(...rows.map(([l]) => l.length));
+  const lines = [`${''.padEnd(label)}  ${'feedback on'.padStart(11)}  ${'off'.padStart(7)}  ${'added'.padStart(8)}`];
+  for (const [l, on, off, added] of rows) lines.push(`${l.padEnd(label)}  ${on.toFixed(3).padStart(11)}  ${off.toFixed(3).padStart(7)}  ${`${added >= 0 ? '+' : ''}${added.toFixed(1)} %`.padStart(8)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { BenchFigures } from '../bench/index.js';
 import type { Deps } from './deps.js';
-import { durationOption, integerOption, partitionsOption } from './options.js';
+import { durationOption, integerOption, partitionsOption, percentOption } from './options.js';
 
 const SWEEP = [100, 250, 500, 1000, 1500];
 
@@ -16,6 +16,9 @@ interface BenchCliOptions {
   feedback: boolean;
   json?: string;
   cpuProf?: string;
+  hotPath?: boolean;
+  runs: number;
+  loss: number;
 }
 
 /** `avcm bench`: the local engine against the probe on loopback, side by side with the naive baseline. */
@@ -31,10 +34,21 @@ export function registerBench(program: Command, deps: Deps, setExit: (code: numb
     .option('--no-feedback', 'run open loop: no RTCP from the participants, the probe only measures (as before the feedback loop)')
     .option('--json <file>', 'write the figures as JSON')
     .option('--cpu-prof <dir>', 'write V8 CPU profiles of the engine processes into DIR')
+    .option('--hot-path', "CPU per packet of avcm's own code without I/O: one engine partition into the probe in one process, in fake time, the feedback loop on vs off")
+    .option('--runs <n>', '--hot-path: pairs of passes (on, off) whose medians are reported', integerOption(1, 50), 3)
+    .option('--loss <percent>', '--hot-path: drop this % of packets between engine and probe (exercises NACK/RTX)', percentOption, 0)
     .action(async (options: BenchCliOptions) => {
-      const { defaultPartitions, meetsTargets, renderBenchTable, runBench } = await import('../bench/index.js');
+      const { defaultPartitions, meetsTargets, renderBenchTable, renderHotPathTable, runBench, runHotPathComparison } = await import('../bench/index.js');
       const partitions = options.partitions ?? defaultPartitions();
       const log = (line: string): void => void deps.stderr.write(`${line}\n`);
+      if (options.hotPath) {
+        log(`avcm bench --hot-path: ${options.participants} participants, ${options.duration / 1000}s of media per pass, ${options.runs} x (feedback on, off), ${options.loss}% loss`);
+        const summary = await runHotPathComparison({ participants: options.participants, mediaMs: options.duration, lossPercent: options.loss, runs: options.runs, log });
+        deps.stdout.write(`\n${options.participants} participants, medians of ${options.runs} passes each (fake time, no I/O)\n${renderHotPathTable(summary)}`);
+        if (options.json) await writeAtomically(path.resolve(deps.cwd, options.json), `${JSON.stringify(summary, null, 2)}\n`);
+        setExit(0);
+        return;
+      }
       const nodeArgs = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(deps.cwd, options.cpuProf)}`] : undefined;
       const pass = (participants: number, engine: 'paced' | 'naive'): Promise<BenchFigures> => {
         log(`avcm bench: ${engine} engine, ${participants} participants, ${partitions} partitions, ${options.duration / 1000}s, ${options.feedback && engine === 'paced' ? 'feedback loop' : 'open loop'}`);

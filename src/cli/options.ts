@@ -10,6 +10,13 @@ export function integerOption(min: number, max: number) {
   };
 }
 
+/** A percentage 0..100, fractions allowed ("0.5"). */
+export function percentOption(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 100) throw new InvalidArgumentError(`expected a percentage 0..100, found "${value}"`);
+  return n;
+}
+
 export function durationOption(value: string): number {
   const ms = parseDurationMs(value);
   if (ms === null || ms <= 0) throw new InvalidArgumentError(`expected a duration like 30s, 2m or 1h30m, found "${value}"`);

@@ -47,6 +47,11 @@ export interface ProbeOptions {
   rtcp?: { ssrc: number; reportIntervalMs: number | null } | null;
   /** RTX (RFC 4588): the payload type RTX packets arrive with, and RTX SSRC -> media SSRC where known. */
   rtx?: { payloadType: number; ssrcs?: ReadonlyMap<number, number> } | null;
+  /**
+   * Who runs the feedback loop's timed work: the probe's own timer every few ms (default), or the
+   * caller through `tickAt` (a probe driven in fake time: the hot-path benchmark, tests).
+   */
+  ticks?: 'timer' | 'manual';
 }
 
 /** The viewer figures `live()` sums since the run start, in `LiveViewerSummary` order. */
@@ -162,7 +167,7 @@ export class ProbeReceiver {
     // The feedback loop also drives the viewer model's deadlines; without RTCP it sends nothing.
     this.feedback = rtcp !== null || this.viewer.jitterBuffer !== false ? new ReceiverFeedback(rtcp?.ssrc ?? 0, 'avcm-probe', rtcp?.reportIntervalMs ?? 0, createRng(rtcp?.ssrc ?? 1)) : null;
     for (const [rtx, media] of options.rtx?.ssrcs ?? []) this.rtxSsrcs.set(rtx | 0, media | 0);
-    if (this.feedback !== null) {
+    if (this.feedback !== null && options.ticks !== 'manual') {
       this.tickTimer = setInterval(() => this.tick(), FEEDBACK_TICK_MS);
       this.tickTimer.unref();
     }
@@ -176,9 +181,12 @@ export class ProbeReceiver {
   /** The feedback loop's timed work: reports, NACK retries, playout deadlines, keyframe requests. */
   private tick(): void {
     if (this.closed) return;
-    const epochMs = performance.timeOrigin + performance.now();
-    const nowMs = epochMs - this.runStartEpochMs;
-    this.feedback?.tick(nowMs, epochMs);
+    this.tickAt(performance.timeOrigin + performance.now());
+  }
+
+  /** The feedback loop's timed work as of `epochMs` (wall-clock ms); called by the caller with `ticks: 'manual'`, every few ms. */
+  tickAt(epochMs: number): void {
+    this.feedback?.tick(epochMs - this.runStartEpochMs, epochMs);
   }
 
   /** Binds the probe's UDP socket (port 0 = ephemeral; `address` tells the port). Throws E_NETWORK. */

@@ -21,4 +21,30 @@ describe('avcm bench (smoke)', () => {
     expect(figures.participants).toBe(6);
     expect(figures.packets_received as number).toBeGreaterThan(0);
   }, 90_000);
+
+  it('--hot-path: the feedback loop on and off in one process without I/O, every packet delivered, and with loss the loop answers NACKs', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'avcm-bench-'));
+    const json = path.join(dir, 'hot.json');
+    const run = await runCli(['bench', '--hot-path', '--participants', '4', '--duration', '2s', '--runs', '1', '--loss', '2', '--json', json], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/engine CPU us per packet/);
+    expect(run.stdout).toMatch(/probe CPU us per packet/);
+    const summary = JSON.parse(await readFile(json, 'utf8')) as {
+      runs: number;
+      passes: { feedback: boolean; datagrams_sent: number; datagrams_delivered: number; rtcp_to_participants: number; engine_cpu_us_per_packet: number }[];
+    };
+    expect(summary.runs).toBe(1);
+    const on = summary.passes.find((p) => p.feedback)!;
+    const off = summary.passes.find((p) => !p.feedback)!;
+    for (const pass of [on, off]) {
+      // 2 % dropped on the way, deterministically (every 50th packet).
+      expect(pass.datagrams_delivered).toBe(pass.datagrams_sent - Math.floor(pass.datagrams_sent / 50));
+      expect(pass.engine_cpu_us_per_packet).toBeGreaterThan(0);
+    }
+    // With the loop on, the probe's reports and NACKs reach the participants, whose answers (RTX)
+    // add packets to the wire; open loop, nothing comes back.
+    expect(on.rtcp_to_participants).toBeGreaterThan(0);
+    expect(off.rtcp_to_participants).toBe(0);
+    expect(on.datagrams_sent).toBeGreaterThan(off.datagrams_sent);
+  }, 120_000);
 });
