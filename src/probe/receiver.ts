@@ -383,15 +383,18 @@ export class ProbeReceiver {
     const lossPercent = expected > 0 ? (100 * Math.max(0, expected - received)) / expected : 0;
     const jitterMs = counted > 0 ? jitterSum / counted : 0;
     const delayMs = delayCount > 0 ? delaySum / delayCount : null;
+    const viewer = this.viewer.jitterBuffer === false ? null : this.liveViewer(current);
+    // What a listener hears: the loss left at playout when the viewer model runs (its latest settled window), else the wire's.
+    const heardLossPercent = viewer?.residualLossPercent ?? lossPercent;
     return {
       streams: this.streams.size,
       packetsReceived: this.packetsReceived,
       lossPercent,
       jitterMs,
       delayMs,
-      mos: counted > 0 ? estimateMos({ oneWayDelayMs: delayMs ?? 0, jitterMs, lossPercent }) : null,
+      mos: counted > 0 ? estimateMos({ oneWayDelayMs: delayMs ?? 0, jitterMs, lossPercent: heardLossPercent }) : null,
       windowIndex: counted > 0 ? index : -1,
-      viewer: this.viewer.jitterBuffer === false ? null : this.liveViewer(current),
+      viewer,
     };
   }
 

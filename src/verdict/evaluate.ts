@@ -312,16 +312,19 @@ function buildTimeline(contexts: StreamContext[], spikes: PlannedSpike[], window
     const jitter = jitterCount > 0 ? jitterSum / jitterCount : null;
     const delay = delayCount > 0 ? delaySum / delayCount : null;
     const start = i * windowMs;
+    const viewer = viewerPoint(i);
+    // As the whole-run MOS: what a listener hears is the loss left at playout when the viewer model ran.
+    const heardLoss = viewer.residualLossPercent ?? loss;
     points.push({
       t: start / 1000,
       packetLossPercent: loss === null ? null : round(loss),
       jitterMs: jitter === null ? null : round(jitter),
-      mos: loss === null || jitter === null ? null : round(estimateMos({ oneWayDelayMs: delay ?? 0, jitterMs: jitter, lossPercent: loss })),
+      mos: heardLoss === null || jitter === null ? null : round(estimateMos({ oneWayDelayMs: delay ?? 0, jitterMs: jitter, lossPercent: heardLoss })),
       bitrateKbps: round((bytes * 8) / seconds / 1000),
       delayMs: delay === null ? null : round(delay),
       packetsPerSecond: round(received / seconds),
       activeSpikes: spikes.filter((s) => start < s.endMs && start + windowMs > s.startMs).length,
-      ...viewerPoint(i),
+      ...viewer,
       rttMs: rttAt(i),
     });
   }

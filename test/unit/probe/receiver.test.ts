@@ -3,7 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { AvcmError } from '../../../src/errors/index.js';
-import { ProbeReceiver } from '../../../src/probe/index.js';
+import { estimateMos, ProbeReceiver } from '../../../src/probe/index.js';
 import { absSendTime, EXT, rtpPacket } from './packets.js';
 
 const START = 1_700_000_000_000;
@@ -135,6 +135,9 @@ describe('ProbeReceiver.ingest (the pure path)', () => {
       expect(live.lossPercent).toBe(0);
       // window 8: 50 audio packets due (5 missing) + 30 video packets due (none missing)
       expect(live.viewer!.residualLossPercent).toBeCloseTo(6.25, 9);
+      // The live MOS is what a listener hears: the loss left at playout, not the wire's 0 %.
+      expect(live.mos!).toBeCloseTo(estimateMos({ oneWayDelayMs: live.delayMs ?? 0, jitterMs: live.jitterMs, lossPercent: 6.25 }), 9);
+      expect(live.mos!).toBeLessThan(estimateMos({ oneWayDelayMs: live.delayMs ?? 0, jitterMs: live.jitterMs, lossPercent: 0 }));
       expect(live.viewer!.freezes).toBe(1);
       expect(live.viewer!.freezeMs).toBeCloseTo(400, 3);
       expect(live.viewer!.nacksSent).toBe(0);

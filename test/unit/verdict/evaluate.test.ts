@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildRunResult, percentile, statOf } from '../../../src/verdict/index.js';
-import { planOf, probeReport, syntheticStream } from '../../helpers/results.js';
+import { estimateMos } from '../../../src/probe/index.js';
+import { planOf, probeReport, syntheticStream, withViewer } from '../../helpers/results.js';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
 
@@ -41,6 +42,23 @@ describe('verdict', () => {
     expect(r.status).toBe('failed');
     expect(r.timeline[7].packetLossPercent).toBeCloseTo(5, 1);
     expect(r.timeline[7].activeSpikes).toBe(1);
+  });
+
+  it('timeline MOS is what a listener hears: with the viewer model, from the loss left at playout, not the wire loss', () => {
+    const { scenario, plan } = planOf(`duration: 10s\nparticipants: { count: 2 }\n`);
+    // 10 % wire loss in windows 3..5; video recovers 90 % of it by NACK, audio none.
+    const lossAt = (i: number): number => (i >= 3 && i < 6 ? 0.1 : 0);
+    const streams = plan.participants.flatMap((p) => [withViewer(syntheticStream(p.id, 'video', p.videoSsrc!, 10, lossAt)), withViewer(syntheticStream(p.id, 'audio', p.audioSsrc!, 10, lossAt))]);
+    const r = buildRunResult({ plan, assertions: scenario.assertions, file: null, probe: probeReport(streams, 10), target: 'x', startedAt: NOW, finishedAt: NOW, packetsSent: null, restarts: [] });
+    const point = r.timeline[4];
+    expect(point.packetLossPercent).toBeCloseTo(10, 6);
+    // Video: 30 of 300 lost, 3 missing at playout; audio: 5 of 50 lost, all 5 missing: 16 of 700.
+    expect(point.residualLossPercent).toBeCloseTo((100 * 16) / 700, 3);
+    expect(point.mos).toBeCloseTo(estimateMos({ oneWayDelayMs: 1, jitterMs: 1, lossPercent: (100 * 16) / 700 }), 2);
+    expect(point.mos!).toBeGreaterThan(estimateMos({ oneWayDelayMs: 1, jitterMs: 1, lossPercent: 10 }));
+    // Open loop (no viewer model): the wire loss, as before.
+    const open = verdict(`duration: 10s\nparticipants: { count: 2 }\n`, (_, i) => lossAt(i), 10);
+    expect(open.timeline[4].mos).toBeCloseTo(estimateMos({ oneWayDelayMs: 1, jitterMs: 1, lossPercent: 10 }), 2);
   });
 
   it('recovery_seconds: time from the spike end until a window is back within baseline', () => {
