@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { BenchFigures } from '../bench/index.js';
 import type { Deps } from './deps.js';
-import { durationOption, integerOption, partitionsOption } from './options.js';
+import { chooseIo, ioFallbackNotice, ioRequest, type IoPath } from '../io/index.js';
+import { durationOption, integerOption, IO_OPTION_HELP, ioOption, partitionsOption } from './options.js';
 
 const SWEEP = [100, 250, 500, 1000, 1500];
 
@@ -16,6 +17,7 @@ interface BenchCliOptions {
   feedback: boolean;
   json?: string;
   cpuProf?: string;
+  io?: IoPath;
 }
 
 /** `avcm bench`: the local engine against the probe on loopback, side by side with the naive baseline. */
@@ -31,14 +33,18 @@ export function registerBench(program: Command, deps: Deps, setExit: (code: numb
     .option('--no-feedback', 'run open loop: no RTCP from the participants, the probe only measures (as before the feedback loop)')
     .option('--json <file>', 'write the figures as JSON')
     .option('--cpu-prof <dir>', 'write V8 CPU profiles of the engine processes into DIR')
+    .option('--io <path>', IO_OPTION_HELP, ioOption)
     .action(async (options: BenchCliOptions) => {
       const { defaultPartitions, meetsTargets, renderBenchTable, runBench } = await import('../bench/index.js');
       const partitions = options.partitions ?? defaultPartitions();
       const log = (line: string): void => void deps.stderr.write(`${line}\n`);
+      const io = chooseIo(ioRequest(options.io, deps.env), deps.env);
+      const notice = ioFallbackNotice(io);
+      if (notice !== null) log(notice);
       const nodeArgs = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(deps.cwd, options.cpuProf)}`] : undefined;
       const pass = (participants: number, engine: 'paced' | 'naive'): Promise<BenchFigures> => {
-        log(`avcm bench: ${engine} engine, ${participants} participants, ${partitions} partitions, ${options.duration / 1000}s, ${options.feedback && engine === 'paced' ? 'feedback loop' : 'open loop'}`);
-        return runBench({ participants, durationMs: options.duration, partitions, engine, feedback: options.feedback, nodeArgs, log });
+        log(`avcm bench: ${engine} engine, ${participants} participants, ${partitions} partitions, ${options.duration / 1000}s, ${options.feedback && engine === 'paced' ? 'feedback loop' : 'open loop'}, ${engine === 'naive' ? 'dgram' : io.path} I/O`);
+        return runBench({ participants, durationMs: options.duration, partitions, engine, feedback: options.feedback, nodeArgs, log, io });
       };
       const counts = options.sweep ? SWEEP : [options.participants];
       const results: { paced: BenchFigures; naive: BenchFigures | null; meets: boolean }[] = [];
