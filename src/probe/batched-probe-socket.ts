@@ -60,7 +60,10 @@ export class BatchedProbeSocket implements ProbeSocket {
     this.socket.startReceiving(received, (count) => {
       for (let i = 0; i < count; i++) {
         if (truncated[i] !== 0) sink.countTruncated();
-        else sink.ingest(views[i], length[i], arrivalEpochMs[i], -1, paths === null ? null : paths.find(received, i));
+        else {
+          sink.arrivalEpochMs = arrivalEpochMs[i];
+          sink.ingestArrived(views[i], length[i], -1, paths === null ? null : paths.find(received, i));
+        }
       }
       this.sendBatch.flush();
     });

@@ -50,7 +50,10 @@ export class DgramProbeSocket implements ProbeSocket {
 
   start(sink: DatagramSink, returnPaths: boolean): void {
     const origin = performance.timeOrigin;
-    this.socket.on('message', (message, from) => sink.ingest(message, message.length, origin + performance.now(), -1, returnPaths ? this.pathTo(from.address, from.port) : null));
+    this.socket.on('message', (message, from) => {
+      sink.arrivalEpochMs = origin + performance.now();
+      sink.ingestArrived(message, message.length, -1, returnPaths ? this.pathTo(from.address, from.port) : null);
+    });
     this.socket.on('error', () => undefined);
   }
 

@@ -3,8 +3,10 @@ import type { ReturnPath } from './receiver-session.js';
 
 /** Where a probe socket hands each datagram: the probe's pure path. */
 export interface DatagramSink {
-  /** One datagram; `buf` may be a reused view, valid only during the call (see `ProbeReceiver.ingest`). */
-  ingest(buf: Uint8Array, length: number, arrivalEpochMs: number, participantId: number, returnPath: ReturnPath | null): void;
+  /** The next datagram's arrival time, epoch ms: set before `ingestArrived` (a field, as a float argument would be boxed per call). */
+  arrivalEpochMs: number;
+  /** One datagram (see `ProbeReceiver.ingest`); `buf` may be a reused view, valid only during the call. */
+  ingestArrived(buf: Uint8Array, length: number, participantId: number, returnPath: ReturnPath | null): void;
   /** A datagram longer than the receive slot arrived cut: it counts as malformed. */
   countTruncated(): void;
 }

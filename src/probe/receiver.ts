@@ -240,6 +240,20 @@ export class ProbeReceiver implements DatagramSink {
    * an SFU strips avcm's extension); `returnPath` is where this source's RTCP goes.
    */
   ingest(buf: Uint8Array, length: number, arrivalEpochMs: number, participantId = -1, returnPath: ReturnPath | null = null): void {
+    this.arrivalEpochMs = arrivalEpochMs;
+    this.ingestArrived(buf, length, participantId, returnPath);
+  }
+
+  /**
+   * The arrival time (epoch ms) of the datagram `ingestArrived` accounts next. Sockets set it and
+   * call `ingestArrived`: V8 boxes a float passed to a call it does not inline (an allocation per
+   * datagram), while a field store into this reused object allocates nothing.
+   */
+  arrivalEpochMs = 0;
+
+  /** `ingest` with the arrival time taken from the `arrivalEpochMs` field (the allocation-free form sockets use). */
+  ingestArrived(buf: Uint8Array, length: number, participantId: number, returnPath: ReturnPath | null): void {
+    const arrivalEpochMs = this.arrivalEpochMs;
     if (isRtcpPacket(buf, length)) {
       this.feedback?.handleRtcp(buf, length, arrivalEpochMs);
       return;

@@ -78,7 +78,7 @@ describe('avcm test on both UDP I/O paths', () => {
 
   it('without the addon (AVCM_NATIVE_DISABLE=1) the run says so once, falls back to dgram and records it', async () => {
     const file = await lossScenario('fallback');
-    const env = { ...process.env, AVCM_NATIVE_DISABLE: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, AVCM_NATIVE_DISABLE: '1' };
     delete env.AVCM_IO;
     const run = await runCli(['test', file, '--out-dir', path.join(dir, 'fallback'), '--partitions', '2'], { cwd: dir, env });
     expect(run.code, run.stderr + run.stdout).toBe(1);
