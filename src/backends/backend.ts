@@ -2,7 +2,7 @@
  * Where the participant engines (and, for remote backends, the probe) run. local, docker and k8s
  * implement the same interface; the runner only ever sees `Backend`.
  */
-import type { EngineIoPath } from '../engine/engine-io.js';
+import type { EngineIoPath } from '../engine/index.js';
 import type { IoRequest } from '../io/index.js';
 import type { Endpoint, Plan, PlannedSpike } from '../plan/types.js';
 import type { ProbeReport } from '../probe/types.js';
