@@ -204,8 +204,16 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   (void)events;
   udp_socket_t *socket = handle->data;
   if (status < 0) {
+    /* libuv reports POLLERR as UV_EBADF and stops the handle. On a UDP socket POLLERR is a pending
+     * socket error, e.g. ECONNREFUSED on a connected socket after an ICMP port unreachable: read it
+     * (SO_ERROR clears it), count it, and keep receiving, or the socket would never be read again.
+     * Without a pending error the descriptor itself is bad: count that and stay stopped. */
+    int err = 0;
+    socklen_t length = sizeof err;
+    if (getsockopt(socket->fd, SOL_SOCKET, SO_ERROR, &err, &length) != 0) err = 0;
     socket->counters[C_RECEIVE_ERRORS]++;
-    socket->counters[C_LAST_RECEIVE_ERRNO] = -status;
+    socket->counters[C_LAST_RECEIVE_ERRNO] = err != 0 ? err : -status;
+    if (err != 0) uv_poll_start(handle, UV_READABLE, on_readable);
     return;
   }
   for (int round = 0; round < MAX_BATCHES_PER_WAKE; round++) {

@@ -47,7 +47,7 @@ export function renderSummary(r: RunResult, options: { tty?: boolean } = {}): st
   const lines: string[] = [];
   const verdict = { passed: 'PASSED', failed: 'FAILED', error: 'ERROR', aborted: 'ABORTED' }[r.status];
   lines.push('');
-  lines.push(`${r.scenario}: ${verdict}  (${r.participants} participants, ${r.partitions} partitions, ${(r.measuredDurationMs / 1000).toFixed(0)}s, seed ${r.seed}, ${r.backend}/${r.transport} -> ${r.target})`);
+  lines.push(`${r.scenario}: ${verdict}  (${r.participants} participants, ${r.partitions} partitions, ${(r.measuredDurationMs / 1000).toFixed(0)}s, seed ${r.seed}, ${r.backend}/${r.transport} -> ${r.target}${ioLabel(r.io)})`);
   if (r.errorMessage) lines.push(`  ${r.errorMessage}`);
   if (r.assertions.length > 0) {
     const rows = [
@@ -119,4 +119,12 @@ function sendersLine(r: RunResult): string | null {
     `${plural(f.senderNacksReceived, 'NACK')} received, ${plural(f.senderRetransmissionsSent, 'retransmission')} sent`,
     `${plural(f.senderPlisReceived, 'PLI')} + ${plural(f.senderFirsReceived, 'FIR')} received, ${plural(f.senderKeyframesSent, 'keyframe')} sent`,
   ].join(' | ');
+}
+
+/** `, io batched` (engines and probe alike), `, io engines batched / probe dgram`, or nothing when unknown (older results). */
+function ioLabel(io: RunResult['io'] | undefined): string {
+  if (!io || (io.engines === null && io.probe === null)) return '';
+  if (io.engines === io.probe || io.probe === null) return `, io ${io.engines}`;
+  if (io.engines === null) return `, io probe ${io.probe}`;
+  return `, io engines ${io.engines} / probe ${io.probe}`;
 }

@@ -336,6 +336,7 @@ export function renderHtml(result: RunResult): string {
     ['backend / transport', `${result.backend} / ${result.transport}`],
     ['participants / partitions', `${result.participants} / ${result.partitions}`],
     ['target', result.target],
+    ['UDP I/O (engines / probe)', `${result.io?.engines ?? '–'} / ${result.io?.probe ?? '–'}`],
     ['started / finished', `${result.startedAt} / ${result.finishedAt}`],
     ['duration', `${(result.measuredDurationMs / 1000).toFixed(1)} s measured of ${(result.plannedDurationMs / 1000).toFixed(1)} s planned`],
     ['packets (wire)', `${result.totals.packetsSent ?? '–'} sent, ${result.totals.packetsReceived} received, ${result.totals.packetsLost} lost, ${result.totals.malformedPackets} malformed`],

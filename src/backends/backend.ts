@@ -2,6 +2,8 @@
  * Where the participant engines (and, for remote backends, the probe) run. local, docker and k8s
  * implement the same interface; the runner only ever sees `Backend`.
  */
+import type { EngineIoPath } from '../engine/index.js';
+import type { IoRequest } from '../io/index.js';
 import type { Endpoint, Plan, PlannedSpike } from '../plan/types.js';
 import type { ProbeReport } from '../probe/types.js';
 import type { SenderStreamReport } from '../session/index.js';
@@ -18,6 +20,11 @@ export interface LaunchOptions {
   log(line: string): void;
   /** WebRTC runs: answers a participant's SDP offer (the probe, an SFU adapter, or a REST client). */
   signaling?: (participantId: number, offerSdp: string) => Promise<string>;
+  /**
+   * The participants' UDP I/O (`avcm agent --io`). `auto` (default) lets each engine decide where
+   * it runs (batched when the addon loads there); local runs pass the path the runner resolved.
+   */
+  io?: IoRequest;
 }
 
 /** What engines reported so far, summed over partitions. */
@@ -37,6 +44,11 @@ export interface EngineTotals {
   firstPacketMs: number | null;
   /** Packets dropped because a partition's delay line was full (a chaos spike queued too much). */
   delayLineOverflows: number;
+  /** The I/O the partitions reported using; `mixed` when they differ; null before any reported it. */
+  io: EngineIoPath | 'mixed' | null;
+  /** Batched I/O: sends refused with a full socket buffer, and packets that never left (full buffer, send errors). */
+  wouldBlock: number;
+  sendDropped: number;
   /** Engine processes' resources summed (CPU, RSS) or maxed (event-loop delay); null before the first report. */
   processes: { cpuMs: number; rssBytes: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number } | null;
   /** The feedback loop at the senders: RTCP sent and received, retransmissions and keyframes sent in answer. */

@@ -19,6 +19,9 @@ export function sumEngineStats(stats: readonly (EngineStats | null)[], partition
     lateness: { buckets: [], maxMs: 0 },
     firstPacketMs: null,
     delayLineOverflows: 0,
+    io: null,
+    wouldBlock: 0,
+    sendDropped: 0,
     processes: null,
     rtcpSent: 0,
     rtcpReceived: 0,
@@ -34,6 +37,11 @@ export function sumEngineStats(stats: readonly (EngineStats | null)[], partition
     totals.sendErrors += s.sendErrors;
     totals.packetsDropped += s.packetsDroppedByChaos;
     totals.delayLineOverflows += s.delayLineOverflows;
+    // Engines older than the batched I/O layer report none of these (they used dgram).
+    totals.wouldBlock += s.wouldBlock ?? 0;
+    totals.sendDropped += s.sendDropped ?? 0;
+    const io = s.io ?? 'dgram';
+    totals.io = totals.io === null || totals.io === io ? io : 'mixed';
     // Engines older than the feedback loop (a pod from an older image) report none of these.
     totals.rtcpSent += s.rtcpSent ?? 0;
     totals.rtcpReceived += s.rtcpReceived ?? 0;

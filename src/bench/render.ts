@@ -2,6 +2,8 @@ import type { HotPathSummary } from './hot-path.js';
 import type { BenchFigures } from './run-bench.js';
 
 const ROWS: [keyof BenchFigures, string][] = [
+  ['io_engines', 'UDP I/O engines'],
+  ['io_probe', 'UDP I/O probe'],
   ['participants', 'participants'],
   ['partitions', 'partitions'],
   ['target_packets_per_s', 'target pkt/s'],
@@ -12,6 +14,8 @@ const ROWS: [keyof BenchFigures, string][] = [
   ['loss_percent', 'loss sender->probe %'],
   ['kernel_rcvbuf_errors', 'kernel RcvbufErrors'],
   ['kernel_sndbuf_errors', 'kernel SndbufErrors'],
+  ['kernel_drops', 'kernel drops at probe socket'],
+  ['send_dropped', 'packets dropped at send'],
   ['lateness_p50_ms', 'pacing lateness p50 ms'],
   ['lateness_p99_ms', 'pacing lateness p99 ms'],
   ['lateness_max_ms', 'pacing lateness max ms'],

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { LocalBackend } from '../backends/index.js';
 import { LatenessHistogram } from '../engine/index.js';
+import type { IoChoice } from '../io/index.js';
 import { loadMediaLibrary, type MediaLibrary } from '../media/index.js';
 import { compile } from '../plan/index.js';
 import { probeFeedbackOptions, ProbeReceiver, udpKernelCounters } from '../probe/index.js';
@@ -11,6 +12,9 @@ export interface BenchFigures {
   engine: 'paced' | 'naive';
   /** Whether the RTCP feedback loop ran (participants' sessions and the probe as a viewer). */
   feedback: boolean;
+  /** The UDP I/O the engines reported using (`mixed` if they differed) and the probe's. */
+  io_engines: string | null;
+  io_probe: string | null;
   participants: number;
   partitions: number;
   duration_s: number;
@@ -25,6 +29,10 @@ export interface BenchFigures {
   loss_percent: number;
   kernel_rcvbuf_errors: number | null;
   kernel_sndbuf_errors: number | null;
+  /** Datagrams the kernel dropped at the probe's socket (SO_RXQ_OVFL); null with dgram. */
+  kernel_drops: number | null;
+  /** Batched I/O: packets the engines' sockets refused (full send buffer, errors). */
+  send_dropped: number;
   lateness_p50_ms: number;
   lateness_p99_ms: number;
   lateness_max_ms: number;
@@ -48,6 +56,8 @@ export interface BenchOptions {
   feedback?: boolean;
   /** Extra node flags for the engine processes (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
+  /** The I/O of the probe and the paced engines (resolved once by the caller); the naive baseline always uses dgram. */
+  io: IoChoice;
   log(line: string): void;
 }
 
@@ -94,13 +104,14 @@ export async function runBench(options: BenchOptions): Promise<BenchFigures> {
     extensions: plan.extensions,
     expectedDurationMs: plan.durationMs,
     ...(feedback ? probeFeedbackOptions(plan) : {}),
+    io: options.io,
   });
   const abort = new AbortController();
   const launchedAt = Date.now();
   const backend = new LocalBackend({ baseDir: process.cwd(), engine: options.engine, nodeArgs: options.nodeArgs });
   const kernelBefore = udpKernelCounters();
   const cpuBefore = process.cpuUsage();
-  const handle = await backend.launch(plan, { target: probe.address, signal: abort.signal, log: options.log });
+  const handle = await backend.launch(plan, { target: probe.address, signal: abort.signal, log: options.log, io: options.io.path });
   try {
     const runStartEpochMs = Date.now() + 200;
     probe.start(runStartEpochMs);
@@ -130,6 +141,8 @@ export async function runBench(options: BenchOptions): Promise<BenchFigures> {
     return {
       engine: options.engine,
       feedback,
+      io_engines: totals.io,
+      io_probe: report.io ?? null,
       participants: options.participants,
       partitions: plan.partitions,
       duration_s: durationS,
@@ -143,6 +156,8 @@ export async function runBench(options: BenchOptions): Promise<BenchFigures> {
       loss_percent: totals.packetsSent > 0 ? round((100 * Math.max(0, totals.packetsSent - received)) / totals.packetsSent, 4) : 0,
       kernel_rcvbuf_errors: kernelBefore && kernelAfter ? kernelAfter.rcvbufErrors - kernelBefore.rcvbufErrors : null,
       kernel_sndbuf_errors: kernelBefore && kernelAfter ? kernelAfter.sndbufErrors - kernelBefore.sndbufErrors : null,
+      kernel_drops: report.kernelDrops ?? null,
+      send_dropped: totals.sendDropped,
       lateness_p50_ms: round(lateness.quantileMs(0.5), 2),
       lateness_p99_ms: round(lateness.quantileMs(0.99), 2),
       lateness_max_ms: round(lateness.maxMs, 2),

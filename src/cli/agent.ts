@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { runAgent } from '../engine/index.js';
+import { ioRequest, type IoPath } from '../io/index.js';
 import type { Deps } from './deps.js';
-import { integerOption, udpUrlOption } from './options.js';
+import { integerOption, IO_OPTION_HELP, ioOption, udpUrlOption } from './options.js';
 
 /** `avcm agent`: one partition's participant engine; what local runs, containers and pods execute. */
 export function registerAgent(program: Command, deps: Deps, setExit: (code: number) => void): void {
@@ -16,7 +17,8 @@ export function registerAgent(program: Command, deps: Deps, setExit: (code: numb
     .option('--metrics-port <port>', "serve this partition's Prometheus metrics on this port", integerOption(1, 65535))
     .option('--engine <kind>', 'paced (default) or naive (the benchmark baseline)', 'paced')
     .option('--start-at <epochMs>', 'epoch ms at which the run starts (all partitions alike)', integerOption(0, Number.MAX_SAFE_INTEGER))
-    .action(async (options: { plan: string; partition?: number; target?: { host: string; port: number }; baseDir?: string; waitStart?: boolean; startAt?: number; engine: string; metricsPort?: number }) => {
+    .option('--io <path>', IO_OPTION_HELP, ioOption)
+    .action(async (options: { plan: string; partition?: number; target?: { host: string; port: number }; baseDir?: string; waitStart?: boolean; startAt?: number; engine: string; metricsPort?: number; io?: IoPath }) => {
       const env = deps.env;
       const startAt = options.waitStart ? 'stdin' : (options.startAt ?? (env.AVCM_RUN_START_EPOCH_MS ? Number(env.AVCM_RUN_START_EPOCH_MS) : undefined));
       const code = await runAgent({
@@ -26,6 +28,8 @@ export function registerAgent(program: Command, deps: Deps, setExit: (code: numb
         baseDir: options.baseDir ?? deps.cwd,
         startAt,
         engine: options.engine === 'naive' ? 'naive' : 'paced',
+        io: ioRequest(options.io, env),
+        log: (line) => deps.stderr.write(`${line}\n`),
         metricsPort: options.metricsPort,
         env,
         input: process.stdin,

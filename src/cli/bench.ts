@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { BenchFigures } from '../bench/index.js';
 import type { Deps } from './deps.js';
-import { durationOption, integerOption, partitionsOption, percentOption } from './options.js';
+import { chooseIo, ioFallbackNotice, ioRequest, type IoPath } from '../io/index.js';
+import { durationOption, integerOption, IO_OPTION_HELP, ioOption, partitionsOption, percentOption } from './options.js';
 
 const SWEEP = [100, 250, 500, 1000, 1500];
 
@@ -19,6 +20,7 @@ interface BenchCliOptions {
   hotPath?: boolean;
   runs: number;
   loss: number;
+  io?: IoPath;
 }
 
 /** `avcm bench`: the local engine against the probe on loopback, side by side with the naive baseline. */
@@ -37,6 +39,7 @@ export function registerBench(program: Command, deps: Deps, setExit: (code: numb
     .option('--hot-path', "CPU per packet of avcm's own code without I/O: one engine partition into the probe in one process, in fake time, the feedback loop on vs off")
     .option('--runs <n>', '--hot-path: pairs of passes (on, off) whose medians are reported', integerOption(1, 50), 3)
     .option('--loss <percent>', '--hot-path: drop this % of packets between engine and probe (exercises NACK/RTX)', percentOption, 0)
+    .option('--io <path>', IO_OPTION_HELP, ioOption)
     .action(async (options: BenchCliOptions) => {
       const { defaultPartitions, meetsTargets, renderBenchTable, renderHotPathTable, runBench, runHotPathComparison } = await import('../bench/index.js');
       const partitions = options.partitions ?? defaultPartitions();
@@ -49,10 +52,13 @@ export function registerBench(program: Command, deps: Deps, setExit: (code: numb
         setExit(0);
         return;
       }
+      const io = chooseIo(ioRequest(options.io, deps.env), deps.env);
+      const notice = ioFallbackNotice(io);
+      if (notice !== null) log(notice);
       const nodeArgs = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(deps.cwd, options.cpuProf)}`] : undefined;
       const pass = (participants: number, engine: 'paced' | 'naive'): Promise<BenchFigures> => {
-        log(`avcm bench: ${engine} engine, ${participants} participants, ${partitions} partitions, ${options.duration / 1000}s, ${options.feedback && engine === 'paced' ? 'feedback loop' : 'open loop'}`);
-        return runBench({ participants, durationMs: options.duration, partitions, engine, feedback: options.feedback, nodeArgs, log });
+        log(`avcm bench: ${engine} engine, ${participants} participants, ${partitions} partitions, ${options.duration / 1000}s, ${options.feedback && engine === 'paced' ? 'feedback loop' : 'open loop'}, ${engine === 'naive' ? 'dgram' : io.path} I/O`);
+        return runBench({ participants, durationMs: options.duration, partitions, engine, feedback: options.feedback, nodeArgs, log, io });
       };
       const counts = options.sweep ? SWEEP : [options.participants];
       const results: { paced: BenchFigures; naive: BenchFigures | null; meets: boolean }[] = [];

@@ -5,7 +5,8 @@ import { InvalidArgumentError } from 'commander';
 import { compile } from '../plan/index.js';
 import { applyOverrides } from '../runner/apply-overrides.js';
 import type { Deps } from './deps.js';
-import { partitionsOption, seedOption } from './options.js';
+import type { IoPath } from '../io/index.js';
+import { IO_OPTION_HELP, ioOption, partitionsOption, seedOption } from './options.js';
 import { AVCM_VERSION } from '../version.js';
 
 function remoteBackendOption(value: string): 'k8s' | 'docker' {
@@ -34,7 +35,8 @@ export function registerManifests(program: Command, deps: Deps, setExit: (code: 
     .option('--seed <n>', 'seed for every random choice', seedOption)
     .option('--partitions <n>', 'number of partitions (pods / containers)', partitionsOption)
     .option('--no-monitoring', 'leave out Prometheus and Grafana (k8s)')
-    .action(async (file: string, options: { backend: 'k8s' | 'docker'; out: string; image: string; namespace: string; seed?: number; partitions?: number; monitoring: boolean }) => {
+    .option('--io <path>', `${IO_OPTION_HELP} (written into the engine and probe commands; default: each container decides)`, ioOption)
+    .action(async (file: string, options: { backend: 'k8s' | 'docker'; out: string; image: string; namespace: string; seed?: number; partitions?: number; monitoring: boolean; io?: IoPath }) => {
       // Loaded on demand: the Kubernetes client is heavy and every engine process starts through this CLI.
       const [{ composeFiles }, { kubernetesManifests, labelValue, manifestFiles }, { loadScenario }] = await Promise.all([
         import('../backends/docker/index.js'),
@@ -46,8 +48,8 @@ export function registerManifests(program: Command, deps: Deps, setExit: (code: 
       const plan = compile(scenario, { seed: options.seed, partitions: options.partitions });
       const files =
         options.backend === 'k8s'
-          ? manifestFiles(kubernetesManifests(plan, { image: options.image, namespace: options.namespace, runId: labelValue(plan.scenario), monitoring: options.monitoring }), K8S_HEADER)
-          : composeFiles(plan, { image: options.image });
+          ? manifestFiles(kubernetesManifests(plan, { image: options.image, namespace: options.namespace, runId: labelValue(plan.scenario), monitoring: options.monitoring, io: options.io }), K8S_HEADER)
+          : composeFiles(plan, { image: options.image, io: options.io });
       const outDir = path.resolve(deps.cwd, options.out);
       for (const { file: name, text } of files) {
         const target = path.join(outDir, name);

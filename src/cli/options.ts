@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import type { IoPath } from '../io/index.js';
 import { parseDurationMs, parseUdpUrl, type UdpUrl } from '../scenario/units.js';
 
 /** commander argument parsers: bad values become usage errors (exit 2) with the reason. */
@@ -36,3 +37,12 @@ export function backendOption(value: string): 'local' | 'docker' | 'k8s' {
   if (value !== 'local' && value !== 'docker' && value !== 'k8s') throw new InvalidArgumentError(`expected local, docker or k8s, found "${value}"`);
   return value;
 }
+
+/** `--io batched|dgram`: the UDP I/O path (the flag wins over AVCM_IO). */
+export function ioOption(value: string): IoPath {
+  if (value !== 'batched' && value !== 'dgram') throw new InvalidArgumentError(`expected batched or dgram, found "${value}"`);
+  return value;
+}
+
+/** The help text of `--io` on every verb that has it. */
+export const IO_OPTION_HELP = 'UDP I/O: batched (sendmmsg/GSO/recvmmsg addon) or dgram (node:dgram); default: AVCM_IO, else batched when the addon loads';

@@ -8,7 +8,8 @@ import type { ExtensionPlan } from '../plan/types.js';
 import type { UdpUrl } from '../scenario/units.js';
 import type { Deps } from './deps.js';
 import { parseDurationMs } from '../scenario/units.js';
-import { durationOption, integerOption, udpUrlOption } from './options.js';
+import { chooseIo, ioFallbackNotice, ioRequest, type IoPath } from '../io/index.js';
+import { durationOption, integerOption, IO_OPTION_HELP, ioOption, udpUrlOption } from './options.js';
 
 /** `--jitter-buffer adaptive | off | DURATION` as the probe's playout model. */
 function jitterBufferOption(value: string): { fixedDelayMs: number | null } | false {
@@ -75,7 +76,8 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
     .option('--jitter-buffer <mode>', 'playout model: adaptive, off, or a fixed delay like 150ms', jitterBufferOption, { fixedDelayMs: null })
     .option('--rtx-pt <n>', 'payload type of RTX retransmissions (RFC 4588)', integerOption(0, 127), 97)
     .option('--token <token>', 'with --webrtc: bearer token of the server (default: AVCM_TOKEN)')
-    .action(async (options: { listen: UdpUrl; duration?: number; json?: string; videoPt: number; audioPt: number; participantIdExt: number; absSendTimeExt: number; legacyExtensions?: boolean; quiet?: boolean; startAt?: number; webrtc?: boolean; api?: string; test?: string; count?: number; firstId: number; token?: string; feedback: boolean; nack: boolean; pli: boolean; jitterBuffer: { fixedDelayMs: number | null } | false; rtxPt: number }) => {
+    .option('--io <path>', IO_OPTION_HELP, ioOption)
+    .action(async (options: { listen: UdpUrl; duration?: number; json?: string; videoPt: number; audioPt: number; participantIdExt: number; absSendTimeExt: number; legacyExtensions?: boolean; quiet?: boolean; startAt?: number; webrtc?: boolean; api?: string; test?: string; count?: number; firstId: number; token?: string; feedback: boolean; nack: boolean; pli: boolean; jitterBuffer: { fixedDelayMs: number | null } | false; rtxPt: number; io?: IoPath }) => {
       if (options.webrtc && (!options.api || !options.test || !options.count)) {
         throw new AvcmError('E_USAGE', '--webrtc needs --api URL, --test ID and --count N');
       }
@@ -90,12 +92,15 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
         rtcp: options.feedback ? { ssrc: randomInt(1, 0xffff_ffff), reportIntervalMs: 1000 } : null,
         rtx: { payloadType: options.rtxPt },
       };
-      const probe = options.webrtc ? ProbeReceiver.detached(probeOptions) : await ProbeReceiver.open(probeOptions);
+      const io = options.webrtc ? null : chooseIo(ioRequest(options.io, deps.env), deps.env);
+      const notice = io === null ? null : ioFallbackNotice(io);
+      if (notice !== null) deps.stderr.write(`${notice}\n`);
+      const probe = io === null ? ProbeReceiver.detached(probeOptions) : await ProbeReceiver.open({ ...probeOptions, io });
       const closeWebRtc = options.webrtc ? await answerOverRest(probe, probeOptions, { api: options.api!, test: options.test!, count: options.count!, firstId: options.firstId, token: options.token ?? deps.env.AVCM_TOKEN }, deps) : null;
       const startedAt = options.startAt ?? Date.now();
       probe.start(startedAt);
       deps.stderr.write(
-        `avcm: probe ${options.webrtc ? `receiving ${options.count} WebRTC participants of test ${options.test}` : `listening on udp://${probe.address.host}:${probe.address.port}`}${options.duration ? ` for ${options.duration / 1000}s` : ' (Ctrl-C to stop)'}\n`,
+        `avcm: probe ${options.webrtc ? `receiving ${options.count} WebRTC participants of test ${options.test}` : `listening on udp://${probe.address.host}:${probe.address.port}`}${options.duration ? ` for ${options.duration / 1000}s` : ' (Ctrl-C to stop)'}${probe.io ? `, ${probe.io} I/O` : ''}\n`,
       );
       const timer = setInterval(() => {
         if (!options.quiet) deps.stdout.write(renderStreamTable(probe.liveStreams(), (Date.now() - startedAt) / 1000));

@@ -10,7 +10,8 @@ import type { UdpUrl } from '../scenario/index.js';
 import type { SenderStreamReport } from '../session/index.js';
 import { senderTotals } from '../verdict/index.js';
 import type { Deps } from './deps.js';
-import { durationOption, integerOption, partitionsOption, seedOption, udpUrlOption } from './options.js';
+import { chooseIo, ioFallbackNotice, ioRequest, type IoPath } from '../io/index.js';
+import { durationOption, integerOption, IO_OPTION_HELP, ioOption, partitionsOption, seedOption, udpUrlOption } from './options.js';
 
 /** `avcm send FILE --target udp://HOST:PORT`: participants only, to drive an external system; no probe, no verdict. */
 export function registerSend(program: Command, deps: Deps, setExit: (code: number) => void): void {
@@ -24,8 +25,9 @@ export function registerSend(program: Command, deps: Deps, setExit: (code: numbe
     .option('--seed <n>', 'seed for every random choice', seedOption)
     .option('--partitions <n>', 'engine processes (default: the number of cores)', partitionsOption)
     .option('--quiet', 'only the final totals')
+    .option('--io <path>', IO_OPTION_HELP, ioOption)
     .option('--json <file>', "write the final totals and each stream's feedback figures (round trip from the target's receiver reports, NACKs, PLIs/FIRs answered) as JSON")
-    .action(async (file: string, options: { target?: UdpUrl; participants?: number; duration?: number; seed?: number; partitions?: number; quiet?: boolean; json?: string }) => {
+    .action(async (file: string, options: { target?: UdpUrl; participants?: number; duration?: number; seed?: number; partitions?: number; quiet?: boolean; json?: string; io?: IoPath }) => {
       const { loadScenario } = await import('../scenario/index.js');
       const scenario = applyOverrides(await loadScenario(file, {}, deps.cwd), {
         target: options.target,
@@ -39,15 +41,20 @@ export function registerSend(program: Command, deps: Deps, setExit: (code: numbe
       const [{ LocalBackend }, { prepareMediaFiles }] = await Promise.all([import('../backends/index.js'), import('../media/index.js')]);
       const baseDir = path.dirname(path.resolve(deps.cwd, file));
       await prepareMediaFiles(plan.media, { baseDir, env: deps.env });
+      // Resolved once here, so a fallback is said once, not by every partition.
+      const io = chooseIo(ioRequest(options.io, deps.env), deps.env);
+      const notice = ioFallbackNotice(io);
+      if (notice !== null) deps.stderr.write(`${notice}\n`);
       const abort = new AbortController();
       const handle = await new LocalBackend({ baseDir, env: deps.env }).launch(plan, {
         target: plan.target!,
         signal: abort.signal,
         log: (line) => deps.stderr.write(`${line}\n`),
+        io: io.path,
       });
       const startEpochMs = Date.now() + 300;
       handle.start(startEpochMs);
-      deps.stderr.write(`avcm: sending ${plan.participants.length} participants in ${plan.partitions} partitions to udp://${plan.target!.host}:${plan.target!.port} for ${plan.durationMs / 1000}s\n`);
+      deps.stderr.write(`avcm: sending ${plan.participants.length} participants in ${plan.partitions} partitions to udp://${plan.target!.host}:${plan.target!.port} for ${plan.durationMs / 1000}s (${io.path} I/O)\n`);
       let last = { t: startEpochMs, packets: 0 };
       const timer = setInterval(() => {
         if (options.quiet) return;
@@ -74,7 +81,7 @@ export function registerSend(program: Command, deps: Deps, setExit: (code: numbe
         await handle.stop();
       }
       const totals = handle.totals();
-      const summary = { participants: plan.participants.length, partitions: plan.partitions, packetsSent: totals.packetsSent, bytesSent: totals.bytesSent, sendErrors: totals.sendErrors, packetsDroppedBySpikes: totals.packetsDropped, delayLineOverflows: totals.delayLineOverflows };
+      const summary = { participants: plan.participants.length, partitions: plan.partitions, packetsSent: totals.packetsSent, bytesSent: totals.bytesSent, sendErrors: totals.sendErrors, packetsDroppedBySpikes: totals.packetsDropped, delayLineOverflows: totals.delayLineOverflows, io: totals.io, wouldBlock: totals.wouldBlock, sendDropped: totals.sendDropped };
       deps.stdout.write(`${JSON.stringify(summary)}\n`);
       // Without a probe the senders' sessions are all avcm measures of the external system: what its receiver reports and feedback said.
       if (options.json) await writeAtomically(path.resolve(deps.cwd, options.json), `${JSON.stringify({ ...summary, senders: totals.senders.map(sendingStream) }, null, 2)}\n`);

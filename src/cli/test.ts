@@ -4,7 +4,8 @@ import type { Scenario, UdpUrl } from '../scenario/index.js';
 import type { RunOutcome, RunOverrides, RunningRun } from '../runner/index.js';
 import type { Deps } from './deps.js';
 import { expandScenarioArgs } from './files.js';
-import { backendOption, durationOption, integerOption, partitionsOption, seedOption, udpUrlOption } from './options.js';
+import type { IoPath } from '../io/index.js';
+import { backendOption, durationOption, integerOption, IO_OPTION_HELP, ioOption, partitionsOption, seedOption, udpUrlOption } from './options.js';
 
 interface TestOptions {
   backend?: RunOverrides['backend'];
@@ -22,6 +23,7 @@ interface TestOptions {
   namespace: string;
   keep?: boolean;
   monitoring?: boolean;
+  io?: IoPath;
 }
 
 /** Plain (non-TTY) progress lines are printed this often; a TTY line is redrawn every second. */
@@ -48,6 +50,7 @@ export function registerTest(program: Command, deps: Deps, setExit: (code: numbe
     .option('--namespace <ns>', 'Kubernetes namespace (k8s backend)', 'avcm')
     .option('--keep', 'leave containers / Kubernetes objects in place after the run')
     .option('--monitoring', 'also deploy Prometheus and Grafana (k8s backend)')
+    .option('--io <path>', IO_OPTION_HELP, ioOption)
     .action(async (args: string[], options: TestOptions) => {
       const files = await expandScenarioArgs(args, deps.cwd);
       if (files.length > 1 && (options.junit || options.html || options.json)) {
@@ -80,6 +83,7 @@ export function registerTest(program: Command, deps: Deps, setExit: (code: numbe
         durationMs: options.duration,
         seed: options.seed,
         partitions: options.partitions,
+        io: options.io,
       };
       let exitCode = 0;
       for (const scenario of scenarios) {

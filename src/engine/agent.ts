@@ -2,10 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { AvcmError, toAvcmError } from '../errors/index.js';
-import { loadMediaLibrary } from '../media/index.js';
+import { chooseIo, ioFallbackNotice, resolveEndpoint, type IoRequest } from '../io/index.js';
+import { loadMediaLibrary, type MediaLibrary } from '../media/index.js';
 import type { Endpoint, Plan, PlannedSpike } from '../plan/types.js';
 import { encodeLine, lineReader, type AgentCommand, type AgentEvent } from './agent-protocol.js';
+import { BatchedEngineIo, maxPacketBytesFor } from './batched-engine-io.js';
 import { systemClock } from './clock.js';
+import { immediateIo } from './engine-io.js';
 import type { EngineStats } from './engine-stats.js';
 import { resolvePartitionId } from './partition-identity.js';
 import { NaiveEngine } from './naive-engine.js';
@@ -27,6 +30,10 @@ export interface AgentOptions {
   metricsPort?: number;
   /** `paced` (the engine) or `naive` (the benchmark's one-timer-per-participant baseline). */
   engine?: 'paced' | 'naive';
+  /** UDP participants' I/O, as `ioRequest` read it from `--io` / AVCM_IO; default auto (batched when the addon loads). The naive baseline always uses dgram. */
+  io?: IoRequest;
+  /** One-line notices for the user (stderr): the dgram fallback's reason. */
+  log?(line: string): void;
   env: NodeJS.ProcessEnv;
   input: NodeJS.ReadableStream;
   /** SIGINT/SIGTERM: stop sending and report `done` (a terminal's Ctrl-C reaches every process of the group). */
@@ -56,14 +63,14 @@ export async function runAgent(options: AgentOptions): Promise<number> {
     // Commands are read from the start: WebRTC answers arrive before `ready`, spikes and stop any time.
     const commands = new AgentCommands(options.input, options.startAt);
     const media = await loadMediaLibrary(plan.media, { baseDir: options.baseDir ?? process.cwd(), env: options.env });
-    const openTransport = await transportOpener(plan, target, options.env, (participantId, sdp) => {
+    const { openTransport, io } = await transportOpener(plan, target, media, options, (participantId, sdp) => {
       emit({ type: 'offer', partition, participantId, sdp });
       return commands.answerFor(participantId);
     });
     engine =
       options.engine === 'naive'
         ? await NaiveEngine.create(plan, partition, media, target!)
-        : await PartitionEngine.create({ plan, partition, media, openTransport });
+        : await PartitionEngine.create({ plan, partition, media, openTransport, io });
     const running = engine;
     emit({
       type: 'ready',
@@ -188,12 +195,26 @@ class AgentCommands {
 }
 
 /**
- * How this partition's participants connect: a UDP socket each, or a WebRTC peer whose offer goes
- * to the runner (`offer` event) and whose answer comes back (`answer` command). werift is loaded
- * only for WebRTC plans.
+ * How this partition's participants connect: a UDP socket each (the batched layer or dgram, as
+ * `--io` chose), or a WebRTC peer whose offer goes to the runner (`offer` event) and whose answer
+ * comes back (`answer` command). werift is loaded only for WebRTC plans.
  */
-async function transportOpener(plan: Plan, target: Endpoint | null, env: NodeJS.ProcessEnv, signalRunner: (participantId: number, offerSdp: string) => Promise<string>): Promise<EngineOptions['openTransport']> {
-  if (plan.transport !== 'webrtc') return (participant) => UdpTransport.open(participant.port, target!, participant.id);
+async function transportOpener(
+  plan: Plan,
+  target: Endpoint | null,
+  media: MediaLibrary,
+  options: AgentOptions,
+  signalRunner: (participantId: number, offerSdp: string) => Promise<string>,
+): Promise<Pick<EngineOptions, 'openTransport' | 'io'>> {
+  const env = options.env;
+  if (plan.transport !== 'webrtc') {
+    const choice = options.engine === 'naive' ? ({ path: 'dgram', fallbackReason: null } as const) : chooseIo(options.io ?? 'auto', env);
+    const notice = ioFallbackNotice(choice);
+    if (notice !== null) options.log?.(notice);
+    if (choice.path === 'dgram') return { openTransport: (participant) => UdpTransport.open(participant.port, target!, participant.id), io: immediateIo('dgram') };
+    const io = new BatchedEngineIo(choice.udp, { target: await resolveEndpoint(target!), maxPacketBytes: maxPacketBytesFor(media) });
+    return { openTransport: async (participant) => io.open(participant), io };
+  }
   const { WebRtcParticipantTransport, iceServersFor, participantFeedback } = await import('../webrtc/index.js');
   const feedback = participantFeedback(plan);
   let signal = signalRunner;
@@ -205,7 +226,7 @@ async function transportOpener(plan: Plan, target: Endpoint | null, env: NodeJS.
   }
   const iceServers = iceServersFor(plan.turn, env);
   const loopbackOnly = env.AVCM_WEBRTC_LOOPBACK === '1';
-  return async (participant) => {
+  const openTransport: EngineOptions['openTransport'] = async (participant) => {
     const transport = await WebRtcParticipantTransport.create({
       participantId: participant.id,
       video: participant.videoSsrc !== null && plan.media.video ? { ssrc: participant.videoSsrc, payloadType: plan.media.video.payloadType, rtxSsrc: participant.videoRtxSsrc } : null,
@@ -224,4 +245,5 @@ async function transportOpener(plan: Plan, target: Endpoint | null, env: NodeJS.
     }
     return transport;
   };
+  return { openTransport, io: immediateIo('webrtc') };
 }

@@ -1,4 +1,5 @@
 import type { SenderStreamReport } from '../session/index.js';
+import type { EngineIoPath } from './engine-io.js';
 
 /** What an engine (one partition) reports: counters since the run start, plus pacing lateness. */
 export interface EngineStats {
@@ -15,8 +16,14 @@ export interface EngineStats {
   sendErrors: number;
   /** Packets dropped because the delay line was full. */
   delayLineOverflows: number;
-  /** Sends that found the kernel queue busy (header copied instead of reused). */
+  /** Sends that found the kernel queue busy: dgram copied the header; batched I/O dropped the rest of that flush's run (see `sendDropped`). */
   sendQueueBusy: number;
+  /** The I/O the participants used. Absent in reports of engines older than the batched layer. */
+  io?: EngineIoPath;
+  /** Batched I/O: send calls refused with a full socket buffer (EAGAIN/ENOBUFS); 0 with dgram. */
+  wouldBlock?: number;
+  /** Batched I/O: packets handed to the socket layer that never left (full buffer, send errors); 0 with dgram, which queues instead. */
+  sendDropped?: number;
   activeSpikes: number;
   lateness: { buckets: [number, number][]; maxMs: number };
   /** ms from the run start to this engine's first packet. */
@@ -47,6 +54,8 @@ export function emptyEngineStats(partition: number, participants: number): Engin
     sendErrors: 0,
     delayLineOverflows: 0,
     sendQueueBusy: 0,
+    wouldBlock: 0,
+    sendDropped: 0,
     activeSpikes: 0,
     lateness: { buckets: [], maxMs: 0 },
     firstPacketMs: null,

@@ -130,7 +130,7 @@ export class NaiveEngine {
   }
 
   snapshot(): EngineStats {
-    return { ...this.stats, sendErrors: this.sendErrors, lateness: this.lateness.toSparse() };
+    return { ...this.stats, io: 'dgram', sendErrors: this.sendErrors, lateness: this.lateness.toSparse() };
   }
 
   stop(): void {

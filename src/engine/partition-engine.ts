@@ -6,6 +6,7 @@ import { absSendTimeFromMs, extensionBlockBytes, RtpHeaderWriter } from '../rtp/
 import { SenderFeedback, SenderSession, type SenderStreamReport } from '../session/index.js';
 import type { Clock } from './clock.js';
 import { DelayLine, type DelayedSender } from './delay-line.js';
+import { type EngineIo, immediateIo } from './engine-io.js';
 import { emptyEngineStats, type EngineStats } from './engine-stats.js';
 import { LatenessHistogram } from './lateness.js';
 import { offsetInPeriodMs, PeriodicSchedule } from './periodic-schedule.js';
@@ -58,6 +59,8 @@ export interface EngineOptions {
   media: MediaLibrary;
   /** Opens one participant's transport (a UDP socket to the target, or a WebRTC peer connection). */
   openTransport(participant: PlannedParticipant): Promise<ParticipantTransport>;
+  /** The layer under the transports, flushed once per tick and after feedback; default: node:dgram (sends at once). */
+  io?: EngineIo;
 }
 
 /**
@@ -72,6 +75,7 @@ export class PartitionEngine implements DelayedSender {
   private readonly plan: Plan;
   private readonly media: MediaLibrary;
   private readonly transports: ParticipantTransport[] = [];
+  private readonly io: EngineIo;
   private readonly chaos: (ParticipantChaos | null)[];
   private readonly videoStreams: Stream[] = [];
   private readonly audioStreams: Stream[] = [];
@@ -105,6 +109,7 @@ export class PartitionEngine implements DelayedSender {
     this.durationMs = plan.durationMs;
     this.participants = plan.participants.filter((p) => p.partition === partition);
     this.transports = transports;
+    this.io = options.io ?? immediateIo('dgram');
     const headerBytes = 12 + extensionBlockBytes(plan.extensions.layout);
     // Slots hold an RTP header (RTX: 2 bytes more) or a whole RTCP compound; a delayed media
     // packet reuses its slot's cached view, so it allocates nothing.
@@ -201,6 +206,8 @@ export class PartitionEngine implements DelayedSender {
     const before = this.feedback.malformed;
     this.feedback.handleRtcp(slot, buf, length, clock.nowMs(), clock.epochMs());
     this.stats.rtcpMalformed += this.feedback.malformed - before;
+    // Retransmissions that leave now were queued by the transports: send them now, not at the next tick.
+    this.io.flush();
     // A retransmission may now wait in the delay line before the timer's next tick.
     this.wake(this.delayLine.nextDueMs());
   }
@@ -235,6 +242,8 @@ export class PartitionEngine implements DelayedSender {
     }
     const nextReportMs = !this.stopped && nowMs < this.durationMs && this.feedback ? this.feedback.tick(nowMs, epochMs) : Infinity;
     this.delayLine.drain(nowMs, this);
+    // Everything this tick sent leaves in one system call per batch (a participant's frame burst as one GSO datagram).
+    this.io.flush();
     if (this.stopped || nowMs >= this.durationMs) return this.delayLine.nextDueMs();
     return Math.min(this.videoSchedule.nextDueMs(), this.audioSchedule.nextDueMs(), this.delayLine.nextDueMs(), nextReportMs);
   }
@@ -389,6 +398,9 @@ export class PartitionEngine implements DelayedSender {
       ...this.stats,
       sendErrors,
       sendQueueBusy: queueBusy,
+      io: this.io.path,
+      wouldBlock: this.io.wouldBlock,
+      sendDropped: this.io.sendDropped,
       delayLineOverflows: this.delayLine.overflowDrops,
       activeSpikes: active,
       lateness: this.lateness.toSparse(),

@@ -4,3 +4,5 @@ export { BatchedUdpSocket, type UdpSocketOptions, type UdpSocketCounters, type U
 export { SendBatch, type SendBatchOptions, type FlushFigures } from './send-batch.js';
 export { ReceiveBatch, type ReceiveBatchOptions } from './receive-batch.js';
 export { UdpDestination } from './udp-destination.js';
+export { ioRequest, chooseIo, ioFallbackNotice, type IoPath, type IoRequest, type IoChoice } from './io-choice.js';
+export { resolveEndpoint } from './resolve-endpoint.js';

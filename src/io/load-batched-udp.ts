@@ -12,11 +12,13 @@ const FLUSH_FIGURES = ['packetsSent', 'bytesSent', 'packetsDropped', 'wouldBlock
  * Loads avcm's batched UDP addon for the calling thread (main or worker). Never throws: on other
  * systems than Linux, when no binary exists for this platform (none built, no prebuilt one), or
  * when it fails to load, it says why in one line, and the caller keeps using node:dgram.
+ * `AVCM_NATIVE_DISABLE=1` in `env` makes it unavailable on purpose (to exercise the fallback).
  *
  * The binary is found by node-gyp-build: `build/Release/avcm_udp.node` (what `npm install` or
  * `npm run native:build` compiled here) first, then `prebuilds/<platform>-<arch>/` (shipped).
  */
-export function loadBatchedUdp(): BatchedUdpLoad {
+export function loadBatchedUdp(env: NodeJS.ProcessEnv = process.env): BatchedUdpLoad {
+  if (env.AVCM_NATIVE_DISABLE === '1') return { available: false, reason: 'disabled by AVCM_NATIVE_DISABLE' };
   if (process.platform !== 'linux') {
     return { available: false, reason: `batched UDP I/O needs Linux (sendmmsg, recvmmsg, UDP GSO); this is ${process.platform}` };
   }

@@ -1,14 +1,16 @@
-import dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
-import { AvcmError } from '../errors/index.js';
+import { chooseIo, ioRequest, type IoChoice } from '../io/index.js';
 import { createRng } from '../plan/rng.js';
 import type { Endpoint, ExtensionPlan } from '../plan/types.js';
 import { isRtcpPacket } from '../rtcp/index.js';
 import { createParsedRtp, parseRtp } from '../rtp/index.js';
 import { readRtxOriginalSequence } from '../session/index.js';
 import { udpKernelCounters } from './kernel-counters.js';
+import { BatchedProbeSocket } from './batched-probe-socket.js';
+import { DgramProbeSocket } from './dgram-probe-socket.js';
 import { estimateMos } from './mos.js';
 import { PLAYOUT_MODEL } from './playout.js';
+import type { DatagramSink, ProbeSocket } from './probe-socket.js';
 import { ReceiverFeedback } from './receiver-feedback.js';
 import { ReceiverSession, type ReceiverOptions, type ReturnPath } from './receiver-session.js';
 import { StreamStats } from './stream-stats.js';
@@ -52,6 +54,11 @@ export interface ProbeOptions {
    * caller through `tickAt` (a probe driven in fake time: the hot-path benchmark, tests).
    */
   ticks?: 'timer' | 'manual';
+  /**
+   * The socket's I/O (`open` only): the batched layer or node:dgram, as the command chose it
+   * (`chooseIo`). Default: AVCM_IO, else batched when the addon loads.
+   */
+  io?: IoChoice;
 }
 
 /** The viewer figures `live()` sums since the run start, in `LiveViewerSummary` order. */
@@ -112,9 +119,10 @@ export interface LiveStreamRow {
  * stream keyed by SSRC, stats per window. Each stream is a `ReceiverSession`: the wire statistics
  * plus, as configured, a browser-like receiver (NACK, PLI, reports, playout model) whose RTCP goes
  * back to the stream's source. `ingest` is the pure path (tests and the WebRTC probe feed it
- * directly); the socket only timestamps datagrams and hands them over with their return path.
+ * directly); the socket (batched or dgram) only timestamps datagrams and hands them over with
+ * their return path.
  */
-export class ProbeReceiver {
+export class ProbeReceiver implements DatagramSink {
   readonly address: Endpoint;
   readonly windowMs: number;
   /**
@@ -133,9 +141,7 @@ export class ProbeReceiver {
   private readonly viewer: ReceiverOptions;
   private readonly feedback: ReceiverFeedback | null;
   private readonly sendsRtcp: boolean;
-  private readonly socket: dgram.Socket | null;
-  /** Return paths to UDP sources, one per address:port (created when a stream first appears there). */
-  private readonly udpPaths = new Map<string, ReturnPath>();
+  private readonly socket: ProbeSocket | null;
   private readonly rcvbufErrorsAtOpen: number | null;
   private readonly expectedWindows: number;
   private runStartEpochMs: number;
@@ -152,13 +158,13 @@ export class ProbeReceiver {
   private readonly viewerSettled = new Float64Array(LIVE_VIEWER_COUNTS.length);
   private viewerSettledWindows = 0;
 
-  private constructor(options: ProbeOptions, socket: dgram.Socket | null, address: Endpoint) {
+  private constructor(options: ProbeOptions, socket: ProbeSocket | null) {
     this.options = options;
     this.socket = socket;
-    this.address = address;
+    this.address = socket?.address ?? { host: '0.0.0.0', port: 0 };
     this.windowMs = options.windowMs ?? 1000;
     this.expectedWindows = options.expectedDurationMs ? Math.ceil(options.expectedDurationMs / this.windowMs) + 2 : 64;
-    this.runStartEpochMs = performance.timeOrigin + performance.now();
+    this.runStartEpochMs = this.nowEpochMs();
     this.rcvbufErrorsAtOpen = udpKernelCounters()?.rcvbufErrors ?? null;
     const rtcp = options.rtcp ?? null;
     // NACK and PLI need somewhere to send them: without RTCP the probe only measures.
@@ -178,70 +184,53 @@ export class ProbeReceiver {
     for (const [rtx, media] of pairs) this.rtxSsrcs.set(rtx | 0, media | 0);
   }
 
+  /**
+   * Epoch ms now, on the clock the arrival times use: the kernel's CLOCK_REALTIME (as `Date.now()`)
+   * for batched sockets, the process's high-resolution clock for dgram and detached probes.
+   */
+  private nowEpochMs(): number {
+    return this.socket !== null ? this.socket.nowEpochMs() : performance.timeOrigin + performance.now();
+  }
+
   /** The feedback loop's timed work: reports, NACK retries, playout deadlines, keyframe requests. */
   private tick(): void {
     if (this.closed) return;
-    this.tickAt(performance.timeOrigin + performance.now());
+    this.tickAt(this.nowEpochMs());
   }
 
   /** The feedback loop's timed work as of `epochMs` (wall-clock ms); called by the caller with `ticks: 'manual'`, every few ms. */
   tickAt(epochMs: number): void {
     this.feedback?.tick(epochMs - this.runStartEpochMs, epochMs);
+    // The tick's RTCP (reports, NACKs, PLIs) leaves together.
+    this.socket?.flush();
   }
 
-  /** Binds the probe's UDP socket (port 0 = ephemeral; `address` tells the port). Throws E_NETWORK. */
+  /**
+   * Binds the probe's UDP socket (port 0 = ephemeral; `address` tells the port) on the I/O
+   * `options.io` chose, and starts receiving. Throws E_NETWORK.
+   */
   static async open(options: ProbeOptions): Promise<ProbeReceiver> {
-    const type = options.listen.host.includes(':') ? 'udp6' : 'udp4';
-    const socket = dgram.createSocket({ type, recvBufferSize: options.receiveBufferBytes ?? RECEIVE_BUFFER_BYTES });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('error', reject);
-        socket.bind(options.listen.port, options.listen.host, () => {
-          socket.off('error', reject);
-          resolve();
-        });
-      });
-    } catch (error) {
-      socket.close();
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new AvcmError('E_NETWORK', `the probe cannot listen on udp://${options.listen.host}:${options.listen.port}: ${code ?? (error as Error).message}`, {
-        hint: code === 'EADDRINUSE' ? 'another program (or run) uses that port; pick another probe.listen / target port' : undefined,
-        cause: error,
-      });
-    }
-    const bound = socket.address();
-    const receiver = new ProbeReceiver(options, socket, { host: bound.address, port: bound.port });
-    const origin = performance.timeOrigin;
-    socket.on('message', (message, from) => receiver.ingest(message, message.length, origin + performance.now(), -1, receiver.udpPath(from.address, from.port)));
-    socket.on('error', () => undefined);
+    const receiveBufferBytes = options.receiveBufferBytes ?? RECEIVE_BUFFER_BYTES;
+    const io = options.io ?? chooseIo(ioRequest(undefined, process.env), process.env);
+    const socket = io.path === 'batched' ? await BatchedProbeSocket.open(io.udp, options.listen, receiveBufferBytes) : await DgramProbeSocket.open(options.listen, receiveBufferBytes);
+    const receiver = new ProbeReceiver(options, socket);
+    socket.start(receiver, receiver.sendsRtcp);
     return receiver;
   }
 
-  /** The return path to a UDP source; looked up per datagram only by a string key when it is new. */
-  private lastPath: { address: string; port: number; path: ReturnPath } | null = null;
-  private udpPath(address: string, port: number): ReturnPath | null {
-    if (!this.sendsRtcp || this.socket === null) return null;
-    const last = this.lastPath;
-    if (last !== null && last.port === port && last.address === address) return last.path;
-    const key = `${address}:${port}`;
-    let path = this.udpPaths.get(key);
-    if (!path) {
-      const socket = this.socket;
-      path = {
-        // A copy: on an unconnected socket dgram resolves the address first and sends on a later
-        // tick, by when the caller has reused `buf` for the next compound. RTCP is a few packets a
-        // second per stream, so this allocation is not on the media path.
-        send: (buf, length) => socket.send(Buffer.from(buf.subarray(0, length)), port, address),
-      };
-      this.udpPaths.set(key, path);
-    }
-    this.lastPath = { address, port, path };
-    return path;
+  /** A datagram that did not fit its receive slot (batched I/O): counted as malformed. */
+  countTruncated(): void {
+    this.malformedPackets++;
+  }
+
+  /** `batched` or `dgram`: the socket's I/O; null for a detached probe (fed by its owner, e.g. WebRTC). */
+  get io(): 'batched' | 'dgram' | null {
+    return this.socket?.io ?? null;
   }
 
   /** A probe without a socket, fed through `ingest` only (WebRTC receivers, tests). */
   static detached(options: Omit<ProbeOptions, 'listen'>): ProbeReceiver {
-    return new ProbeReceiver({ ...options, listen: { host: '0.0.0.0', port: 0 } }, null, { host: '0.0.0.0', port: 0 });
+    return new ProbeReceiver({ ...options, listen: { host: '0.0.0.0', port: 0 } }, null);
   }
 
   /** Sets window 0's start: the run start every partition shares. Packets before it count in window 0. */
@@ -259,6 +248,20 @@ export class ProbeReceiver {
    * an SFU strips avcm's extension); `returnPath` is where this source's RTCP goes.
    */
   ingest(buf: Uint8Array, length: number, arrivalEpochMs: number, participantId = -1, returnPath: ReturnPath | null = null): void {
+    this.arrivalEpochMs = arrivalEpochMs;
+    this.ingestArrived(buf, length, participantId, returnPath);
+  }
+
+  /**
+   * The arrival time (epoch ms) of the datagram `ingestArrived` accounts next. Sockets set it and
+   * call `ingestArrived`: V8 boxes a float passed to a call it does not inline (an allocation per
+   * datagram), while a field store into this reused object allocates nothing.
+   */
+  arrivalEpochMs = 0;
+
+  /** `ingest` with the arrival time taken from the `arrivalEpochMs` field (the allocation-free form sockets use). */
+  ingestArrived(buf: Uint8Array, length: number, participantId: number, returnPath: ReturnPath | null): void {
+    const arrivalEpochMs = this.arrivalEpochMs;
     if (isRtcpPacket(buf, length)) {
       this.feedback?.handleRtcp(buf, length, arrivalEpochMs);
       return;
@@ -353,7 +356,7 @@ export class ProbeReceiver {
   }
 
   private currentWindow(): number {
-    return Math.floor((performance.timeOrigin + performance.now() - this.runStartEpochMs) / this.windowMs);
+    return Math.floor((this.nowEpochMs() - this.runStartEpochMs) / this.windowMs);
   }
 
   /** All streams over the last complete window: what a live display shows (about once a second). */
@@ -458,7 +461,8 @@ export class ProbeReceiver {
 
   /**
    * The measured report, called at the end of a run, over `windowCount` windows (default: up to the
-   * last window any stream touched). kernelRcvbufErrors = the Udp RcvbufErrors delta since `open`.
+   * last window any stream touched). kernelRcvbufErrors = the Udp RcvbufErrors delta since `open`
+   * (the whole machine's); kernelDrops = this socket's own (batched I/O).
    */
   report(windowCount?: number): ProbeReport {
     let touched = 1;
@@ -475,6 +479,8 @@ export class ProbeReceiver {
       malformedPackets: this.malformedPackets,
       foreignPackets: this.foreignPackets,
       kernelRcvbufErrors: after !== null && this.rcvbufErrorsAtOpen !== null ? after - this.rcvbufErrorsAtOpen : null,
+      kernelDrops: this.socket?.kernelDrops() ?? null,
+      io: this.io,
       feedback: this.feedback ? { rtcpSent: this.feedback.rtcpSent, rtcpReceived: this.feedback.rtcpReceived, rtcpMalformed: this.feedback.rtcpMalformed, unmatchedRetransmissions: this.unmatchedRetransmissions } : null,
     };
   }
@@ -484,6 +490,6 @@ export class ProbeReceiver {
     if (this.closed) return;
     this.closed = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
-    if (this.socket) await new Promise<void>((resolve) => this.socket!.close(() => resolve()));
+    await this.socket?.close();
   }
 }

@@ -67,8 +67,15 @@ export interface ProbeReport {
   malformedPackets: number;
   /** RTP packets whose payload type is neither the video nor the audio PT. */
   foreignPackets: number;
-  /** Kernel receive-buffer drops seen during the run, when known (Linux /proc/net/snmp delta). */
+  /** Kernel receive-buffer drops seen during the run, when known (Linux /proc/net/snmp delta, every UDP socket of the machine). */
   kernelRcvbufErrors: number | null;
+  /**
+   * Datagrams the kernel dropped at the probe's own socket(s) because the receive buffer was full
+   * (SO_RXQ_OVFL, summed over sockets); null where unknown (node:dgram, probes older than the batched layer).
+   */
+  kernelDrops?: number | null;
+  /** How the probe received: `batched` (recvmmsg, kernel timestamps) or `dgram`; null when fed by its owner (WebRTC). */
+  io?: 'batched' | 'dgram' | null;
   /** The probe's RTCP: compounds sent (RR, NACK, PLI) and received (SR), malformed ones, RTX it could not place; null when it sent none. */
   feedback?: { rtcpSent: number; rtcpReceived: number; rtcpMalformed: number; unmatchedRetransmissions: number } | null;
 }

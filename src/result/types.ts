@@ -128,6 +128,16 @@ export interface SpikeWindow {
 
 export type RunStatus = 'passed' | 'failed' | 'error' | 'aborted';
 
+/**
+ * The I/O the run actually used: `batched` (avcm's sendmmsg/GSO/recvmmsg addon), `dgram`
+ * (node:dgram, the fallback), `webrtc` (werift's own sockets). null when nothing reported one.
+ */
+export interface RunIo {
+  /** What the partitions reported; `mixed` when they differed (e.g. pods from different images). */
+  engines: 'batched' | 'dgram' | 'webrtc' | 'mixed' | null;
+  probe: 'batched' | 'dgram' | 'webrtc' | null;
+}
+
 export interface RunResult {
   resultVersion: 1;
   scenario: string;
@@ -142,6 +152,8 @@ export interface RunResult {
   participants: number;
   partitions: number;
   target: string;
+  /** The UDP I/O the engines and the probe used. */
+  io: RunIo;
   startedAt: string;
   finishedAt: string;
   plannedDurationMs: number;
@@ -157,6 +169,8 @@ export interface RunResult {
     bytesReceived: number;
     malformedPackets: number;
     kernelRcvbufErrors: number | null;
+    /** Datagrams the kernel dropped at the probe's own socket (full receive buffer); null where unknown (dgram, remote probes of older images). */
+    kernelDrops: number | null;
     /**
      * The feedback loop, summed: what the viewer (probe) asked for and got, and what the senders
      * were asked for and did (through an SFU: the SFU's NACKs and PLIs to the publishers).

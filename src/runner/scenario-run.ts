@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Backend, EngineTotals, RunHandle } from '../backends/backend.js';
 import { activeSpikesAt } from '../chaos/index.js';
 import { AvcmError, toAvcmError } from '../errors/index.js';
+import { chooseIo, ioFallbackNotice, ioRequest, type IoRequest } from '../io/index.js';
 import { prepareMediaFiles } from '../media/index.js';
 import { compile } from '../plan/index.js';
 import { deriveSeed } from '../plan/rng.js';
@@ -204,6 +205,8 @@ export class ScenarioRun implements RunningRun {
     const iceOnLoopback = plan.transport === 'webrtc' && plan.backend === 'local' && plan.turn === null && plan.sfu === null;
     const env = iceOnLoopback ? { ...this.context.env, AVCM_WEBRTC_LOOPBACK: '1' } : this.context.env;
     const backend = backendFactory({ baseDir, env });
+    // Remote backends' engines and probe decide for themselves unless a path was chosen; local ones get the path resolved here.
+    let engineIo: IoRequest = ioRequest(overrides?.io, this.context.env);
 
     let target = plan.target;
     let signaling: ((participantId: number, offerSdp: string) => Promise<string>) | undefined;
@@ -243,7 +246,12 @@ export class ScenarioRun implements RunningRun {
           hint: "set probe.listen to the address where the system under test's egress arrives",
         });
       }
+      const io = chooseIo(engineIo, this.context.env);
+      const notice = ioFallbackNotice(io);
+      if (notice !== null) this.context.log(notice);
+      engineIo = io.path;
       this.probe = await ProbeReceiver.open({
+        io,
         listen,
         videoPayloadType: plan.media.video?.payloadType ?? 96,
         audioPayloadType: plan.media.audio?.payloadType ?? 111,
@@ -267,7 +275,7 @@ export class ScenarioRun implements RunningRun {
     this.context.log(
       `avcm: ${plan.scenario}: ${plan.participants.length} participants in ${plan.partitions} partition${plan.partitions === 1 ? '' : 's'} -> ${targetLabel}, ${plan.spikes.length} spikes, seed ${plan.seed}`,
     );
-    this.handle = await backend.launch(plan, { target, signal: this.abort.signal, log: this.context.log, signaling });
+    this.handle = await backend.launch(plan, { target, signal: this.abort.signal, log: this.context.log, signaling, io: plan.transport === 'webrtc' ? undefined : engineIo });
     this.checkAborted();
     if (sfu && this.webrtcSession) {
       // The probe subscribes to every participant through the SFU: what it measures is what the SFU forwarded.
@@ -316,6 +324,7 @@ export class ScenarioRun implements RunningRun {
       packetsSent: totals.packetsSent,
       senders: totals.senders,
       restarts: this.handle.restarts(),
+      engineIo: totals.io,
       ...(outcome === 'aborted' ? { status: 'aborted' as const, errorMessage: `interrupted by ${this.stopReason} after ${(measuredMs / 1000).toFixed(1)}s` } : {}),
     });
   }

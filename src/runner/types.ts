@@ -3,6 +3,7 @@
  * the REST server (`POST /api/v1/runs`, the interactive test API) and the benchmark all use it; it knows
  * no backend by name (it asks the backend registry for the plan's backend).
  */
+import type { IoPath } from '../io/index.js';
 import type { Endpoint, PlannedSpike, SpikeParams, SpikeType } from '../plan/types.js';
 import type { RunResult } from '../result/types.js';
 import type { Scenario } from '../scenario/scenario.js';
@@ -15,6 +16,8 @@ export interface RunOverrides {
   durationMs?: number;
   seed?: number;
   partitions?: number;
+  /** UDP I/O (`--io`); wins over AVCM_IO; default: batched where the addon loads. */
+  io?: IoPath;
 }
 
 /** Where the reports go. Unset paths default to `<outDir>/<scenario>.{json,xml,html}`. */

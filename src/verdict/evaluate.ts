@@ -2,7 +2,7 @@ import { estimateMos } from '../probe/index.js';
 import type { ProbeReport, StreamReport, WindowStats } from '../probe/types.js';
 import type { Plan, PlannedSpike } from '../plan/types.js';
 import { METRIC_NAMES } from '../result/index.js';
-import type { AssertionResult, MetricName, MetricValues, RunResult, Scope, SenderTotals, SpikeWindow, StreamResult, TimelinePoint } from '../result/types.js';
+import type { AssertionResult, MetricName, MetricValues, RunIo, RunResult, Scope, SenderTotals, SpikeWindow, StreamResult, TimelinePoint } from '../result/types.js';
 import type { SenderStreamReport } from '../session/index.js';
 import type { AssertionSpec } from '../scenario/scenario.js';
 import { AVCM_VERSION } from '../version.js';
@@ -28,6 +28,8 @@ export interface VerdictInput {
   senders?: readonly SenderStreamReport[];
   /** Partition (pod) restarts reported by the backend. */
   restarts: { partition: number; count: number }[];
+  /** The I/O the engines reported using (null: unknown); the probe's comes from its report (WebRTC when the plan says so). */
+  engineIo?: RunIo['engines'];
   /** Overrides the verdict: an interrupted or failed run is never `passed`. */
   status?: 'aborted' | 'error';
   errorMessage?: string;
@@ -223,6 +225,7 @@ export function buildRunResult(input: VerdictInput): RunResult {
     participants: plan.participants.length,
     partitions: plan.partitions,
     target: input.target,
+    io: { engines: input.engineIo ?? null, probe: probe.io ?? (plan.transport === 'webrtc' ? 'webrtc' : null) },
     startedAt: input.startedAt.toISOString(),
     finishedAt: input.finishedAt.toISOString(),
     plannedDurationMs: plan.durationMs,
@@ -238,6 +241,7 @@ export function buildRunResult(input: VerdictInput): RunResult {
       bytesReceived: totals.bytes,
       malformedPackets: probe.malformedPackets,
       kernelRcvbufErrors: probe.kernelRcvbufErrors,
+      kernelDrops: probe.kernelDrops ?? null,
       feedback: hasFeedback
         ? {
             nacksSent: viewerTotal('nacksSent'),

@@ -27,7 +27,9 @@ interface Stream {
   annexB: Buffer[];
 }
 
-describe('avcm send: wire conformance seen by an independent checker', () => {
+// Both UDP I/O paths must put the same conformant stream on the wire: the batched one (sendmmsg,
+// GSO super-datagrams the kernel splits back) and node:dgram.
+describe.each(['batched', 'dgram'] as const)('avcm send --io %s: wire conformance seen by an independent checker', (io) => {
   it('20 participants: conformant RTP, 30 video frames/s and 50 audio packets/s each, decodable H.264', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'avcm-send-'));
     const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 16 << 20 });
@@ -117,12 +119,14 @@ describe('avcm send: wire conformance seen by an independent checker', () => {
 
     const scenario = path.join(dir, 'send.yaml');
     await writeFile(scenario, `version: 1\nname: conformance\nduration: 4s\nparticipants: { count: 20, base_port: 0 }\ntarget: udp://127.0.0.1:${port}\n`);
-    const run = spawnCli(['send', scenario, '--partitions', '2', '--quiet'], { timeoutMs: 60_000 });
+    const run = spawnCli(['send', scenario, '--partitions', '2', '--quiet', '--io', io], { timeoutMs: 60_000 });
     const exit = await run.done;
     await new Promise((r) => setTimeout(r, 300));
     socket.close();
     expect(exit.code, exit.stderr).toBe(0);
-    const totals = JSON.parse(exit.stdout.trim().split('\n').at(-1)!) as { packetsSent: number };
+    const totals = JSON.parse(exit.stdout.trim().split('\n').at(-1)!) as { packetsSent: number; io: string; sendDropped: number };
+    expect(totals.io).toBe(io);
+    expect(totals.sendDropped).toBe(0);
 
     expect(problems.slice(0, 5)).toEqual([]);
     const video = [...streams.values()].filter((s) => s.pt === 96);

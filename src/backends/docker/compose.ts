@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import type { IoRequest } from '../../io/index.js';
 import type { Endpoint, Plan } from '../../plan/index.js';
 import { engineContainers, monitoringContainers, probeContainer, runFiles, type RunContainer } from './run-containers.js';
 
@@ -9,6 +10,8 @@ export interface ComposeOptions {
   startEpochMs?: number;
   /** coturn service under `profiles: [turn]` (default: true). Its secret comes from `AVCM_TURN_SECRET` when compose runs. */
   turn?: boolean;
+  /** UDP I/O of the engines and the probe (`--io`); absent: each container decides. */
+  io?: IoRequest;
 }
 
 /** The probe's port in a compose project (the backend lets the OS choose one instead). */
@@ -57,8 +60,8 @@ function composeService(container: RunContainer): Record<string, unknown> {
  */
 export function composeProject(plan: Plan, options: ComposeOptions): Record<string, unknown> {
   const { listen, target } = probeAndTarget(plan, COMPOSE_PROBE_PORT);
-  const probe = probeContainer(plan, { image: options.image, listen, startEpochMs: options.startEpochMs });
-  const engines = engineContainers(plan, { image: options.image, target: target ?? reachable(listen), startEpochMs: options.startEpochMs, metrics: true });
+  const probe = probeContainer(plan, { image: options.image, listen, startEpochMs: options.startEpochMs, io: options.io });
+  const engines = engineContainers(plan, { image: options.image, target: target ?? reachable(listen), startEpochMs: options.startEpochMs, metrics: true, io: options.io });
   const services: Record<string, unknown> = {};
   for (const engine of engines) services[engine.service] = { ...composeService(engine), ...(plan.target ? {} : { depends_on: ['probe'] }) };
   services.probe = composeService(probe);

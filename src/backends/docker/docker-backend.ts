@@ -182,7 +182,7 @@ class DockerRunHandle implements RunHandle {
     // The containers share the host's ports: a port free here now is free for the probe a moment later.
     const listen = chosen.listen.port === 0 ? { host: chosen.listen.host, port: await freeUdpPort(chosen.listen.host) } : chosen.listen;
     const planned = chosen.target;
-    const probeSpec = probeContainer(this.plan, { image, listen, startEpochMs: this.startEpochMs });
+    const probeSpec = probeContainer(this.plan, { image, listen, startEpochMs: this.startEpochMs, io: this.launch.io });
     this.probe = await this.client.create(this.nameOf(probeSpec.service), probeSpec, { binds: [], env: this.envOf(probeSpec), labels: this.labels('probe') });
     // Following a container's log works once it runs; from time 0 nothing it wrote is missed.
     await this.probe.start();
@@ -192,7 +192,7 @@ class DockerRunHandle implements RunHandle {
     this.launch.log(`docker: probe listening on udp://${listening.host}:${listening.port}; engines send to udp://${target.host}:${target.port}`);
 
     const media = this.mediaMounts();
-    for (const spec of engineContainers(this.plan, { image, target, startEpochMs: this.startEpochMs, metrics: this.monitoring.length > 0 })) {
+    for (const spec of engineContainers(this.plan, { image, target, startEpochMs: this.startEpochMs, metrics: this.monitoring.length > 0, io: this.launch.io })) {
       const partition = spec.partition!;
       const withMedia: RunContainer = { ...spec, command: [...spec.command, ...media.args] };
       const binds = [...spec.mounts.map((m) => `${path.join(this.dir, m.source)}:${m.target}:ro`), ...media.binds];

@@ -1,7 +1,9 @@
 import { stringify } from 'yaml';
+import type { IoRequest } from '../../io/index.js';
 import type { Endpoint, Plan } from '../../plan/index.js';
 import { formatUdpUrl } from '../../scenario/units.js';
 import { grafanaDashboard } from '../k8s/dashboard.js';
+import { ioArgs } from '../io-args.js';
 
 /**
  * One container of a Docker run, described once: the backend creates it through the Engine API
@@ -49,6 +51,8 @@ export interface ProbeContainerOptions {
   listen: Endpoint;
   /** The run start shared by engines and probe (epoch ms); absent: the probe measures from its own start. */
   startEpochMs?: number;
+  /** UDP I/O of the probe (`--io`); `auto` or absent: the container decides (batched when the addon loads in the image). */
+  io?: IoRequest;
 }
 
 /** The probe: `avcm receive`, its report printed as one marked line when its duration ends (or on SIGTERM). */
@@ -69,6 +73,7 @@ export function probeContainer(plan: Plan, options: ProbeContainerOptions): RunC
       '--json',
       '-',
       '--quiet',
+      ...ioArgs(options.io),
     ],
     env: {},
     secretEnv: {},
@@ -85,6 +90,8 @@ export interface EngineContainerOptions {
   startEpochMs?: number;
   /** Serve each engine's Prometheus metrics on METRICS_BASE_PORT + partition. */
   metrics: boolean;
+  /** UDP I/O of the participants (`--io`); `auto` or absent: each container decides. */
+  io?: IoRequest;
 }
 
 /** One `avcm agent` container per partition (PARTITION_ID = N), reading the plan from a mounted file. */
@@ -102,6 +109,7 @@ export function engineContainers(plan: Plan, options: EngineContainerOptions): R
       '--target',
       formatUdpUrl(options.target),
       ...(options.metrics ? ['--metrics-port', String(METRICS_BASE_PORT + partition)] : []),
+      ...ioArgs(options.io),
     ],
     env: { PARTITION_ID: String(partition), AVCM_CACHE_DIR: '/tmp/avcm-cache', ...start },
     secretEnv: {},

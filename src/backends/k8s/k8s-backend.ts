@@ -96,6 +96,7 @@ export class K8sBackend implements Backend {
       relay: false,
       turn: plan.transport === 'webrtc' || plan.turn !== null,
       monitoring: this.options.monitoring ?? false,
+      io: options.io,
     });
     const env = this.options.env ?? process.env;
     const secrets = [

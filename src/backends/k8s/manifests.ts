@@ -1,4 +1,6 @@
+import type { IoRequest } from '../../io/index.js';
 import type { Endpoint, Plan } from '../../plan/index.js';
+import { ioArgs } from '../io-args.js';
 import { grafanaDashboard } from './dashboard.js';
 import {
   componentLabels,
@@ -48,6 +50,8 @@ export interface ManifestOptions {
    * probe windows from its own start.
    */
   startEpochMs?: number;
+  /** UDP I/O of the engines and the probe (`--io`); `auto` or absent: each pod decides (batched when the addon loads in the image). */
+  io?: IoRequest;
 }
 
 /** Memory an engine needs: a fixed base plus per-participant state and socket buffers, MiB. */
@@ -143,7 +147,7 @@ export function kubernetesManifests(plan: Plan, options: ManifestOptions): K8sOb
             {
               name: 'engine',
               image: options.image,
-              command: ['avcm', 'agent', '--plan', PLAN_FILE, '--metrics-port', String(METRICS_PORT)],
+              command: ['avcm', 'agent', '--plan', PLAN_FILE, '--metrics-port', String(METRICS_PORT), ...ioArgs(options.io)],
               env: [
                 ...startEnv(startEpochMs),
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
@@ -195,6 +199,7 @@ export function kubernetesManifests(plan: Plan, options: ManifestOptions): K8sOb
             '--json',
             '-',
             '--quiet',
+            ...ioArgs(options.io),
           ],
           env: startEnv(startEpochMs),
           ports: [{ name: 'rtp', containerPort: PROBE_PORT, protocol: 'UDP' }],

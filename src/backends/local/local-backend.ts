@@ -9,6 +9,7 @@ import type { Plan, PlannedSpike } from '../../plan/types.js';
 import type { Backend, EngineTotals, LaunchOptions, RunHandle } from '../backend.js';
 import { formatUdpUrl } from '../../scenario/units.js';
 import { sumEngineStats } from '../engine-totals.js';
+import { ioArgs } from '../io-args.js';
 import { selfCommand } from './self-command.js';
 
 const READY_TIMEOUT_MS = 60_000;
@@ -45,6 +46,7 @@ export class LocalBackend implements Backend {
       const { command, args } = selfCommand([
         'agent', '--plan', planFile, '--partition', String(partition), ...target, '--base-dir', this.options.baseDir, '--wait-start',
         ...(this.options.engine === 'naive' ? ['--engine', 'naive'] : []),
+        ...ioArgs(options.io),
       ]);
       const child = spawn(command, [...(this.options.nodeArgs ?? []), ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: this.options.env ?? process.env });
       const agent: Agent = {

@@ -127,6 +127,30 @@ describe('ReceiveBatch: recvmmsg batches', () => {
     expect(replies.totals).toMatchObject({ packetsSent: 2, packetsDropped: 0, errors: 0 });
   });
 
+  it('an ICMP error on a connected receiving socket is counted and receiving goes on (libuv stops a poll on POLLERR)', async () => {
+    const gone = await dgramSender();
+    const peerPort = gone.port;
+    await gone.close();
+    const socket = receiver({ connect: { host: '127.0.0.1', port: peerPort } });
+    const batch = udp.createReceiveBatch({ capacity: 8 });
+    const received: string[] = [];
+    socket.startReceiving(batch, (count) => {
+      for (let i = 0; i < count; i++) received.push(batch.datagram(i).toString());
+    });
+    const send = udp.createSendBatch({ capacity: 1 });
+    send.push(socket, Buffer.from('anyone?'), 7, null);
+    send.flush();
+    await waitFor(() => socket.counters().receiveErrors >= 1);
+    expect(socket.counters()).toMatchObject({ receiveErrors: 1, lastReceiveError: 'ECONNREFUSED' });
+    // The peer comes up on that port and answers: the socket still reads.
+    const peer = udp.openSocket({ bind: { host: '127.0.0.1', port: peerPort }, connect: { host: '127.0.0.1', port: socket.local.port } });
+    cleanups.push(() => peer.close());
+    send.push(peer, Buffer.from('here'), 4, null);
+    send.flush();
+    await waitFor(() => received.length >= 1);
+    expect(received).toEqual(['here']);
+  });
+
   it('reports IPv6 sources', async ({ skip }) => {
     if (!(await ipv6Available())) skip('IPv6 (::1) is not available on this machine');
     const socket = receiver({ bind: { host: '::1' } });

@@ -20,6 +20,14 @@ describe('docker run containers: host network, one source for the backend and co
     expect(engines[2].mounts).toEqual([{ source: 'plan.json', target: '/etc/avcm/plan.json' }]);
   });
 
+  it('a chosen UDP I/O path goes to every engine and the probe as `--io`; without one each container decides', () => {
+    const target = { host: '127.0.0.1', port: 41000 };
+    for (const engine of engineContainers(plan(), { image: 'avcm:t', target, metrics: false, io: 'batched' })) expect(engine.command.slice(-2)).toEqual(['--io', 'batched']);
+    expect(probeContainer(plan(), { image: 'avcm:t', listen: target, io: 'dgram' }).command.slice(-2)).toEqual(['--io', 'dgram']);
+    expect(engineContainers(plan(), { image: 'avcm:t', target, metrics: false, io: 'auto' })[0].command).not.toContain('--io');
+    expect(probeContainer(plan(), { image: 'avcm:t', listen: target }).command).not.toContain('--io');
+  });
+
   it('the probe never restarts, measures from the shared start and 2 s past the run, and prints its report on stdout', () => {
     const probe = probeContainer(plan(), { image: 'avcm:t', listen: { host: '127.0.0.1', port: 41000 }, startEpochMs: 1_800_000_000_000 });
     expect(probe.command).toEqual(['receive', '--listen', 'udp://127.0.0.1:41000', '--start-at', '1800000000000', '--duration', '12s', '--json', '-', '--quiet']);

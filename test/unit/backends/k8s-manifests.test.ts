@@ -77,6 +77,16 @@ describe('kubernetesManifests', () => {
     expect(engineMemoryMiB(150)).toBe(95);
   });
 
+  it('passes a chosen UDP I/O path to the engines and the probe (`--io`); without one each pod decides', () => {
+    const chosen = kubernetesManifests(plan, { ...OPTIONS, io: 'dgram' });
+    expect(byKind(chosen, 'StatefulSet', 'orchestrator').spec.template.spec.containers[0].command.slice(-2)).toEqual(['--io', 'dgram']);
+    expect(byKind(chosen, 'Pod', 'avcm-probe').spec.containers[0].command.slice(-2)).toEqual(['--io', 'dgram']);
+    for (const unchosen of [objects, kubernetesManifests(plan, { ...OPTIONS, io: 'auto' })]) {
+      expect(byKind(unchosen, 'StatefulSet', 'orchestrator').spec.template.spec.containers[0].command).not.toContain('--io');
+      expect(byKind(unchosen, 'Pod', 'avcm-probe').spec.containers[0].command).not.toContain('--io');
+    }
+  });
+
   it('puts every participant in exactly one pod, with ports unique inside each pod', () => {
     const shipped = JSON.parse(byKind(objects, 'ConfigMap', 'avcm-plan').data['plan.json']) as Plan;
     const replicas = byKind(objects, 'StatefulSet', 'orchestrator').spec.replicas as number;
