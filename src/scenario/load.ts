@@ -56,8 +56,12 @@ export async function loadScenarioFile(file: string, cwd: string = process.cwd()
       problems: [{ file, line: 1, column: 1, path: '/', message: `cannot read scenario: ${reason}` }],
     };
   }
+  const baseDir = path.dirname(path.resolve(cwd, file));
   const extension = path.extname(file).toLowerCase();
-  if (extension !== '.ts' && extension !== '.mts') return parseScenarioText(text, file);
+  if (extension !== '.ts' && extension !== '.mts') {
+    const parsed = parseScenarioText(text, file);
+    return { ...parsed, source: { ...parsed.source, baseDir } };
+  }
 
   const locator = textLocator(text);
   try {
@@ -75,7 +79,7 @@ export async function loadScenarioFile(file: string, cwd: string = process.cwd()
     }
     // Round-trip through JSON so functions, classes and undefineds cannot sneak into the plan.
     const document = JSON.parse(JSON.stringify(exported)) as unknown;
-    return { source: { file, format: 'ts', text }, document, locator, problems: [] };
+    return { source: { file, format: 'ts', text, baseDir }, document, locator, problems: [] };
   } catch (error) {
     const message = (error as Error).message.split('\n')[0];
     return {
