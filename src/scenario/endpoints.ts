@@ -71,13 +71,14 @@ export function checkUdpUrl(value: string, zero: PortZero): Checked<UdpUrl> {
 
 /** Checks an HTTP(S) URL (SFU signaling, WHIP/WHEP): scheme, host, port; no credentials in it. */
 export function httpUrlProblem(value: string): string | null {
+  // The WHATWG parser forgives `http:///host` and `http:\\host`; a scenario should say what it means.
+  if (!/^https?:\/\/[^/?#\\\s]/i.test(value)) return `expected http://HOST or https://HOST, found "${value}"`;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     return `"${value}" is not a URL`;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `expected an http:// or https:// URL, found scheme "${url.protocol.slice(0, -1)}"`;
   if (url.username || url.password) return 'the URL carries credentials; put secrets in an environment variable (secret_env / token_env), not in the scenario';
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   return hostProblem(host);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { textLocator, yamlLocator, type Locator } from './locate.js';
 import type { Problem, ScenarioSource } from './types.js';
 
@@ -31,8 +31,32 @@ export function parseScenarioText(text: string, file: string): LoadedDocument {
     const firstLine = error.message.split('\n')[0];
     return { file, line: pos.line, column: pos.col, path: '/', message: `YAML syntax error: ${firstLine}` };
   });
-  const document = problems.length === 0 ? doc.toJS({ maxAliasCount: 100 }) : undefined;
+  let document: unknown;
+  if (problems.length === 0) {
+    try {
+      document = doc.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      // An alias to no anchor, or aliases that expand too far (a "billion laughs"): the parser accepts them, reading them does not.
+      const at = lineCounter.linePos(unreadableOffset(doc) ?? 0);
+      problems.push({ file, line: at.line, column: at.col, path: '/', message: `YAML: ${(error as Error).message.split('\n')[0]}` });
+    }
+  }
   return { source: { file, format, text }, document, locator: yamlLocator(doc, lineCounter), problems };
+}
+
+/** Where the first alias without an anchor before it sits, if any. */
+function unreadableOffset(doc: Document): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      if (node.resolve(doc) === undefined) {
+        offset = node.range?.[0];
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return offset;
 }
 
 function unwrapCommonJs(value: unknown): unknown {

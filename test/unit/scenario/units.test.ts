@@ -85,7 +85,8 @@ describe('HTTP(S) and TURN URLs', () => {
   it('HTTP: scheme, host, port, no credentials', () => {
     expect(httpUrlProblem('http://127.0.0.1:8088/janus')).toBeNull();
     expect(httpUrlProblem('https://sfu.example/whip/{participant}')).toBeNull();
-    expect(httpUrlProblem('ftp://x/')).toMatch(/http:\/\/ or https:\/\//);
+    expect(httpUrlProblem('ftp://x/')).toMatch(/expected http:\/\/HOST or https:\/\/HOST/);
+    expect(httpUrlProblem('http:///x')).toMatch(/expected http:\/\/HOST/);
     expect(httpUrlProblem('http://x:70000/')).toMatch(/not a URL/);
     expect(httpUrlProblem('http://u:p@x/')).toMatch(/credentials/);
     expect(httpUrlProblem('http://999.0.0.1/')).toMatch(/not a URL|IPv4/);

@@ -301,3 +301,17 @@ describe('every value is checked up front, at its line and column', () => {
     expect(result.problems[0]).toMatchObject({ path: '/media/audio/file', line: 8, message: `no such file: ${join(dir, 'missing.ogg')}` });
   });
 });
+
+describe('documents the YAML parser accepts but cannot read', () => {
+  it('an alias without its anchor is a located problem, not a crash', () => {
+    const p = only('version: 1\nname: x\nduration: *nope\nparticipants: { count: 1 }\n');
+    expect(p).toMatchObject({ line: 3, column: 11, message: expect.stringMatching(/^YAML: Unresolved alias/) });
+  });
+
+  it('aliases that expand without end are refused', () => {
+    const laughs = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`)].join('\n');
+    const problems = problemsOf(`${laughs}\n`);
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems[0].line).toBeGreaterThanOrEqual(1);
+  });
+});
