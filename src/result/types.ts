@@ -136,6 +136,8 @@ export interface RunResult {
   status: RunStatus;
   /** Set when status is `error` or `aborted`. */
   errorMessage: string | null;
+  /** The error code of an `error` run (E_BACKEND, E_NETWORK, E_MEDIA, ...); null otherwise. */
+  errorCode: string | null;
   seed: number;
   backend: string;
   transport: string;

@@ -145,7 +145,7 @@ export class ScenarioRun implements RunningRun {
     } catch (error) {
       const failure = toAvcmError(error, 'E_RUN');
       result = this.failedResult(startedAt, failure);
-      this.context.log(`avcm: ${scenario.name}: ${failure.message}${failure.hint ? `\n  hint: ${failure.hint}` : ''}`);
+      this.context.log(`avcm: ${scenario.name}: error ${failure.code}: ${failure.message}${failure.hint ? `\n  hint: ${failure.hint}` : ''}`);
       if (failure.exitCode === 2) return this.finish(result, 2);
     } finally {
       await this.handle?.stop().catch(() => undefined);
@@ -288,20 +288,26 @@ export class ScenarioRun implements RunningRun {
     this.state = 'running';
     this.context.log(`avcm: ${plan.scenario}: all ${plan.partitions} partition${plan.partitions === 1 ? '' : 's'} ready, sending for ${(plan.durationMs / 1000).toFixed(0)}s`);
     const aborted = new Promise<'aborted'>((resolve) => this.abort.signal.addEventListener('abort', () => resolve('aborted'), { once: true }));
+    let failure: AvcmError | null = null;
     const finished = this.handle.finished().then(
       () => 'finished' as const,
-      // Partitions that die because the user interrupted are part of the interruption, not a failure.
-      (error: unknown) => (this.stopReason ? ('aborted' as const) : Promise.reject(error)),
+      (error: unknown) => {
+        // Partitions that die because the user interrupted are part of the interruption, not a failure.
+        if (this.stopReason) return 'aborted' as const;
+        // A partition failed mid-run: the others stop, and what the probe measured until now is kept.
+        failure = toAvcmError(error, 'E_BACKEND');
+        return 'failed' as const;
+      },
     );
     const outcome = await Promise.race([finished, aborted]);
     this.state = 'stopping';
-    if (outcome === 'aborted') await this.handle.stop();
+    if (outcome !== 'finished') await this.handle.stop();
     else await new Promise((resolve) => setTimeout(resolve, ARRIVAL_GRACE_MS));
 
     const finishedAt = new Date();
     const measuredMs = Math.min(plan.durationMs, Math.max(0, finishedAt.getTime() - runStartEpochMs));
     const windowMs = 1000;
-    const windowCount = Math.max(1, Math.ceil((outcome === 'aborted' ? measuredMs : plan.durationMs) / windowMs));
+    const windowCount = Math.max(1, Math.ceil((outcome === 'finished' ? plan.durationMs : measuredMs) / windowMs));
     const probeReport: ProbeReport | null = this.probe ? this.probe.report(windowCount) : await this.handle.collectProbeReport();
     if (!probeReport) throw new AvcmError('E_BACKEND', `backend ${backend.name} returned no probe report`);
     const totals = this.handle.totals();
@@ -317,7 +323,15 @@ export class ScenarioRun implements RunningRun {
       senders: totals.senders,
       restarts: this.handle.restarts(),
       ...(outcome === 'aborted' ? { status: 'aborted' as const, errorMessage: `interrupted by ${this.stopReason} after ${(measuredMs / 1000).toFixed(1)}s` } : {}),
+      ...(failure ? this.failureStatus(failure, measuredMs) : {}),
     });
+  }
+
+  /** A run whose backend failed mid-run is an `error` (exit 3), never `aborted` (which is the user's stop): it says what failed, when, and that the figures are partial. */
+  private failureStatus(failure: AvcmError, measuredMs: number): { status: 'error'; errorCode: string; errorMessage: string } {
+    const when = `after ${(measuredMs / 1000).toFixed(1)}s of the run; the figures cover that time only`;
+    this.context.log(`avcm: ${this.request.scenario.name}: error ${failure.code}: ${failure.message} (${when})${failure.hint ? `\n  hint: ${failure.hint}` : ''}`);
+    return { status: 'error', errorCode: failure.code, errorMessage: `${failure.message} (${when})${failure.hint ? ` (${failure.hint})` : ''}` };
   }
 
   private checkAborted(): void {
@@ -349,6 +363,7 @@ export class ScenarioRun implements RunningRun {
       packetsSent: this.handle?.totals().packetsSent ?? null,
       restarts: [],
       status: this.stopReason ? 'aborted' : 'error',
+      errorCode: failure.code,
       errorMessage: failure.hint ? `${failure.message} (${failure.hint})` : failure.message,
     });
   }

@@ -30,6 +30,8 @@ export interface VerdictInput {
   restarts: { partition: number; count: number }[];
   /** Overrides the verdict: an interrupted or failed run is never `passed`. */
   status?: 'aborted' | 'error';
+  /** The AvcmError code of an `error` run (E_BACKEND, E_NETWORK, ...). */
+  errorCode?: string;
   errorMessage?: string;
 }
 
@@ -217,6 +219,7 @@ export function buildRunResult(input: VerdictInput): RunResult {
     file: input.file,
     status,
     errorMessage: input.errorMessage ?? null,
+    errorCode: input.status === 'error' ? (input.errorCode ?? null) : null,
     seed: plan.seed,
     backend: plan.backend,
     transport: plan.transport,

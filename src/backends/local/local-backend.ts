@@ -17,6 +17,8 @@ const STDERR_TAIL_LINES = 20;
 
 interface Agent {
   partition: number;
+  /** The participants this partition sends for, to name them when it fails. */
+  participantIds: number[];
   child: ChildProcess;
   ready: boolean;
   done: boolean;
@@ -24,6 +26,15 @@ interface Agent {
   error: AgentEvent & { type: 'error' } | null;
   stderrTail: string[];
   exited: Promise<number | null>;
+}
+
+/** What a report of a run whose partition died holds, for the hints of those failures. */
+const OTHER_PARTITIONS_HINT = 'the other partitions were stopped; the report (status error) holds what the probe measured of every partition until then';
+
+/** "participants 1001, 1003, 1005" or "participants 1001, 1003 ... 1099 (50)". */
+function describeParticipants(ids: number[]): string {
+  if (ids.length <= 6) return `participant${ids.length === 1 ? '' : 's'} ${ids.join(', ')}`;
+  return `participants ${ids.slice(0, 3).join(', ')} ... ${ids[ids.length - 1]} (${ids.length})`;
 }
 
 /**
@@ -49,13 +60,15 @@ export class LocalBackend implements Backend {
       const child = spawn(command, [...(this.options.nodeArgs ?? []), ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: this.options.env ?? process.env });
       const agent: Agent = {
         partition,
+        participantIds: plan.participants.filter((p) => p.partition === partition).map((p) => p.id),
         child,
         ready: false,
         done: false,
         stats: null,
         error: null,
         stderrTail: [],
-        exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
+        // 'close', not 'exit': the last lines it wrote (its final stats) are read by then.
+        exited: new Promise((resolve) => child.once('close', (code) => resolve(code))),
       };
       child.stdout!.on('data', lineReader<AgentEvent>((event) => onEvent(agent, event), (line) => options.log(`partition ${partition}: ${line}`)));
       child.stderr!.on('data', (chunk: Buffer) => {
@@ -165,12 +178,15 @@ class LocalRunHandle implements RunHandle {
         const code: ErrorCode = agent.error.code in ERROR_CODES ? (agent.error.code as ErrorCode) : 'E_RUN';
         throw new AvcmError(code, `partition ${agent.partition}: ${agent.error.message}`, agent.error.hint ? { hint: agent.error.hint } : {});
       }
+      const who = `partition ${agent.partition} (${describeParticipants(agent.participantIds)})`;
       if (agent.child.exitCode !== null && !agent.done) {
         const tail = agent.stderrTail.slice(-5).join('\n');
-        throw new AvcmError('E_RUN', `partition ${agent.partition}: engine process exited with code ${agent.child.exitCode} before finishing${tail ? `:\n${tail}` : ''}`);
+        throw new AvcmError('E_BACKEND', `${who}: its engine process exited with code ${agent.child.exitCode} before finishing${tail ? `:\n${tail}` : ''}`, { hint: OTHER_PARTITIONS_HINT });
       }
       if (agent.child.signalCode !== null && !agent.done) {
-        throw new AvcmError('E_RUN', `partition ${agent.partition}: engine process was killed by ${agent.child.signalCode}`);
+        throw new AvcmError('E_BACKEND', `${who}: its engine process was killed by ${agent.child.signalCode}`, {
+          hint: `something outside avcm ended it (the kernel's out-of-memory killer leaves a line in \`dmesg\`); ${OTHER_PARTITIONS_HINT}`,
+        });
       }
     }
   }

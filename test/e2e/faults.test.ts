@@ -1,0 +1,65 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunResult } from '../../src/result/types.js';
+import { childProcesses, waitFor } from '../helpers/child-processes.js';
+import { spawnCli } from '../helpers/spawn-cli.js';
+
+// Faults the generator itself can meet: each must end in a clear error and honest reports, never
+// in a verdict about the system under test.
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'avcm-faults-'));
+});
+
+async function scenario(name: string, body: string): Promise<string> {
+  const file = path.join(dir, `${name}.yaml`);
+  await writeFile(file, `version: 1\nname: ${name}\nseed: 3\n${body}`);
+  return file;
+}
+
+async function result(name: string): Promise<RunResult> {
+  return JSON.parse(await readFile(path.join(dir, 'out', `${name}.json`), 'utf8')) as RunResult;
+}
+
+describe('an engine process killed with SIGKILL mid-run', () => {
+  it('ends the run with E_BACKEND naming the partition, writes reports marked error, and keeps the other partition figures', async () => {
+    const file = await scenario('killed', 'duration: 40s\nparticipants: { count: 4 }\nassertions:\n  packet_loss_percent: ["max < 1"]\n');
+    const cli = spawnCli(['test', file, '--out-dir', path.join(dir, 'out'), '--partitions', '2'], { cwd: dir, timeoutMs: 90_000 });
+    await waitFor(() => cli.output().includes('ready, sending'), 60_000, 'the run to start');
+    // Let every partition send for a while, so the survivors have figures worth keeping.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const engine = childProcesses(cli.child.pid!).find((p) => p.argv.includes('agent') && p.argv[p.argv.indexOf('--partition') + 1] === '1');
+    expect(engine, 'the engine process of partition 1').toBeDefined();
+    process.kill(engine!.pid, 'SIGKILL');
+    const killedAt = Date.now();
+
+    const exit = await cli.done;
+    const output = exit.stdout + exit.stderr;
+    expect(exit.code, output).toBe(3);
+    // It stopped at once rather than running out the remaining ~35 s.
+    expect(Date.now() - killedAt).toBeLessThan(25_000);
+    expect(exit.stderr).toMatch(/error E_BACKEND: partition 1 \(participants 1001, 1003\): its engine process was killed by SIGKILL/);
+    expect(exit.stderr).toMatch(/hint: .*the other partitions were stopped/);
+
+    const r = await result('killed');
+    expect(r.status).toBe('error');
+    expect(r.errorCode).toBe('E_BACKEND');
+    expect(r.errorMessage).toMatch(/partition 1 .*SIGKILL.*after \d+\.\ds of the run; the figures cover that time only/);
+    expect(r.measuredDurationMs).toBeLessThan(r.plannedDurationMs);
+    // Partition 0 (ids 1002, 1004) kept sending until it was stopped: its figures are in the report.
+    const survivors = r.streams.filter((s) => s.participantId === 1002 || s.participantId === 1004);
+    expect(survivors).toHaveLength(4);
+    for (const stream of survivors) {
+      expect(stream.received).toBeGreaterThan(50);
+      expect(stream.whole.packet_loss_percent).not.toBeNull();
+    }
+    // The killed partition's streams are there too, up to its death.
+    expect(r.streams.filter((s) => s.participantId === 1001 || s.participantId === 1003).every((s) => s.received > 0)).toBe(true);
+    expect(r.totals.packetsReceived).toBeGreaterThan(0);
+    const junit = await readFile(path.join(dir, 'out', 'killed.xml'), 'utf8');
+    expect(junit).toMatch(/<error message="partition 1 [^"]*SIGKILL[^"]*" type="RunError"/);
+  });
+});
