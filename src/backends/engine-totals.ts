@@ -13,6 +13,7 @@ export function sumEngineStats(stats: readonly (EngineStats | null)[], partition
     packetsSent: 0,
     bytesSent: 0,
     sendErrors: 0,
+    sendRefused: 0,
     packetsDropped: 0,
     partitionsReady,
     partitionsDone,
@@ -32,6 +33,7 @@ export function sumEngineStats(stats: readonly (EngineStats | null)[], partition
     totals.packetsSent += s.packetsSent;
     totals.bytesSent += s.bytesSent;
     totals.sendErrors += s.sendErrors;
+    totals.sendRefused += s.sendRefused ?? 0; // engines (pods) of older images do not report it
     totals.packetsDropped += s.packetsDroppedByChaos;
     totals.delayLineOverflows += s.delayLineOverflows;
     // Engines older than the feedback loop (a pod from an older image) report none of these.

@@ -99,9 +99,15 @@ async function followRun(run: RunningRun, deps: Deps, quiet: boolean): Promise<R
   const { renderProgress } = await import('../../reporters/index.js');
   const tty = deps.stderr.isTTY === true;
   let lastPlainMs = 0;
+  let refusalSaid = false;
   const timer = setInterval(() => {
-    if (quiet) return;
     const progress = run.progress();
+    if (!refusalSaid && progress.sendRefused > 0) {
+      // Said once and at once, even with --quiet: the verdict will blame a target nobody listened on.
+      refusalSaid = true;
+      deps.stderr.write(`${tty ? '\r\x1b[2K' : ''}avcm: the target refuses packets (ICMP port unreachable): is anything listening there? The run goes on; refused sends are counted in the report.\n`);
+    }
+    if (quiet) return;
     if (progress.state !== 'running') return;
     if (tty) deps.stderr.write(`\r\x1b[2K${renderProgress(progress, true)}`);
     else if (progress.elapsedMs - lastPlainMs >= PLAIN_PROGRESS_EVERY_MS) {

@@ -13,6 +13,8 @@ export interface EngineStats {
   framesSent: number;
   /** Errors returned by the socket (e.g. ICMP port unreachable); the run goes on. */
   sendErrors: number;
+  /** Of `sendErrors`, the target refusing the packets (ICMP port unreachable: nothing listens there). */
+  sendRefused: number;
   /** Packets dropped because the delay line was full. */
   delayLineOverflows: number;
   /** Sends that found the kernel queue busy (header copied instead of reused). */
@@ -45,6 +47,7 @@ export function emptyEngineStats(partition: number, participants: number): Engin
     framesSkipped: 0,
     framesSent: 0,
     sendErrors: 0,
+    sendRefused: 0,
     delayLineOverflows: 0,
     sendQueueBusy: 0,
     activeSpikes: 0,

@@ -371,9 +371,11 @@ export class PartitionEngine implements DelayedSender {
    */
   snapshot(withStreams = false): EngineStats {
     let sendErrors = 0;
+    let sendRefused = 0;
     let queueBusy = 0;
     for (const transport of this.transports) {
       sendErrors += transport.errors;
+      sendRefused += transport.refused ?? 0;
       queueBusy += transport.queueBusy;
     }
     const now = this.clock ? this.clock.nowMs() : 0;
@@ -384,6 +386,7 @@ export class PartitionEngine implements DelayedSender {
     return {
       ...this.stats,
       sendErrors,
+      sendRefused,
       sendQueueBusy: queueBusy,
       delayLineOverflows: this.delayLine.overflowDrops,
       activeSpikes: active,

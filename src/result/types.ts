@@ -154,6 +154,12 @@ export interface RunResult {
   streams: StreamResult[];
   totals: {
     packetsSent: number | null;
+    /**
+     * Sends that failed at the participants' sockets, and of those the ones the target refused
+     * (ICMP port unreachable: nothing listened there); the run went on. null when not known.
+     */
+    sendErrors: number | null;
+    sendRefused: number | null;
     packetsReceived: number;
     packetsLost: number;
     bytesReceived: number;

@@ -86,6 +86,7 @@ export class ScenarioRun implements RunningRun {
       bytesSent: totals?.bytesSent ?? 0,
       packetsPerSecond: Math.round(this.lastPackets.rate),
       sendErrors: totals?.sendErrors ?? 0,
+      sendRefused: totals?.sendRefused ?? 0,
       activeSpikes: plan ? activeSpikesAt([...plan.spikes, ...this.liveSpikes], elapsedMs) : [],
       measured: live && live.windowIndex >= 0 ? { packetsReceived: live.packetsReceived, lossPercent: live.lossPercent, jitterMs: live.jitterMs, mos: live.mos } : null,
       viewer: live?.viewer && live.windowIndex >= 0 ? { ...live.viewer } : null,
@@ -251,6 +252,8 @@ export class ScenarioRun implements RunningRun {
         expectedDurationMs: plan.durationMs,
         ...probeFeedbackOptions(plan),
       });
+      // With a target of its own the probe's address is not in the run line below; port 0 made it ephemeral.
+      if (target !== null) this.context.log(`avcm: ${plan.scenario}: probe listening on ${formatUdpUrl(this.probe.address)}`);
       target ??= this.probe.address;
     }
     // Without a target, a backend that runs the probe itself (containers, pods) has the participants send to it.
@@ -320,6 +323,7 @@ export class ScenarioRun implements RunningRun {
       startedAt,
       finishedAt,
       packetsSent: totals.packetsSent,
+      sendErrors: { errors: totals.sendErrors, refused: totals.sendRefused },
       senders: totals.senders,
       restarts: this.handle.restarts(),
       ...(outcome === 'aborted' ? { status: 'aborted' as const, errorMessage: `interrupted by ${this.stopReason} after ${(measuredMs / 1000).toFixed(1)}s` } : {}),

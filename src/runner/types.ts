@@ -50,6 +50,8 @@ export interface RunProgress {
   /** Packets per second sent over the last second. */
   packetsPerSecond: number;
   sendErrors: number;
+  /** Of `sendErrors`, sends the target refused (ICMP port unreachable: nothing listens there). */
+  sendRefused: number;
   /** Spike ids active right now. */
   activeSpikes: string[];
   /** What the probe measured over the last complete window; null before the first one. */

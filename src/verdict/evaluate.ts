@@ -24,6 +24,8 @@ export interface VerdictInput {
   finishedAt: Date;
   /** Packets the engines sent, when known. */
   packetsSent: number | null;
+  /** Failed sends at the participants' sockets and, of those, the ones the target refused; unset when not known. */
+  sendErrors?: { errors: number; refused: number };
   /** What each sending stream's session measured (round trip, NACKs and PLIs it received); empty without RTCP. */
   senders?: readonly SenderStreamReport[];
   /** Partition (pod) restarts reported by the backend. */
@@ -236,6 +238,8 @@ export function buildRunResult(input: VerdictInput): RunResult {
     streams: contexts.map((c) => roundStream(c.result)),
     totals: {
       packetsSent: input.packetsSent,
+      sendErrors: input.sendErrors?.errors ?? null,
+      sendRefused: input.sendErrors?.refused ?? null,
       packetsReceived: totals.received,
       packetsLost: totals.lost,
       bytesReceived: totals.bytes,

@@ -1,9 +1,11 @@
+import dgram from 'node:dgram';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/result/types.js';
 import { childProcesses, waitFor } from '../helpers/child-processes.js';
+import { runCli } from '../helpers/cli.js';
 import { spawnCli } from '../helpers/spawn-cli.js';
 
 // Faults the generator itself can meet: each must end in a clear error and honest reports, never
@@ -61,5 +63,50 @@ describe('an engine process killed with SIGKILL mid-run', () => {
     expect(r.totals.packetsReceived).toBeGreaterThan(0);
     const junit = await readFile(path.join(dir, 'out', 'killed.xml'), 'utf8');
     expect(junit).toMatch(/<error message="partition 1 [^"]*SIGKILL[^"]*" type="RunError"/);
+  });
+});
+
+/** A UDP port on loopback that nothing listens on (bound once for an ephemeral number, then closed). */
+async function closedPort(): Promise<number> {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(resolve));
+  return port;
+}
+
+describe('a target that refuses (nothing listens: ICMP port unreachable)', () => {
+  it('counts the refused sends, goes on to the end, and says so in the summary and the reports', async () => {
+    const port = await closedPort();
+    // The probe listens elsewhere (an ephemeral port), so nothing arrives: the verdict fails on no samples.
+    const file = await scenario('refused', `duration: 4s\nparticipants: { count: 2 }\ntarget: udp://127.0.0.1:${port}\nprobe: { listen: "udp://127.0.0.1:0" }\nassertions:\n  packet_loss_percent: ["max < 1"]\n`);
+    const run = await runCli(['test', file, '--out-dir', path.join(dir, 'out'), '--partitions', '1'], { cwd: dir });
+    const output = run.stdout + run.stderr;
+    expect(run.code, output).toBe(1);
+    expect(run.stderr).toMatch(/the target refuses packets \(ICMP port unreachable\)/);
+    expect(run.stdout).toMatch(new RegExp(`send errors: \\d+ sends failed \\(\\d+\\.\\d% of the packets\\); \\d+ refused by the target udp://127\\.0\\.0\\.1:${port} \\(ICMP port unreachable: is anything listening there\\?\\); the run went on`));
+
+    const r = await result('refused');
+    expect(r.status).toBe('failed');
+    expect(r.measuredDurationMs).toBe(r.plannedDurationMs);
+    expect(r.totals.packetsReceived).toBe(0);
+    expect(r.totals.sendRefused).toBeGreaterThan(0);
+    expect(r.totals.sendErrors).toBeGreaterThanOrEqual(r.totals.sendRefused!);
+    // A connected socket reports each ICMP error on the next send, which then fails: about every other packet.
+    expect(r.totals.sendRefused!).toBeGreaterThan(r.totals.packetsSent! / 10);
+    expect(r.assertions[0]).toMatchObject({ passed: false, samples: 0 });
+    const junit = await readFile(path.join(dir, 'out', 'refused.xml'), 'utf8');
+    expect(junit).toMatch(new RegExp(`<property name="send_refused" value="${r.totals.sendRefused}"/>`));
+    const html = await readFile(path.join(dir, 'out', 'refused.html'), 'utf8');
+    expect(html).toMatch(/refused by the target/);
+  });
+
+  it('a target that listens counts no send errors', async () => {
+    const file = await scenario('listening', 'duration: 3s\nparticipants: { count: 2 }\n');
+    const run = await runCli(['test', file, '--out-dir', path.join(dir, 'out'), '--partitions', '1'], { cwd: dir });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const r = await result('listening');
+    expect(r.totals).toMatchObject({ sendErrors: 0, sendRefused: 0 });
+    expect(run.stdout).not.toMatch(/send errors/);
   });
 });

@@ -64,6 +64,7 @@ export class FakeRun implements RunningRun {
       bytesSent: this.counters.bytesSent,
       packetsPerSecond: 100,
       sendErrors: this.counters.sendErrors,
+      sendRefused: 0,
       activeSpikes: this.spikes.map((_, i) => `live.${i}`),
       measured: this.measured,
       viewer: this.viewer,
