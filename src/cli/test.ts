@@ -86,7 +86,9 @@ export function registerTest(program: Command, deps: Deps, setExit: (code: numbe
         const run = runner.start({ scenario, overrides, reports: { outDir: options.outDir, junit: options.junit, html: options.html, json: options.json } });
         const outcome = await followRun(run, deps, options.quiet ?? false);
         deps.stdout.write(renderSummary(outcome.result, { tty: deps.stdout.isTTY === true }));
-        deps.stdout.write(`reports: ${outcome.files.json}\n         ${outcome.files.junit}\n         ${outcome.files.html}\n`);
+        const written = [outcome.files.json, outcome.files.junit, outcome.files.html].filter((file) => !outcome.unwritten.includes(file));
+        if (written.length > 0) deps.stdout.write(`reports: ${written.join('\n         ')}\n`);
+        if (outcome.unwritten.length > 0) deps.stdout.write(`not written (E_REPORT): ${outcome.unwritten.join('\n                        ')}\n`);
         exitCode = worstExitCode(exitCode, outcome.exitCode);
         if (outcome.exitCode === 130 || outcome.exitCode === 143) break;
       }

@@ -10,7 +10,7 @@ import { deriveSeed } from '../plan/rng.js';
 import type { Plan, PlannedSpike } from '../plan/types.js';
 import { probeFeedbackOptions, ProbeReceiver } from '../probe/index.js';
 import type { ProbeReport } from '../probe/types.js';
-import { writeReports } from '../../reporters/index.js';
+import { ReportWriteError, writeReports } from '../../reporters/index.js';
 import type { RunResult } from '../result/types.js';
 import { buildRunResult } from '../verdict/index.js';
 import type { SfuAdapter } from '../sfu/index.js';
@@ -171,10 +171,12 @@ export class ScenarioRun implements RunningRun {
       await writeReports(result, files);
     } catch (error) {
       const failure = toAvcmError(error, 'E_REPORT');
-      this.context.log(`avcm: ${failure.message}`);
-      return { result, files, exitCode: exitCode === 0 || exitCode === 1 ? failure.exitCode : exitCode };
+      this.context.log(`avcm: ${result.scenario}: error ${failure.code}: ${failure.message}${failure.hint ? `\n  hint: ${failure.hint}` : ''}`);
+      const unwritten = error instanceof ReportWriteError ? error.unwritten.map((name) => files[name]) : [files.json, files.junit, files.html];
+      // A verdict nobody can read in CI is no verdict: E_REPORT's exit code wins over passed/failed, not over an earlier error.
+      return { result, files, unwritten, exitCode: exitCode === 0 || exitCode === 1 ? failure.exitCode : exitCode };
     }
-    return { result, files, exitCode };
+    return { result, files, unwritten: [], exitCode };
   }
 
   /** Everything up to the measured result; throws AvcmErrors for the run to report. */

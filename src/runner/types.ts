@@ -84,8 +84,10 @@ export interface LiveSpike {
 
 export interface RunOutcome {
   result: RunResult;
-  /** Files written (absolute paths). */
+  /** Where the reports go (absolute paths); see `unwritten` for those that could not be written. */
   files: { json: string; junit: string; html: string };
+  /** Report paths that could not be written (E_REPORT: disk full, read-only, no permission); empty when all were. */
+  unwritten: string[];
   /** The CLI contract's exit code: 0 passed, 1 failed, 3 error, 130/143 aborted. */
   exitCode: number;
 }

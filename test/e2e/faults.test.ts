@@ -1,11 +1,12 @@
 import dgram from 'node:dgram';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/result/types.js';
 import { childProcesses, waitFor } from '../helpers/child-processes.js';
 import { runCli } from '../helpers/cli.js';
+import { mountTmpfs, type Tmpfs } from '../helpers/tmpfs.js';
 import { spawnCli } from '../helpers/spawn-cli.js';
 
 // Faults the generator itself can meet: each must end in a clear error and honest reports, never
@@ -108,5 +109,43 @@ describe('a target that refuses (nothing listens: ICMP port unreachable)', () =>
     const r = await result('listening');
     expect(r.totals).toMatchObject({ sendErrors: 0, sendRefused: 0 });
     expect(run.stdout).not.toMatch(/send errors/);
+  });
+});
+
+describe('reports that cannot be written (a tiny tmpfs: root only)', () => {
+  const mounts: Tmpfs[] = [];
+  afterEach(async () => {
+    for (const mount of mounts.splice(0)) await mount.remove();
+  });
+
+  it.runIf(process.getuid?.() === 0)('the disk fills up: E_REPORT, exit 3 although every assertion passed, and no half-written report', async (context) => {
+    const mount = await mountTmpfs(64);
+    if (!mount) return context.skip('cannot mount a tmpfs here (needs CAP_SYS_ADMIN)');
+    mounts.push(mount);
+    const file = await scenario('disk-full', 'duration: 2s\nparticipants: { count: 1 }\nassertions:\n  packet_loss_percent: ["max < 50"]\n');
+    const run = await runCli(['test', file, '--out-dir', mount.dir, '--partitions', '1'], { cwd: dir });
+    const output = run.stdout + run.stderr;
+    expect(run.code, output).toBe(3);
+    expect(run.stdout).toMatch(/disk-full: PASSED/);
+    expect(run.stderr).toMatch(/error E_REPORT: cannot write the html report .*disk-full\.html\): ENOSPC: no space left on device/);
+    expect(run.stderr).toMatch(/hint: the disk holding .* is full/);
+    expect(run.stdout).toMatch(new RegExp(`not written \\(E_REPORT\\): ${mount.dir}/disk-full\\.html`));
+    // The JSON and JUnit reports fit and are whole; the HTML report is not there at all, nor a temp file.
+    expect((await readdir(mount.dir)).sort()).toEqual(['disk-full.json', 'disk-full.xml']);
+    expect(JSON.parse(await readFile(path.join(mount.dir, 'disk-full.json'), 'utf8')).status).toBe('passed');
+  });
+
+  it.runIf(process.getuid?.() === 0)('the out-dir is read-only: E_REPORT, exit 3, nothing written', async (context) => {
+    const mount = await mountTmpfs(256);
+    if (!mount) return context.skip('cannot mount a tmpfs here (needs CAP_SYS_ADMIN)');
+    mounts.push(mount);
+    mount.readOnly();
+    const file = await scenario('read-only', 'duration: 2s\nparticipants: { count: 1 }\n');
+    const run = await runCli(['test', file, '--out-dir', path.join(mount.dir, 'reports'), '--partitions', '1'], { cwd: dir });
+    expect(run.code, run.stdout + run.stderr).toBe(3);
+    expect(run.stderr).toMatch(/error E_REPORT: cannot write the json and junit and html reports .*EROFS: read-only file system/);
+    expect(run.stderr).toMatch(/hint: .* is on a read-only file system: choose another --out-dir/);
+    expect(run.stdout).not.toMatch(/^reports:/m);
+    expect(await readdir(mount.dir)).toEqual([]);
   });
 });

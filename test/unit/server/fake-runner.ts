@@ -105,7 +105,7 @@ export class FakeRun implements RunningRun {
     await writeFile(files.html, `<!doctype html><title>${name}</title>`);
     if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
     this.state = 'done';
-    const outcome = { result, files, exitCode: EXIT[status] };
+    const outcome = { result, files, unwritten: [], exitCode: EXIT[status] };
     this.resolveDone(outcome);
     return outcome;
   }
