@@ -75,7 +75,7 @@ export class UdpTransport implements ParticipantTransport {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE') {
         throw new AvcmError('E_NETWORK', `participant ${participantId}: source port ${localPort} is already in use`, {
-          hint: 'another run or program holds it; set participants.base_port to a free range, or 0 for ephemeral ports',
+          hint: 'another run or program holds it: set participants.base_port: 0 (ephemeral ports, the default) or a free range',
           cause: error,
         });
       }

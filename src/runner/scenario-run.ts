@@ -8,6 +8,7 @@ import { prepareMediaFiles } from '../media/index.js';
 import { compile } from '../plan/index.js';
 import { deriveSeed } from '../plan/rng.js';
 import type { Plan, PlannedSpike } from '../plan/types.js';
+import { isLocalHost } from '../ports/index.js';
 import { probeFeedbackOptions, ProbeReceiver } from '../probe/index.js';
 import type { ProbeReport } from '../probe/types.js';
 import { ReportWriteError, writeReports } from '../../reporters/index.js';
@@ -32,11 +33,6 @@ export interface RunContext {
   cwd: string;
   log(line: string): void;
   cores?: number;
-}
-
-function isLoopbackOrLocal(host: string): boolean {
-  if (host === 'localhost' || host.startsWith('127.') || host === '::1' || host === '0.0.0.0' || host === '::') return true;
-  return Object.values(os.networkInterfaces()).some((list) => list?.some((a) => a.address === host));
 }
 
 /**
@@ -240,7 +236,7 @@ export class ScenarioRun implements RunningRun {
       }
       this.webrtcSession = webrtcSession;
     } else if (backend.name === 'local') {
-      const listen = plan.probeListen ?? (plan.target === null ? { host: '127.0.0.1', port: 0 } : isLoopbackOrLocal(plan.target.host) ? plan.target : null);
+      const listen = plan.probeListen ?? (plan.target === null ? { host: '127.0.0.1', port: 0 } : isLocalHost(plan.target.host) ? plan.target : null);
       if (listen === null) {
         throw new AvcmError('E_USAGE', `the target ${formatUdpUrl(plan.target!)} is not on this machine, so the built-in probe cannot listen there`, {
           hint: "set probe.listen to the address where the system under test's egress arrives",

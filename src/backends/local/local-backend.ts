@@ -7,6 +7,7 @@ import type { EngineStats } from '../../engine/engine-stats.js';
 import { AvcmError, ERROR_CODES, type ErrorCode } from '../../errors/index.js';
 import type { Plan, PlannedSpike } from '../../plan/types.js';
 import type { Backend, EngineTotals, LaunchOptions, RunHandle } from '../backend.js';
+import { checkSourcePortsFree, reservePorts, type PortReservation } from '../../ports/index.js';
 import { formatUdpUrl } from '../../scenario/units.js';
 import { sumEngineStats } from '../engine-totals.js';
 import { selfCommand } from './self-command.js';
@@ -47,6 +48,17 @@ export class LocalBackend implements Backend {
   constructor(private readonly options: { baseDir: string; env?: NodeJS.ProcessEnv; engine?: 'paced' | 'naive'; nodeArgs?: string[] }) {}
 
   async launch(plan: Plan, options: LaunchOptions): Promise<RunHandle> {
+    // Fixed source ports: claimed among this machine's avcm runs and checked against every other
+    // program before any engine starts, so a clash is said up front, with the ports and a way out.
+    // (WebRTC participants' ICE picks its own ports.)
+    const ports = plan.transport === 'udp' ? plan.participants.map((p) => p.port).filter((port) => port > 0) : [];
+    const reservation = await reservePorts(ports, `${plan.scenario} (base_port ${plan.basePort})`);
+    try {
+      await checkSourcePortsFree(ports, plan.basePort);
+    } catch (error) {
+      await reservation.release();
+      throw error;
+    }
     const workDir = await mkdtemp(path.join(os.tmpdir(), 'avcm-run-'));
     const planFile = path.join(workDir, 'plan.json');
     await writeFile(planFile, JSON.stringify(plan));
@@ -78,7 +90,7 @@ export class LocalBackend implements Backend {
       child.stdin!.on('error', () => undefined);
       agents.push(agent);
     }
-    const handle = new LocalRunHandle(agents, workDir);
+    const handle = new LocalRunHandle(agents, workDir, reservation);
     const onEvent = (agent: Agent, event: AgentEvent): void => {
       if (event.type === 'offer') {
         const answer = options.signaling
@@ -124,6 +136,8 @@ class LocalRunHandle implements RunHandle {
   constructor(
     private readonly agents: Agent[],
     private readonly workDir: string,
+    /** The run's fixed source ports, held until its engines are gone. */
+    private readonly reservation: PortReservation,
   ) {
     for (const agent of agents) void agent.exited.then(() => this.changed());
   }
@@ -249,6 +263,7 @@ class LocalRunHandle implements RunHandle {
       await Promise.all(this.agents.map((a) => a.exited));
       clearTimeout(timer);
       await rm(this.workDir, { recursive: true, force: true });
+      await this.reservation.release();
     })();
     return this.stopping;
   }
