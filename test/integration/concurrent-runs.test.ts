@@ -70,7 +70,7 @@ describe('runs posted to avcm serve at once', () => {
     expect(first.statusCode).toBe(202);
     const second = await app.inject({ method: 'POST', url: '/api/v1/runs', headers: { 'content-type': 'application/yaml' }, payload: fixed });
     expect(second.statusCode).toBe(409);
-    expect(second.json()).toMatchObject({ error: 'E_PORTS', path: 'body/participants/base_port', message: expect.stringMatching(/binds ports 43100\.\.43101 that run \w+ \(side-by-side, (queued|running)\) holds/) });
+    expect(second.json()).toMatchObject({ error: 'E_PORTS', path: 'body/participants/base_port', message: expect.stringMatching(/binds ports 23100\.\.23101 that run \w+ \(side-by-side, (queued|running)\) holds/) });
     const done = await waitForEnd((first.json() as { id: string }).id);
     expect(done.state).not.toBe('error');
   }, 120_000);
