@@ -54,7 +54,7 @@ export function runRoutes(registry: RunRegistry, limits: ScenarioLimits): Fastif
       {
         schema: {
           summary: 'Start a scenario run',
-          description: `A scenario document as ${SCENARIO_TYPES.join(', ')}. 202 with the run id; 400 E_SCENARIO with located problems; 429 when the server runs its limit of runs.`,
+          description: `A scenario document as ${SCENARIO_TYPES.join(', ')}. 202 with the run id; 400 E_SCENARIO with located problems; 409 E_PORTS when its fixed ports (base_port, a local probe port) overlap a run in flight; 429 when the server runs its limit of runs.`,
           consumes: SCENARIO_TYPES,
           body: SCENARIO_BODY,
           response: { 202: { type: 'object', properties: { id: { type: 'string' }, state: { type: 'string' }, links: { type: 'object', additionalProperties: { type: 'string' } } } } },
