@@ -14,7 +14,6 @@ const schema = loadScenarioSchema();
 const arbitraries = new SchemaArbitraries(schema);
 /** Documents holding every field of the schema (one spike of each type, both SFU kinds across samples). */
 const everyField = new SchemaArbitraries(schema, { everyKey: true });
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Doc = Record<string, any>;
 
 const validDocument: fc.Arbitrary<Doc> = arbitraries.valid(arbitraries.root).map((doc) => fitSemantics(doc as Doc));
