@@ -24,7 +24,7 @@ export function renderProgress(p: RunProgress, tty: boolean): string {
     `spikes: ${p.activeSpikes.length ? p.activeSpikes.join(',') : 'none'}`,
     m ? `loss ${fmt(m.lossPercent)}%  jitter ${fmt(m.jitterMs)} ms  MOS ${fmt(m.mos)}` : 'waiting for packets',
   ];
-  if (p.sendErrors > 0) parts.push(`${p.sendErrors} send errors`);
+  if (p.sendErrors > 0) parts.push(`${p.sendErrors} send errors${p.sendRefused > 0 ? ` (${p.sendRefused} refused by the target)` : ''}`);
   return tty ? parts.join('  |  ') : `progress ${parts.join(', ')}`;
 }
 
@@ -76,6 +76,8 @@ export function renderSummary(r: RunResult, options: { tty?: boolean } = {}): st
   const senders = sendersLine(r);
   if (senders) lines.push(`  senders: ${senders}`);
   if (r.totals.malformedPackets > 0) lines.push(`  ${r.totals.malformedPackets} malformed packets arrived at the probe`);
+  const sendErrors = sendErrorsLine(r);
+  if (sendErrors) lines.push(`  ${sendErrors}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -127,4 +129,18 @@ function ioLabel(io: RunResult['io'] | undefined): string {
   if (io.engines === io.probe || io.probe === null) return `, io ${io.engines}`;
   if (io.engines === null) return `, io probe ${io.probe}`;
   return `, io engines ${io.engines} / probe ${io.probe}`;
+}
+
+/**
+ * Failed sends, said plainly: the run went on, and a target that refused (ICMP port unreachable
+ * on the participants' connected sockets) most likely had nothing listening. Null when none.
+ */
+export function sendErrorsLine(r: RunResult): string | null {
+  const errors = r.totals.sendErrors;
+  if (!errors) return null;
+  const refused = r.totals.sendRefused ?? 0;
+  const sent = r.totals.packetsSent;
+  const share = sent ? ` (${((100 * errors) / sent).toFixed(1)}% of the packets)` : '';
+  const why = refused > 0 ? `; ${refused} refused by the target ${r.target} (ICMP port unreachable: is anything listening there?)` : '';
+  return `send errors: ${errors} sends failed${share}${why}; the run went on`;
 }

@@ -26,7 +26,9 @@ export function renderJunit(result: RunResult): string {
     .property('avcm_version', result.avcmVersion)
     .property('packets_sent', String(result.totals.packetsSent ?? ''))
     .property('packets_received', String(result.totals.packetsReceived))
-    .property('packets_lost', String(result.totals.packetsLost));
+    .property('packets_lost', String(result.totals.packetsLost))
+    .property('send_errors', String(result.totals.sendErrors ?? ''))
+    .property('send_refused', String(result.totals.sendRefused ?? ''));
   const feedback = result.totals.feedback;
   if (feedback) {
     // The wire counts above stay the loss before recovery; these say what recovery did and what the viewer saw.

@@ -16,7 +16,19 @@ export function renderSchemaReference(schema: Node): string {
     }
     return node;
   };
-  const describeType = (node: Node): string => {
+  // The value keywords (src/scenario/value-keywords.ts): ranges of durations, rates and thresholds.
+  const bounds = (node: Node): string => {
+    const notes: string[] = [];
+    for (const keyword of ['x-duration', 'x-rate', 'x-threshold']) {
+      const range = node[keyword] as { min?: unknown; max?: unknown; of?: string } | undefined;
+      if (!range) continue;
+      const span = range.min !== undefined && range.max !== undefined ? `${String(range.min)}..${String(range.max)}` : range.min !== undefined ? `>= ${String(range.min)}` : `<= ${String(range.max)}`;
+      notes.push(keyword === 'x-threshold' ? `threshold ${span} (${range.of ?? ''})` : span);
+    }
+    return notes.length > 0 ? `; ${notes.join(', ')}` : '';
+  };
+  const describeType = (node: Node): string => describeShape(node) + bounds(node);
+  const describeShape = (node: Node): string => {
     if (typeof node['x-expected'] === 'string') return node['x-expected'];
     if (Array.isArray(node.enum)) return node.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
     if ('const' in node) return `\`${String(node.const)}\``;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { packagePath } from '../../src/package-root.js';
 import type { RunResult, StreamResult, TimelinePoint } from '../../src/result/types.js';
+import { sendErrorsLine } from '../console.js';
 
 let vendor: { js: string; css: string } | null = null;
 
@@ -340,6 +341,7 @@ export function renderHtml(result: RunResult): string {
     ['started / finished', `${result.startedAt} / ${result.finishedAt}`],
     ['duration', `${(result.measuredDurationMs / 1000).toFixed(1)} s measured of ${(result.plannedDurationMs / 1000).toFixed(1)} s planned`],
     ['packets (wire)', `${result.totals.packetsSent ?? '–'} sent, ${result.totals.packetsReceived} received, ${result.totals.packetsLost} lost, ${result.totals.malformedPackets} malformed`],
+    ...(result.totals.sendErrors ? ([['send errors', sendErrorsLine(result)!]] as [string, string][]) : []),
     ...feedbackMeta(result),
     ['restarts', result.restarts.length ? result.restarts.map((r) => `partition ${r.partition}: ${r.count}`).join(', ') : 'none'],
     ['avcm', result.avcmVersion],

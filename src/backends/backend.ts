@@ -33,6 +33,8 @@ export interface EngineTotals {
   packetsSent: number;
   bytesSent: number;
   sendErrors: number;
+  /** Of `sendErrors`, sends the target refused (ICMP port unreachable). */
+  sendRefused: number;
   /** Packets the chaos stages dropped on purpose (loss, bandwidth tail drop). */
   packetsDropped: number;
   /** Partitions that reported ready / done. */

@@ -13,6 +13,7 @@ export function sumEngineStats(stats: readonly (EngineStats | null)[], partition
     packetsSent: 0,
     bytesSent: 0,
     sendErrors: 0,
+    sendRefused: 0,
     packetsDropped: 0,
     partitionsReady,
     partitionsDone,
@@ -35,6 +36,7 @@ export function sumEngineStats(stats: readonly (EngineStats | null)[], partition
     totals.packetsSent += s.packetsSent;
     totals.bytesSent += s.bytesSent;
     totals.sendErrors += s.sendErrors;
+    totals.sendRefused += s.sendRefused ?? 0; // engines (pods) of older images do not report it
     totals.packetsDropped += s.packetsDroppedByChaos;
     totals.delayLineOverflows += s.delayLineOverflows;
     // Engines older than the batched I/O layer report none of these (they used dgram).

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import type { IoPath } from '../io/index.js';
-import { parseDurationMs, parseUdpUrl, type UdpUrl } from '../scenario/units.js';
+import { checkUdpUrl, hostProblem, httpUrlProblem, portProblem } from '../scenario/endpoints.js';
+import { parseDurationMs, type UdpUrl } from '../scenario/units.js';
 
 /** commander argument parsers: bad values become usage errors (exit 2) with the reason. */
 export function integerOption(min: number, max: number) {
@@ -24,10 +25,37 @@ export function durationOption(value: string): number {
   return ms;
 }
 
+/** A place to send to: udp://HOST:PORT with a port 1..65535. */
 export function udpUrlOption(value: string): UdpUrl {
-  const url = parseUdpUrl(value);
-  if (!url) throw new InvalidArgumentError(`expected udp://HOST:PORT, found "${value}"`);
-  return url;
+  const checked = checkUdpUrl(value, 'refuse');
+  if (!checked.ok) throw new InvalidArgumentError(checked.malformed ? checked.problem : `${checked.problem}, found "${value}"`);
+  return checked.value;
+}
+
+/** A place to listen on: udp://HOST:PORT, port 0 = an ephemeral port. */
+export function udpListenOption(value: string): UdpUrl {
+  const checked = checkUdpUrl(value, 'ephemeral');
+  if (!checked.ok) throw new InvalidArgumentError(checked.malformed ? checked.problem : `${checked.problem}, found "${value}"`);
+  return checked.value;
+}
+
+/** `tcp://HOST:PORT`; `zero`: whether port 0 means an ephemeral port (listening) or is refused (connecting). */
+export function tcpUrlOption(zero: 'refuse' | 'ephemeral') {
+  return (value: string): { host: string; port: number } => {
+    const match = /^tcp:\/\/(\[[^\]]*\]|[^:/[\]\s]*):(\d+)$/.exec(value.trim());
+    if (!match) throw new InvalidArgumentError(`expected tcp://HOST:PORT, found "${value}"`);
+    const host = match[1].replace(/^\[|\]$/g, '');
+    const problem = hostProblem(host) ?? portProblem(Number(match[2]), zero);
+    if (problem) throw new InvalidArgumentError(`${problem}, found "${value}"`);
+    return { host, port: Number(match[2]) };
+  };
+}
+
+/** An address to bind: an IP address or a host name. */
+export function hostOption(value: string): string {
+  const problem = hostProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
+  return value;
 }
 
 export const seedOption = integerOption(0, 4294967295);
@@ -46,3 +74,10 @@ export function ioOption(value: string): IoPath {
 
 /** The help text of `--io` on every verb that has it. */
 export const IO_OPTION_HELP = 'UDP I/O: batched (sendmmsg/GSO/recvmmsg addon) or dgram (node:dgram); default: AVCM_IO, else batched when the addon loads';
+
+/** An http:// or https:// URL (a server to talk to). */
+export function httpUrlOption(value: string): string {
+  const problem = httpUrlProblem(value);
+  if (problem) throw new InvalidArgumentError(problem);
+  return value;
+}

@@ -9,7 +9,7 @@ import type { UdpUrl } from '../scenario/units.js';
 import type { Deps } from './deps.js';
 import { parseDurationMs } from '../scenario/units.js';
 import { chooseIo, ioFallbackNotice, ioRequest, type IoPath } from '../io/index.js';
-import { durationOption, integerOption, IO_OPTION_HELP, ioOption, udpUrlOption } from './options.js';
+import { durationOption, httpUrlOption, integerOption, IO_OPTION_HELP, ioOption, udpListenOption } from './options.js';
 
 /** `--jitter-buffer adaptive | off | DURATION` as the probe's playout model. */
 function jitterBufferOption(value: string): { fixedDelayMs: number | null } | false {
@@ -55,7 +55,7 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
   program
     .command('receive')
     .description('run the probe only: measure loss, jitter, delay, bitrate, frame rate and MOS of the RTP that arrives')
-    .option('--listen <url>', 'udp://HOST:PORT to listen on', udpUrlOption, { host: '0.0.0.0', port: 5002 })
+    .option('--listen <url>', 'udp://HOST:PORT to listen on (port 0 = an ephemeral port, printed)', udpListenOption, { host: '0.0.0.0', port: 5002 })
     .option('--duration <d>', 'stop after this long (default: until SIGINT/SIGTERM)', durationOption)
     .option('--json <file>', 'write the measured report (ProbeReport JSON) at the end; "-" prints it as one marked line on stdout')
     .option('--video-pt <n>', 'video payload type', integerOption(0, 127), 96)
@@ -66,7 +66,7 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
     .option('--start-at <epochMs>', 'epoch ms of the run start (window 0); default: now', integerOption(0, Number.MAX_SAFE_INTEGER))
     .option('--quiet', 'no live table')
     .option('--webrtc', 'receive WebRTC participants of a run of `avcm serve` (answers their offers through its REST API)')
-    .option('--api <url>', 'with --webrtc: the avcm serve base URL, e.g. http://127.0.0.1:8080')
+    .option('--api <url>', 'with --webrtc: the avcm serve base URL, e.g. http://127.0.0.1:8080', httpUrlOption)
     .option('--test <id>', 'with --webrtc: the test id (POST /api/v1/test/create)')
     .option('--count <n>', 'with --webrtc: how many participants to receive', integerOption(1, 10_000))
     .option('--first-id <n>', 'with --webrtc: the first participant id', integerOption(0, 4_000_000_000), 1001)

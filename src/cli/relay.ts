@@ -1,14 +1,7 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import { tcpToUdp, udpToTcp, type Relay } from '../relay/index.js';
 import type { Deps } from './deps.js';
-import { udpUrlOption } from './options.js';
-
-function tcpUrlOption(value: string): { host: string; port: number } {
-  const match = /^tcp:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value.trim());
-  if (!match || Number(match[2]) > 65535) throw new InvalidArgumentError(`expected tcp://HOST:PORT, found "${value}"`);
-  return { host: match[1].replace(/^\[|\]$/g, ''), port: Number(match[2]) };
-}
+import { tcpUrlOption, udpListenOption, udpUrlOption } from './options.js';
 
 const REPORT_EVERY_MS = 5_000;
 
@@ -36,8 +29,8 @@ export function registerRelay(program: Command, deps: Deps, setExit: (code: numb
   relay
     .command('udp-to-tcp')
     .description('local side: UDP datagrams on --listen travel framed over TCP to --connect (reconnecting); replies come back to the last UDP sender')
-    .requiredOption('--listen <url>', 'udp://HOST:PORT to receive datagrams on', udpUrlOption)
-    .requiredOption('--connect <url>', 'tcp://HOST:PORT of the other relay (e.g. a kubectl port-forward)', tcpUrlOption)
+    .requiredOption('--listen <url>', 'udp://HOST:PORT to receive datagrams on (port 0 = an ephemeral port, printed)', udpListenOption)
+    .requiredOption('--connect <url>', 'tcp://HOST:PORT of the other relay (e.g. a kubectl port-forward)', tcpUrlOption('refuse'))
     .action(async (o: { listen: { host: string; port: number }; connect: { host: string; port: number } }) => {
       await runRelay(await udpToTcp(o.listen, o.connect), 'udp-to-tcp', deps);
       setExit(0);
@@ -45,7 +38,7 @@ export function registerRelay(program: Command, deps: Deps, setExit: (code: numb
   relay
     .command('tcp-to-udp')
     .description('cluster side: frames arriving on --listen go out as UDP datagrams to --send; replies travel back framed')
-    .requiredOption('--listen <url>', 'tcp://HOST:PORT to accept relay connections on', tcpUrlOption)
+    .requiredOption('--listen <url>', 'tcp://HOST:PORT to accept relay connections on (port 0 = an ephemeral port, printed)', tcpUrlOption('ephemeral'))
     .requiredOption('--send <url>', 'udp://HOST:PORT to send datagrams to', udpUrlOption)
     .action(async (o: { listen: { host: string; port: number }; send: { host: string; port: number } }) => {
       await runRelay(await tcpToUdp(o.listen, o.send), 'tcp-to-udp', deps);

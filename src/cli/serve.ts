@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { AvcmError } from '../errors/index.js';
 import { isLoopbackHost } from '../server/auth.js';
 import type { Deps } from './deps.js';
-import { integerOption } from './options.js';
+import { hostOption, integerOption } from './options.js';
 
 interface ServeOptions {
   host: string;
@@ -23,7 +23,7 @@ export function registerServe(program: Command, deps: Deps, setExit: (code: numb
   program
     .command('serve')
     .description('the REST control plane (scenario runs, live spikes, WebRTC signaling) and Prometheus /metrics')
-    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--host <host>', 'address to bind', hostOption, '127.0.0.1')
     .option('--port <port>', 'port to bind (0 = any free port)', integerOption(0, 65535), 8080)
     .option('--token <token>', 'bearer token required on every route but /healthz (default: AVCM_TOKEN)')
     .option('--reports-dir <dir>', 'where run reports are written (one folder per run id)', 'avcm-reports/server')

@@ -90,7 +90,9 @@ export function registerTest(program: Command, deps: Deps, setExit: (code: numbe
         const run = runner.start({ scenario, overrides, reports: { outDir: options.outDir, junit: options.junit, html: options.html, json: options.json } });
         const outcome = await followRun(run, deps, options.quiet ?? false);
         deps.stdout.write(renderSummary(outcome.result, { tty: deps.stdout.isTTY === true }));
-        deps.stdout.write(`reports: ${outcome.files.json}\n         ${outcome.files.junit}\n         ${outcome.files.html}\n`);
+        const written = [outcome.files.json, outcome.files.junit, outcome.files.html].filter((file) => !outcome.unwritten.includes(file));
+        if (written.length > 0) deps.stdout.write(`reports: ${written.join('\n         ')}\n`);
+        if (outcome.unwritten.length > 0) deps.stdout.write(`not written (E_REPORT): ${outcome.unwritten.join('\n                        ')}\n`);
         exitCode = worstExitCode(exitCode, outcome.exitCode);
         if (outcome.exitCode === 130 || outcome.exitCode === 143) break;
       }
@@ -103,9 +105,15 @@ async function followRun(run: RunningRun, deps: Deps, quiet: boolean): Promise<R
   const { renderProgress } = await import('../../reporters/index.js');
   const tty = deps.stderr.isTTY === true;
   let lastPlainMs = 0;
+  let refusalSaid = false;
   const timer = setInterval(() => {
-    if (quiet) return;
     const progress = run.progress();
+    if (!refusalSaid && progress.sendRefused > 0) {
+      // Said once and at once, even with --quiet: the verdict will blame a target nobody listened on.
+      refusalSaid = true;
+      deps.stderr.write(`${tty ? '\r\x1b[2K' : ''}avcm: the target refuses packets (ICMP port unreachable): is anything listening there? The run goes on; refused sends are counted in the report.\n`);
+    }
+    if (quiet) return;
     if (progress.state !== 'running') return;
     if (tty) deps.stderr.write(`\r\x1b[2K${renderProgress(progress, true)}`);
     else if (progress.elapsedMs - lastPlainMs >= PLAIN_PROGRESS_EVERY_MS) {

@@ -14,6 +14,8 @@ export interface EngineStats {
   framesSent: number;
   /** Errors returned by the socket (e.g. ICMP port unreachable); the run goes on. */
   sendErrors: number;
+  /** Of `sendErrors`, the target refusing the packets (ICMP port unreachable: nothing listens there). */
+  sendRefused: number;
   /** Packets dropped because the delay line was full. */
   delayLineOverflows: number;
   /** Sends that found the kernel queue busy: dgram copied the header; batched I/O dropped the rest of that flush's run (see `sendDropped`). */
@@ -52,6 +54,7 @@ export function emptyEngineStats(partition: number, participants: number): Engin
     framesSkipped: 0,
     framesSent: 0,
     sendErrors: 0,
+    sendRefused: 0,
     delayLineOverflows: 0,
     sendQueueBusy: 0,
     wouldBlock: 0,

@@ -384,9 +384,11 @@ export class PartitionEngine implements DelayedSender {
    */
   snapshot(withStreams = false): EngineStats {
     let sendErrors = 0;
+    let sendRefused = 0;
     let queueBusy = 0;
     for (const transport of this.transports) {
       sendErrors += transport.errors;
+      sendRefused += transport.refused ?? 0;
       queueBusy += transport.queueBusy;
     }
     const now = this.clock ? this.clock.nowMs() : 0;
@@ -397,6 +399,7 @@ export class PartitionEngine implements DelayedSender {
     return {
       ...this.stats,
       sendErrors,
+      sendRefused,
       sendQueueBusy: queueBusy,
       io: this.io.path,
       wouldBlock: this.io.wouldBlock,

@@ -16,21 +16,35 @@ export class UdpTransport implements ParticipantTransport {
   private readonly socket: dgram.Socket;
   private readonly list: Buffer[] = [Buffer.alloc(0), Buffer.alloc(0)];
   errors = 0;
+  refused = 0;
   queueBusy = 0;
   /** Datagrams received that were not RTCP (the target has no business sending RTP here). */
   foreignReceived = 0;
   private closed = false;
   private feedback: FeedbackHandler | null = null;
 
+  /**
+   * Passed to every send: without a callback Node drops a failed send's error silently, and a
+   * connected socket reports the ICMP port unreachable of one packet as the error of the next
+   * send. One function for the socket's life, so sending allocates nothing more for it.
+   */
+  private readonly afterSend = (error: Error | null): void => {
+    if (error) this.countError(error);
+  };
+
   private constructor(socket: dgram.Socket) {
     this.socket = socket;
-    socket.on('error', () => {
-      this.errors++;
-    });
+    // The same ICMP error can surface on the receive side instead, when no send came first.
+    socket.on('error', (error) => this.countError(error));
     socket.on('message', (message) => {
       if (this.feedback !== null && isRtcpPacket(message, message.length)) this.feedback(message, message.length);
       else this.foreignReceived++;
     });
+  }
+
+  private countError(error: Error): void {
+    this.errors++;
+    if ((error as NodeJS.ErrnoException).code === 'ECONNREFUSED') this.refused++;
   }
 
   onFeedback(handler: FeedbackHandler): void {
@@ -61,7 +75,7 @@ export class UdpTransport implements ParticipantTransport {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE') {
         throw new AvcmError('E_NETWORK', `participant ${participantId}: source port ${localPort} is already in use`, {
-          hint: 'another run or program holds it; set participants.base_port to a free range, or 0 for ephemeral ports',
+          hint: 'another run or program holds it: set participants.base_port: 0 (ephemeral ports, the default) or a free range',
           cause: error,
         });
       }
@@ -80,9 +94,9 @@ export class UdpTransport implements ParticipantTransport {
     this.list[0] = busy ? Buffer.from(exact) : exact;
     this.list[1] = payload;
     try {
-      this.socket.send(this.list);
-    } catch {
-      this.errors++;
+      this.socket.send(this.list, this.afterSend);
+    } catch (error) {
+      this.countError(error as Error);
     }
   }
 

@@ -17,6 +17,11 @@ export interface ParticipantTransport {
   readonly rtxNegotiated?: boolean;
   /** Errors the transport saw so far (counted, never thrown: the run goes on). */
   readonly errors: number;
+  /**
+   * Of `errors`, those where the far end refused the packets (ICMP port unreachable, which a
+   * connected UDP socket reports as ECONNREFUSED on a later send or receive). Unset: not known.
+   */
+  readonly refused?: number;
   /** Sends that could not reuse the header buffer because the kernel queue was busy. */
   readonly queueBusy: number;
   close(): Promise<void>;

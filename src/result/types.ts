@@ -146,6 +146,8 @@ export interface RunResult {
   status: RunStatus;
   /** Set when status is `error` or `aborted`. */
   errorMessage: string | null;
+  /** The error code of an `error` run (E_BACKEND, E_NETWORK, E_MEDIA, ...); null otherwise. */
+  errorCode: string | null;
   seed: number;
   backend: string;
   transport: string;
@@ -164,6 +166,12 @@ export interface RunResult {
   streams: StreamResult[];
   totals: {
     packetsSent: number | null;
+    /**
+     * Sends that failed at the participants' sockets, and of those the ones the target refused
+     * (ICMP port unreachable: nothing listened there); the run went on. null when not known.
+     */
+    sendErrors: number | null;
+    sendRefused: number | null;
     packetsReceived: number;
     packetsLost: number;
     bytesReceived: number;

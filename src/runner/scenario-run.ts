@@ -9,9 +9,10 @@ import { prepareMediaFiles } from '../media/index.js';
 import { compile } from '../plan/index.js';
 import { deriveSeed } from '../plan/rng.js';
 import type { Plan, PlannedSpike } from '../plan/types.js';
+import { isLocalHost } from '../ports/index.js';
 import { probeFeedbackOptions, ProbeReceiver } from '../probe/index.js';
 import type { ProbeReport } from '../probe/types.js';
-import { writeReports } from '../../reporters/index.js';
+import { ReportWriteError, writeReports } from '../../reporters/index.js';
 import type { RunResult } from '../result/types.js';
 import { buildRunResult } from '../verdict/index.js';
 import type { SfuAdapter } from '../sfu/index.js';
@@ -33,11 +34,6 @@ export interface RunContext {
   cwd: string;
   log(line: string): void;
   cores?: number;
-}
-
-function isLoopbackOrLocal(host: string): boolean {
-  if (host === 'localhost' || host.startsWith('127.') || host === '::1' || host === '0.0.0.0' || host === '::') return true;
-  return Object.values(os.networkInterfaces()).some((list) => list?.some((a) => a.address === host));
 }
 
 /**
@@ -87,6 +83,7 @@ export class ScenarioRun implements RunningRun {
       bytesSent: totals?.bytesSent ?? 0,
       packetsPerSecond: Math.round(this.lastPackets.rate),
       sendErrors: totals?.sendErrors ?? 0,
+      sendRefused: totals?.sendRefused ?? 0,
       activeSpikes: plan ? activeSpikesAt([...plan.spikes, ...this.liveSpikes], elapsedMs) : [],
       measured: live && live.windowIndex >= 0 ? { packetsReceived: live.packetsReceived, lossPercent: live.lossPercent, jitterMs: live.jitterMs, mos: live.mos } : null,
       viewer: live?.viewer && live.windowIndex >= 0 ? { ...live.viewer } : null,
@@ -146,7 +143,7 @@ export class ScenarioRun implements RunningRun {
     } catch (error) {
       const failure = toAvcmError(error, 'E_RUN');
       result = this.failedResult(startedAt, failure);
-      this.context.log(`avcm: ${scenario.name}: ${failure.message}${failure.hint ? `\n  hint: ${failure.hint}` : ''}`);
+      this.context.log(`avcm: ${scenario.name}: error ${failure.code}: ${failure.message}${failure.hint ? `\n  hint: ${failure.hint}` : ''}`);
       if (failure.exitCode === 2) return this.finish(result, 2);
     } finally {
       await this.handle?.stop().catch(() => undefined);
@@ -171,10 +168,12 @@ export class ScenarioRun implements RunningRun {
       await writeReports(result, files);
     } catch (error) {
       const failure = toAvcmError(error, 'E_REPORT');
-      this.context.log(`avcm: ${failure.message}`);
-      return { result, files, exitCode: exitCode === 0 || exitCode === 1 ? failure.exitCode : exitCode };
+      this.context.log(`avcm: ${result.scenario}: error ${failure.code}: ${failure.message}${failure.hint ? `\n  hint: ${failure.hint}` : ''}`);
+      const unwritten = error instanceof ReportWriteError ? error.unwritten.map((name) => files[name]) : [files.json, files.junit, files.html];
+      // A verdict nobody can read in CI is no verdict: E_REPORT's exit code wins over passed/failed, not over an earlier error.
+      return { result, files, unwritten, exitCode: exitCode === 0 || exitCode === 1 ? failure.exitCode : exitCode };
     }
-    return { result, files, exitCode };
+    return { result, files, unwritten: [], exitCode };
   }
 
   /** Everything up to the measured result; throws AvcmErrors for the run to report. */
@@ -240,7 +239,7 @@ export class ScenarioRun implements RunningRun {
       }
       this.webrtcSession = webrtcSession;
     } else if (backend.name === 'local') {
-      const listen = plan.probeListen ?? (plan.target === null ? { host: '127.0.0.1', port: 0 } : isLoopbackOrLocal(plan.target.host) ? plan.target : null);
+      const listen = plan.probeListen ?? (plan.target === null ? { host: '127.0.0.1', port: 0 } : isLocalHost(plan.target.host) ? plan.target : null);
       if (listen === null) {
         throw new AvcmError('E_USAGE', `the target ${formatUdpUrl(plan.target!)} is not on this machine, so the built-in probe cannot listen there`, {
           hint: "set probe.listen to the address where the system under test's egress arrives",
@@ -259,6 +258,8 @@ export class ScenarioRun implements RunningRun {
         expectedDurationMs: plan.durationMs,
         ...probeFeedbackOptions(plan),
       });
+      // With a target of its own the probe's address is not in the run line below; port 0 made it ephemeral.
+      if (target !== null) this.context.log(`avcm: ${plan.scenario}: probe listening on ${formatUdpUrl(this.probe.address)}`);
       target ??= this.probe.address;
     }
     // Without a target, a backend that runs the probe itself (containers, pods) has the participants send to it.
@@ -296,20 +297,26 @@ export class ScenarioRun implements RunningRun {
     this.state = 'running';
     this.context.log(`avcm: ${plan.scenario}: all ${plan.partitions} partition${plan.partitions === 1 ? '' : 's'} ready, sending for ${(plan.durationMs / 1000).toFixed(0)}s`);
     const aborted = new Promise<'aborted'>((resolve) => this.abort.signal.addEventListener('abort', () => resolve('aborted'), { once: true }));
+    let failure: AvcmError | null = null;
     const finished = this.handle.finished().then(
       () => 'finished' as const,
-      // Partitions that die because the user interrupted are part of the interruption, not a failure.
-      (error: unknown) => (this.stopReason ? ('aborted' as const) : Promise.reject(error)),
+      (error: unknown) => {
+        // Partitions that die because the user interrupted are part of the interruption, not a failure.
+        if (this.stopReason) return 'aborted' as const;
+        // A partition failed mid-run: the others stop, and what the probe measured until now is kept.
+        failure = toAvcmError(error, 'E_BACKEND');
+        return 'failed' as const;
+      },
     );
     const outcome = await Promise.race([finished, aborted]);
     this.state = 'stopping';
-    if (outcome === 'aborted') await this.handle.stop();
+    if (outcome !== 'finished') await this.handle.stop();
     else await new Promise((resolve) => setTimeout(resolve, ARRIVAL_GRACE_MS));
 
     const finishedAt = new Date();
     const measuredMs = Math.min(plan.durationMs, Math.max(0, finishedAt.getTime() - runStartEpochMs));
     const windowMs = 1000;
-    const windowCount = Math.max(1, Math.ceil((outcome === 'aborted' ? measuredMs : plan.durationMs) / windowMs));
+    const windowCount = Math.max(1, Math.ceil((outcome === 'finished' ? plan.durationMs : measuredMs) / windowMs));
     const probeReport: ProbeReport | null = this.probe ? this.probe.report(windowCount) : await this.handle.collectProbeReport();
     if (!probeReport) throw new AvcmError('E_BACKEND', `backend ${backend.name} returned no probe report`);
     const totals = this.handle.totals();
@@ -322,11 +329,20 @@ export class ScenarioRun implements RunningRun {
       startedAt,
       finishedAt,
       packetsSent: totals.packetsSent,
+      sendErrors: { errors: totals.sendErrors, refused: totals.sendRefused },
       senders: totals.senders,
       restarts: this.handle.restarts(),
       engineIo: totals.io,
       ...(outcome === 'aborted' ? { status: 'aborted' as const, errorMessage: `interrupted by ${this.stopReason} after ${(measuredMs / 1000).toFixed(1)}s` } : {}),
+      ...(failure ? this.failureStatus(failure, measuredMs) : {}),
     });
+  }
+
+  /** A run whose backend failed mid-run is an `error` (exit 3), never `aborted` (which is the user's stop): it says what failed, when, and that the figures are partial. */
+  private failureStatus(failure: AvcmError, measuredMs: number): { status: 'error'; errorCode: string; errorMessage: string } {
+    const when = `after ${(measuredMs / 1000).toFixed(1)}s of the run; the figures cover that time only`;
+    this.context.log(`avcm: ${this.request.scenario.name}: error ${failure.code}: ${failure.message} (${when})${failure.hint ? `\n  hint: ${failure.hint}` : ''}`);
+    return { status: 'error', errorCode: failure.code, errorMessage: `${failure.message} (${when})${failure.hint ? ` (${failure.hint})` : ''}` };
   }
 
   private checkAborted(): void {
@@ -358,6 +374,7 @@ export class ScenarioRun implements RunningRun {
       packetsSent: this.handle?.totals().packetsSent ?? null,
       restarts: [],
       status: this.stopReason ? 'aborted' : 'error',
+      errorCode: failure.code,
       errorMessage: failure.hint ? `${failure.message} (${failure.hint})` : failure.message,
     });
   }

@@ -53,6 +53,8 @@ export interface RunProgress {
   /** Packets per second sent over the last second. */
   packetsPerSecond: number;
   sendErrors: number;
+  /** Of `sendErrors`, sends the target refused (ICMP port unreachable: nothing listens there). */
+  sendRefused: number;
   /** Spike ids active right now. */
   activeSpikes: string[];
   /** What the probe measured over the last complete window; null before the first one. */
@@ -85,8 +87,10 @@ export interface LiveSpike {
 
 export interface RunOutcome {
   result: RunResult;
-  /** Files written (absolute paths). */
+  /** Where the reports go (absolute paths); see `unwritten` for those that could not be written. */
   files: { json: string; junit: string; html: string };
+  /** Report paths that could not be written (E_REPORT: disk full, read-only, no permission); empty when all were. */
+  unwritten: string[];
   /** The CLI contract's exit code: 0 passed, 1 failed, 3 error, 130/143 aborted. */
   exitCode: number;
 }

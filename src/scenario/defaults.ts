@@ -2,7 +2,7 @@ import { parseExpression } from '../verdict/parse-assertion.js';
 import { METRIC_NAMES } from '../result/index.js';
 import type { AssertionSpec, NumberRange, Scenario, SpikeEntry, TargetSelector } from './scenario.js';
 import type { ScenarioDocument, SpikeSpec } from './types.js';
-import { parseDurationMs, parseRateKbps, parseShare, parseUdpUrl } from './units.js';
+import { parseDurationMs, parseRateKbps, parseShare, parseUdpListenUrl, parseUdpUrl } from './units.js';
 
 /**
  * Defaults of the language (mirrors the `default` keywords of schemas/scenario.schema.json; a test
@@ -12,7 +12,7 @@ export const DEFAULTS = {
   backend: 'local',
   video: { fps: 30, bitrate: '2500kbps', width: 1280, height: 720, keyframe_interval: '2s', max_payload_bytes: 1200, payload_type: 96, rtx_payload_type: 97 },
   audio: { ptime: '20ms', bitrate: '64kbps', payload_type: 111 },
-  participants: { first_id: 1001, transport: 'udp', video: true, audio: true, base_port: 5000 },
+  participants: { first_id: 1001, transport: 'udp', video: true, audio: true, base_port: 0 },
   rtcp: { nack: true, rtx: true, pli: true, report_interval: '1s', history: '1s' },
   probe: { nack: true, pli: true, jitter_buffer: 'adaptive', report_interval: '1s' },
   turn: { secret_env: 'AVCM_TURN_SECRET', ttl: '1h' },
@@ -105,7 +105,7 @@ function assertionSpecs(doc: ScenarioDocument): AssertionSpec[] {
 
 function rtcpOptions(rtcp: NonNullable<ScenarioDocument['participants']['rtcp']> | undefined): Scenario['participants']['rtcp'] {
   if (rtcp === false) return null;
-  const r = { ...DEFAULTS.rtcp, ...(rtcp ?? {}) };
+  const r = { ...DEFAULTS.rtcp, ...(typeof rtcp === 'object' ? rtcp : {}) };
   return { nack: r.nack, rtx: r.rtx, pli: r.pli, reportIntervalMs: ms(r.report_interval, DEFAULTS.rtcp.report_interval), historyMs: ms(r.history, DEFAULTS.rtcp.history) };
 }
 
@@ -168,7 +168,7 @@ export function applyDefaults(doc: ScenarioDocument, file: string | null): Scena
       rtcp: rtcpOptions(doc.participants.rtcp),
     },
     target,
-    probeListen: doc.probe?.listen === undefined ? null : parseUdpUrl(doc.probe.listen),
+    probeListen: doc.probe?.listen === undefined ? null : parseUdpListenUrl(doc.probe.listen),
     probe: probeOptions(doc.probe),
     turn: doc.turn
       ? {

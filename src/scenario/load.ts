@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { textLocator, yamlLocator, type Locator } from './locate.js';
 import type { Problem, ScenarioSource } from './types.js';
 
@@ -31,8 +31,32 @@ export function parseScenarioText(text: string, file: string): LoadedDocument {
     const firstLine = error.message.split('\n')[0];
     return { file, line: pos.line, column: pos.col, path: '/', message: `YAML syntax error: ${firstLine}` };
   });
-  const document = problems.length === 0 ? doc.toJS({ maxAliasCount: 100 }) : undefined;
+  let document: unknown;
+  if (problems.length === 0) {
+    try {
+      document = doc.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      // An alias to no anchor, or aliases that expand too far (a "billion laughs"): the parser accepts them, reading them does not.
+      const at = lineCounter.linePos(unreadableOffset(doc) ?? 0);
+      problems.push({ file, line: at.line, column: at.col, path: '/', message: `YAML: ${(error as Error).message.split('\n')[0]}` });
+    }
+  }
   return { source: { file, format, text }, document, locator: yamlLocator(doc, lineCounter), problems };
+}
+
+/** Where the first alias without an anchor before it sits, if any. */
+function unreadableOffset(doc: Document): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      if (node.resolve(doc) === undefined) {
+        offset = node.range?.[0];
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return offset;
 }
 
 function unwrapCommonJs(value: unknown): unknown {
@@ -56,8 +80,12 @@ export async function loadScenarioFile(file: string, cwd: string = process.cwd()
       problems: [{ file, line: 1, column: 1, path: '/', message: `cannot read scenario: ${reason}` }],
     };
   }
+  const baseDir = path.dirname(path.resolve(cwd, file));
   const extension = path.extname(file).toLowerCase();
-  if (extension !== '.ts' && extension !== '.mts') return parseScenarioText(text, file);
+  if (extension !== '.ts' && extension !== '.mts') {
+    const parsed = parseScenarioText(text, file);
+    return { ...parsed, source: { ...parsed.source, baseDir } };
+  }
 
   const locator = textLocator(text);
   try {
@@ -75,7 +103,7 @@ export async function loadScenarioFile(file: string, cwd: string = process.cwd()
     }
     // Round-trip through JSON so functions, classes and undefineds cannot sneak into the plan.
     const document = JSON.parse(JSON.stringify(exported)) as unknown;
-    return { source: { file, format: 'ts', text }, document, locator, problems: [] };
+    return { source: { file, format: 'ts', text, baseDir }, document, locator, problems: [] };
   } catch (error) {
     const message = (error as Error).message.split('\n')[0];
     return {

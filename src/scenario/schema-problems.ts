@@ -1,9 +1,12 @@
 import type { Locator } from './locate.js';
 import type { SchemaError } from './schema.js';
 import type { Problem } from './types.js';
+import { VALUE_KEYWORD_NAMES } from './value-keywords.js';
 
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
+  // YAML's .nan and .inf: JSON would print them as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf';
   const text = JSON.stringify(value);
   if (text === undefined) return String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
@@ -49,6 +52,7 @@ function messageFor(error: SchemaError): { path: string; message: string; target
   const parent = error.parentSchema as Record<string, unknown> | undefined;
   const expected = parent?.['x-expected'] as string | undefined;
   const found = show(error.data);
+  if (VALUE_KEYWORD_NAMES.has(error.keyword)) return { path: error.instancePath, message: error.message ?? 'is invalid', target: 'value' };
   switch (error.keyword) {
     case 'required': {
       const name = (error.params as { missingProperty: string }).missingProperty;
@@ -92,10 +96,13 @@ export function schemaProblems(errors: SchemaError[], file: string, locator: Loc
   const badTypePaths = new Set(errors.filter((e) => e.keyword === 'enum' && e.instancePath.endsWith('/type')).map((e) => e.instancePath.slice(0, -5)));
   // A property whose value failed inside a spike's `then` branch also counts as "unevaluated"; its own error says it better.
   const failedValuePaths = new Set(errors.filter((e) => e.keyword !== 'unevaluatedProperties').map((e) => e.instancePath));
+  // A value of the wrong shape fails its pattern or type; the range/host checks then have nothing to add.
+  const shapePaths = new Set(errors.filter((e) => !VALUE_KEYWORD_NAMES.has(e.keyword)).map((e) => e.instancePath));
   const problems: Problem[] = [];
   const seen = new Set<string>();
   for (const error of errors) {
     if (error.schemaPath.includes('/oneOf/')) continue; // branch noise; the oneOf error says it all
+    if (VALUE_KEYWORD_NAMES.has(error.keyword) && shapePaths.has(error.instancePath)) continue;
     if (error.keyword === 'unevaluatedProperties') {
       const name = (error.params as { unevaluatedProperty: string }).unevaluatedProperty;
       if (badTypePaths.has(error.instancePath) || failedValuePaths.has(`${error.instancePath}/${name}`)) continue;

@@ -113,19 +113,8 @@ function checkPorts(scenario: Scenario, partitionsOverride: number | undefined, 
   }
 }
 
-/** The feedback loop's durations and payload types (the schema only knows they are positive). */
-function checkFeedback(scenario: Scenario, out: SemanticProblem[]): void {
-  const within = (path: (string | number)[], value: number, min: number, max: number, what: string): void => {
-    if (value < min || value > max) out.push({ path, message: `${what} ${formatDuration(value)} is outside ${formatDuration(min)}..${formatDuration(max)}` });
-  };
-  const rtcp = scenario.participants.rtcp;
-  if (rtcp) {
-    within(['participants', 'rtcp', 'report_interval'], rtcp.reportIntervalMs, 100, 60_000, 'report_interval');
-    within(['participants', 'rtcp', 'history'], rtcp.historyMs, 1_000, 10_000, 'history');
-  }
-  const probe = scenario.probe;
-  if (probe.reportIntervalMs !== null) within(['probe', 'report_interval'], probe.reportIntervalMs, 100, 60_000, 'report_interval');
-  if (probe.jitterBuffer !== false && probe.jitterBuffer.fixedDelayMs !== null) within(['probe', 'jitter_buffer'], probe.jitterBuffer.fixedDelayMs, 1, 10_000, 'jitter_buffer');
+/** Payload types must differ (their ranges are the schema's). */
+function checkPayloadTypes(scenario: Scenario, out: SemanticProblem[]): void {
   const video = scenario.media.video;
   const audio = scenario.media.audio;
   if (video && (video.rtxPayloadType === video.payloadType || video.rtxPayloadType === audio?.payloadType)) {
@@ -142,7 +131,7 @@ export function semanticProblems(scenario: Scenario, options: { partitions?: num
   scenario.spikes.forEach((spike) => checkSpike(scenario, spike, out));
   checkSpacing(scenario, out);
   checkPorts(scenario, options.partitions, out);
-  checkFeedback(scenario, out);
+  checkPayloadTypes(scenario, out);
   if (scenario.spikes.length === 0) {
     const scoped = scenario.assertions.find((a) => a.scope === 'during_spikes' || a.metric === 'recovery_seconds');
     if (scoped) {
@@ -155,6 +144,9 @@ export function semanticProblems(scenario: Scenario, options: { partitions?: num
   }
   if (scenario.turn && scenario.participants.transport !== 'webrtc') {
     out.push({ path: ['turn'], message: 'turn is only used with participants.transport: webrtc' });
+  }
+  if (scenario.turn && scenario.turn.ttlSeconds * 1000 < scenario.durationMs) {
+    out.push({ path: ['turn', 'ttl'], message: `TURN credentials valid for ${formatDuration(scenario.turn.ttlSeconds * 1000)} would expire during the ${formatDuration(scenario.durationMs)} run: make ttl at least the duration` });
   }
   if (scenario.extensions.layout === 'rfc8285' && scenario.extensions.participantIdId === scenario.extensions.absSendTimeId) {
     out.push({ path: ['rtp', 'extensions', 'abs_send_time'], message: `abs_send_time uses extension id ${scenario.extensions.absSendTimeId}, the same as participant_id: give them different ids (1..14)` });

@@ -74,12 +74,14 @@ export interface ScenarioDocument {
     transport?: 'udp' | 'webrtc';
     video?: boolean | `${number}%`;
     audio?: boolean | `${number}%`;
+    /** Source ports base_port + partition*10000 + index; 0 (the default) = ephemeral ports. */
     base_port?: number;
-    /** The RTCP feedback loop of each participant's streams (browser-like by default); false = none. */
-    rtcp?: false | { nack?: boolean; rtx?: boolean; pli?: boolean; report_interval?: Duration; history?: Duration };
+    /** The RTCP feedback loop of each participant's streams (browser-like by default); false = none, true = the defaults. */
+    rtcp?: boolean | { nack?: boolean; rtx?: boolean; pli?: boolean; report_interval?: Duration; history?: Duration };
   };
   target?: string;
   probe?: {
+    /** udp://HOST:PORT; port 0 = an ephemeral port. */
     listen?: string;
     /** NACK missing video packets until their playout time (default true). */
     nack?: boolean;
@@ -119,6 +121,8 @@ export interface ScenarioSource {
   format: 'yaml' | 'ts' | 'json';
   /** The raw text (YAML/JSON/TS source) for locating problems. */
   text: string;
+  /** The folder relative media paths resolve against; unset for inline (REST) scenarios. */
+  baseDir?: string;
 }
 
 /** A located problem in a scenario: `file:line:col /path message`. */

@@ -3,6 +3,9 @@
  * values with their location) and by normalization (to turn them into plain numbers).
  * Each returns null on malformed input so callers can attach a location to the problem.
  */
+import { checkUdpUrl, type UdpUrl } from './endpoints.js';
+
+export type { UdpUrl };
 
 const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -29,14 +32,19 @@ export function parseDurationMs(value: unknown): number | null {
 const RATE = /^(\d+(?:\.\d+)?)\s*(bps|kbps|mbps|gbps)$/i;
 const RATE_KBPS: Record<string, number> = { bps: 0.001, kbps: 1, mbps: 1000, gbps: 1_000_000 };
 
-/** "2500kbps", "2.5mbps", "64000bps" or a number of kbit/s -> kbit/s. */
-export function parseRateKbps(value: unknown): number | null {
-  if (typeof value === 'number') return Number.isFinite(value) && value > 0 ? value : null;
+/** "2500kbps", "2.5mbps", "64000bps" or a number of kbit/s -> kbit/s (0 included); null when malformed. */
+export function rateToKbps(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : null;
   if (typeof value !== 'string') return null;
   const match = RATE.exec(value.trim());
   if (!match) return null;
-  const kbps = Number(match[1]) * RATE_KBPS[match[2].toLowerCase()];
-  return kbps > 0 ? kbps : null;
+  return Number(match[1]) * RATE_KBPS[match[2].toLowerCase()];
+}
+
+/** "2500kbps", "2.5mbps", "64000bps" or a number of kbit/s -> kbit/s; null unless a positive rate. */
+export function parseRateKbps(value: unknown): number | null {
+  const kbps = rateToKbps(value);
+  return kbps !== null && kbps > 0 ? kbps : null;
 }
 
 /** A share of participants: true/false, "80%" -> fraction 0..1. */
@@ -58,19 +66,18 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
-export interface UdpUrl {
-  host: string;
-  port: number;
-}
-
-/** "udp://HOST:PORT" (HOST may be an IPv4 address, a name, or [IPv6]) -> host and port. */
+/** "udp://HOST:PORT" (HOST an IPv4 address, a host name, or [IPv6]) -> host and port 1..65535; null when invalid. */
 export function parseUdpUrl(value: unknown): UdpUrl | null {
   if (typeof value !== 'string') return null;
-  const match = /^udp:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value.trim());
-  if (!match) return null;
-  const port = Number(match[2]);
-  if (port < 1 || port > 65535) return null;
-  return { host: match[1].replace(/^\[|\]$/g, ''), port };
+  const checked = checkUdpUrl(value, 'refuse');
+  return checked.ok ? checked.value : null;
+}
+
+/** Like {@link parseUdpUrl} for an address to listen on: port 0 asks for an ephemeral port. */
+export function parseUdpListenUrl(value: unknown): UdpUrl | null {
+  if (typeof value !== 'string') return null;
+  const checked = checkUdpUrl(value, 'ephemeral');
+  return checked.ok ? checked.value : null;
 }
 
 /** The inverse of `parseUdpUrl`: `udp://HOST:PORT`, IPv6 hosts in brackets. */

@@ -4,6 +4,7 @@ import { loadScenarioFile, parseScenarioText, type LoadedDocument } from './load
 import type { Scenario } from './scenario.js';
 import { scenarioValidator } from './schema.js';
 import { schemaProblems } from './schema-problems.js';
+import { mediaFileProblems } from './file-checks.js';
 import { semanticProblems } from './semantic.js';
 import type { Problem, ScenarioDocument } from './types.js';
 
@@ -41,7 +42,9 @@ export function validateLoaded(loaded: LoadedDocument, options: ValidationOption
     return { scenario: null, problems: schemaProblems(validate.errors ?? [], file, loaded.locator) };
   }
   const scenario = applyDefaults(loaded.document as ScenarioDocument, loaded.source.format === 'yaml' || loaded.source.format === 'ts' || loaded.source.format === 'json' ? file : null);
-  const problems = semanticProblems(scenario, options).map((problem) => {
+  const found = semanticProblems(scenario, options);
+  if (loaded.source.baseDir !== undefined) found.push(...mediaFileProblems(scenario, loaded.source.baseDir));
+  const problems = found.map((problem) => {
     const position = loaded.locator.locate(problem.path);
     return { file, line: position.line, column: position.column, path: '/' + problem.path.join('/'), message: problem.message };
   }).sort((a, b) => a.line - b.line || a.column - b.column);

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
+import { compile } from '../plan/index.js';
+import { formatRanges, hostPortsOf, isLocalHost, rangesOverlap, toRanges, type PortRange } from '../ports/index.js';
 import type { AvcmMetrics } from '../metrics/index.js';
 import type { RunOutcome, Runner, RunningRun } from '../runner/types.js';
 import type { Scenario } from '../scenario/index.js';
@@ -23,6 +26,8 @@ export interface RunEntry {
   cancelled: boolean;
   /** How the run was made: a scenario posted to /runs, or the interactive /test API. */
   origin: 'runs' | 'test';
+  /** Fixed UDP ports the run binds on this machine (its source ports, its probe's port); empty with ephemeral ports. */
+  ports: PortRange[];
 }
 
 /** A refusal with the HTTP status and the error code the server answers with. */
@@ -81,6 +86,7 @@ export class RunRegistry {
       outcome: null,
       cancelled: false,
       origin,
+      ports: fixedPortsOf(scenario),
     };
     this.entries.set(id, entry);
     return entry;
@@ -89,6 +95,7 @@ export class RunRegistry {
   /** Creates and starts a run in one step (POST /api/v1/runs); refuses with 429 before registering anything. */
   submit(scenario: Scenario, origin: RunEntry['origin'], requestedId?: string): RunEntry {
     this.checkCapacity();
+    this.checkPorts(fixedPortsOf(scenario), scenario.name);
     const entry = this.create(scenario, origin, requestedId);
     return this.start(entry.id);
   }
@@ -115,6 +122,7 @@ export class RunRegistry {
     const entry = this.get(id);
     if (entry.state !== 'created') throw new RegistryError(409, 'E_STATE', `run ${id} is ${entry.state}; only a created run can start`);
     this.checkCapacity();
+    this.checkPorts(entry.ports, entry.scenario.name);
     // Interactive WebRTC tests are answered by the REST client (e.g. `avcm receive --webrtc`), as in the original platform.
     const signaling = entry.origin === 'test' && entry.scenario.participants.transport === 'webrtc' ? 'external' : 'probe';
     let run: RunningRun;
@@ -161,6 +169,25 @@ export class RunRegistry {
     }
   }
 
+  /**
+   * Runs in flight side by side must not share a port: each run the server accepts has its own
+   * (ephemeral unless the scenario fixed base_port or a local probe port), and a scenario whose
+   * fixed ports another run holds is refused with 409 before anything starts.
+   */
+  private checkPorts(ports: PortRange[], name: string): void {
+    if (ports.length === 0) return;
+    for (const other of this.active()) {
+      const clash = rangesOverlap(ports, other.ports);
+      if (clash.length === 0) continue;
+      throw new RegistryError(
+        409,
+        'E_PORTS',
+        `scenario ${name} binds ports ${formatRanges(clash)} that run ${other.id} (${other.scenario.name}, ${other.state}) holds; leave participants.base_port out (ephemeral ports) or give a range that does not overlap ${formatRanges(other.ports)}`,
+        'body/participants/base_port',
+      );
+    }
+  }
+
   /** Keeps memory bounded on a long-lived server: forgets the oldest finished runs past the retention limit. */
   private forgetOldFinished(): void {
     if (this.entries.size < this.maxRetained) return;
@@ -189,4 +216,14 @@ function finalState(outcome: RunOutcome, cancelled: boolean): RunState {
     default:
       return 'error';
   }
+}
+
+/**
+ * The fixed ports a scenario's run would bind here, compiled as the runner compiles it (one
+ * partition per core for the local backend); empty when it sends from ephemeral ports.
+ */
+function fixedPortsOf(scenario: Scenario): PortRange[] {
+  const plan = compile(scenario, { cores: os.availableParallelism() });
+  const ports = hostPortsOf(plan, { probeIsLocal: plan.target !== null && isLocalHost(plan.target.host) });
+  return toRanges(ports.probe === null ? ports.source : [...ports.source, ports.probe]);
 }

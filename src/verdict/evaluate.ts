@@ -24,6 +24,8 @@ export interface VerdictInput {
   finishedAt: Date;
   /** Packets the engines sent, when known. */
   packetsSent: number | null;
+  /** Failed sends at the participants' sockets and, of those, the ones the target refused; unset when not known. */
+  sendErrors?: { errors: number; refused: number };
   /** What each sending stream's session measured (round trip, NACKs and PLIs it received); empty without RTCP. */
   senders?: readonly SenderStreamReport[];
   /** Partition (pod) restarts reported by the backend. */
@@ -32,6 +34,8 @@ export interface VerdictInput {
   engineIo?: RunIo['engines'];
   /** Overrides the verdict: an interrupted or failed run is never `passed`. */
   status?: 'aborted' | 'error';
+  /** The AvcmError code of an `error` run (E_BACKEND, E_NETWORK, ...). */
+  errorCode?: string;
   errorMessage?: string;
 }
 
@@ -219,6 +223,7 @@ export function buildRunResult(input: VerdictInput): RunResult {
     file: input.file,
     status,
     errorMessage: input.errorMessage ?? null,
+    errorCode: input.status === 'error' ? (input.errorCode ?? null) : null,
     seed: plan.seed,
     backend: plan.backend,
     transport: plan.transport,
@@ -236,6 +241,8 @@ export function buildRunResult(input: VerdictInput): RunResult {
     streams: contexts.map((c) => roundStream(c.result)),
     totals: {
       packetsSent: input.packetsSent,
+      sendErrors: input.sendErrors?.errors ?? null,
+      sendRefused: input.sendErrors?.refused ?? null,
       packetsReceived: totals.received,
       packetsLost: totals.lost,
       bytesReceived: totals.bytes,

@@ -7,6 +7,7 @@ import type { EngineStats } from '../../engine/engine-stats.js';
 import { AvcmError, ERROR_CODES, type ErrorCode } from '../../errors/index.js';
 import type { Plan, PlannedSpike } from '../../plan/types.js';
 import type { Backend, EngineTotals, LaunchOptions, RunHandle } from '../backend.js';
+import { checkSourcePortsFree, reservePorts, type PortReservation } from '../../ports/index.js';
 import { formatUdpUrl } from '../../scenario/units.js';
 import { sumEngineStats } from '../engine-totals.js';
 import { ioArgs } from '../io-args.js';
@@ -18,6 +19,8 @@ const STDERR_TAIL_LINES = 20;
 
 interface Agent {
   partition: number;
+  /** The participants this partition sends for, to name them when it fails. */
+  participantIds: number[];
   child: ChildProcess;
   ready: boolean;
   done: boolean;
@@ -25,6 +28,15 @@ interface Agent {
   error: AgentEvent & { type: 'error' } | null;
   stderrTail: string[];
   exited: Promise<number | null>;
+}
+
+/** What a report of a run whose partition died holds, for the hints of those failures. */
+const OTHER_PARTITIONS_HINT = 'the other partitions were stopped; the report (status error) holds what the probe measured of every partition until then';
+
+/** "participants 1001, 1003, 1005" or "participants 1001, 1003 ... 1099 (50)". */
+function describeParticipants(ids: number[]): string {
+  if (ids.length <= 6) return `participant${ids.length === 1 ? '' : 's'} ${ids.join(', ')}`;
+  return `participants ${ids.slice(0, 3).join(', ')} ... ${ids[ids.length - 1]} (${ids.length})`;
 }
 
 /**
@@ -37,6 +49,17 @@ export class LocalBackend implements Backend {
   constructor(private readonly options: { baseDir: string; env?: NodeJS.ProcessEnv; engine?: 'paced' | 'naive'; nodeArgs?: string[] }) {}
 
   async launch(plan: Plan, options: LaunchOptions): Promise<RunHandle> {
+    // Fixed source ports: claimed among this machine's avcm runs and checked against every other
+    // program before any engine starts, so a clash is said up front, with the ports and a way out.
+    // (WebRTC participants' ICE picks its own ports.)
+    const ports = plan.transport === 'udp' ? plan.participants.map((p) => p.port).filter((port) => port > 0) : [];
+    const reservation = await reservePorts(ports, `${plan.scenario} (base_port ${plan.basePort})`);
+    try {
+      await checkSourcePortsFree(ports, plan.basePort);
+    } catch (error) {
+      await reservation.release();
+      throw error;
+    }
     const workDir = await mkdtemp(path.join(os.tmpdir(), 'avcm-run-'));
     const planFile = path.join(workDir, 'plan.json');
     await writeFile(planFile, JSON.stringify(plan));
@@ -51,13 +74,15 @@ export class LocalBackend implements Backend {
       const child = spawn(command, [...(this.options.nodeArgs ?? []), ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: this.options.env ?? process.env });
       const agent: Agent = {
         partition,
+        participantIds: plan.participants.filter((p) => p.partition === partition).map((p) => p.id),
         child,
         ready: false,
         done: false,
         stats: null,
         error: null,
         stderrTail: [],
-        exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
+        // 'close', not 'exit': the last lines it wrote (its final stats) are read by then.
+        exited: new Promise((resolve) => child.once('close', (code) => resolve(code))),
       };
       child.stdout!.on('data', lineReader<AgentEvent>((event) => onEvent(agent, event), (line) => options.log(`partition ${partition}: ${line}`)));
       child.stderr!.on('data', (chunk: Buffer) => {
@@ -67,7 +92,7 @@ export class LocalBackend implements Backend {
       child.stdin!.on('error', () => undefined);
       agents.push(agent);
     }
-    const handle = new LocalRunHandle(agents, workDir);
+    const handle = new LocalRunHandle(agents, workDir, reservation);
     const onEvent = (agent: Agent, event: AgentEvent): void => {
       if (event.type === 'offer') {
         const answer = options.signaling
@@ -113,6 +138,8 @@ class LocalRunHandle implements RunHandle {
   constructor(
     private readonly agents: Agent[],
     private readonly workDir: string,
+    /** The run's fixed source ports, held until its engines are gone. */
+    private readonly reservation: PortReservation,
   ) {
     for (const agent of agents) void agent.exited.then(() => this.changed());
   }
@@ -167,12 +194,15 @@ class LocalRunHandle implements RunHandle {
         const code: ErrorCode = agent.error.code in ERROR_CODES ? (agent.error.code as ErrorCode) : 'E_RUN';
         throw new AvcmError(code, `partition ${agent.partition}: ${agent.error.message}`, agent.error.hint ? { hint: agent.error.hint } : {});
       }
+      const who = `partition ${agent.partition} (${describeParticipants(agent.participantIds)})`;
       if (agent.child.exitCode !== null && !agent.done) {
         const tail = agent.stderrTail.slice(-5).join('\n');
-        throw new AvcmError('E_RUN', `partition ${agent.partition}: engine process exited with code ${agent.child.exitCode} before finishing${tail ? `:\n${tail}` : ''}`);
+        throw new AvcmError('E_BACKEND', `${who}: its engine process exited with code ${agent.child.exitCode} before finishing${tail ? `:\n${tail}` : ''}`, { hint: OTHER_PARTITIONS_HINT });
       }
       if (agent.child.signalCode !== null && !agent.done) {
-        throw new AvcmError('E_RUN', `partition ${agent.partition}: engine process was killed by ${agent.child.signalCode}`);
+        throw new AvcmError('E_BACKEND', `${who}: its engine process was killed by ${agent.child.signalCode}`, {
+          hint: `something outside avcm ended it (the kernel's out-of-memory killer leaves a line in \`dmesg\`); ${OTHER_PARTITIONS_HINT}`,
+        });
       }
     }
   }
@@ -235,6 +265,7 @@ class LocalRunHandle implements RunHandle {
       await Promise.all(this.agents.map((a) => a.exited));
       clearTimeout(timer);
       await rm(this.workDir, { recursive: true, force: true });
+      await this.reservation.release();
     })();
     return this.stopping;
   }

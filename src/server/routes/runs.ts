@@ -54,7 +54,7 @@ export function runRoutes(registry: RunRegistry, limits: ScenarioLimits): Fastif
       {
         schema: {
           summary: 'Start a scenario run',
-          description: `A scenario document as ${SCENARIO_TYPES.join(', ')}. 202 with the run id; 400 E_SCENARIO with located problems; 429 when the server runs its limit of runs.`,
+          description: `A scenario document as ${SCENARIO_TYPES.join(', ')}. 202 with the run id; 400 E_SCENARIO with located problems; 409 E_PORTS when its fixed ports (base_port, a local probe port) overlap a run in flight; 429 when the server runs its limit of runs.`,
           consumes: SCENARIO_TYPES,
           body: SCENARIO_BODY,
           response: { 202: { type: 'object', properties: { id: { type: 'string' }, state: { type: 'string' }, links: { type: 'object', additionalProperties: { type: 'string' } } } } },
@@ -88,6 +88,7 @@ export function runRoutes(registry: RunRegistry, limits: ScenarioLimits): Fastif
         const entry = registry.get(request.params.id);
         const kind = request.params.kind;
         const file = entry.outcome ? (kind === 'html' ? entry.outcome.files.html : kind === 'xml' ? entry.outcome.files.junit : entry.outcome.files.json) : null;
+        if (file && entry.outcome?.unwritten.includes(file)) throw new RegistryError(404, 'E_REPORT', `run ${entry.id} ended but its ${kind} report could not be written (see the server's log)`);
         if (!file || !(await exists(file))) throw new RegistryError(404, 'E_NOT_READY', `run ${entry.id} is ${entry.state}; its ${kind} report is written when it ends`);
         return reply.type(REPORT_TYPES[kind]).send(createReadStream(file));
       },

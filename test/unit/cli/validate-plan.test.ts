@@ -28,6 +28,26 @@ describe('avcm validate', () => {
     expect(run.stdout.trim().split('\n')).toHaveLength(shipped.length);
   });
 
+  it('a target port past 65535 fails validation up front (exit 2), located', async () => {
+    const file = tmpFile('port.yaml', 'version: 1\nname: port\nduration: 10s\nparticipants: { count: 1 }\ntarget: udp://127.0.0.1:99999\n');
+    const run = await runCli(['validate', file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/port\.yaml:5:9 \/target port 99999 is out of range: ports are 1\.\.65535, found "udp:\/\/127\.0\.0\.1:99999"/);
+  });
+
+  it('command-line addresses are checked like the scenario ones', async () => {
+    const file = tmpFile('ok.yaml', 'version: 1\nname: ok\nduration: 10s\nparticipants: { count: 1 }\n');
+    const test = await runCli(['test', file, '--target', 'udp://127.0.0.1:0']);
+    expect(test.code).toBe(2);
+    expect(test.stderr).toMatch(/port 0 is no port to send to/);
+    const receive = await runCli(['receive', '--listen', 'udp://300.0.0.1:5002']);
+    expect(receive.code).toBe(2);
+    expect(receive.stderr).toMatch(/"300\.0\.0\.1" is not an IPv4 address/);
+    const serve = await runCli(['serve', '--host', 'bad_host']);
+    expect(serve.code).toBe(2);
+    expect(serve.stderr).toMatch(/not a host name/);
+  });
+
   it('prints every problem as file:line:col /path message and exits 2, no stack', async () => {
     const file = tmpFile('bad.yaml', 'version: 1\nname: Bad\nduration: 10x\nparticipants: { count: 0 }\n');
     const run = await runCli(['validate', file]);

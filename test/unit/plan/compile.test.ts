@@ -12,7 +12,7 @@ function scenario(yaml: string) {
 const SCENARIO = `version: 1
 name: plan-test
 duration: 5m
-participants: { count: 97, first_id: 1001, video: "80%" }
+participants: { count: 97, first_id: 1001, video: "80%", base_port: 5000 }
 spikes:
   - { type: rtp_packet_loss, count: 6, duration: { min: 5s, max: 15s }, loss_percentage: { min: 1, max: 25 }, participants: 25% }
   - { type: network_jitter, count: 3, jitter_std_dev_ms: 20, participants: 10 }
@@ -71,6 +71,11 @@ describe('compile', () => {
     for (let i = 1; i < placed.length; i++) expect(placed[i] - placed[i - 1]).toBeGreaterThanOrEqual(10_000 - 1);
   });
 
+  it('without base_port every participant sends from an ephemeral port (port 0 in the plan)', () => {
+    const plan = compile(scenario(SCENARIO.replace(', base_port: 5000', '')), { partitions: 3 });
+    expect(plan.participants.every((p) => p.port === 0)).toBe(true);
+  });
+
   it('the default seed is derived from the name (stable without a seed)', () => {
     const a = compile(scenario(SCENARIO), { partitions: 1 });
     expect(compile(scenario(SCENARIO), { partitions: 1 }).seed).toBe(a.seed);
@@ -78,7 +83,7 @@ describe('compile', () => {
   });
 
   it('k8s: ~150 per partition up to the maximum; ports wrap only in per-pod namespaces', () => {
-    const k8s = scenario(`version: 1\nname: big\nduration: 1m\nbackend: k8s\nparticipants: { count: 1500 }\n`);
+    const k8s = scenario(`version: 1\nname: big\nduration: 1m\nbackend: k8s\nparticipants: { count: 1500, base_port: 5000 }\n`);
     const plan = compile(k8s);
     expect(plan.partitions).toBe(10);
     const byPartition = new Map<number, number>();

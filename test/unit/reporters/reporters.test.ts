@@ -146,12 +146,13 @@ describe('console summary', () => {
   });
 
   it('progress is one line with elapsed/duration, participants, pkt/s, spikes and the last measurement', () => {
-    const progress = { state: 'running' as const, elapsedMs: 12_400, durationMs: 60_000, participants: 40, packetsSent: 5, bytesSent: 5, packetsPerSecond: 13_500, sendErrors: 0, activeSpikes: ['0.1', '1.0'], measured: { packetsReceived: 13_000, lossPercent: 3.456, jitterMs: 1.2, mos: 4.1 }, viewer: null, sender: null };
+    const progress = { state: 'running' as const, elapsedMs: 12_400, durationMs: 60_000, participants: 40, packetsSent: 5, bytesSent: 5, packetsPerSecond: 13_500, sendErrors: 0, sendRefused: 0, activeSpikes: ['0.1', '1.0'], measured: { packetsReceived: 13_000, lossPercent: 3.456, jitterMs: 1.2, mos: 4.1 }, viewer: null, sender: null };
     const tty = renderProgress(progress, true);
     expect(tty).not.toMatch(/\n/);
     expect(tty).toMatch(/^ {2}12s\/60s {2}\| {2}40 participants {2}\| {2}13,500 pkt\/s {2}\| {2}spikes: 0\.1,1\.0 {2}\| {2}loss 3\.46% {2}jitter 1\.20 ms {2}MOS 4\.10$/);
     const plain = renderProgress({ ...progress, activeSpikes: [], measured: null, sendErrors: 3 }, false);
     expect(plain).toBe('progress   12s/60s, 40 participants, 13,500 pkt/s, spikes: none, waiting for packets, 3 send errors');
+    expect(renderProgress({ ...progress, sendErrors: 7, sendRefused: 6 }, false)).toMatch(/, 7 send errors \(6 refused by the target\)$/);
   });
 });
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { checkUdpUrl, hostProblem, httpUrlProblem, turnUrlProblem } from '../../../src/scenario/endpoints.js';
 import { formatDuration, parseDurationMs, parseRateKbps, parseShare, parseUdpUrl } from '../../../src/scenario/index.js';
+import { parseUdpListenUrl } from '../../../src/scenario/units.js';
 
 describe('durations', () => {
   it.each([
@@ -52,5 +54,47 @@ describe('udp urls', () => {
     expect(parseUdpUrl('udp://[::1]:5002')).toEqual({ host: '::1', port: 5002 });
     expect(parseUdpUrl('udp://sfu.local:9')).toEqual({ host: 'sfu.local', port: 9 });
   });
-  it.each(['tcp://a:1', 'udp://a', 'udp://a:0', 'udp://a:70000', 'udp://:5'])('rejects %s', (input) => expect(parseUdpUrl(input)).toBeNull());
+  it.each(['tcp://a:1', 'udp://a', 'udp://a:0', 'udp://a:70000', 'udp://:5', 'udp://127.0.0.1:99999', 'udp://300.1.1.1:5', 'udp://[1.2.3.4]:5', 'udp://a_b:5'])('rejects %s', (input) =>
+    expect(parseUdpUrl(input)).toBeNull(),
+  );
+  it('a listen address may ask for an ephemeral port (0), never more than 65535', () => {
+    expect(parseUdpListenUrl('udp://127.0.0.1:0')).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(parseUdpListenUrl('udp://127.0.0.1:65536')).toBeNull();
+    expect(checkUdpUrl('udp://127.0.0.1:0', 'refuse')).toMatchObject({ ok: false, problem: expect.stringMatching(/port 0 is no port to send to/) });
+  });
+});
+
+describe('hosts (RFC 1123 names, IPv4 and IPv6 literals)', () => {
+  it.each(['127.0.0.1', '0.0.0.0', '::1', 'fe80::1', 'localhost', 'sfu.example.org', 'a-b.c', 'probe', 'x1.y2'])('accepts %s', (host) => expect(hostProblem(host)).toBeNull());
+  it.each([
+    ['', /empty/],
+    ['999.1.1.1', /not an IPv4 address/],
+    ['1.2.3', /not an IPv4 address/],
+    ['10.0.0.1.5', /not an IPv4 address/],
+    ['a..b', /empty label/],
+    ['-a', /starts or ends with '-'/],
+    ['a_b', /letters, digits and '-' only/],
+    ['host.123', /last label is all digits/],
+    [`${'a'.repeat(64)}.com`, /longer than 63/],
+    [`${'a.'.repeat(130)}com`, /at most 253/],
+    ['1::2::3', /not an IPv6 address/],
+  ])('refuses %j', (host, reason) => expect(hostProblem(host)).toMatch(reason));
+});
+
+describe('HTTP(S) and TURN URLs', () => {
+  it('HTTP: scheme, host, port, no credentials', () => {
+    expect(httpUrlProblem('http://127.0.0.1:8088/janus')).toBeNull();
+    expect(httpUrlProblem('https://sfu.example/whip/{participant}')).toBeNull();
+    expect(httpUrlProblem('ftp://x/')).toMatch(/expected http:\/\/HOST or https:\/\/HOST/);
+    expect(httpUrlProblem('http:///x')).toMatch(/expected http:\/\/HOST/);
+    expect(httpUrlProblem('http://x:70000/')).toMatch(/not a URL/);
+    expect(httpUrlProblem('http://u:p@x/')).toMatch(/credentials/);
+    expect(httpUrlProblem('http://999.0.0.1/')).toMatch(/not a URL|IPv4/);
+  });
+  it('TURN (RFC 7065)', () => {
+    for (const ok of ['turn:127.0.0.1', 'turn:127.0.0.1:3478', 'turns:turn.example.org:5349?transport=tcp', 'turn:[::1]:3478?transport=udp']) expect(turnUrlProblem(ok), ok).toBeNull();
+    expect(turnUrlProblem('turn:host:0')).toMatch(/port 0/);
+    expect(turnUrlProblem('turn:host?transport=sctp')).toMatch(/RFC 7065/);
+    expect(turnUrlProblem('turn://host:3478')).toMatch(/RFC 7065/);
+  });
 });

@@ -176,7 +176,7 @@ describe('schema and defaults', () => {
     const result = validateLoaded(parseScenarioText(`${BASE}spikes:\n  - type: network_jitter\n    jitter_std_dev_ms: { min: 5, max: 9 }\n`, 'x.yaml'));
     const s = result.scenario!;
     expect(s.durationMs).toBe(60_000);
-    expect(s.participants).toMatchObject({ firstId: 1001, transport: 'udp', basePort: 5000, videoShare: 1, audioShare: 1 });
+    expect(s.participants).toMatchObject({ firstId: 1001, transport: 'udp', basePort: 0, videoShare: 1, audioShare: 1 });
     expect(s.media.video).toMatchObject({ fps: 30, bitrateKbps: 2500, keyframeIntervalMs: 2000, maxPayloadBytes: 1200 });
     expect(s.media.audio).toMatchObject({ ptimeMs: 20, bitrateKbps: 64 });
     expect(s.spikes[0]).toMatchObject({ count: 1, durationMs: { min: 10_000, max: 10_000 }, jitterStdDevMs: { min: 5, max: 9 }, baseLatencyMs: { min: 0, max: 0 } });
@@ -212,5 +212,106 @@ describe('rtp extension ids', () => {
     const p = only(`${BASE}rtp:\n  extensions: { participant_id: 3, abs_send_time: 3 }\n`);
     expect(p.path).toBe('/rtp/extensions/abs_send_time');
     expect(p.message).toMatch(/same as participant_id/);
+  });
+});
+
+describe('every value is checked up front, at its line and column', () => {
+  it.each([
+    ['target: udp://127.0.0.1:99999', '/target', /port 99999 is out of range: ports are 1\.\.65535/],
+    ['target: udp://127.0.0.1:0', '/target', /port 0 is no port to send to/],
+    ['target: udp://999.1.1.1:5002', '/target', /"999\.1\.1\.1" is not an IPv4 address/],
+    ['target: udp://sfu-.example:5002', '/target', /label "sfu-" starts or ends with '-'/],
+    ['target: "udp://[1::2::3]:5002"', '/target', /"1::2::3" is not an IPv6 address/],
+    ['probe: { listen: "udp://127.0.0.1:70000" }', '/probe/listen', /ports are 0\.\.65535 \(0 = an ephemeral port\)/],
+    ['duration: "0s"', '/duration', /expected a duration 1s\.\.24h, found "0s"/],
+    ['duration: 0.0001', '/duration', /expected a duration 1s\.\.24h, found 0\.0001 \(0s\)/],
+    ['duration: 25h', '/duration', /1s\.\.24h/],
+    ['media: { video: { bitrate: 0kbps } }', '/media/video/bitrate', /expected a bit rate 10kbps\.\.100mbps, found "0kbps"/],
+    ['media: { audio: { bitrate: 1mbps } }', '/media/audio/bitrate', /6kbps\.\.510kbps/],
+    ['media: { video: { keyframe_interval: 10ms } }', '/media/video/keyframe_interval', /100ms\.\.60s/],
+    ['participants: { count: 2, rtcp: { history: 30s } }', '/participants/rtcp/history', /expected a duration 1s\.\.10s, found "30s"/],
+    ['participants: { count: 2, rtcp: { report_interval: 10ms } }', '/participants/rtcp/report_interval', /100ms\.\.60s/],
+    ['probe: { jitter_buffer: 20s }', '/probe/jitter_buffer', /1ms\.\.10s/],
+    ['probe: { report_interval: 2m }', '/probe/report_interval', /100ms\.\.60s/],
+    ['spikes: [{ type: frame_drop, drop_percentage: 5, duration: { min: 0s, max: 5s } }]', '/spikes/0/duration/min', /1ms\.\.24h/],
+    ['spikes: [{ type: bandwidth_limit, bandwidth_kbps: 500, queue: 2m }]', '/spikes/0/queue', /1ms\.\.60s/],
+    ['distribution: { min_spacing: 99999h }', '/distribution/min_spacing', /at most 24h/],
+    ['assertions: { packet_loss_percent: ["avg < 150"] }', '/assertions/packet_loss_percent/0', /threshold 150 is outside what the metric can measure \(a percentage: 0\.\.100\)/],
+    ['assertions: { mos: ["avg >= 5"] }', '/assertions/mos/0', /a MOS: 1\.\.4\.5/],
+    ['assertions: { baseline: { jitter_ms: ["p95 > -1"] } }', '/assertions/baseline/jitter_ms/0', /never negative: 0 or more/],
+    ['participants: { count: 2, transport: webrtc }\nturn: { urls: ["turn:127.0.0.1:99999"] }', '/turn/urls/0', /port 99999 is out of range/],
+    ['participants: { count: 2, transport: webrtc }\nturn: { urls: ["turn:127.0.0.1?transport=sctp"] }', '/turn/urls/0', /RFC 7065/],
+    ['participants: { count: 2, transport: webrtc }\nsfu: { kind: janus-videoroom, url: "http://127.0.0.1:99999/janus" }', '/sfu/url', /is not a URL/],
+    ['participants: { count: 2, transport: webrtc }\nsfu: { kind: whip, whip_url: "http://user:pw@h/whip", whep_url: "http://h/whep" }', '/sfu/whip_url', /carries credentials/],
+    ['participants: { count: 2, transport: webrtc }\nturn: { urls: ["turn:127.0.0.1"], ttl: 30s }', '/turn/ttl', /1m\.\.168h/],
+  ])('%s', (line, path, message) => {
+    const yaml = line.startsWith('duration') ? BASE.replace('duration: 60s', line) : line.startsWith('participants') ? BASE.replace('participants:\n  count: 10\n', `${line}\n`) : `${BASE}${line}\n`;
+    const p = only(yaml);
+    expect(p.path).toBe(path);
+    expect(p.message).toMatch(message);
+    expect(p.line).toBeGreaterThanOrEqual(1);
+    expect(p.column).toBeGreaterThan(1);
+  });
+
+  it('accepts the edges of every range and the address forms', () => {
+    const ok = [
+      'target: udp://127.0.0.1:65535',
+      'target: udp://sfu.example.org:1',
+      'target: "udp://[::1]:5002"',
+      'target: udp://localhost:5002',
+      'probe: { listen: "udp://127.0.0.1:0" }',
+      'media: { audio: { bitrate: 6kbps } }',
+      'assertions: { mos: ["min >= 1", "max <= 4.5"], packet_loss_percent: ["max <= 100"], delay_ms: ["avg > -5"] }',
+    ];
+    for (const line of ok) expect(problemsOf(`${BASE}${line}\n`), line).toEqual([]);
+    expect(problemsOf(BASE.replace('duration: 60s', 'duration: 24h'))).toEqual([]);
+  });
+
+  it('probe.listen port 0 is an ephemeral port; rtcp: true is the defaults', () => {
+    const s = validateLoaded(parseScenarioText(`${BASE}probe: { listen: "udp://127.0.0.1:0" }\n`.replace('count: 10', 'count: 10\n  rtcp: true'), 'x.yaml')).scenario!;
+    expect(s.probeListen).toEqual({ host: '127.0.0.1', port: 0 });
+    expect(s.participants.rtcp).toEqual({ nack: true, rtx: true, pli: true, reportIntervalMs: 1000, historyMs: 1000 });
+  });
+
+  it('TURN credentials must outlive the run', () => {
+    const yaml = BASE.replace('duration: 60s', 'duration: 2m').replace('count: 10', 'count: 2\n  transport: webrtc') + 'turn: { urls: ["turn:127.0.0.1"], ttl: 1m }\n';
+    expect(only(yaml)).toMatchObject({ path: '/turn/ttl', message: 'TURN credentials valid for 1m would expire during the 2m run: make ttl at least the duration' });
+  });
+
+  it('a shape problem is reported once, not also as a range problem', () => {
+    const p = only(`${BASE}target: tcp://127.0.0.1:99999\n`);
+    expect(p.message).toMatch(/^expected a UDP address like/);
+  });
+
+  it('YAML .nan and .inf are named as such', () => {
+    expect(only(`${BASE}seed: .nan\n`).message).toBe('expected integer, found .nan');
+    expect(only(BASE.replace('duration: 60s', 'duration: .inf')).message).toMatch(/found \.inf$/);
+  });
+
+  it('media files are looked up next to the scenario file', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadScenarioFile } = await import('../../../src/scenario/index.js');
+    const dir = await mkdtemp(join(tmpdir(), 'avcm-media-check-'));
+    await writeFile(join(dir, 'clip.h264'), 'x');
+    await writeFile(join(dir, 's.yaml'), `${BASE}media:\n  video: { file: clip.h264 }\n  audio: { file: missing.ogg }\n`);
+    const result = validateLoaded(await loadScenarioFile('s.yaml', dir));
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]).toMatchObject({ path: '/media/audio/file', line: 8, message: `no such file: ${join(dir, 'missing.ogg')}` });
+  });
+});
+
+describe('documents the YAML parser accepts but cannot read', () => {
+  it('an alias without its anchor is a located problem, not a crash', () => {
+    const p = only('version: 1\nname: x\nduration: *nope\nparticipants: { count: 1 }\n');
+    expect(p).toMatchObject({ line: 3, column: 11, message: expect.stringMatching(/^YAML: Unresolved alias/) });
+  });
+
+  it('aliases that expand without end are refused', () => {
+    const laughs = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`)].join('\n');
+    const problems = problemsOf(`${laughs}\n`);
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems[0].line).toBeGreaterThanOrEqual(1);
   });
 });

@@ -64,6 +64,7 @@ export class FakeRun implements RunningRun {
       bytesSent: this.counters.bytesSent,
       packetsPerSecond: 100,
       sendErrors: this.counters.sendErrors,
+      sendRefused: 0,
       activeSpikes: this.spikes.map((_, i) => `live.${i}`),
       measured: this.measured,
       viewer: this.viewer,
@@ -104,7 +105,7 @@ export class FakeRun implements RunningRun {
     await writeFile(files.html, `<!doctype html><title>${name}</title>`);
     if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
     this.state = 'done';
-    const outcome = { result, files, exitCode: EXIT[status] };
+    const outcome = { result, files, unwritten: [], exitCode: EXIT[status] };
     this.resolveDone(outcome);
     return outcome;
   }

@@ -46,4 +46,42 @@ describe('RunRegistry', () => {
     expect(active.state).toBe('queued');
     metrics.close();
   });
+
+  it('gives runs side by side their own ports: a fixed range another run in flight holds is refused with 409, ephemeral ones never clash', async () => {
+    const metrics = createMetrics();
+    const runner = new FakeRunner();
+    const registry = new RunRegistry(runner, { reportsDir, maxConcurrentRuns: 10, metrics });
+    const fixed = (name: string, basePort: number) => scenarioFromText(`version: 1\nname: ${name}\nduration: 10s\nparticipants: { count: 3, base_port: ${basePort} }\nscaling: { partitions: 1 }\n`, 'inline');
+    const ephemeral = scenarioFromText('version: 1\nname: e\nduration: 10s\nparticipants: { count: 3 }\n', 'inline');
+    const first = registry.submit(fixed('first', 41000), 'runs');
+    expect(first.ports).toEqual([{ first: 41000, last: 41002 }]);
+    const refused = (() => {
+      try {
+        registry.submit(fixed('second', 41002), 'runs');
+      } catch (error) {
+        return error;
+      }
+      return null;
+    })();
+    expect(refused).toMatchObject({ statusCode: 409, code: 'E_PORTS', path: 'body/participants/base_port' });
+    expect((refused as Error).message).toMatch(new RegExp(`binds ports 41002 that run ${first.id} \\(first, queued\\) holds; leave participants.base_port out`));
+    expect(registry.list()).toHaveLength(1); // nothing registered for the refused one
+    // Four runs with ephemeral ports and one with a range of its own all run side by side.
+    for (let i = 0; i < 4; i++) expect(registry.submit(ephemeral, 'runs').ports).toEqual([]);
+    registry.submit(fixed('third', 42000), 'runs');
+    // Once the first run ended its range is free again.
+    await runner.run(first.id).finish('passed');
+    expect(registry.submit(fixed('again', 41000), 'runs').state).toBe('queued');
+    metrics.close();
+  });
+
+  it('a local target is a fixed probe port too', () => {
+    const metrics = createMetrics();
+    const registry = new RunRegistry(new FakeRunner(), { reportsDir, maxConcurrentRuns: 10, metrics });
+    const withTarget = scenarioFromText('version: 1\nname: t\nduration: 10s\nparticipants: { count: 1 }\ntarget: udp://127.0.0.1:45002\n', 'inline');
+    registry.submit(withTarget, 'runs');
+    expect(() => registry.submit(withTarget, 'runs')).toThrow(/binds ports 45002/);
+    metrics.close();
+  });
 });
+
