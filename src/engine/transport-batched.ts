@@ -52,6 +52,16 @@ export class BatchedUdpTransport implements ParticipantTransport {
     return c.sendErrors + c.receiveErrors + c.truncated;
   }
 
+  /**
+   * Of `errors`, those where the target refused the packets (an ICMP port unreachable reported as
+   * ECONNREFUSED to a send, or to the receive side, which reads the pending error first; a connected
+   * UDP socket's receive errors are those in practice).
+   */
+  get refused(): number {
+    const c = this.socket.counters(this.counters);
+    return c.connectionRefused + (c.lastReceiveError === 'ECONNREFUSED' ? c.receiveErrors : 0);
+  }
+
   /** Send calls the kernel refused with a full send buffer (the rest of that run was dropped, see `counters`). */
   get queueBusy(): number {
     return this.socket.counters(this.counters).wouldBlock;

@@ -123,9 +123,11 @@ assertions:
       0,
     );
     for (const s of r.streams.filter((x) => x.participantId !== null)) {
+      // About 50 ms; a busy machine's scheduling delays add to single reports (both sides run on
+      // timers), so the band is wide above and tight below: a 0 or a doubled delay still fails.
       const added = s.duringSpikes.rtt_ms! - s.baseline.rtt_ms!;
       expect(added, `${s.participantId} ${s.media}`).toBeGreaterThan(35);
-      expect(added, `${s.participantId} ${s.media}`).toBeLessThan(80);
+      expect(added, `${s.participantId} ${s.media}`).toBeLessThan(95);
     }
   }, 90_000);
 
