@@ -1,5 +1,6 @@
 import type { RunResult } from '../src/result/types.js';
 import type { RunProgress } from '../src/runner/types.js';
+import { limitText, worstText } from './assertion-text.js';
 
 function fmt(value: number | null | undefined, digits = 2): string {
   return value === null || value === undefined ? '-' : value.toFixed(digits);
@@ -49,6 +50,7 @@ export function renderSummary(r: RunResult, options: { tty?: boolean } = {}): st
   lines.push('');
   lines.push(`${r.scenario}: ${verdict}  (${r.participants} participants, ${r.partitions} partitions, ${(r.measuredDurationMs / 1000).toFixed(0)}s, seed ${r.seed}, ${r.backend}/${r.transport} -> ${r.target})`);
   if (r.errorMessage) lines.push(`  ${r.errorMessage}`);
+  if (r.baselineRun) lines.push(`  compared with ${r.baselineRun.report} (${r.baselineRun.scenario}, ${r.baselineRun.startedAt}, ${r.baselineRun.status})`);
   if (r.assertions.length > 0) {
     const rows = [
       ['', 'assertion', 'measured', 'limit', 'samples', ''],
@@ -56,9 +58,9 @@ export function renderSummary(r: RunResult, options: { tty?: boolean } = {}): st
         a.passed ? pass : fail,
         a.name,
         a.measured === null ? '-' : String(a.measured),
-        `${a.op} ${a.threshold}`,
+        limitText(a),
         String(a.samples),
-        a.passed ? '' : a.message,
+        a.passed ? '' : [a.message, worstText(a)].filter(Boolean).join('; '),
       ]),
     ];
     for (const line of alignRows(rows, [false, false, true, false, true, false])) lines.push(`  ${line}`);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { packagePath } from '../../src/package-root.js';
 import type { RunResult, StreamResult, TimelinePoint } from '../../src/result/types.js';
+import { limitText, worstText } from '../assertion-text.js';
 
 let vendor: { js: string; css: string } | null = null;
 
@@ -319,7 +320,7 @@ export function renderHtml(result: RunResult): string {
   const assertions = result.assertions
     .map(
       (a) =>
-        `<tr class="${a.passed ? 'ok' : 'fail'}">${cell(a.name, 0, 'l')}<td class="verdict" data-v="${a.passed ? 1 : 0}">${a.passed ? 'pass' : 'FAIL'}</td>${cell(a.measured, 3)}${cell(`${a.op} ${a.threshold}`, 0)}${cell(a.samples, 0)}${cell(a.message, 0, 'l')}</tr>`,
+        `<tr class="${a.passed ? 'ok' : 'fail'}">${cell(a.name, 0, 'l')}<td class="verdict" data-v="${a.passed ? 1 : 0}">${a.passed ? 'pass' : 'FAIL'}</td>${cell(a.measured, 3)}${cell(limitText(a), 0)}${cell(a.samples, 0)}${cell(a.passed ? a.message : [a.message, worstText(a)].filter(Boolean).join('; '), 0, 'l')}</tr>`,
     )
     .join('\n');
   const viewer = result.streams.some((s) => s.whole.residual_loss_percent !== null);
@@ -333,6 +334,7 @@ export function renderHtml(result: RunResult): string {
     ['file', result.file ?? '(inline)'],
     ['status', result.status + (result.errorMessage ? `: ${result.errorMessage}` : '')],
     ['seed', String(result.seed)],
+    ...(result.baselineRun ? ([['compared with', `${result.baselineRun.report} (${result.baselineRun.scenario}, ${result.baselineRun.startedAt}, ${result.baselineRun.status})`]] as [string, string][]) : []),
     ['backend / transport', `${result.backend} / ${result.transport}`],
     ['participants / partitions', `${result.participants} / ${result.partitions}`],
     ['target', result.target],

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { AvcmError } from '../errors/index.js';
 import type { Scenario, UdpUrl } from '../scenario/index.js';
 import type { RunOutcome, RunOverrides, RunningRun } from '../runner/index.js';
+import type { BaselineReference } from '../verdict/index.js';
 import type { Deps } from './deps.js';
 import { expandScenarioArgs } from './files.js';
 import { backendOption, durationOption, integerOption, partitionsOption, seedOption, udpUrlOption } from './options.js';
@@ -22,6 +23,7 @@ interface TestOptions {
   namespace: string;
   keep?: boolean;
   monitoring?: boolean;
+  baseline?: string;
 }
 
 /** Plain (non-TTY) progress lines are printed this often; a TTY line is redrawn every second. */
@@ -48,6 +50,7 @@ export function registerTest(program: Command, deps: Deps, setExit: (code: numbe
     .option('--namespace <ns>', 'Kubernetes namespace (k8s backend)', 'avcm')
     .option('--keep', 'leave containers / Kubernetes objects in place after the run')
     .option('--monitoring', 'also deploy Prometheus and Grafana (k8s backend)')
+    .option('--baseline <path>', "a previous run's JSON report, or a folder of them (matched by scenario name), for assertions like \"avg >= baseline - 0.1\"")
     .action(async (args: string[], options: TestOptions) => {
       const files = await expandScenarioArgs(args, deps.cwd);
       if (files.length > 1 && (options.junit || options.html || options.json)) {
@@ -68,6 +71,11 @@ export function registerTest(program: Command, deps: Deps, setExit: (code: numbe
         setExit(2);
         return;
       }
+      const baselines = await resolveBaselines(scenarios, options.baseline, deps);
+      if (baselines === null) {
+        setExit(2);
+        return;
+      }
       // Loaded here, not at the top: every process (engine agents too) starts through the CLI, and
       // only this verb needs the runner, the backends and the reporters.
       const [{ defaultBackends }, { createRunner }, { renderSummary }] = await Promise.all([import('../backends/index.js'), import('../runner/index.js'), import('../../reporters/index.js')]);
@@ -83,7 +91,8 @@ export function registerTest(program: Command, deps: Deps, setExit: (code: numbe
       };
       let exitCode = 0;
       for (const scenario of scenarios) {
-        const run = runner.start({ scenario, overrides, reports: { outDir: options.outDir, junit: options.junit, html: options.html, json: options.json } });
+        const baseline = baselines.get(scenario);
+        const run = runner.start({ scenario, overrides, baseline, reports: { outDir: options.outDir, junit: options.junit, html: options.html, json: options.json } });
         const outcome = await followRun(run, deps, options.quiet ?? false);
         deps.stdout.write(renderSummary(outcome.result, { tty: deps.stdout.isTTY === true }));
         deps.stdout.write(`reports: ${outcome.files.json}\n         ${outcome.files.junit}\n         ${outcome.files.html}\n`);
@@ -92,6 +101,39 @@ export function registerTest(program: Command, deps: Deps, setExit: (code: numbe
       }
       setExit(exitCode);
     });
+}
+
+/**
+ * The baseline run of each scenario (`--baseline`), looked up before anything runs. A scenario
+ * whose assertions name `baseline` needs one: without --baseline, or when the folder holds no
+ * report of it, every such assertion is printed with its place (`file:line:col`) and null is
+ * returned (a usage error: nothing runs). Scenarios without relative assertions take a baseline
+ * when one is found (the report then says what it was compared with), and need none.
+ */
+async function resolveBaselines(scenarios: Scenario[], baselinePath: string | undefined, deps: Deps): Promise<Map<Scenario, BaselineReference> | null> {
+  const { findBaseline } = await import('../baseline/index.js');
+  const found = new Map<Scenario, BaselineReference>();
+  let problems = 0;
+  for (const scenario of scenarios) {
+    const relative = scenario.assertions.filter((a) => a.relative !== null);
+    const baseline = baselinePath === undefined ? null : await findBaseline(baselinePath, scenario.name, deps.cwd);
+    if (baseline) {
+      if (baseline.result.scenario !== scenario.name) deps.stderr.write(`avcm: note: the baseline ${baseline.report} is a run of "${baseline.result.scenario}", compared with "${scenario.name}"\n`);
+      found.set(scenario, baseline);
+      continue;
+    }
+    for (const a of relative) {
+      const where = a.location ? `${a.location.file}:${a.location.line}:${a.location.column} ` : '';
+      const why = baselinePath === undefined ? 'but no --baseline was given' : `but ${baselinePath} holds no report of scenario ${scenario.name}`;
+      deps.stderr.write(`${where}/${a.path.join('/')} "${a.expression}" compares with a baseline run, ${why}\n`);
+      problems++;
+    }
+  }
+  if (problems > 0) {
+    deps.stderr.write(`avcm: ${problems} assertion${problems === 1 ? '' : 's'} need${problems === 1 ? 's' : ''} a baseline run; nothing ran\n  hint: pass --baseline with a previous run's JSON report (avcm-reports/<scenario>.json) or the folder of reports\n`);
+    return null;
+  }
+  return found;
 }
 
 /** Prints progress while the run goes, stops it on SIGINT/SIGTERM, and returns its outcome. */

@@ -6,6 +6,7 @@
 import type { Endpoint, PlannedSpike, SpikeParams, SpikeType } from '../plan/types.js';
 import type { RunResult } from '../result/types.js';
 import type { Scenario } from '../scenario/scenario.js';
+import type { BaselineReference } from '../verdict/evaluate-assertions.js';
 
 /** CLI / API overrides of the scenario, applied before compiling. */
 export interface RunOverrides {
@@ -31,6 +32,11 @@ export interface RunRequest {
   scenario: Scenario;
   overrides?: RunOverrides;
   reports: ReportPaths;
+  /**
+   * The previous run that baseline-relative assertions (`avg >= baseline - 0.1`) compare with
+   * (`avcm test --baseline`). A scenario with such assertions and no baseline is a usage error.
+   */
+  baseline?: BaselineReference;
   /**
    * WebRTC runs: who answers the participants' offers. `probe` (default): the built-in WebRTC
    * probe. `external`: a client over REST (`GET|POST /api/v1/test/:id/sdp/:participant`), e.g.

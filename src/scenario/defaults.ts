@@ -89,11 +89,12 @@ function spikeEntry(spec: SpikeSpec, index: number): SpikeEntry {
 function assertionSpecs(doc: ScenarioDocument): AssertionSpec[] {
   const specs: AssertionSpec[] = [];
   const add = (metric: AssertionSpec['metric'], scope: AssertionSpec['scope'], list: string[] | undefined) => {
-    for (const expression of list ?? []) {
+    const parent = scope === 'whole' ? ['assertions', metric] : ['assertions', scope, metric];
+    (list ?? []).forEach((expression, index) => {
       const parsed = parseExpression(expression);
-      if ('error' in parsed) continue; // validation reported it; never reached for a valid document
-      specs.push({ metric, scope, expression: expression.trim(), ...parsed });
-    }
+      if ('error' in parsed) return; // validation reported it; never reached for a valid document
+      specs.push({ metric, scope, expression: expression.trim(), ...parsed, path: [...parent, index], location: null });
+    });
   };
   const assertions = doc.assertions ?? {};
   for (const metric of METRIC_NAMES) add(metric, 'whole', assertions[metric]);

@@ -1,5 +1,6 @@
 import type { SfuSpec, SpikeType } from '../plan/types.js';
-import type { MetricName, Op, Scope, Stat } from '../result/types.js';
+import type { MetricName, Op, Scope, SourceLocation, Stat } from '../result/types.js';
+import type { BaselineLimit } from '../verdict/parse-assertion.js';
 import type { UdpUrl } from './units.js';
 
 /** A value fixed in the scenario or drawn per spike event from the seed (min == max when fixed). */
@@ -53,7 +54,14 @@ export interface AssertionSpec {
   expression: string;
   stat: Stat;
   op: Op;
+  /** The fixed limit (0 when the limit is relative). */
   threshold: number;
+  /** A limit relative to the baseline run (`avg >= baseline - 0.1`); null for a fixed limit. */
+  relative: BaselineLimit | null;
+  /** Where it is written in the document, as path segments (`assertions`, `mos`, 0). */
+  path: (string | number)[];
+  /** Its place in the scenario file; set by validation for files, null for inline scenarios. */
+  location: SourceLocation | null;
 }
 
 /** A validated scenario with every default applied and every unit resolved. */

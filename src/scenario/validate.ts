@@ -40,7 +40,12 @@ export function validateLoaded(loaded: LoadedDocument, options: ValidationOption
   if (!validate(loaded.document)) {
     return { scenario: null, problems: schemaProblems(validate.errors ?? [], file, loaded.locator) };
   }
-  const scenario = applyDefaults(loaded.document as ScenarioDocument, loaded.source.format === 'yaml' || loaded.source.format === 'ts' || loaded.source.format === 'json' ? file : null);
+  const defaulted = applyDefaults(loaded.document as ScenarioDocument, loaded.source.format === 'yaml' || loaded.source.format === 'ts' || loaded.source.format === 'json' ? file : null);
+  // Each assertion knows its line, for annotations and reports that point at it.
+  const scenario = {
+    ...defaulted,
+    assertions: defaulted.assertions.map((a) => ({ ...a, location: { file, ...loaded.locator.locate(a.path) } })),
+  };
   const problems = semanticProblems(scenario, options).map((problem) => {
     const position = loaded.locator.locate(problem.path);
     return { file, line: position.line, column: position.column, path: '/' + problem.path.join('/'), message: problem.message };
@@ -59,5 +64,5 @@ export async function loadScenario(file: string, options: ValidationOptions = {}
 export function scenarioFromText(text: string, label: string, options: ValidationOptions = {}): Scenario {
   const result = validateLoaded(parseScenarioText(text, label), options);
   if (!result.scenario) throw new ScenarioInvalidError(result.problems);
-  return { ...result.scenario, file: null };
+  return { ...result.scenario, file: null, assertions: result.scenario.assertions.map((a) => ({ ...a, location: null })) };
 }

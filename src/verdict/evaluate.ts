@@ -2,12 +2,13 @@ import { estimateMos } from '../probe/index.js';
 import type { ProbeReport, StreamReport, WindowStats } from '../probe/types.js';
 import type { Plan, PlannedSpike } from '../plan/types.js';
 import { METRIC_NAMES } from '../result/index.js';
-import type { AssertionResult, MetricName, MetricValues, RunResult, Scope, SenderTotals, SpikeWindow, StreamResult, TimelinePoint } from '../result/types.js';
+import type { AssertionResult, MetricValues, RunResult, SenderTotals, SpikeWindow, StreamResult, TimelinePoint } from '../result/types.js';
 import type { SenderStreamReport } from '../session/index.js';
 import type { AssertionSpec } from '../scenario/scenario.js';
 import { AVCM_VERSION } from '../version.js';
-import { scopeMetrics, statOf } from './metrics.js';
-import { compare } from './parse-assertion.js';
+import { evaluateAssertions, type BaselineReference } from './evaluate-assertions.js';
+import { scopeMetrics } from './metrics.js';
+import { summarizeStreams } from './summary.js';
 
 /** Everything the verdict reads; nothing in it is taken from injected settings except spike windows. */
 export interface VerdictInput {
@@ -28,6 +29,8 @@ export interface VerdictInput {
   senders?: readonly SenderStreamReport[];
   /** Partition (pod) restarts reported by the backend. */
   restarts: { partition: number; count: number }[];
+  /** The run relative assertions (`avg >= baseline - 0.1`) compare with (`avcm test --baseline`). */
+  baseline?: BaselineReference | null;
   /** Overrides the verdict: an interrupted or failed run is never `passed`. */
   status?: 'aborted' | 'error';
   errorMessage?: string;
@@ -37,9 +40,6 @@ export interface VerdictInput {
 const RECOVERY_LOSS_POINTS = 1;
 const RECOVERY_JITTER_FACTOR = 1.5;
 const RECOVERY_JITTER_MS = 2;
-
-/** Metrics only video streams are samples of (the viewer's picture, and the feedback browsers send for video). */
-const VIDEO_ONLY: ReadonlySet<MetricName> = new Set(['frame_rate_fps', 'nack_count', 'retransmitted_packets', 'pli_count', 'keyframe_response_ms', 'freeze_count', 'freeze_ms', 'decodable_fps']);
 
 /** A sending stream's whole-run figures for the report (a run result's `streams[].sender`, `avcm send --json`). */
 export function senderTotals(sender: SenderStreamReport): SenderTotals {
@@ -157,41 +157,9 @@ export function buildRunResult(input: VerdictInput): RunResult {
     return { report, participantId, result, spikes, sender };
   });
 
-  const hasVideo = contexts.some((c) => c.report.media === 'video');
-  const samplesFor = (metric: MetricName | 'recovery_seconds', scope: Scope): (number | null)[] => {
-    const eligible = contexts.filter((c) => {
-      if (c.participantId === null) return false;
-      if (metric !== 'recovery_seconds' && VIDEO_ONLY.has(metric)) return c.report.media === 'video';
-      if (metric === 'bitrate_kbps') return hasVideo ? c.report.media === 'video' : true;
-      return true;
-    });
-    if (metric === 'recovery_seconds') return eligible.flatMap((c) => c.result.recoverySeconds);
-    const key = scope === 'whole' ? 'whole' : scope === 'during_spikes' ? 'duringSpikes' : 'baseline';
-    return eligible.map((c) => c.result[key][metric]).filter((v) => v !== null);
-  };
-
-  const assertions: AssertionResult[] = input.assertions.map((a) => {
-    const raw = samplesFor(a.metric, a.scope);
-    const name = `${a.scope === 'whole' ? '' : `${a.scope} `}${a.metric} ${a.stat} ${a.op} ${a.threshold}`;
-    const base = { expression: a.expression, metric: a.metric, scope: a.scope, stat: a.stat, op: a.op, threshold: a.threshold, name };
-    const never = raw.filter((v) => v === null).length;
-    const samples = raw.filter((v): v is number => v !== null);
-    if (a.metric === 'recovery_seconds' && never > 0) {
-      return { ...base, measured: null, samples: raw.length, passed: false, message: `${never} of ${raw.length} spike/stream pairs never recovered to baseline within the run` };
-    }
-    const measured = statOf(a.stat, samples);
-    if (measured === null) {
-      return { ...base, measured: null, samples: 0, passed: false, message: `no samples in scope ${a.scope}: nothing was measured for ${a.metric}` };
-    }
-    const passed = compare(measured, a.op, a.threshold);
-    return {
-      ...base,
-      measured: round(measured),
-      samples: samples.length,
-      passed,
-      message: `measured ${round(measured)} (limit ${a.op} ${a.threshold}) over ${samples.length} ${a.metric === 'recovery_seconds' ? 'spike/stream pairs' : 'streams'}`,
-    };
-  });
+  // Assertion samples are the streams of planned participants; stray streams are only reported.
+  const participantStreams = contexts.filter((c) => c.participantId !== null).map((c) => c.result);
+  const assertions: AssertionResult[] = evaluateAssertions(input.assertions, participantStreams, input.baseline ?? null);
 
   const timeline = buildTimeline(contexts, plan.spikes, windowCount, windowMs, windowLengthMs);
   const spikes: SpikeWindow[] = plan.spikes.map((s) => ({
@@ -228,6 +196,10 @@ export function buildRunResult(input: VerdictInput): RunResult {
     plannedDurationMs: plan.durationMs,
     measuredDurationMs: durationMs,
     assertions,
+    summary: summarizeStreams(participantStreams),
+    baselineRun: input.baseline
+      ? { report: input.baseline.report, scenario: input.baseline.result.scenario, startedAt: input.baseline.result.startedAt, status: input.baseline.result.status, avcmVersion: input.baseline.result.avcmVersion }
+      : null,
     spikes,
     timeline,
     streams: contexts.map((c) => roundStream(c.result)),
