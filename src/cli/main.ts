@@ -3,6 +3,7 @@ import { AVCM_VERSION } from '../version.js';
 import { processDeps, type Deps } from './deps.js';
 import { registerAgent } from './agent.js';
 import { registerBench } from './bench.js';
+import { registerCompare } from './compare.js';
 import { registerManifests } from './manifests.js';
 import { registerMedia } from './media.js';
 import { registerPlan } from './plan.js';
@@ -26,6 +27,7 @@ export function buildProgram(deps: Deps, setExit: (code: number) => void): Comma
   registerTest(program, deps, setExit);
   registerValidate(program, deps, setExit);
   registerPlan(program, deps, setExit);
+  registerCompare(program, deps, setExit);
   registerSend(program, deps, setExit);
   registerReceive(program, deps, setExit);
   registerServe(program, deps, setExit);
