@@ -45,6 +45,7 @@ function alignRows(rows: string[][], rightAligned: readonly boolean[]): string[]
 export function renderSummary(r: RunResult, options: { tty?: boolean } = {}): string {
   const pass = options.tty ? '✓' : 'PASS';
   const fail = options.tty ? '✗' : 'FAIL';
+  const skip = options.tty ? '-' : 'SKIP';
   const lines: string[] = [];
   const verdict = { passed: 'PASSED', failed: 'FAILED', error: 'ERROR', aborted: 'ABORTED' }[r.status];
   lines.push('');
@@ -55,12 +56,12 @@ export function renderSummary(r: RunResult, options: { tty?: boolean } = {}): st
     const rows = [
       ['', 'assertion', 'measured', 'limit', 'samples', ''],
       ...r.assertions.map((a) => [
-        a.passed ? pass : fail,
+        a.passed ? pass : a.skipped ? skip : fail,
         a.name,
         a.measured === null ? '-' : String(a.measured),
         limitText(a),
         String(a.samples),
-        a.passed ? '' : [a.message, worstText(a)].filter(Boolean).join('; '),
+        a.passed ? '' : a.skipped ? a.message : [a.message, worstText(a)].filter(Boolean).join('; '),
       ]),
     ];
     for (const line of alignRows(rows, [false, false, true, false, true, false])) lines.push(`  ${line}`);

@@ -62,7 +62,8 @@ export function renderJunit(result: RunResult): string {
     const testCase = suite.testCase().className(className).name(assertion.name).time(0);
     for (const [name, value] of testCaseProperties(assertion)) testCase.property(name, value);
     if (assertion.location) testCase.file(assertion.location.file);
-    if (!assertion.passed) testCase.failure([`${assertion.name}: ${assertion.message}`, worstText(assertion)].filter(Boolean).join('; '), 'AssertionFailed');
+    if (assertion.skipped) testCase.skipped().standardOutput(assertion.message);
+    else if (!assertion.passed) testCase.failure([`${assertion.name}: ${assertion.message}`, worstText(assertion)].filter(Boolean).join('; '), 'AssertionFailed');
   }
   if (result.assertions.length === 0 && result.status !== 'error' && result.status !== 'aborted') {
     suite.testCase().className(className).name('run completed').time(result.measuredDurationMs / 1000);

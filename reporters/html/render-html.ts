@@ -147,7 +147,7 @@ export function renderHtml(result: RunResult): string {
   const assertions = result.assertions
     .map(
       (a) =>
-        `<tr class="${a.passed ? 'ok' : 'fail'}">${cell(a.name, 0, 'l')}<td class="verdict" data-v="${a.passed ? 1 : 0}">${a.passed ? 'pass' : 'FAIL'}</td>${cell(a.measured, 3)}${cell(limitText(a), 0)}${cell(a.samples, 0)}${cell(a.passed ? a.message : [a.message, worstText(a)].filter(Boolean).join('; '), 0, 'l')}</tr>`,
+        `<tr class="${a.passed ? 'ok' : a.skipped ? 'skip' : 'fail'}">${cell(a.name, 0, 'l')}<td class="verdict" data-v="${a.passed ? 1 : a.skipped ? 0.5 : 0}">${a.passed ? 'pass' : a.skipped ? 'skipped' : 'FAIL'}</td>${cell(a.measured, 3)}${cell(limitText(a), 0)}${cell(a.samples, 0)}${cell(a.passed || a.skipped ? a.message : [a.message, worstText(a)].filter(Boolean).join('; '), 0, 'l')}</tr>`,
     )
     .join('\n');
   const viewer = result.streams.some((s) => s.whole.residual_loss_percent !== null);

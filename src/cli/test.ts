@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { AvcmError } from '../errors/index.js';
-import type { Scenario, UdpUrl } from '../scenario/index.js';
+import type { Problem, Scenario, UdpUrl } from '../scenario/index.js';
 import type { RunOutcome, RunOverrides, RunningRun } from '../runner/index.js';
 import type { BaselineReference } from '../verdict/index.js';
 import type { Deps } from './deps.js';
 import { expandScenarioArgs } from './files.js';
+import { announceProblems, announceRun, summaryKind, summaryOption, type SummaryKind } from './github-output.js';
 import { backendOption, durationOption, integerOption, partitionsOption, seedOption, udpUrlOption } from './options.js';
 
 interface TestOptions {
@@ -24,6 +25,8 @@ interface TestOptions {
   keep?: boolean;
   monitoring?: boolean;
   baseline?: string;
+  summary?: SummaryKind;
+  baselineOptional?: boolean;
 }
 
 /** Plain (non-TTY) progress lines are printed this often; a TTY line is redrawn every second. */
@@ -50,6 +53,8 @@ export function registerTest(program: Command, deps: Deps, setExit: (code: numbe
     .option('--namespace <ns>', 'Kubernetes namespace (k8s backend)', 'avcm')
     .option('--keep', 'leave containers / Kubernetes objects in place after the run')
     .option('--monitoring', 'also deploy Prometheus and Grafana (k8s backend)')
+    .option('--summary <kind>', 'github: append a job summary to $GITHUB_STEP_SUMMARY and print ::error annotations (default inside GitHub Actions), or none', summaryOption)
+    .option('--baseline-optional', 'when no baseline report is found (the first run), measure assertions that name baseline but do not judge them (skipped)')
     .option('--baseline <path>', "a previous run's JSON report, or a folder of them (matched by scenario name), for assertions like \"avg >= baseline - 0.1\"")
     .action(async (args: string[], options: TestOptions) => {
       const files = await expandScenarioArgs(args, deps.cwd);
@@ -58,11 +63,13 @@ export function registerTest(program: Command, deps: Deps, setExit: (code: numbe
       }
       const { formatProblem, loadScenarioFile, validateLoaded } = await import('../scenario/index.js');
       // Every scenario is checked before anything runs: invalid input never runs.
+      const github = summaryKind(options.summary, deps.env) === 'github';
       const scenarios: Scenario[] = [];
       let problems = 0;
       for (const file of files) {
         const validated = validateLoaded(await loadScenarioFile(file, deps.cwd), { partitions: options.partitions });
         for (const problem of validated.problems) deps.stderr.write(`${formatProblem(problem)}\n`);
+        if (github) await announceProblems(validated.problems, deps);
         problems += validated.problems.length;
         if (validated.scenario) scenarios.push(validated.scenario);
       }
@@ -71,7 +78,7 @@ export function registerTest(program: Command, deps: Deps, setExit: (code: numbe
         setExit(2);
         return;
       }
-      const baselines = await resolveBaselines(scenarios, options.baseline, deps);
+      const baselines = await resolveBaselines(scenarios, options.baseline, deps, github, options.baselineOptional === true);
       if (baselines === null) {
         setExit(2);
         return;
@@ -92,10 +99,11 @@ export function registerTest(program: Command, deps: Deps, setExit: (code: numbe
       let exitCode = 0;
       for (const scenario of scenarios) {
         const baseline = baselines.get(scenario);
-        const run = runner.start({ scenario, overrides, baseline, reports: { outDir: options.outDir, junit: options.junit, html: options.html, json: options.json } });
+        const run = runner.start({ scenario, overrides, baseline, baselineOptional: options.baselineOptional, reports: { outDir: options.outDir, junit: options.junit, html: options.html, json: options.json } });
         const outcome = await followRun(run, deps, options.quiet ?? false);
         deps.stdout.write(renderSummary(outcome.result, { tty: deps.stdout.isTTY === true }));
         deps.stdout.write(`reports: ${outcome.files.json}\n         ${outcome.files.junit}\n         ${outcome.files.html}\n`);
+        if (github) await announceRun(outcome.result, outcome.files, deps);
         exitCode = worstExitCode(exitCode, outcome.exitCode);
         if (outcome.exitCode === 130 || outcome.exitCode === 143) break;
       }
@@ -107,13 +115,14 @@ export function registerTest(program: Command, deps: Deps, setExit: (code: numbe
  * The baseline run of each scenario (`--baseline`), looked up before anything runs. A scenario
  * whose assertions name `baseline` needs one: without --baseline, or when the folder holds no
  * report of it, every such assertion is printed with its place (`file:line:col`) and null is
- * returned (a usage error: nothing runs). Scenarios without relative assertions take a baseline
+ * returned (a usage error: nothing runs), unless `optional` (--baseline-optional): then they are
+ * measured but skipped. Scenarios without relative assertions take a baseline
  * when one is found (the report then says what it was compared with), and need none.
  */
-async function resolveBaselines(scenarios: Scenario[], baselinePath: string | undefined, deps: Deps): Promise<Map<Scenario, BaselineReference> | null> {
+async function resolveBaselines(scenarios: Scenario[], baselinePath: string | undefined, deps: Deps, github: boolean, optional: boolean): Promise<Map<Scenario, BaselineReference> | null> {
   const { findBaseline } = await import('../baseline/index.js');
   const found = new Map<Scenario, BaselineReference>();
-  let problems = 0;
+  const problems: Problem[] = [];
   for (const scenario of scenarios) {
     const relative = scenario.assertions.filter((a) => a.relative !== null);
     const baseline = baselinePath === undefined ? null : await findBaseline(baselinePath, scenario.name, deps.cwd);
@@ -122,15 +131,21 @@ async function resolveBaselines(scenarios: Scenario[], baselinePath: string | un
       found.set(scenario, baseline);
       continue;
     }
+    if (optional) {
+      if (relative.length > 0) deps.stderr.write(`avcm: note: no baseline run of ${scenario.name}${baselinePath === undefined ? '' : ` in ${baselinePath}`}; its ${relative.length} relative assertion${relative.length === 1 ? ' is' : 's are'} measured but skipped (--baseline-optional)\n`);
+      continue;
+    }
     for (const a of relative) {
-      const where = a.location ? `${a.location.file}:${a.location.line}:${a.location.column} ` : '';
       const why = baselinePath === undefined ? 'but no --baseline was given' : `but ${baselinePath} holds no report of scenario ${scenario.name}`;
-      deps.stderr.write(`${where}/${a.path.join('/')} "${a.expression}" compares with a baseline run, ${why}\n`);
-      problems++;
+      const problem: Problem = { file: a.location?.file ?? scenario.file ?? scenario.name, line: a.location?.line ?? 1, column: a.location?.column ?? 1, path: `/${a.path.join('/')}`, message: `"${a.expression}" compares with a baseline run, ${why}` };
+      deps.stderr.write(`${problem.file}:${problem.line}:${problem.column} ${problem.path} ${problem.message}\n`);
+      problems.push(problem);
     }
   }
-  if (problems > 0) {
-    deps.stderr.write(`avcm: ${problems} assertion${problems === 1 ? '' : 's'} need${problems === 1 ? 's' : ''} a baseline run; nothing ran\n  hint: pass --baseline with a previous run's JSON report (avcm-reports/<scenario>.json) or the folder of reports\n`);
+  if (problems.length > 0) {
+    const n = problems.length;
+    deps.stderr.write(`avcm: ${n} assertion${n === 1 ? '' : 's'} need${n === 1 ? 's' : ''} a baseline run; nothing ran\n  hint: pass --baseline with a previous run's JSON report (avcm-reports/<scenario>.json) or the folder of reports\n`);
+    if (github) await announceProblems(problems, deps);
     return null;
   }
   return found;

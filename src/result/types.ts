@@ -74,6 +74,12 @@ export interface AssertionResult {
   /** How many participant-stream samples the stat was taken over. */
   samples: number;
   passed: boolean;
+  /**
+   * Not judged: a baseline-relative assertion of a run without a baseline under
+   * `--baseline-optional` (the first run of a scenario). Never counts as failed. Absent in
+   * reports before avcm 0.2.
+   */
+  skipped?: boolean;
   /** Display name, e.g. `packet_loss_percent avg < 2` or `during_spikes mos avg >= 3`. */
   name: string;
   /** Why it failed, in words (measured vs limit, or "no samples"). */

@@ -180,7 +180,7 @@ export class ScenarioRun implements RunningRun {
   private async measure(startedAt: Date): Promise<RunResult> {
     const { scenario, overrides } = this.request;
     const relative = scenario.assertions.find((a) => a.relative !== null);
-    if (relative && !this.request.baseline) {
+    if (relative && !this.request.baseline && !this.request.baselineOptional) {
       throw new AvcmError('E_USAGE', `assertion "${relative.expression}" (${relative.path.join('.')}) compares with a baseline run, but none was given`, {
         hint: "pass --baseline with a previous run's JSON report, or a folder of reports",
       });
@@ -323,6 +323,7 @@ export class ScenarioRun implements RunningRun {
       senders: totals.senders,
       restarts: this.handle.restarts(),
       baseline: this.request.baseline ?? null,
+      relativeWithoutBaseline: this.request.baselineOptional ? 'skip' : 'fail',
       ...(outcome === 'aborted' ? { status: 'aborted' as const, errorMessage: `interrupted by ${this.stopReason} after ${(measuredMs / 1000).toFixed(1)}s` } : {}),
     });
   }
@@ -356,6 +357,7 @@ export class ScenarioRun implements RunningRun {
       packetsSent: this.handle?.totals().packetsSent ?? null,
       restarts: [],
       baseline: this.request.baseline ?? null,
+      relativeWithoutBaseline: this.request.baselineOptional ? 'skip' : 'fail',
       status: this.stopReason ? 'aborted' : 'error',
       errorMessage: failure.hint ? `${failure.message} (${failure.hint})` : failure.message,
     });

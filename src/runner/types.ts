@@ -37,6 +37,8 @@ export interface RunRequest {
    * (`avcm test --baseline`). A scenario with such assertions and no baseline is a usage error.
    */
   baseline?: BaselineReference;
+  /** Without a baseline run, skip baseline-relative assertions instead of refusing to run (`--baseline-optional`: the first run). */
+  baselineOptional?: boolean;
   /**
    * WebRTC runs: who answers the participants' offers. `probe` (default): the built-in WebRTC
    * probe. `external`: a client over REST (`GET|POST /api/v1/test/:id/sdp/:participant`), e.g.

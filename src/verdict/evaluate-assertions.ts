@@ -20,9 +20,16 @@ export interface BaselineReference {
  * relative limit is compared with the measured value as reports keep it (to 1/1000), the
  * precision B itself was read at.
  * Fails, and says why, when nothing was measured, when a recovery never happened, when a relative
- * limit has no baseline run or the baseline run measured nothing to resolve it from.
+ * limit has no baseline run or the baseline run measured nothing to resolve it from. With
+ * `withoutBaseline: 'skip'` (`--baseline-optional`, the first run of a scenario) a relative
+ * assertion without a baseline run is measured but not judged: `skipped`.
  */
-export function evaluateAssertions(specs: readonly AssertionSpec[], streams: readonly StreamResult[], baseline: BaselineReference | null): AssertionResult[] {
+export function evaluateAssertions(
+  specs: readonly AssertionSpec[],
+  streams: readonly StreamResult[],
+  baseline: BaselineReference | null,
+  withoutBaseline: 'fail' | 'skip' = 'fail',
+): AssertionResult[] {
   const baselineSummary = baseline ? summaryOf(baseline.result) : null;
   return specs.map((a): AssertionResult => {
     const limitText = a.relative ? formatBaselineLimit(a.relative) : String(a.threshold);
@@ -57,6 +64,9 @@ export function evaluateAssertions(specs: readonly AssertionSpec[], streams: rea
       return { ...base, measured: null, samples: 0, passed: false, message: `no samples in scope ${a.scope}: nothing was measured for ${a.metric}` };
     }
     const over = `over ${samples.length} ${a.metric === 'recovery_seconds' ? 'spike/stream pairs' : 'streams'}`;
+    if (a.relative && !baseline && withoutBaseline === 'skip') {
+      return { ...base, measured: round(measured), samples: samples.length, passed: false, skipped: true, message: `measured ${round(measured)} ${over}; not judged: no baseline run to compare with (--baseline-optional)` };
+    }
     if (a.relative && !baseline) {
       return { ...base, measured: round(measured), samples: samples.length, passed: false, message: `measured ${round(measured)} ${over}, but "${limitText}" needs a baseline run (avcm test --baseline REPORT.json)` };
     }

@@ -31,6 +31,8 @@ export interface VerdictInput {
   restarts: { partition: number; count: number }[];
   /** The run relative assertions (`avg >= baseline - 0.1`) compare with (`avcm test --baseline`). */
   baseline?: BaselineReference | null;
+  /** A relative assertion without a baseline run: fails (default) or is skipped (`--baseline-optional`). */
+  relativeWithoutBaseline?: 'fail' | 'skip';
   /** Overrides the verdict: an interrupted or failed run is never `passed`. */
   status?: 'aborted' | 'error';
   errorMessage?: string;
@@ -114,7 +116,7 @@ function nearSpike(window: WindowStats, windowMs: number, spike: PlannedSpike): 
  *   recovers within the run is null and fails the assertion.
  * - Timeline: per window, over all streams: loss % (sum lost / sum expected), mean jitter, mean
  *   delay, the MOS of those, total kbit/s, packets/s, and how many spikes overlap the window.
- * - Status: `passed` iff every assertion passed; an `aborted` or `error` override always wins.
+ * - Status: `passed` iff every assertion passed (or was skipped); an `aborted` or `error` override always wins.
  */
 export function buildRunResult(input: VerdictInput): RunResult {
   const { plan, probe } = input;
@@ -159,7 +161,7 @@ export function buildRunResult(input: VerdictInput): RunResult {
 
   // Assertion samples are the streams of planned participants; stray streams are only reported.
   const participantStreams = contexts.filter((c) => c.participantId !== null).map((c) => c.result);
-  const assertions: AssertionResult[] = evaluateAssertions(input.assertions, participantStreams, input.baseline ?? null);
+  const assertions: AssertionResult[] = evaluateAssertions(input.assertions, participantStreams, input.baseline ?? null, input.relativeWithoutBaseline);
 
   const timeline = buildTimeline(contexts, plan.spikes, windowCount, windowMs, windowLengthMs);
   const spikes: SpikeWindow[] = plan.spikes.map((s) => ({
@@ -174,7 +176,7 @@ export function buildRunResult(input: VerdictInput): RunResult {
     (t, s) => ({ received: t.received + s.totals.received, lost: t.lost + s.totals.lost, bytes: t.bytes + s.totals.bytes }),
     { received: 0, lost: 0, bytes: 0 },
   );
-  const status = input.status ?? (assertions.every((a) => a.passed) ? 'passed' : 'failed');
+  const status = input.status ?? (assertions.every((a) => a.passed || a.skipped) ? 'passed' : 'failed');
   const viewerTotal = (field: 'nacksSent' | 'retransmittedPackets' | 'packetsRecovered' | 'plisSent' | 'freezes' | 'freezeMs'): number => probe.streams.reduce((sum, st) => sum + (st.viewer?.totals[field] ?? 0), 0);
   const senderTotal = (field: 'nacksReceived' | 'retransmissionsSent' | 'plisReceived' | 'firsReceived' | 'keyframesSent'): number => (input.senders ?? []).reduce((sum, st) => sum + st.totals[field], 0);
   const hasFeedback = probe.streams.some((st) => st.viewer !== null) || (input.senders ?? []).length > 0;
