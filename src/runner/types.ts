@@ -3,7 +3,7 @@
  * the REST server (`POST /api/v1/runs`, the interactive test API) and the benchmark all use it; it knows
  * no backend by name (it asks the backend registry for the plan's backend).
  */
-import type { Endpoint, PlannedSpike, SpikeParams, SpikeType } from '../plan/types.js';
+import type { Endpoint, LiveSpikeType, PlannedSpike, SpikeParams } from '../plan/types.js';
 import type { RunResult } from '../result/types.js';
 import type { Scenario } from '../scenario/scenario.js';
 import type { BaselineReference } from '../verdict/evaluate-assertions.js';
@@ -78,7 +78,7 @@ export interface RunProgress {
 
 /** A spike injected live (REST `POST /api/v1/test/:id/spike`), starting now. */
 export interface LiveSpike {
-  type: SpikeType;
+  type: LiveSpikeType;
   durationMs: number;
   /** What the caller gave; the rest takes the scenario language's defaults. */
   params: SpikeParams;

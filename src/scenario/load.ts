@@ -57,7 +57,11 @@ export async function loadScenarioFile(file: string, cwd: string = process.cwd()
     };
   }
   const extension = path.extname(file).toLowerCase();
-  if (extension !== '.ts' && extension !== '.mts') return parseScenarioText(text, file);
+  const absolutePath = path.resolve(cwd, file);
+  if (extension !== '.ts' && extension !== '.mts') {
+    const parsed = parseScenarioText(text, file);
+    return { ...parsed, source: { ...parsed.source, absolutePath } };
+  }
 
   const locator = textLocator(text);
   try {
@@ -75,7 +79,7 @@ export async function loadScenarioFile(file: string, cwd: string = process.cwd()
     }
     // Round-trip through JSON so functions, classes and undefineds cannot sneak into the plan.
     const document = JSON.parse(JSON.stringify(exported)) as unknown;
-    return { source: { file, format: 'ts', text }, document, locator, problems: [] };
+    return { source: { file, format: 'ts', text, absolutePath }, document, locator, problems: [] };
   } catch (error) {
     const message = (error as Error).message.split('\n')[0];
     return {

@@ -1,5 +1,5 @@
 import type { Locator } from './locate.js';
-import type { SchemaError } from './schema.js';
+import { loadScenarioSchema, type SchemaError } from './schema.js';
 import type { Problem } from './types.js';
 
 function show(value: unknown): string {
@@ -27,11 +27,23 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-/** Property names a schema object allows, including those of if/then branches (spike types). */
+/** A `#/$defs/...` reference of the scenario schema, resolved. */
+function resolveRef(node: Record<string, unknown>): Record<string, unknown> {
+  if (typeof node.$ref !== 'string' || !node.$ref.startsWith('#/$defs/')) return node;
+  const defs = (loadScenarioSchema().$defs ?? {}) as Record<string, Record<string, unknown>>;
+  return defs[node.$ref.slice('#/$defs/'.length)] ?? node;
+}
+
+/** Property names a schema object allows, including those of if/then branches (spike types), also behind a $ref. */
 function allowedKeys(schema: Record<string, unknown> | undefined): string[] {
   if (!schema) return [];
   const keys = new Set(Object.keys((schema.properties as object) ?? {}));
   for (const branch of (schema.allOf as Record<string, unknown>[] | undefined) ?? []) {
+    const resolved = resolveRef(branch);
+    if (resolved !== branch) {
+      for (const key of allowedKeys(resolved)) keys.add(key);
+      continue;
+    }
     const then = branch.then as Record<string, unknown> | undefined;
     for (const key of Object.keys((then?.properties as object) ?? {})) keys.add(key);
   }

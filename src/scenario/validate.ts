@@ -1,9 +1,11 @@
+import path from 'node:path';
 import { AvcmError } from '../errors/index.js';
 import { applyDefaults } from './defaults.js';
 import { loadScenarioFile, parseScenarioText, type LoadedDocument } from './load.js';
 import type { Scenario } from './scenario.js';
 import { scenarioValidator } from './schema.js';
 import { schemaProblems } from './schema-problems.js';
+import { resolveTraces } from './resolve-traces.js';
 import { semanticProblems } from './semantic.js';
 import type { Problem, ScenarioDocument } from './types.js';
 
@@ -25,6 +27,8 @@ export class ScenarioInvalidError extends AvcmError {
 export interface ValidationOptions {
   /** `--partitions`, which changes the port range to check. */
   partitions?: number;
+  /** Where trace files of a scenario given as text are read from; without it (REST bodies) trace files are refused. */
+  baseDir?: string;
 }
 
 export interface Validated {
@@ -42,11 +46,14 @@ export function validateLoaded(loaded: LoadedDocument, options: ValidationOption
   }
   const defaulted = applyDefaults(loaded.document as ScenarioDocument, loaded.source.format === 'yaml' || loaded.source.format === 'ts' || loaded.source.format === 'json' ? file : null);
   // Each assertion knows its line, for annotations and reports that point at it.
-  const scenario = {
+  const located = {
     ...defaulted,
     assertions: defaulted.assertions.map((a) => ({ ...a, location: { file, ...loaded.locator.locate(a.path) } })),
   };
-  const problems = semanticProblems(scenario, options).map((problem) => {
+  const baseDir = loaded.source.absolutePath ? path.dirname(loaded.source.absolutePath) : (options.baseDir ?? null);
+  const traces = resolveTraces(located, baseDir);
+  const scenario = traces.scenario;
+  const problems = [...traces.problems, ...semanticProblems(scenario, options)].map((problem) => {
     const position = loaded.locator.locate(problem.path);
     return { file, line: position.line, column: position.column, path: '/' + problem.path.join('/'), message: problem.message };
   }).sort((a, b) => a.line - b.line || a.column - b.column);

@@ -8,6 +8,7 @@ import type { AssertionSpec } from '../scenario/scenario.js';
 import { AVCM_VERSION } from '../version.js';
 import { evaluateAssertions, type BaselineReference } from './evaluate-assertions.js';
 import { scopeMetrics } from './metrics.js';
+import { spikeTailMs } from './spike-tail.js';
 import { summarizeStreams } from './summary.js';
 
 /** Everything the verdict reads; nothing in it is taken from injected settings except spike windows. */
@@ -79,11 +80,11 @@ const EDGE_GUARD_MS = 100;
 /**
  * Whether a window is near enough to a spike to feel it, so it belongs to no baseline: the spike
  * window widened by EDGE_GUARD_MS on both sides, plus what the spike itself holds back past its
- * end (a jitter spike's base + 3 sigma, a bandwidth queue's bound).
+ * end (a jitter spike's base + 3 sigma, a bandwidth queue's bound, a trace's delay and queue).
  */
 function nearSpike(window: WindowStats, windowMs: number, spike: PlannedSpike): boolean {
   const start = window.index * windowMs;
-  const tail = (spike.params.baseLatencyMs ?? 0) + 3 * (spike.params.jitterStdDevMs ?? 0) + (spike.type === 'bandwidth_limit' ? (spike.params.queueMs ?? 0) : 0);
+  const tail = spikeTailMs(spike);
   return start < spike.endMs + EDGE_GUARD_MS + tail && start + windowMs > spike.startMs - EDGE_GUARD_MS;
 }
 
