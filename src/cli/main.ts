@@ -12,6 +12,7 @@ import { registerRelay } from './relay.js';
 import { registerSend } from './send.js';
 import { registerServe } from './serve.js';
 import { registerTest } from './test.js';
+import { registerTrace } from './trace.js';
 import { printError } from './print-error.js';
 import { registerValidate } from './validate.js';
 
@@ -36,6 +37,7 @@ export function buildProgram(deps: Deps, setExit: (code: number) => void): Comma
   registerBench(program, deps, setExit);
   registerMedia(program, deps, setExit);
   registerManifests(program, deps, setExit);
+  registerTrace(program, deps, setExit);
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput({ writeOut: (s) => deps.stdout.write(s), writeErr: (s) => deps.stderr.write(s) });
     command.commands.forEach(configure);

@@ -54,7 +54,7 @@ function buildTimeline(rows: Row[], endMs: number | null, problems: TraceProblem
   } else {
     periodMs = last.tMs + (rows.length > 1 ? last.tMs - rows[rows.length - 2].tMs : SINGLE_ROW_MS);
   }
-  if (!(periodMs > data[data.length - 1].tMs)) problems.push({ line: 0, message: `the trace ends at ${periodMs} ms, not after its last row (${data[data.length - 1].tMs} ms)` });
+  if (problems.length === 0 && !(periodMs > data[data.length - 1].tMs)) problems.push({ line: 0, message: `the trace ends at ${periodMs} ms, not after its last row (${data[data.length - 1].tMs} ms)` });
   if (problems.length > 0) return null;
   const column = (name: Column): (number | null)[] => data.map((r) => r.values[name] ?? null);
   return { kind: 'timeline', periodMs, tMs: data.map((r) => r.tMs), lossPercent: column('loss_percent'), delayMs: column('delay_ms'), jitterMs: column('jitter_ms'), bandwidthKbps: column('bandwidth_kbps') };
@@ -96,7 +96,8 @@ export function parseTimelineCsv(text: string): { trace: TimelineTrace | null; p
       }
       return;
     }
-    if (cells.length > header.length) {
+    // Extra empty cells (an end row written for five columns) are nothing; extra values are a mistake.
+    if (cells.slice(header.length).some((c) => c !== '')) {
       problems.push({ line, message: `${cells.length} cells, but the header names ${header.length} columns` });
       return;
     }
