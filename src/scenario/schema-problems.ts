@@ -106,8 +106,12 @@ export function schemaProblems(errors: SchemaError[], file: string, locator: Loc
   const failedValuePaths = new Set(errors.filter((e) => e.keyword !== 'unevaluatedProperties').map((e) => e.instancePath));
   const problems: Problem[] = [];
   const seen = new Set<string>();
+  // Where a oneOf failed, its branches' errors at the same place are noise (a branch behind a $ref
+  // reports its own schema path); the oneOf's "expected ..." says it all.
+  const oneOfPaths = new Set(errors.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath));
   for (const error of errors) {
     if (error.schemaPath.includes('/oneOf/')) continue; // branch noise; the oneOf error says it all
+    if (error.keyword !== 'oneOf' && oneOfPaths.has(error.instancePath)) continue;
     if (error.keyword === 'unevaluatedProperties') {
       const name = (error.params as { unevaluatedProperty: string }).unevaluatedProperty;
       if (badTypePaths.has(error.instancePath) || failedValuePaths.has(`${error.instancePath}/${name}`)) continue;
