@@ -4,6 +4,7 @@ import { processDeps, type Deps } from './deps.js';
 import { registerAgent } from './agent.js';
 import { registerBench } from './bench.js';
 import { registerCompare } from './compare.js';
+import { registerImport } from './import.js';
 import { registerManifests } from './manifests.js';
 import { registerMedia } from './media.js';
 import { registerPlan } from './plan.js';
@@ -37,6 +38,7 @@ export function buildProgram(deps: Deps, setExit: (code: number) => void): Comma
   registerBench(program, deps, setExit);
   registerMedia(program, deps, setExit);
   registerManifests(program, deps, setExit);
+  registerImport(program, deps, setExit);
   registerTrace(program, deps, setExit);
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput({ writeOut: (s) => deps.stdout.write(s), writeErr: (s) => deps.stderr.write(s) });
