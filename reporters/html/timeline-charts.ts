@@ -9,6 +9,7 @@ export interface ChartSeries {
   steps?: boolean;
 }
 
+/** One chart of the report: its element id, title and series. */
 export interface Chart {
   id: string;
   title: string;

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { AvcmError } from '../errors/index.js';
 import type { Stat } from '../result/types.js';
@@ -45,7 +46,6 @@ export function registerCompare(program: Command, deps: Deps, setExit: (code: nu
       const after = await readRunResult(newFile, deps.cwd);
       const comparison = compareRuns({ report: oldFile, result: before }, { report: newFile, result: after }, thresholds, stats as Stat[]);
       deps.stdout.write(reporters.renderComparison(comparison, { quiet: options.quiet }));
-      const path = await import('node:path');
       const write = async (file: string, content: string, what: string): Promise<void> => {
         const target = path.resolve(deps.cwd, file);
         try {

@@ -8,6 +8,7 @@ import type { Deps } from './deps.js';
 /** `--summary`: where a run's summary goes besides the terminal. */
 export type SummaryKind = 'github' | 'none';
 
+/** commander parser of `--summary`: github or none; anything else is a usage error. */
 export function summaryOption(value: string): SummaryKind {
   if (value !== 'github' && value !== 'none') throw new InvalidArgumentError(`expected github or none, found "${value}"`);
   return value;

@@ -54,6 +54,7 @@ function simpleTargets(value: unknown): SimpleTargetSelector {
   return { kind: 'share', fraction: parseShare(String(value)) ?? 1 };
 }
 
+/** A `participants` value as written (a selection, or a weighted pool of them) as a TargetSelector. */
 export function targetSelector(value: unknown): TargetSelector {
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && 'pool' in value) {
     const pool = (value as { pool: { weight: number; participants: unknown }[] }).pool;

@@ -3,6 +3,7 @@ import { looksLikeMahimahi, parseMahimahi } from './parse-mahimahi.js';
 import { parseTimelineCsv, parseTimelineJson, type TraceProblem } from './parse-timeline.js';
 import type { NetworkTrace } from './types.js';
 
+/** A trace spike's `format`: auto-detected, a timeline (CSV/JSON), or a Mahimahi delivery trace. */
 export type TraceFormat = 'auto' | 'timeline' | 'mahimahi';
 
 /** Largest trace file read, bytes. */

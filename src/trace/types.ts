@@ -35,6 +35,7 @@ export interface MahimahiTrace {
   deliveryMs: number[];
 }
 
+/** What a `trace` spike replays. */
 export type NetworkTrace = TimelineTrace | MahimahiTrace;
 
 /** Bytes one Mahimahi delivery opportunity carries. */

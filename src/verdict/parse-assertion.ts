@@ -9,6 +9,7 @@ export interface BaselineLimit {
   offset: number;
 }
 
+/** An assertion expression taken apart: the stat, the operator and the limit. */
 export interface ParsedExpression {
   stat: Stat;
   op: Op;
