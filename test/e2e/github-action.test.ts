@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +10,7 @@ import { parse } from 'yaml';
 // environment: the runner's variables and files (step summary, outputs, PATH additions), inputs
 // substituted into `${{ inputs.* }}`, every `run:` step executed with bash in its working
 // directory. `uses:` steps are the runner's business (setup-node) and are switched off by input.
+// The action's checkout is a built copy of this repository, as the runner would have it.
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const exec = promisify(execFile);
@@ -50,7 +51,7 @@ function condition(text: string | undefined, inputs: Record<string, string>): bo
 }
 
 async function runAction(given: Record<string, string>, workspace: string): Promise<{ code: number; log: string; summary: string; outputs: Record<string, string>; path: string }> {
-  const action = parse(await readFile(path.join(REPO, 'action.yml'), 'utf8')) as Action;
+  const action = parse(await readFile(path.join(actionPath, 'action.yml'), 'utf8')) as Action;
   expect(action.runs.using).toBe('composite');
   const inputs = Object.fromEntries(Object.entries(action.inputs).map(([k, v]) => [k, given[k] ?? v.default ?? '']));
   const runner = await mkdtemp(path.join(os.tmpdir(), 'avcm-runner-'));
@@ -68,7 +69,7 @@ async function runAction(given: Record<string, string>, workspace: string): Prom
       GITHUB_ACTIONS: 'true',
       CI: 'true',
       GITHUB_WORKSPACE: workspace,
-      GITHUB_ACTION_PATH: REPO,
+      GITHUB_ACTION_PATH: actionPath,
       GITHUB_STEP_SUMMARY: files.summary,
       GITHUB_OUTPUT: files.output,
       GITHUB_PATH: files.path,
@@ -96,9 +97,16 @@ async function runAction(given: Record<string, string>, workspace: string): Prom
 }
 
 let workspace: string;
+/** The action's checkout, as the runner puts it at $GITHUB_ACTION_PATH: built, with its dependencies. */
+let actionPath: string;
 beforeAll(async () => {
-  // The action runs the built CLI of its checkout: build it as `npm ci` (prepare) would.
-  await exec('npm', ['run', 'build'], { cwd: REPO, timeout: 300_000 });
+  // Built into a folder of its own (tests running next to this one keep the repository's dist/);
+  // the dependencies, schema, media and addon binaries are the repository's, linked.
+  actionPath = await mkdtemp(path.join(os.tmpdir(), 'avcm-action-'));
+  await exec(process.execPath, [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', path.join(actionPath, 'dist')], { cwd: REPO, timeout: 300_000 });
+  for (const file of ['action.yml', 'package.json']) await cp(path.join(REPO, file), path.join(actionPath, file));
+  for (const dir of ['bin', 'scripts']) await cp(path.join(REPO, dir), path.join(actionPath, dir), { recursive: true });
+  for (const dir of ['node_modules', 'schemas', 'media', 'reporters', 'prebuilds']) await symlink(path.join(REPO, dir), path.join(actionPath, dir));
   workspace = await mkdtemp(path.join(os.tmpdir(), 'avcm-workspace-'));
   const gate = (loss: number) =>
     `version: 1\nname: pr-gate\nseed: 3\nduration: 5s\nparticipants: { count: 2, base_port: 0 }\nscaling: { partitions: 1 }\nspikes:\n  - { type: rtp_packet_loss, at: 1s, duration: 3s, loss_percentage: ${loss} }\nassertions:\n  packet_loss_percent: ["avg <= baseline + 1"]\n  frame_rate_fps: ["avg > 20"]\n`;
