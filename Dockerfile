@@ -22,6 +22,8 @@ COPY src ./src
 COPY reporters ./reporters
 COPY schemas ./schemas
 COPY scenarios ./scenarios
+COPY examples ./examples
+COPY traces ./traces
 COPY media ./media
 COPY monitoring ./monitoring
 COPY k8s ./k8s
@@ -45,6 +47,8 @@ COPY --from=build /app/bin ./bin
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/schemas ./schemas
 COPY --from=build /app/scenarios ./scenarios
+COPY --from=build /app/examples ./examples
+COPY --from=build /app/traces ./traces
 COPY --from=build /app/media ./media
 COPY --from=build /app/monitoring ./monitoring
 COPY --from=build /app/k8s ./k8s

@@ -1,5 +1,6 @@
 import type { RunResult } from '../src/result/types.js';
 import type { RunProgress } from '../src/runner/types.js';
+import { limitText, worstText } from './assertion-text.js';
 
 function fmt(value: number | null | undefined, digits = 2): string {
   return value === null || value === undefined ? '-' : value.toFixed(digits);
@@ -44,21 +45,23 @@ function alignRows(rows: string[][], rightAligned: readonly boolean[]): string[]
 export function renderSummary(r: RunResult, options: { tty?: boolean } = {}): string {
   const pass = options.tty ? '✓' : 'PASS';
   const fail = options.tty ? '✗' : 'FAIL';
+  const skip = options.tty ? '-' : 'SKIP';
   const lines: string[] = [];
   const verdict = { passed: 'PASSED', failed: 'FAILED', error: 'ERROR', aborted: 'ABORTED' }[r.status];
   lines.push('');
   lines.push(`${r.scenario}: ${verdict}  (${r.participants} participants, ${r.partitions} partitions, ${(r.measuredDurationMs / 1000).toFixed(0)}s, seed ${r.seed}, ${r.backend}/${r.transport} -> ${r.target}${ioLabel(r.io)})`);
   if (r.errorMessage) lines.push(`  ${r.errorMessage}`);
+  if (r.baselineRun) lines.push(`  compared with ${r.baselineRun.report} (${r.baselineRun.scenario}, ${r.baselineRun.startedAt}, ${r.baselineRun.status})`);
   if (r.assertions.length > 0) {
     const rows = [
       ['', 'assertion', 'measured', 'limit', 'samples', ''],
       ...r.assertions.map((a) => [
-        a.passed ? pass : fail,
+        a.passed ? pass : a.skipped ? skip : fail,
         a.name,
         a.measured === null ? '-' : String(a.measured),
-        `${a.op} ${a.threshold}`,
+        limitText(a),
         String(a.samples),
-        a.passed ? '' : a.message,
+        a.passed ? '' : a.skipped ? a.message : [a.message, worstText(a)].filter(Boolean).join('; '),
       ]),
     ];
     for (const line of alignRows(rows, [false, false, true, false, true, false])) lines.push(`  ${line}`);

@@ -1,10 +1,13 @@
 import junitModule, { type Builder } from 'junit-report-builder';
-import type { RunResult } from '../src/result/types.js';
+import type { AssertionResult, RunResult } from '../src/result/types.js';
+import { formatWorstStreams } from '../src/verdict/worst-streams.js';
+import { worstText } from './assertion-text.js';
 
 /**
  * JUnit XML (the Ant/Jenkins format GitHub Actions reporters, Jenkins and GitLab read): one
  * testsuite per scenario, one testcase per assertion named like `packet_loss_percent avg < 2`,
- * failures saying measured vs limit, and the run's facts as testsuite properties: seed, backend,
+ * failures saying measured vs limit and naming the worst streams, every testcase's measured value,
+ * limit and sample count (and baseline value) as its properties, and the run's facts as testsuite properties: seed, backend,
  * the wire packet counts and, with the feedback loop, its totals (`viewer_*`: what the probe
  * asked for and saw; `sender_*`: what the senders were asked and did). A run that errored or was
  * interrupted gets an `<error>` testcase named `run`.
@@ -56,14 +59,40 @@ export function renderJunit(result: RunResult): string {
       .name('run')
       .error(result.errorMessage ?? result.status, result.status === 'aborted' ? 'Aborted' : 'RunError');
   }
+  if (result.baselineRun) suite.property('baseline_report', result.baselineRun.report).property('baseline_started_at', result.baselineRun.startedAt);
   for (const assertion of result.assertions) {
     const testCase = suite.testCase().className(className).name(assertion.name).time(0);
-    if (!assertion.passed) testCase.failure(`${assertion.name}: ${assertion.message}`, 'AssertionFailed');
+    for (const [name, value] of testCaseProperties(assertion)) testCase.property(name, value);
+    if (assertion.location) testCase.file(assertion.location.file);
+    if (assertion.skipped) testCase.skipped().standardOutput(assertion.message);
+    else if (!assertion.passed) testCase.failure([`${assertion.name}: ${assertion.message}`, worstText(assertion)].filter(Boolean).join('; '), 'AssertionFailed');
   }
   if (result.assertions.length === 0 && result.status !== 'error' && result.status !== 'aborted') {
     suite.testCase().className(className).name('run completed').time(result.measuredDurationMs / 1000);
   }
   return builder.build();
+}
+
+/**
+ * What every testcase carries, passed ones too, so CI can chart them: the measured value, the
+ * limit and the sample count; for a baseline-relative assertion the baseline value, the limit as
+ * written and the baseline report; and the assertion's line in the scenario file.
+ */
+function testCaseProperties(a: AssertionResult): [string, string][] {
+  const properties: [string, string][] = [
+    ['measured', a.measured === null ? '' : String(a.measured)],
+    ['limit', `${a.op} ${a.threshold ?? ''}`.trim()],
+    ['samples', String(a.samples)],
+    ['metric', a.metric],
+    ['scope', a.scope],
+    ['stat', a.stat],
+  ];
+  if (a.baseline) {
+    properties.push(['baseline', a.baseline.value === null ? '' : String(a.baseline.value)], ['baseline_limit', a.baseline.limit], ['baseline_report', a.baseline.report]);
+  }
+  if (a.location) properties.push(['line', String(a.location.line)]);
+  if (a.worst.length > 0) properties.push(['worst_streams', formatWorstStreams(a.worst)]);
+  return properties;
 }
 
 /** The package is CommonJS (`module.exports = builder`) but typed as an ES default export; accept both shapes. */

@@ -42,6 +42,8 @@ export function renderSchemaReference(schema: Node): string {
     return range.length ? `${type} (${range.join(', ')})` : type;
   };
   const rows: string[] = [];
+  // A shared block of fields (a spike's type parameters) is listed once, where it first appears.
+  const listedAt = new Map<string, string>();
   const walk = (node: Node, path: string, required: boolean, note = ''): void => {
     const resolved = resolve(node);
     const defaultText = 'default' in resolved ? `\`${JSON.stringify(resolved.default)}\`` : required ? '**required**' : '';
@@ -50,11 +52,26 @@ export function renderSchemaReference(schema: Node): string {
     const types = Array.isArray(resolved.type) ? resolved.type : [resolved.type];
     const isRange = resolved.properties !== undefined && Object.keys(resolved.properties as Node).join(',') === 'min,max';
     const isObjectOnly = !isRange && (types.includes('object') || (resolved.properties !== undefined && resolved.type === undefined));
+    // Claim this node's shared blocks before its properties are walked, so they are listed here.
+    for (const branch of (resolved.allOf as Node[] | undefined) ?? []) if (typeof branch.$ref === 'string' && !listedAt.has(branch.$ref)) listedAt.set(branch.$ref, path);
     const required_ = new Set((resolved.required as string[] | undefined) ?? []);
     if (resolved.properties && (isObjectOnly || path === '')) {
       for (const [key, child] of Object.entries(resolved.properties as Record<string, Node>)) walk(child, path ? `${path}.${key}` : key, required_.has(key));
     }
+    const branches: Node[] = [];
     for (const branch of (resolved.allOf as Node[] | undefined) ?? []) {
+      if (typeof branch.$ref !== 'string') {
+        branches.push(branch);
+        continue;
+      }
+      const first = listedAt.get(branch.$ref);
+      if (first !== path) {
+        rows.push(`| \`${path}.*\` |  |  | the parameters of its \`type\`, as for \`${first}\` |`);
+        continue;
+      }
+      branches.push(...((resolve(branch).allOf as Node[] | undefined) ?? []));
+    }
+    for (const branch of branches) {
       const condition = ((branch.if as Node | undefined)?.properties as Record<string, Node> | undefined)?.type?.const;
       const then = branch.then as Node | undefined;
       if (!then?.properties) continue;

@@ -8,4 +8,6 @@ export { NetworkJitterStage } from './network-jitter.js';
 export { BandwidthLimitStage } from './bandwidth-limit.js';
 export { FrameDropStage } from './frame-drop.js';
 export { BitrateReduceStage } from './bitrate-reduce.js';
+export { TimelineReplayStage } from './timeline-replay.js';
+export { MahimahiLinkStage } from './mahimahi-link.js';
 export { ParticipantChaos, createParticipantChaos, activeSpikesAt } from './participant-chaos.js';

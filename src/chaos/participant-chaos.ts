@@ -3,9 +3,11 @@ import type { PlannedSpike, SpikeType } from '../plan/types.js';
 import { BandwidthLimitStage } from './bandwidth-limit.js';
 import { BitrateReduceStage } from './bitrate-reduce.js';
 import { FrameDropStage } from './frame-drop.js';
+import { MahimahiLinkStage } from './mahimahi-link.js';
 import { NetworkJitterStage } from './network-jitter.js';
 import { PacketLossStage } from './packet-loss.js';
 import { DROP, isActive, type FrameStage, type PacketStage } from './stage.js';
+import { TimelineReplayStage } from './timeline-replay.js';
 
 /**
  * Chain position of each stage type. Encoder side: whole frames are skipped before the remaining
@@ -13,9 +15,10 @@ import { DROP, isActive, type FrameStage, type PacketStage } from './stage.js';
  * Network side: loss and jitter model the lossy, variable path up to the bottleneck, the bottleneck
  * queue comes last, so what leaves the chain never exceeds the limited rate (a receiver-side
  * bitrate assertion under `bandwidth_limit` holds) and the queue sees packets when jitter lets them
- * arrive. Same-type spikes that overlap are simply chained, in start order.
+ * arrive. A trace replays a whole recorded path (loss, its own bottleneck, delay) and sits with
+ * the jitter. Same-type spikes that overlap are simply chained, in start order.
  */
-const CHAIN_ORDER: Record<SpikeType, number> = { frame_drop: 0, bitrate_reduce: 1, rtp_packet_loss: 0, network_jitter: 1, bandwidth_limit: 2 };
+const CHAIN_ORDER: Record<SpikeType, number> = { frame_drop: 0, bitrate_reduce: 1, rtp_packet_loss: 0, network_jitter: 1, trace: 1, bandwidth_limit: 2 };
 
 function byChainOrder(a: { spike: PlannedSpike }, b: { spike: PlannedSpike }): number {
   return CHAIN_ORDER[a.spike.type] - CHAIN_ORDER[b.spike.type] || a.spike.startMs - b.spike.startMs;
@@ -70,6 +73,9 @@ export class ParticipantChaos {
         break;
       case 'bitrate_reduce':
         this.frameStages.push(new BitrateReduceStage(spike));
+        break;
+      case 'trace':
+        this.packetStages.push(spike.trace?.kind === 'mahimahi' ? new MahimahiLinkStage(spike) : new TimelineReplayStage(spike, rng));
         break;
     }
     this.spikes.push(spike);

@@ -3,6 +3,8 @@ import { AVCM_VERSION } from '../version.js';
 import { processDeps, type Deps } from './deps.js';
 import { registerAgent } from './agent.js';
 import { registerBench } from './bench.js';
+import { registerCompare } from './compare.js';
+import { registerImport } from './import.js';
 import { registerManifests } from './manifests.js';
 import { registerMedia } from './media.js';
 import { registerPlan } from './plan.js';
@@ -11,6 +13,7 @@ import { registerRelay } from './relay.js';
 import { registerSend } from './send.js';
 import { registerServe } from './serve.js';
 import { registerTest } from './test.js';
+import { registerTrace } from './trace.js';
 import { printError } from './print-error.js';
 import { registerValidate } from './validate.js';
 
@@ -26,6 +29,7 @@ export function buildProgram(deps: Deps, setExit: (code: number) => void): Comma
   registerTest(program, deps, setExit);
   registerValidate(program, deps, setExit);
   registerPlan(program, deps, setExit);
+  registerCompare(program, deps, setExit);
   registerSend(program, deps, setExit);
   registerReceive(program, deps, setExit);
   registerServe(program, deps, setExit);
@@ -34,6 +38,8 @@ export function buildProgram(deps: Deps, setExit: (code: number) => void): Comma
   registerBench(program, deps, setExit);
   registerMedia(program, deps, setExit);
   registerManifests(program, deps, setExit);
+  registerImport(program, deps, setExit);
+  registerTrace(program, deps, setExit);
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput({ writeOut: (s) => deps.stdout.write(s), writeErr: (s) => deps.stderr.write(s) });
     command.commands.forEach(configure);

@@ -1,4 +1,4 @@
-import type { NumberRange, Scenario, SpikeEntry, TargetSelector } from '../scenario/scenario.js';
+import type { NumberRange, Scenario, SpikeEntry, SpikeShape, TargetSelector } from '../scenario/scenario.js';
 import { placeStarts } from './distribute.js';
 import { partitionOf, partitionsShareHost, resolvePartitions, sourcePort } from './partition.js';
 import { createRng, deriveSeed, seedFromText, shuffleInPlace, type Rng } from './rng.js';
@@ -23,44 +23,73 @@ function draw(range: NumberRange | undefined, rng: Rng): number | undefined {
   return range.min === range.max ? range.min : round2(rng.uniform(range.min, range.max));
 }
 
+/** One of the weighted choices, drawn by weight (a choice of weight 0 is never drawn). */
+function chooseWeighted<T extends { weight: number }>(options: readonly T[], rng: Rng): T {
+  const total = options.reduce((sum, o) => sum + o.weight, 0);
+  let u = rng.next() * total;
+  for (const option of options) {
+    if (option.weight > 0 && u < option.weight) return option;
+    u -= option.weight;
+  }
+  // Float rounding at the very top of the range: the last choice that can be drawn.
+  return [...options].reverse().find((o) => o.weight > 0) ?? options[0];
+}
+
 function pickTargets(selector: TargetSelector, allIds: number[], rng: Rng): number[] {
   switch (selector.kind) {
     case 'all':
       return allIds;
     case 'ids':
       return [...selector.ids].sort((a, b) => a - b);
+    case 'pool':
+      return pickTargets(chooseWeighted(selector.options, rng).targets, allIds, rng);
     case 'count':
+    case 'countRange':
     case 'share': {
-      const wanted = selector.kind === 'count' ? selector.count : Math.max(1, Math.round(selector.fraction * allIds.length));
+      const wanted =
+        selector.kind === 'count' ? selector.count : selector.kind === 'countRange' ? rng.int(selector.min, selector.max) : Math.max(1, Math.round(selector.fraction * allIds.length));
       if (wanted >= allIds.length) return allIds;
       return shuffleInPlace([...allIds], rng).slice(0, wanted).sort((a, b) => a - b);
     }
   }
 }
 
-function resolveParams(entry: SpikeEntry, scenario: Scenario, rng: Rng): SpikeParams {
-  switch (entry.type) {
+function resolveParams(shape: SpikeShape, scenario: Scenario, rng: Rng): SpikeParams {
+  switch (shape.type) {
     case 'rtp_packet_loss':
-      return { lossPercent: draw(entry.lossPercent, rng), pattern: entry.pattern, meanBurstPackets: entry.meanBurstPackets };
+      return { lossPercent: draw(shape.lossPercent, rng), pattern: shape.pattern, meanBurstPackets: shape.meanBurstPackets };
     case 'network_jitter':
-      return { baseLatencyMs: draw(entry.baseLatencyMs, rng), jitterStdDevMs: draw(entry.jitterStdDevMs, rng) };
+      return { baseLatencyMs: draw(shape.baseLatencyMs, rng), jitterStdDevMs: draw(shape.jitterStdDevMs, rng) };
     case 'bitrate_reduce': {
       const videoKbps = scenario.media.video?.bitrateKbps ?? 1;
-      const newKbps = draw(entry.newBitrateKbps, rng);
-      const reductionPercent = newKbps === undefined ? draw(entry.reductionPercent, rng) : round2(100 * (1 - newKbps / videoKbps));
-      return { reductionPercent, transitionMs: entry.transitionMs };
+      const newKbps = draw(shape.newBitrateKbps, rng);
+      const reductionPercent = newKbps === undefined ? draw(shape.reductionPercent, rng) : round2(100 * (1 - newKbps / videoKbps));
+      const transitionMs = shape.transitionMs === undefined ? undefined : Math.round(draw(shape.transitionMs, rng)!);
+      return { reductionPercent, transitionMs };
     }
     case 'frame_drop':
-      return { dropPercent: draw(entry.dropPercent, rng) };
+      return { dropPercent: draw(shape.dropPercent, rng) };
     case 'bandwidth_limit':
-      return { bandwidthKbps: draw(entry.bandwidthKbps, rng), queueMs: entry.queueMs };
+      return { bandwidthKbps: draw(shape.bandwidthKbps, rng), queueMs: shape.queueMs };
+    case 'trace':
+      return { traceFile: shape.trace?.file, queueMs: shape.queueMs };
   }
+}
+
+/**
+ * The shape of an entry's event: its only one, or for a pool one drawn by weight from a stream of
+ * its own (so pools never shift the draws of other entries, and plain entries draw nothing).
+ */
+function shapeOf(entry: SpikeEntry, seed: number, event: number): SpikeShape {
+  if (entry.shapes.length === 1) return entry.shapes[0].shape;
+  return chooseWeighted(entry.shapes, createRng(deriveSeed(seed, 0x9001, entry.index, event))).shape;
 }
 
 function planSpikes(scenario: Scenario, seed: number, allIds: number[]): PlannedSpike[] {
   const rng = createRng(deriveSeed(seed, 0x5b1e));
   interface Pending {
     entry: SpikeEntry;
+    shape: SpikeShape;
     event: number;
     durationMs: number;
     startMs: number | null;
@@ -69,7 +98,7 @@ function planSpikes(scenario: Scenario, seed: number, allIds: number[]): Planned
   for (const entry of scenario.spikes) {
     for (let event = 0; event < entry.count; event++) {
       const durationMs = Math.round(entry.durationMs.min === entry.durationMs.max ? entry.durationMs.min : rng.uniform(entry.durationMs.min, entry.durationMs.max));
-      pending.push({ entry, event, durationMs, startMs: entry.atMs });
+      pending.push({ entry, shape: shapeOf(entry, seed, event), event, durationMs, startMs: entry.atMs });
     }
   }
   const placed = pending.filter((p) => p.startMs === null);
@@ -81,17 +110,19 @@ function planSpikes(scenario: Scenario, seed: number, allIds: number[]): Planned
   const spikes = pending.map((p): PlannedSpike => {
     const spikeRng = createRng(deriveSeed(seed, p.entry.index, p.event));
     const startMs = p.startMs ?? 0;
-    return {
+    const planned: PlannedSpike = {
       id: `${p.entry.index}.${p.event}`,
       entry: p.entry.index,
-      type: p.entry.type,
+      type: p.shape.type,
       startMs,
       endMs: startMs + p.durationMs,
-      params: resolveParams(p.entry, scenario, spikeRng),
+      params: resolveParams(p.shape, scenario, spikeRng),
       participantIds: pickTargets(p.entry.targets, allIds, spikeRng),
       seed: spikeRng.uint32(),
       placedBy: p.entry.atMs === null ? 'distribution' : 'at',
     };
+    if (p.shape.trace?.data) planned.trace = p.shape.trace.data;
+    return planned;
   });
   return spikes.sort((a, b) => a.startMs - b.startMs || a.entry - b.entry || a.id.localeCompare(b.id));
 }

@@ -3,6 +3,8 @@
  * Produced by `compile(scenario, {seed, partitions})`; read by backends, engines, probe and verdict.
  * All times are milliseconds relative to the run start (t = 0 when the first frame is due).
  */
+import type { NetworkTrace } from '../trace/types.js';
+
 /** How participants join an SFU and how the probe subscribes to what it forwards. */
 export type SfuSpec =
   | { kind: 'janus-videoroom'; url: string; room: number | null; secretEnv: string | null }
@@ -14,7 +16,11 @@ export type SpikeType =
   | 'network_jitter'
   | 'bitrate_reduce'
   | 'frame_drop'
-  | 'bandwidth_limit';
+  | 'bandwidth_limit'
+  | 'trace';
+
+/** The spike types a live spike (REST) can be: a trace needs its file, which only a scenario can name. */
+export type LiveSpikeType = Exclude<SpikeType, 'trace'>;
 
 /** Spike parameters after ranges were drawn from the seed. Only the fields of the spike's type are set. */
 export interface SpikeParams {
@@ -36,8 +42,10 @@ export interface SpikeParams {
   dropPercent?: number;
   /** bandwidth_limit: token-bucket rate over all of a participant's media, kbit/s. */
   bandwidthKbps?: number;
-  /** bandwidth_limit: queue bound, ms of data at the limited rate; beyond it packets are tail-dropped. */
+  /** bandwidth_limit, trace: queue bound, ms of data at the limited rate; beyond it packets are tail-dropped. */
   queueMs?: number;
+  /** trace: the trace file as the scenario names it (for reports; the data is `PlannedSpike.trace`). */
+  traceFile?: string;
 }
 
 export interface PlannedSpike {
@@ -55,6 +63,8 @@ export interface PlannedSpike {
   seed: number;
   /** How the start was chosen: by `at`, or by the distribution strategy. */
   placedBy: 'at' | 'distribution' | 'live';
+  /** trace: the recorded conditions replayed from startMs (read from the trace file when the scenario was loaded). */
+  trace?: NetworkTrace;
 }
 
 export interface Endpoint {

@@ -53,16 +53,98 @@ export interface AssertionResult {
   scope: Scope;
   stat: Stat;
   op: Op;
-  threshold: number;
+  /**
+   * The limit compared against: the number written, or for a baseline-relative assertion
+   * (`avg >= baseline - 0.1`) the limit resolved from the baseline run; null when the baseline run
+   * measured nothing to resolve it from.
+   */
+  threshold: number | null;
+  /** Set for a baseline-relative assertion: what the limit was resolved from. */
+  baseline: AssertionBaseline | null;
+  /** Where the assertion is written in the scenario file; null for inline scenarios. */
+  location: SourceLocation | null;
+  /**
+   * The streams that did worst on this assertion's metric in its scope (worst first, at most 3):
+   * highest values for an upper limit (`<`, `<=`), lowest for a lower limit (`>`, `>=`), farthest
+   * from the limit for `==`.
+   */
+  worst: WorstStream[];
   /** The stat across participant streams of the measured metric; null when nothing was measured. */
   measured: number | null;
   /** How many participant-stream samples the stat was taken over. */
   samples: number;
   passed: boolean;
+  /**
+   * Not judged: a baseline-relative assertion of a run without a baseline under
+   * `--baseline-optional` (the first run of a scenario). Never counts as failed. Absent in
+   * reports before avcm 0.2.
+   */
+  skipped?: boolean;
   /** Display name, e.g. `packet_loss_percent avg < 2` or `during_spikes mos avg >= 3`. */
   name: string;
   /** Why it failed, in words (measured vs limit, or "no samples"). */
   message: string;
+}
+
+/** A baseline-relative limit and the value it was resolved from. */
+export interface AssertionBaseline {
+  /** The limit as written, e.g. `baseline * 1.2 + 0.5`. */
+  limit: string;
+  /** The same stat of the same metric in the same scope of the baseline run (`summary` of its report); null when it measured nothing. */
+  value: number | null;
+  /** The baseline report's path, as given. */
+  report: string;
+}
+
+/** A place in a scenario file (1-based). */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** One participant stream's value of an assertion's metric in its scope. */
+export interface WorstStream {
+  participantId: number | null;
+  media: MediaKind;
+  ssrc: number;
+  /** The stream's value (for recovery_seconds: its slowest recovery; null = never recovered). */
+  value: number | null;
+}
+
+/** Every stat of one metric across the participant streams of one scope. */
+export interface MetricSummary {
+  /** Streams (for recovery_seconds: recovered spike/stream pairs) the stats are taken over. */
+  samples: number;
+  avg: number;
+  min: number;
+  max: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+}
+
+/**
+ * Per scope, per metric, every stat an assertion can name, taken across the participant streams
+ * exactly as an assertion takes it (null: nothing measured in that scope). A baseline-relative
+ * assertion reads its baseline value here in the baseline run's report; `avcm compare` compares
+ * two runs' summaries.
+ */
+export interface ResultSummary {
+  whole: Record<MetricName, MetricSummary | null>;
+  during_spikes: Record<MetricName, MetricSummary | null>;
+  baseline: Record<MetricName, MetricSummary | null>;
+  /** Per spike and targeted stream; null when no spike targeted a participant stream. */
+  recovery_seconds: RecoverySummary | null;
+}
+
+/** recovery_seconds over the spike/stream pairs: the stats over those that recovered within the run. */
+export interface RecoverySummary {
+  pairs: number;
+  neverRecovered: number;
+  /** Stats over the recovered pairs; null when none recovered. */
+  recovered: MetricSummary | null;
 }
 
 /** A scope's metrics for one participant stream. null = not measurable (no packets, no windows in scope). */
@@ -126,6 +208,16 @@ export interface SpikeWindow {
   params: Record<string, number | string>;
 }
 
+/** Which run a run was compared with. */
+export interface BaselineRun {
+  /** The report's path as given. */
+  report: string;
+  scenario: string;
+  startedAt: string;
+  status: RunStatus;
+  avcmVersion: string;
+}
+
 export type RunStatus = 'passed' | 'failed' | 'error' | 'aborted';
 
 /**
@@ -161,6 +253,10 @@ export interface RunResult {
   plannedDurationMs: number;
   measuredDurationMs: number;
   assertions: AssertionResult[];
+  /** Every metric's stats per scope (see ResultSummary). Absent in reports of avcm before 0.2. */
+  summary?: ResultSummary;
+  /** The baseline run relative assertions were resolved against (`avcm test --baseline`); null without one. */
+  baselineRun?: BaselineRun | null;
   spikes: SpikeWindow[];
   timeline: TimelinePoint[];
   streams: StreamResult[];

@@ -179,6 +179,12 @@ export class ScenarioRun implements RunningRun {
   /** Everything up to the measured result; throws AvcmErrors for the run to report. */
   private async measure(startedAt: Date): Promise<RunResult> {
     const { scenario, overrides } = this.request;
+    const relative = scenario.assertions.find((a) => a.relative !== null);
+    if (relative && !this.request.baseline && !this.request.baselineOptional) {
+      throw new AvcmError('E_USAGE', `assertion "${relative.expression}" (${relative.path.join('.')}) compares with a baseline run, but none was given`, {
+        hint: "pass --baseline with a previous run's JSON report, or a folder of reports",
+      });
+    }
     const effective = applyOverrides(scenario, overrides);
     let plan = compile(effective, { seed: overrides?.seed, partitions: overrides?.partitions, cores: this.context.cores ?? os.availableParallelism() });
     let sfu: SfuAdapter | null = null;
@@ -333,6 +339,8 @@ export class ScenarioRun implements RunningRun {
       senders: totals.senders,
       restarts: this.handle.restarts(),
       engineIo: totals.io,
+      baseline: this.request.baseline ?? null,
+      relativeWithoutBaseline: this.request.baselineOptional ? 'skip' : 'fail',
       ...(outcome === 'aborted' ? { status: 'aborted' as const, errorMessage: `interrupted by ${this.stopReason} after ${(measuredMs / 1000).toFixed(1)}s` } : {}),
       ...(failure ? this.failureStatus(failure, measuredMs) : {}),
     });
@@ -373,6 +381,8 @@ export class ScenarioRun implements RunningRun {
       finishedAt: new Date(),
       packetsSent: this.handle?.totals().packetsSent ?? null,
       restarts: [],
+      baseline: this.request.baseline ?? null,
+      relativeWithoutBaseline: this.request.baselineOptional ? 'skip' : 'fail',
       status: this.stopReason ? 'aborted' : 'error',
       errorCode: failure.code,
       errorMessage: failure.hint ? `${failure.message} (${failure.hint})` : failure.message,

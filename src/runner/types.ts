@@ -4,9 +4,10 @@
  * no backend by name (it asks the backend registry for the plan's backend).
  */
 import type { IoPath } from '../io/index.js';
-import type { Endpoint, PlannedSpike, SpikeParams, SpikeType } from '../plan/types.js';
+import type { Endpoint, LiveSpikeType, PlannedSpike, SpikeParams } from '../plan/types.js';
 import type { RunResult } from '../result/types.js';
 import type { Scenario } from '../scenario/scenario.js';
+import type { BaselineReference } from '../verdict/evaluate-assertions.js';
 
 /** CLI / API overrides of the scenario, applied before compiling. */
 export interface RunOverrides {
@@ -34,6 +35,13 @@ export interface RunRequest {
   scenario: Scenario;
   overrides?: RunOverrides;
   reports: ReportPaths;
+  /**
+   * The previous run that baseline-relative assertions (`avg >= baseline - 0.1`) compare with
+   * (`avcm test --baseline`). A scenario with such assertions and no baseline is a usage error.
+   */
+  baseline?: BaselineReference;
+  /** Without a baseline run, skip baseline-relative assertions instead of refusing to run (`--baseline-optional`: the first run). */
+  baselineOptional?: boolean;
   /**
    * WebRTC runs: who answers the participants' offers. `probe` (default): the built-in WebRTC
    * probe. `external`: a client over REST (`GET|POST /api/v1/test/:id/sdp/:participant`), e.g.
@@ -75,7 +83,7 @@ export interface RunProgress {
 
 /** A spike injected live (REST `POST /api/v1/test/:id/spike`), starting now. */
 export interface LiveSpike {
-  type: SpikeType;
+  type: LiveSpikeType;
   durationMs: number;
   /** What the caller gave; the rest takes the scenario language's defaults. */
   params: SpikeParams;

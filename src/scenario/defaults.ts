@@ -1,7 +1,7 @@
 import { parseExpression } from '../verdict/parse-assertion.js';
 import { METRIC_NAMES } from '../result/index.js';
-import type { AssertionSpec, NumberRange, Scenario, SpikeEntry, TargetSelector } from './scenario.js';
-import type { ScenarioDocument, SpikeSpec } from './types.js';
+import type { AssertionSpec, NumberRange, Scenario, SimpleTargetSelector, SpikeEntry, SpikeShape, TargetSelector, WeightedShape } from './scenario.js';
+import type { ScenarioDocument, SpikeSpec, SpikeTypeSpec } from './types.js';
 import { parseDurationMs, parseRateKbps, parseShare, parseUdpListenUrl, parseUdpUrl } from './units.js';
 
 /**
@@ -18,7 +18,7 @@ export const DEFAULTS = {
   turn: { secret_env: 'AVCM_TURN_SECRET', ttl: '1h' },
   extensions: { layout: 'rfc8285', participant_id: 1, abs_send_time: 2 },
   scaling: { partitions: 'auto', participants_per_partition: 150, max_partitions: 10 },
-  spike: { count: 1, duration: '10s', participants: 'all', pattern: 'random', mean_burst_packets: 3, base_latency_ms: 0, transition: '2s', queue: '200ms' },
+  spike: { count: 1, duration: '10s', participants: 'all', pattern: 'random', mean_burst_packets: 3, base_latency_ms: 0, transition: '2s', queue: '200ms', trace_format: 'auto' },
   distribution: { strategy: 'even', min_spacing: '5s', jitter_percent: 15, respect_min_offset: true, waves: 3, burst_size: 3 },
 } as const;
 
@@ -34,66 +34,81 @@ function range(value: unknown): NumberRange | undefined {
   return { min, max };
 }
 
-function durationRange(value: unknown): NumberRange {
+function durationRange(value: unknown, fallback: string = DEFAULTS.spike.duration): NumberRange {
   if (value !== null && typeof value === 'object') {
     const { min, max } = value as { min: unknown; max: unknown };
     return { min: parseDurationMs(min) ?? 0, max: parseDurationMs(max) ?? 0 };
   }
-  const fixed = ms(value, DEFAULTS.spike.duration);
+  const fixed = ms(value, fallback);
   return { min: fixed, max: fixed };
 }
 
-export function targetSelector(value: unknown): TargetSelector {
+function simpleTargets(value: unknown): SimpleTargetSelector {
   if (value === undefined || value === 'all') return { kind: 'all' };
   if (Array.isArray(value)) return { kind: 'ids', ids: value.map(Number) }; // user order, so problems can point at the entry
   if (typeof value === 'number') return { kind: 'count', count: value };
+  if (value !== null && typeof value === 'object') {
+    const { min, max } = value as { min: number; max: number };
+    return { kind: 'countRange', min, max };
+  }
   return { kind: 'share', fraction: parseShare(String(value)) ?? 1 };
+}
+
+/** A `participants` value as written (a selection, or a weighted pool of them) as a TargetSelector. */
+export function targetSelector(value: unknown): TargetSelector {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && 'pool' in value) {
+    const pool = (value as { pool: { weight: number; participants: unknown }[] }).pool;
+    return { kind: 'pool', options: pool.map((o) => ({ weight: o.weight, targets: simpleTargets(o.participants) })) };
+  }
+  return simpleTargets(value);
+}
+
+/** A spike type and its parameters with defaults applied (a spike's, or a pool entry's). */
+function spikeShape(spec: SpikeTypeSpec): SpikeShape {
+  const d = DEFAULTS.spike;
+  switch (spec.type) {
+    case 'rtp_packet_loss':
+      return { type: spec.type, lossPercent: range(spec.loss_percentage), pattern: spec.pattern ?? d.pattern, meanBurstPackets: spec.mean_burst_packets ?? d.mean_burst_packets };
+    case 'network_jitter':
+      return { type: spec.type, baseLatencyMs: range(spec.base_latency_ms ?? d.base_latency_ms), jitterStdDevMs: range(spec.jitter_std_dev_ms) };
+    case 'bitrate_reduce':
+      return { type: spec.type, reductionPercent: range(spec.reduction_percent), newBitrateKbps: range(spec.new_bitrate_kbps), transitionMs: durationRange(spec.transition, d.transition) };
+    case 'frame_drop':
+      return { type: spec.type, dropPercent: range(spec.drop_percentage) };
+    case 'bandwidth_limit':
+      return { type: spec.type, bandwidthKbps: range(spec.bandwidth_kbps), queueMs: ms(spec.queue, d.queue) };
+    case 'trace':
+      return { type: spec.type, queueMs: ms(spec.queue, d.queue), trace: { file: spec.file, format: spec.format ?? d.trace_format, data: null } };
+  }
 }
 
 function spikeEntry(spec: SpikeSpec, index: number): SpikeEntry {
   const d = DEFAULTS.spike;
-  const entry: SpikeEntry = {
+  const pooled = 'pool' in spec;
+  const shapes: WeightedShape[] = pooled
+    ? spec.pool.map((option, i) => ({ weight: option.weight, shape: spikeShape(option), path: ['spikes', index, 'pool', i] }))
+    : [{ weight: 1, shape: spikeShape(spec), path: ['spikes', index] }];
+  return {
     index,
-    type: spec.type,
     count: spec.count ?? d.count,
     durationMs: durationRange(spec.duration),
+    durationGiven: spec.duration !== undefined,
     atMs: spec.at === undefined ? null : parseDurationMs(spec.at),
     targets: targetSelector(spec.participants),
+    shapes,
+    pooled,
   };
-  switch (spec.type) {
-    case 'rtp_packet_loss':
-      entry.lossPercent = range(spec.loss_percentage);
-      entry.pattern = spec.pattern ?? d.pattern;
-      entry.meanBurstPackets = spec.mean_burst_packets ?? d.mean_burst_packets;
-      break;
-    case 'network_jitter':
-      entry.baseLatencyMs = range(spec.base_latency_ms ?? d.base_latency_ms);
-      entry.jitterStdDevMs = range(spec.jitter_std_dev_ms);
-      break;
-    case 'bitrate_reduce':
-      entry.reductionPercent = range(spec.reduction_percent);
-      entry.newBitrateKbps = range(spec.new_bitrate_kbps);
-      entry.transitionMs = ms(spec.transition, d.transition);
-      break;
-    case 'frame_drop':
-      entry.dropPercent = range(spec.drop_percentage);
-      break;
-    case 'bandwidth_limit':
-      entry.bandwidthKbps = range(spec.bandwidth_kbps);
-      entry.queueMs = ms(spec.queue, d.queue);
-      break;
-  }
-  return entry;
 }
 
 function assertionSpecs(doc: ScenarioDocument): AssertionSpec[] {
   const specs: AssertionSpec[] = [];
   const add = (metric: AssertionSpec['metric'], scope: AssertionSpec['scope'], list: string[] | undefined) => {
-    for (const expression of list ?? []) {
+    const parent = scope === 'whole' ? ['assertions', metric] : ['assertions', scope, metric];
+    (list ?? []).forEach((expression, index) => {
       const parsed = parseExpression(expression);
-      if ('error' in parsed) continue; // validation reported it; never reached for a valid document
-      specs.push({ metric, scope, expression: expression.trim(), ...parsed });
-    }
+      if ('error' in parsed) return; // validation reported it; never reached for a valid document
+      specs.push({ metric, scope, expression: expression.trim(), ...parsed, path: [...parent, index], location: null });
+    });
   };
   const assertions = doc.assertions ?? {};
   for (const metric of METRIC_NAMES) add(metric, 'whole', assertions[metric]);

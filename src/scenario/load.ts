@@ -80,11 +80,11 @@ export async function loadScenarioFile(file: string, cwd: string = process.cwd()
       problems: [{ file, line: 1, column: 1, path: '/', message: `cannot read scenario: ${reason}` }],
     };
   }
-  const baseDir = path.dirname(path.resolve(cwd, file));
   const extension = path.extname(file).toLowerCase();
+  const absolutePath = path.resolve(cwd, file);
   if (extension !== '.ts' && extension !== '.mts') {
     const parsed = parseScenarioText(text, file);
-    return { ...parsed, source: { ...parsed.source, baseDir } };
+    return { ...parsed, source: { ...parsed.source, absolutePath } };
   }
 
   const locator = textLocator(text);
@@ -103,7 +103,7 @@ export async function loadScenarioFile(file: string, cwd: string = process.cwd()
     }
     // Round-trip through JSON so functions, classes and undefineds cannot sneak into the plan.
     const document = JSON.parse(JSON.stringify(exported)) as unknown;
-    return { source: { file, format: 'ts', text, baseDir }, document, locator, problems: [] };
+    return { source: { file, format: 'ts', text, absolutePath }, document, locator, problems: [] };
   } catch (error) {
     const message = (error as Error).message.split('\n')[0];
     return {

@@ -1,5 +1,7 @@
 import type { SfuSpec, SpikeType } from '../plan/types.js';
-import type { MetricName, Op, Scope, Stat } from '../result/types.js';
+import type { MetricName, Op, Scope, SourceLocation, Stat } from '../result/types.js';
+import type { BaselineLimit } from '../verdict/parse-assertion.js';
+import type { NetworkTrace } from '../trace/types.js';
 import type { UdpUrl } from './units.js';
 
 /** A value fixed in the scenario or drawn per spike event from the seed (min == max when fixed). */
@@ -8,20 +10,20 @@ export interface NumberRange {
   max: number;
 }
 
-export type TargetSelector =
+/** A participant selection without weights: what one pool entry of a weighted selection picks. */
+export type SimpleTargetSelector =
   | { kind: 'all' }
   | { kind: 'share'; fraction: number }
   | { kind: 'count'; count: number }
+  | { kind: 'countRange'; min: number; max: number }
   | { kind: 'ids'; ids: number[] };
 
-/** One `spikes[]` entry with defaults applied and units resolved (ms, kbps, percent). */
-export interface SpikeEntry {
-  index: number;
+/** Which participants a spike event hits; `pool` draws one selection by weight per event. */
+export type TargetSelector = SimpleTargetSelector | { kind: 'pool'; options: { weight: number; targets: SimpleTargetSelector }[] };
+
+/** What one spike event does: its type and parameters, units resolved (ms, kbps, percent); ranges are drawn per event. */
+export interface SpikeShape {
   type: SpikeType;
-  count: number;
-  durationMs: NumberRange;
-  atMs: number | null;
-  targets: TargetSelector;
   lossPercent?: NumberRange;
   pattern?: 'random' | 'burst';
   meanBurstPackets?: number;
@@ -29,10 +31,37 @@ export interface SpikeEntry {
   jitterStdDevMs?: NumberRange;
   reductionPercent?: NumberRange;
   newBitrateKbps?: NumberRange;
-  transitionMs?: number;
+  transitionMs?: NumberRange;
   dropPercent?: NumberRange;
   bandwidthKbps?: NumberRange;
   queueMs?: number;
+  /** trace: the file as written, its format, and its contents once read (validation reads it). */
+  trace?: { file: string; format: 'auto' | 'timeline' | 'mahimahi'; data: NetworkTrace | null };
+}
+
+/** One choice of a spike entry: a shape, its weight, and where it is written (for located problems). */
+export interface WeightedShape {
+  weight: number;
+  shape: SpikeShape;
+  /** Path of the shape in the document: `spikes/2`, or `spikes/2/pool/1` for a pool entry. */
+  path: (string | number)[];
+}
+
+/**
+ * One `spikes[]` entry with defaults applied and units resolved. `shapes` holds its one shape,
+ * or, for a `pool`, every weighted choice (each event draws one).
+ */
+export interface SpikeEntry {
+  index: number;
+  count: number;
+  durationMs: NumberRange;
+  /** False when `duration` was left out: a trace spike then lasts its trace's length. */
+  durationGiven: boolean;
+  atMs: number | null;
+  targets: TargetSelector;
+  shapes: WeightedShape[];
+  /** Written as a weighted `pool` (even of one entry). */
+  pooled: boolean;
 }
 
 export type Strategy = 'even' | 'random' | 'front_loaded' | 'back_loaded' | 'legacy' | 'wave' | 'burst';
@@ -53,7 +82,14 @@ export interface AssertionSpec {
   expression: string;
   stat: Stat;
   op: Op;
+  /** The fixed limit (0 when the limit is relative). */
   threshold: number;
+  /** A limit relative to the baseline run (`avg >= baseline - 0.1`); null for a fixed limit. */
+  relative: BaselineLimit | null;
+  /** Where it is written in the document, as path segments (`assertions`, `mos`, 0). */
+  path: (string | number)[];
+  /** Its place in the scenario file; set by validation for files, null for inline scenarios. */
+  location: SourceLocation | null;
 }
 
 /** A validated scenario with every default applied and every unit resolved. */

@@ -1,5 +1,5 @@
 import type { Locator } from './locate.js';
-import type { SchemaError } from './schema.js';
+import { loadScenarioSchema, type SchemaError } from './schema.js';
 import type { Problem } from './types.js';
 import { VALUE_KEYWORD_NAMES } from './value-keywords.js';
 
@@ -30,11 +30,23 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-/** Property names a schema object allows, including those of if/then branches (spike types). */
+/** A `#/$defs/...` reference of the scenario schema, resolved. */
+function resolveRef(node: Record<string, unknown>): Record<string, unknown> {
+  if (typeof node.$ref !== 'string' || !node.$ref.startsWith('#/$defs/')) return node;
+  const defs = (loadScenarioSchema().$defs ?? {}) as Record<string, Record<string, unknown>>;
+  return defs[node.$ref.slice('#/$defs/'.length)] ?? node;
+}
+
+/** Property names a schema object allows, including those of if/then branches (spike types), also behind a $ref. */
 function allowedKeys(schema: Record<string, unknown> | undefined): string[] {
   if (!schema) return [];
   const keys = new Set(Object.keys((schema.properties as object) ?? {}));
   for (const branch of (schema.allOf as Record<string, unknown>[] | undefined) ?? []) {
+    const resolved = resolveRef(branch);
+    if (resolved !== branch) {
+      for (const key of allowedKeys(resolved)) keys.add(key);
+      continue;
+    }
     const then = branch.then as Record<string, unknown> | undefined;
     for (const key of Object.keys((then?.properties as object) ?? {})) keys.add(key);
   }
@@ -100,9 +112,13 @@ export function schemaProblems(errors: SchemaError[], file: string, locator: Loc
   const shapePaths = new Set(errors.filter((e) => !VALUE_KEYWORD_NAMES.has(e.keyword)).map((e) => e.instancePath));
   const problems: Problem[] = [];
   const seen = new Set<string>();
+  // Where a oneOf failed, its branches' errors at the same place are noise (a branch behind a $ref
+  // reports its own schema path); the oneOf's "expected ..." says it all.
+  const oneOfPaths = new Set(errors.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath));
   for (const error of errors) {
     if (error.schemaPath.includes('/oneOf/')) continue; // branch noise; the oneOf error says it all
     if (VALUE_KEYWORD_NAMES.has(error.keyword) && shapePaths.has(error.instancePath)) continue;
+    if (error.keyword !== 'oneOf' && oneOfPaths.has(error.instancePath)) continue;
     if (error.keyword === 'unevaluatedProperties') {
       const name = (error.params as { unevaluatedProperty: string }).unevaluatedProperty;
       if (badTypePaths.has(error.instancePath) || failedValuePaths.has(`${error.instancePath}/${name}`)) continue;

@@ -1,5 +1,5 @@
 import { largestPartitionSize, PARTITION_PORT_STRIDE, partitionsShareHost, resolvePartitions } from '../plan/partition.js';
-import type { Scenario, SpikeEntry } from './scenario.js';
+import type { Scenario, SimpleTargetSelector, SpikeEntry, SpikeShape } from './scenario.js';
 import { formatDuration } from './units.js';
 
 /** A semantic problem before it is located: the path as segments and the message. */
@@ -8,15 +8,60 @@ export interface SemanticProblem {
   message: string;
 }
 
-const RANGED_FIELDS: [keyof SpikeEntry, string][] = [
+const RANGED_FIELDS: [keyof SpikeShape, string][] = [
   ['lossPercent', 'loss_percentage'],
   ['baseLatencyMs', 'base_latency_ms'],
   ['jitterStdDevMs', 'jitter_std_dev_ms'],
   ['reductionPercent', 'reduction_percent'],
   ['newBitrateKbps', 'new_bitrate_kbps'],
+  ['transitionMs', 'transition'],
   ['dropPercent', 'drop_percentage'],
   ['bandwidthKbps', 'bandwidth_kbps'],
 ];
+
+/** A selection's problems against the scenario's participants; `at` is the selection's path. */
+function checkTargets(targets: SimpleTargetSelector, at: (string | number)[], scenario: Scenario, out: SemanticProblem[]): void {
+  const { count, firstId } = scenario.participants;
+  const lastId = firstId + count - 1;
+  if (targets.kind === 'count' && targets.count > count) {
+    out.push({ path: at, message: `targets ${targets.count} participants but the scenario has only ${count}` });
+  }
+  if (targets.kind === 'countRange') {
+    if (targets.min > targets.max) out.push({ path: [...at, 'min'], message: `min ${targets.min} is greater than max ${targets.max}` });
+    else if (targets.max > count) out.push({ path: [...at, 'max'], message: `targets up to ${targets.max} participants but the scenario has only ${count}` });
+  }
+  if (targets.kind === 'ids') {
+    const seen = new Set<number>();
+    targets.ids.forEach((id, i) => {
+      if (id < firstId || id > lastId) {
+        out.push({ path: [...at, i], message: `participant id ${id} is outside the participants (${firstId}..${lastId})` });
+      }
+      if (seen.has(id)) out.push({ path: [...at, i], message: `participant id ${id} is listed twice` });
+      seen.add(id);
+    });
+  }
+}
+
+/** What one spike type with its parameters can get wrong (a spike's own, or a pool entry's). */
+function checkShape(scenario: Scenario, shape: SpikeShape, at: (string | number)[], out: SemanticProblem[]): void {
+  for (const [field, name] of RANGED_FIELDS) {
+    const range = shape[field] as { min: number; max: number } | undefined;
+    if (range && range.min > range.max) out.push({ path: [...at, name, 'min'], message: `min ${range.min} is greater than max ${range.max}` });
+  }
+  const video = scenario.media.video;
+  if ((shape.type === 'frame_drop' || shape.type === 'bitrate_reduce') && (!video || scenario.participants.videoShare === 0)) {
+    out.push({ path: [...at, 'type'], message: `${shape.type} acts on video, but no participant sends video` });
+  }
+  if (shape.newBitrateKbps && video && shape.newBitrateKbps.max >= video.bitrateKbps) {
+    out.push({
+      path: [...at, 'new_bitrate_kbps'],
+      message: `new_bitrate_kbps ${shape.newBitrateKbps.max} is not below the video bitrate (${video.bitrateKbps} kbps)`,
+    });
+  }
+  if (shape.reductionPercent === undefined && shape.newBitrateKbps === undefined && shape.type === 'bitrate_reduce') {
+    out.push({ path: [...at], message: 'bitrate_reduce needs reduction_percent or new_bitrate_kbps' });
+  }
+}
 
 function checkSpike(scenario: Scenario, spike: SpikeEntry, out: SemanticProblem[]): void {
   const at = ['spikes', spike.index];
@@ -24,43 +69,20 @@ function checkSpike(scenario: Scenario, spike: SpikeEntry, out: SemanticProblem[
   const { min, max } = spike.durationMs;
   if (min > max) out.push({ path: [...at, 'duration', 'min'], message: `duration min ${formatDuration(min)} is greater than max ${formatDuration(max)}` });
   if (max > scenario.durationMs) {
-    out.push({ path: [...at, 'duration'], message: `spike lasts up to ${formatDuration(max)} but the run is only ${run}` });
+    const what = spike.durationGiven ? `spike lasts up to ${formatDuration(max)}` : `the trace lasts ${formatDuration(max)} (the spike's default duration)`;
+    out.push({ path: [...at, spike.durationGiven ? 'duration' : 'file'], message: `${what} but the run is only ${run}${spike.durationGiven ? '' : '; give the spike a duration to replay part of it'}` });
   }
   if (spike.atMs !== null && spike.atMs + max > scenario.durationMs) {
     out.push({ path: [...at, 'at'], message: `spike at ${formatDuration(spike.atMs)} lasting ${formatDuration(max)} ends after the run (${run})` });
   }
-  for (const [field, name] of RANGED_FIELDS) {
-    const range = spike[field] as { min: number; max: number } | undefined;
-    if (range && range.min > range.max) out.push({ path: [...at, name, 'min'], message: `min ${range.min} is greater than max ${range.max}` });
+  if (spike.targets.kind === 'pool') {
+    if (spike.targets.options.every((o) => o.weight === 0)) out.push({ path: [...at, 'participants', 'pool'], message: 'every weight is 0: no selection can be drawn' });
+    spike.targets.options.forEach((o, i) => checkTargets(o.targets, [...at, 'participants', 'pool', i, 'participants'], scenario, out));
+  } else {
+    checkTargets(spike.targets, [...at, 'participants'], scenario, out);
   }
-  const { count, firstId } = scenario.participants;
-  const lastId = firstId + count - 1;
-  if (spike.targets.kind === 'count' && spike.targets.count > count) {
-    out.push({ path: [...at, 'participants'], message: `targets ${spike.targets.count} participants but the scenario has only ${count}` });
-  }
-  if (spike.targets.kind === 'ids') {
-    const seen = new Set<number>();
-    spike.targets.ids.forEach((id, i) => {
-      if (id < firstId || id > lastId) {
-        out.push({ path: [...at, 'participants', i], message: `participant id ${id} is outside the participants (${firstId}..${lastId})` });
-      }
-      if (seen.has(id)) out.push({ path: [...at, 'participants', i], message: `participant id ${id} is listed twice` });
-      seen.add(id);
-    });
-  }
-  const video = scenario.media.video;
-  if ((spike.type === 'frame_drop' || spike.type === 'bitrate_reduce') && (!video || scenario.participants.videoShare === 0)) {
-    out.push({ path: [...at, 'type'], message: `${spike.type} acts on video, but no participant sends video` });
-  }
-  if (spike.newBitrateKbps && video && spike.newBitrateKbps.max >= video.bitrateKbps) {
-    out.push({
-      path: [...at, 'new_bitrate_kbps'],
-      message: `new_bitrate_kbps ${spike.newBitrateKbps.max} is not below the video bitrate (${video.bitrateKbps} kbps)`,
-    });
-  }
-  if (spike.reductionPercent === undefined && spike.newBitrateKbps === undefined && spike.type === 'bitrate_reduce') {
-    out.push({ path: [...at], message: 'bitrate_reduce needs reduction_percent or new_bitrate_kbps' });
-  }
+  if (spike.pooled && spike.shapes.every((s) => s.weight === 0)) out.push({ path: [...at, 'pool'], message: 'every weight is 0: no spike type can be drawn' });
+  for (const option of spike.shapes) checkShape(scenario, option.shape, option.path, out);
 }
 
 /** Whether the distributed (no `at`) spikes fit the run with their spacing; null when they do. */

@@ -11,8 +11,10 @@ export type Duration = string | number;
 export type Rate = string | number;
 /** A fixed value, or a range drawn per spike event from the seed. */
 export type Ranged<T> = T | { min: T; max: T };
-/** all | "25%" | 10 (a count) | [1001, 1002] (explicit ids). */
-export type SpikeTargets = 'all' | `${number}%` | number | number[];
+/** all | "25%" | 10 (a count) | [1001, 1002] (explicit ids) | { min: 2, max: 5 } (a count drawn per event). */
+export type SimpleSpikeTargets = 'all' | `${number}%` | number | number[] | { min: number; max: number };
+/** A selection, or a weighted pool of selections (one drawn per event). */
+export type SpikeTargets = SimpleSpikeTargets | { pool: { weight: number; participants: SimpleSpikeTargets }[] };
 export type AssertionExpression = string;
 
 interface SpikeCommon {
@@ -25,22 +27,17 @@ interface SpikeCommon {
   participants?: SpikeTargets;
 }
 
-export type SpikeSpec =
-  | (SpikeCommon & {
-      type: 'rtp_packet_loss';
-      loss_percentage: Ranged<number>;
-      pattern?: 'random' | 'burst';
-      mean_burst_packets?: number;
-    })
-  | (SpikeCommon & { type: 'network_jitter'; base_latency_ms?: Ranged<number>; jitter_std_dev_ms: Ranged<number> })
-  | (SpikeCommon & {
-      type: 'bitrate_reduce';
-      reduction_percent?: Ranged<number>;
-      new_bitrate_kbps?: Ranged<number>;
-      transition?: Duration;
-    })
-  | (SpikeCommon & { type: 'frame_drop'; drop_percentage: Ranged<number> })
-  | (SpikeCommon & { type: 'bandwidth_limit'; bandwidth_kbps: Ranged<number>; queue?: Duration });
+/** A spike type and its parameters (a spike's, or a pool entry's). */
+export type SpikeTypeSpec =
+  | { type: 'rtp_packet_loss'; loss_percentage: Ranged<number>; pattern?: 'random' | 'burst'; mean_burst_packets?: number }
+  | { type: 'network_jitter'; base_latency_ms?: Ranged<number>; jitter_std_dev_ms: Ranged<number> }
+  | { type: 'bitrate_reduce'; reduction_percent?: Ranged<number>; new_bitrate_kbps?: Ranged<number>; transition?: Duration | { min: Duration; max: Duration } }
+  | { type: 'frame_drop'; drop_percentage: Ranged<number> }
+  | { type: 'bandwidth_limit'; bandwidth_kbps: Ranged<number>; queue?: Duration }
+  | { type: 'trace'; file: string; format?: 'auto' | 'timeline' | 'mahimahi'; queue?: Duration };
+
+/** One spike entry: a type, or a weighted pool of types (each event draws one). */
+export type SpikeSpec = SpikeCommon & (SpikeTypeSpec | { pool: (SpikeTypeSpec & { weight: number })[] });
 
 export type MetricAssertions = Partial<Record<MetricName, AssertionExpression[]>>;
 
@@ -121,8 +118,8 @@ export interface ScenarioSource {
   format: 'yaml' | 'ts' | 'json';
   /** The raw text (YAML/JSON/TS source) for locating problems. */
   text: string;
-  /** The folder relative media paths resolve against; unset for inline (REST) scenarios. */
-  baseDir?: string;
+  /** The file's absolute path, when it was read from disk (trace files are relative to its folder). */
+  absolutePath?: string;
 }
 
 /** A located problem in a scenario: `file:line:col /path message`. */

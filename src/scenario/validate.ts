@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { AvcmError } from '../errors/index.js';
 import { applyDefaults } from './defaults.js';
 import { loadScenarioFile, parseScenarioText, type LoadedDocument } from './load.js';
@@ -5,6 +6,7 @@ import type { Scenario } from './scenario.js';
 import { scenarioValidator } from './schema.js';
 import { schemaProblems } from './schema-problems.js';
 import { mediaFileProblems } from './file-checks.js';
+import { resolveTraces } from './resolve-traces.js';
 import { semanticProblems } from './semantic.js';
 import type { Problem, ScenarioDocument } from './types.js';
 
@@ -26,6 +28,8 @@ export class ScenarioInvalidError extends AvcmError {
 export interface ValidationOptions {
   /** `--partitions`, which changes the port range to check. */
   partitions?: number;
+  /** Where trace files of a scenario given as text are read from; without it (REST bodies) trace files are refused. */
+  baseDir?: string;
 }
 
 export interface Validated {
@@ -41,9 +45,18 @@ export function validateLoaded(loaded: LoadedDocument, options: ValidationOption
   if (!validate(loaded.document)) {
     return { scenario: null, problems: schemaProblems(validate.errors ?? [], file, loaded.locator) };
   }
-  const scenario = applyDefaults(loaded.document as ScenarioDocument, loaded.source.format === 'yaml' || loaded.source.format === 'ts' || loaded.source.format === 'json' ? file : null);
-  const found = semanticProblems(scenario, options);
-  if (loaded.source.baseDir !== undefined) found.push(...mediaFileProblems(scenario, loaded.source.baseDir));
+  const defaulted = applyDefaults(loaded.document as ScenarioDocument, loaded.source.format === 'yaml' || loaded.source.format === 'ts' || loaded.source.format === 'json' ? file : null);
+  // Each assertion knows its line, for annotations and reports that point at it.
+  const located = {
+    ...defaulted,
+    assertions: defaulted.assertions.map((a) => ({ ...a, location: { file, ...loaded.locator.locate(a.path) } })),
+  };
+  const baseDir = loaded.source.absolutePath ? path.dirname(loaded.source.absolutePath) : (options.baseDir ?? null);
+  const traces = resolveTraces(located, baseDir);
+  const scenario = traces.scenario;
+  const found = [...traces.problems, ...semanticProblems(scenario, options)];
+  // Media files are checked for scenarios read from disk (relative to their folder).
+  if (loaded.source.absolutePath !== undefined) found.push(...mediaFileProblems(scenario, path.dirname(loaded.source.absolutePath)));
   const problems = found.map((problem) => {
     const position = loaded.locator.locate(problem.path);
     return { file, line: position.line, column: position.column, path: '/' + problem.path.join('/'), message: problem.message };
@@ -62,5 +75,5 @@ export async function loadScenario(file: string, options: ValidationOptions = {}
 export function scenarioFromText(text: string, label: string, options: ValidationOptions = {}): Scenario {
   const result = validateLoaded(parseScenarioText(text, label), options);
   if (!result.scenario) throw new ScenarioInvalidError(result.problems);
-  return { ...result.scenario, file: null };
+  return { ...result.scenario, file: null, assertions: result.scenario.assertions.map((a) => ({ ...a, location: null })) };
 }

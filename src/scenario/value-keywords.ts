@@ -87,7 +87,8 @@ function rateRange(bounds: RateBounds, data: unknown): ValueProblem[] {
   return [{ message: `expected a bit rate ${bounds.min}..${bounds.max}, found ${show(data)}` }];
 }
 
-const THRESHOLD = /(-?\d+(?:\.\d+)?)\s*$/;
+/** A plain number limit right after the operator; a baseline-relative limit (`baseline - 0.1`) is left alone. */
+const THRESHOLD = /(?:<=|>=|==|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
 
 function thresholdRange(bounds: ThresholdBounds, data: unknown): ValueProblem[] {
   const match = typeof data === 'string' ? THRESHOLD.exec(data) : null;

@@ -46,5 +46,9 @@ export function scenarioFromBody(body: unknown, limits: ScenarioLimits, label = 
   if (scenario.media.video?.file || scenario.media.audio?.file) {
     throw new RegistryError(400, 'E_LIMIT', 'scenarios posted to the server use the shipped media; media.*.file (a path on the server) is not allowed');
   }
+  const relative = scenario.assertions.find((a) => a.relative !== null);
+  if (relative) {
+    throw new RegistryError(400, 'E_SCENARIO', `assertion "${relative.expression}" (/${relative.path.join('/')}) compares with a baseline run, but runs posted to the server have none; gate against a baseline with avcm test --baseline`);
+  }
   return scenario;
 }

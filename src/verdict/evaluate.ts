@@ -2,12 +2,14 @@ import { estimateMos } from '../probe/index.js';
 import type { ProbeReport, StreamReport, WindowStats } from '../probe/types.js';
 import type { Plan, PlannedSpike } from '../plan/types.js';
 import { METRIC_NAMES } from '../result/index.js';
-import type { AssertionResult, MetricName, MetricValues, RunIo, RunResult, Scope, SenderTotals, SpikeWindow, StreamResult, TimelinePoint } from '../result/types.js';
+import type { AssertionResult, MetricValues, RunIo, RunResult, SenderTotals, SpikeWindow, StreamResult, TimelinePoint } from '../result/types.js';
 import type { SenderStreamReport } from '../session/index.js';
 import type { AssertionSpec } from '../scenario/scenario.js';
 import { AVCM_VERSION } from '../version.js';
-import { scopeMetrics, statOf } from './metrics.js';
-import { compare } from './parse-assertion.js';
+import { evaluateAssertions, type BaselineReference } from './evaluate-assertions.js';
+import { scopeMetrics } from './metrics.js';
+import { spikeTailMs } from './spike-tail.js';
+import { summarizeStreams } from './summary.js';
 
 /** Everything the verdict reads; nothing in it is taken from injected settings except spike windows. */
 export interface VerdictInput {
@@ -32,6 +34,10 @@ export interface VerdictInput {
   restarts: { partition: number; count: number }[];
   /** The I/O the engines reported using (null: unknown); the probe's comes from its report (WebRTC when the plan says so). */
   engineIo?: RunIo['engines'];
+  /** The run relative assertions (`avg >= baseline - 0.1`) compare with (`avcm test --baseline`). */
+  baseline?: BaselineReference | null;
+  /** A relative assertion without a baseline run: fails (default) or is skipped (`--baseline-optional`). */
+  relativeWithoutBaseline?: 'fail' | 'skip';
   /** Overrides the verdict: an interrupted or failed run is never `passed`. */
   status?: 'aborted' | 'error';
   /** The AvcmError code of an `error` run (E_BACKEND, E_NETWORK, ...). */
@@ -43,9 +49,6 @@ export interface VerdictInput {
 const RECOVERY_LOSS_POINTS = 1;
 const RECOVERY_JITTER_FACTOR = 1.5;
 const RECOVERY_JITTER_MS = 2;
-
-/** Metrics only video streams are samples of (the viewer's picture, and the feedback browsers send for video). */
-const VIDEO_ONLY: ReadonlySet<MetricName> = new Set(['frame_rate_fps', 'nack_count', 'retransmitted_packets', 'pli_count', 'keyframe_response_ms', 'freeze_count', 'freeze_ms', 'decodable_fps']);
 
 /** A sending stream's whole-run figures for the report (a run result's `streams[].sender`, `avcm send --json`). */
 export function senderTotals(sender: SenderStreamReport): SenderTotals {
@@ -83,11 +86,11 @@ const EDGE_GUARD_MS = 100;
 /**
  * Whether a window is near enough to a spike to feel it, so it belongs to no baseline: the spike
  * window widened by EDGE_GUARD_MS on both sides, plus what the spike itself holds back past its
- * end (a jitter spike's base + 3 sigma, a bandwidth queue's bound).
+ * end (a jitter spike's base + 3 sigma, a bandwidth queue's bound, a trace's delay and queue).
  */
 function nearSpike(window: WindowStats, windowMs: number, spike: PlannedSpike): boolean {
   const start = window.index * windowMs;
-  const tail = (spike.params.baseLatencyMs ?? 0) + 3 * (spike.params.jitterStdDevMs ?? 0) + (spike.type === 'bandwidth_limit' ? (spike.params.queueMs ?? 0) : 0);
+  const tail = spikeTailMs(spike);
   return start < spike.endMs + EDGE_GUARD_MS + tail && start + windowMs > spike.startMs - EDGE_GUARD_MS;
 }
 
@@ -120,7 +123,7 @@ function nearSpike(window: WindowStats, windowMs: number, spike: PlannedSpike): 
  *   recovers within the run is null and fails the assertion.
  * - Timeline: per window, over all streams: loss % (sum lost / sum expected), mean jitter, mean
  *   delay, the MOS of those, total kbit/s, packets/s, and how many spikes overlap the window.
- * - Status: `passed` iff every assertion passed; an `aborted` or `error` override always wins.
+ * - Status: `passed` iff every assertion passed (or was skipped); an `aborted` or `error` override always wins.
  */
 export function buildRunResult(input: VerdictInput): RunResult {
   const { plan, probe } = input;
@@ -163,41 +166,9 @@ export function buildRunResult(input: VerdictInput): RunResult {
     return { report, participantId, result, spikes, sender };
   });
 
-  const hasVideo = contexts.some((c) => c.report.media === 'video');
-  const samplesFor = (metric: MetricName | 'recovery_seconds', scope: Scope): (number | null)[] => {
-    const eligible = contexts.filter((c) => {
-      if (c.participantId === null) return false;
-      if (metric !== 'recovery_seconds' && VIDEO_ONLY.has(metric)) return c.report.media === 'video';
-      if (metric === 'bitrate_kbps') return hasVideo ? c.report.media === 'video' : true;
-      return true;
-    });
-    if (metric === 'recovery_seconds') return eligible.flatMap((c) => c.result.recoverySeconds);
-    const key = scope === 'whole' ? 'whole' : scope === 'during_spikes' ? 'duringSpikes' : 'baseline';
-    return eligible.map((c) => c.result[key][metric]).filter((v) => v !== null);
-  };
-
-  const assertions: AssertionResult[] = input.assertions.map((a) => {
-    const raw = samplesFor(a.metric, a.scope);
-    const name = `${a.scope === 'whole' ? '' : `${a.scope} `}${a.metric} ${a.stat} ${a.op} ${a.threshold}`;
-    const base = { expression: a.expression, metric: a.metric, scope: a.scope, stat: a.stat, op: a.op, threshold: a.threshold, name };
-    const never = raw.filter((v) => v === null).length;
-    const samples = raw.filter((v): v is number => v !== null);
-    if (a.metric === 'recovery_seconds' && never > 0) {
-      return { ...base, measured: null, samples: raw.length, passed: false, message: `${never} of ${raw.length} spike/stream pairs never recovered to baseline within the run` };
-    }
-    const measured = statOf(a.stat, samples);
-    if (measured === null) {
-      return { ...base, measured: null, samples: 0, passed: false, message: `no samples in scope ${a.scope}: nothing was measured for ${a.metric}` };
-    }
-    const passed = compare(measured, a.op, a.threshold);
-    return {
-      ...base,
-      measured: round(measured),
-      samples: samples.length,
-      passed,
-      message: `measured ${round(measured)} (limit ${a.op} ${a.threshold}) over ${samples.length} ${a.metric === 'recovery_seconds' ? 'spike/stream pairs' : 'streams'}`,
-    };
-  });
+  // Assertion samples are the streams of planned participants; stray streams are only reported.
+  const participantStreams = contexts.filter((c) => c.participantId !== null).map((c) => c.result);
+  const assertions: AssertionResult[] = evaluateAssertions(input.assertions, participantStreams, input.baseline ?? null, input.relativeWithoutBaseline);
 
   const timeline = buildTimeline(contexts, plan.spikes, windowCount, windowMs, windowLengthMs);
   const spikes: SpikeWindow[] = plan.spikes.map((s) => ({
@@ -212,7 +183,7 @@ export function buildRunResult(input: VerdictInput): RunResult {
     (t, s) => ({ received: t.received + s.totals.received, lost: t.lost + s.totals.lost, bytes: t.bytes + s.totals.bytes }),
     { received: 0, lost: 0, bytes: 0 },
   );
-  const status = input.status ?? (assertions.every((a) => a.passed) ? 'passed' : 'failed');
+  const status = input.status ?? (assertions.every((a) => a.passed || a.skipped) ? 'passed' : 'failed');
   const viewerTotal = (field: 'nacksSent' | 'retransmittedPackets' | 'packetsRecovered' | 'plisSent' | 'freezes' | 'freezeMs'): number => probe.streams.reduce((sum, st) => sum + (st.viewer?.totals[field] ?? 0), 0);
   const senderTotal = (field: 'nacksReceived' | 'retransmissionsSent' | 'plisReceived' | 'firsReceived' | 'keyframesSent'): number => (input.senders ?? []).reduce((sum, st) => sum + st.totals[field], 0);
   const hasFeedback = probe.streams.some((st) => st.viewer !== null) || (input.senders ?? []).length > 0;
@@ -236,6 +207,10 @@ export function buildRunResult(input: VerdictInput): RunResult {
     plannedDurationMs: plan.durationMs,
     measuredDurationMs: durationMs,
     assertions,
+    summary: summarizeStreams(participantStreams),
+    baselineRun: input.baseline
+      ? { report: input.baseline.report, scenario: input.baseline.result.scenario, startedAt: input.baseline.result.startedAt, status: input.baseline.result.status, avcmVersion: input.baseline.result.avcmVersion }
+      : null,
     spikes,
     timeline,
     streams: contexts.map((c) => roundStream(c.result)),

@@ -33,7 +33,7 @@ function validate(object: K8sObject): void {
 }
 
 const OPTIONS = { image: 'avcm:0.1.0', namespace: 'avcm', runId: 'k8s-1500-test' };
-const plan: Plan = compile(await loadScenario('scenarios/k8s-1500.yaml'));
+const plan: Plan = compile(await loadScenario('examples/k8s-1500.yaml'));
 
 function byKind(objects: K8sObject[], kind: string, name: string): K8sObject & { spec: any; data?: any } {
   const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
@@ -170,7 +170,7 @@ describe('kubernetesManifests', () => {
     expect(new Set(parsed.map((o) => JSON.stringify(o)))).toEqual(new Set(objects.map((o) => JSON.stringify(o))));
   });
 
-  it('matches the snapshot for scenarios/k8s-1500.yaml (plan body summarized by its hash)', () => {
+  it('matches the snapshot for examples/k8s-1500.yaml (plan body summarized by its hash)', () => {
     const summarized = objects.map((o) => {
       if (o.kind !== 'ConfigMap' || o.metadata.name !== 'avcm-plan') return o;
       const body = (o as unknown as { data: Record<string, string> }).data['plan.json'];

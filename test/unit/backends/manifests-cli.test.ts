@@ -35,7 +35,7 @@ async function runManifests(args: string[]): Promise<{ code: number; stdout: str
 describe('avcm manifests', () => {
   it('writes the k8s objects as YAML files, one per component, and prints their paths', async () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'avcm-manifests-'));
-    const run = await runManifests(['manifests', 'scenarios/k8s-1500.yaml', '--backend', 'k8s', '-o', out, '--namespace', 'perf']);
+    const run = await runManifests(['manifests', 'examples/k8s-1500.yaml', '--backend', 'k8s', '-o', out, '--namespace', 'perf']);
     expect(run.code).toBe(0);
     const printed = run.stdout.trim().split('\n');
     expect(printed.map((p) => path.basename(p))).toEqual(['00-namespace.yaml', '10-plan.yaml', '20-orchestrator.yaml', '30-probe.yaml', '40-relay.yaml', '50-coturn.yaml', '60-monitoring.yaml']);

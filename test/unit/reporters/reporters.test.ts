@@ -78,6 +78,47 @@ describe('JUnit report', () => {
     expect(renderJunit(sampleResult('aborted'))).toMatch(/<testcase classname="avcm\.t" name="run"[^>]*>\s*<error message="interrupted by SIGINT" type="Aborted"/);
   });
 
+  it('every testcase, passed ones too, carries measured value, limit and samples; relative ones the baseline value; failures name the worst streams', async () => {
+    const baseline = sampleResult();
+    const { scenario, plan } = planOf(`duration: 20s
+participants: { count: 6 }
+spikes:
+  - { type: rtp_packet_loss, at: 5s, duration: 6s, loss_percentage: 10 }
+assertions:
+  packet_loss_percent: ["avg < 2"]
+  mos: ["avg >= baseline - 0.1"]
+  during_spikes: { packet_loss_percent: ["max < 20"] }
+`);
+    const streams = plan.participants.flatMap((p, n) => [
+      syntheticStream(p.id, 'video', p.videoSsrc!, 20, (i) => (i >= 5 && i < 11 ? 0.05 + 0.02 * n : 0)),
+      syntheticStream(p.id, 'audio', p.audioSsrc!, 20, (i) => (i >= 5 && i < 11 ? 0.05 : 0)),
+    ]);
+    const result = buildRunResult({ plan, assertions: scenario.assertions, file: 'g.yaml', probe: probeReport(streams, 20), target: 'udp://127.0.0.1:5002', startedAt: new Date(), finishedAt: new Date(), packetsSent: 1000, restarts: [], baseline: { report: 'prev/t.json', result: baseline } });
+    const xml = renderJunit(result);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'avcm-junit-props-'));
+    const file = path.join(dir, 'props.xml');
+    await writeFile(file, xml);
+    const lint = spawnSync('xmllint', ['--noout', '--schema', XSD, file], { encoding: 'utf8' });
+    expect(lint.status, lint.stderr).toBe(0);
+    const testcases = xml.split('<testcase ').slice(1);
+    expect(testcases).toHaveLength(3);
+    for (const [i, a] of result.assertions.entries()) {
+      const tc = testcases[i];
+      expect(tc).toContain(`<property name="measured" value="${a.measured}"/>`);
+      expect(tc).toContain(`<property name="limit" value="${a.op.replace('<', '&lt;')} ${a.threshold}"/>`);
+      expect(tc).toContain(`<property name="samples" value="${a.samples}"/>`);
+    }
+    const mos = testcases.find((tc) => tc.includes('name="mos avg >= baseline - 0.1"'))!;
+    expect(mos).toContain(`<property name="baseline" value="${baseline.summary!.whole.mos!.avg}"/>`);
+    expect(mos).toContain('<property name="baseline_limit" value="baseline - 0.1"/>');
+    expect(mos).toContain('<property name="baseline_report" value="prev/t.json"/>');
+    const failed = testcases.find((tc) => tc.includes('name="packet_loss_percent avg &lt; 2"'))!;
+    // The lossiest participants are the last ones (their loss grows with n).
+    const worst = plan.participants.at(-1)!.id;
+    expect(failed).toMatch(new RegExp(`<failure message="packet_loss_percent avg &lt; 2: measured [\\d.]+ \\(limit &lt; 2\\) over 12 streams; worst: participant ${worst} video [\\d.]+, participant ${worst - 1} video`));
+    expect(xml).toContain('<property name="baseline_report" value="prev/t.json"/>');
+  });
+
   it("carries the feedback loop's totals as properties next to the wire counts, and still validates", async () => {
     const result = feedbackResult();
     const f = result.totals.feedback!;
@@ -111,7 +152,7 @@ describe('console summary', () => {
     const result = sampleResult();
     const text = renderSummary(result);
     expect(text).toMatch(/t: FAILED/);
-    expect(text).toMatch(/^ {2}FAIL {2}packet_loss_percent avg < 2 +[\d.]+ {2}< 2 +12 {2}measured [\d.]+ \(limit < 2\) over 12 streams$/m);
+    expect(text).toMatch(/^ {2}FAIL {2}packet_loss_percent avg < 2 +[\d.]+ {2}< 2 +12 {2}measured [\d.]+ \(limit < 2\) over 12 streams; worst: participant \d+ (video|audio) [\d.]+, participant \d+ (video|audio) [\d.]+, participant \d+ (video|audio) [\d.]+$/m);
     expect(text).toMatch(/^ {2}PASS {2}during_spikes packet_loss_percent max < 20 +[\d.]+ {2}< 20 +12$/m);
     expect(text).toMatch(/streams: 6 video, 6 audio \| packets: 1000 sent/);
     // Columns line up: every assertion row has its limit right under the header's "limit".

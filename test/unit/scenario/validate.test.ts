@@ -179,7 +179,7 @@ describe('schema and defaults', () => {
     expect(s.participants).toMatchObject({ firstId: 1001, transport: 'udp', basePort: 0, videoShare: 1, audioShare: 1 });
     expect(s.media.video).toMatchObject({ fps: 30, bitrateKbps: 2500, keyframeIntervalMs: 2000, maxPayloadBytes: 1200 });
     expect(s.media.audio).toMatchObject({ ptimeMs: 20, bitrateKbps: 64 });
-    expect(s.spikes[0]).toMatchObject({ count: 1, durationMs: { min: 10_000, max: 10_000 }, jitterStdDevMs: { min: 5, max: 9 }, baseLatencyMs: { min: 0, max: 0 } });
+    expect(s.spikes[0]).toMatchObject({ count: 1, durationMs: { min: 10_000, max: 10_000 }, shapes: [{ weight: 1, shape: { type: 'network_jitter', jitterStdDevMs: { min: 5, max: 9 }, baseLatencyMs: { min: 0, max: 0 } } }] });
     expect(s.distribution).toMatchObject({ strategy: 'even', minSpacingMs: 5000, jitterPercent: 15, respectMinOffset: true });
   });
 });

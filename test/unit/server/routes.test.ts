@@ -177,7 +177,7 @@ describe('the interactive test API (original platform shape)', () => {
     });
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json()).toMatchObject({ test_id: 'live1', state: 'created', num_participants: 4, duration_seconds: 60, spikes: 1 });
-    expect(registry.get('live1').scenario.spikes[0]).toMatchObject({ type: 'rtp_packet_loss', count: 2 });
+    expect(registry.get('live1').scenario.spikes[0]).toMatchObject({ count: 2, shapes: [{ shape: { type: 'rtp_packet_loss' } }] });
     expect(runner.runs.size).toBe(0);
     expect((await create({ test_id: 'live1', num_participants: 1, duration_seconds: 5 })).statusCode).toBe(409);
   });

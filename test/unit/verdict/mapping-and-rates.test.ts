@@ -100,8 +100,8 @@ describe('verdict: recovery and status', () => {
 
 describe('assertion expressions', () => {
   it('parses STAT OP NUMBER and rejects anything else with the expression quoted', () => {
-    expect(parseExpression(' p95 <= 2.5 ')).toEqual({ stat: 'p95', op: '<=', threshold: 2.5 });
-    expect(parseExpression('avg>-1')).toEqual({ stat: 'avg', op: '>', threshold: -1 });
+    expect(parseExpression(' p95 <= 2.5 ')).toEqual({ stat: 'p95', op: '<=', threshold: 2.5, relative: null });
+    expect(parseExpression('avg>-1')).toEqual({ stat: 'avg', op: '>', threshold: -1, relative: null });
     expect(parseExpression('p42 < 1')).toMatchObject({ error: expect.stringContaining('"p42 < 1"') });
     expect(parseExpression('avg ~ 1')).toHaveProperty('error');
   });

@@ -1,0 +1,3 @@
+export { renderComparison } from './console.js';
+export { renderComparisonMarkdown } from './markdown.js';
+export { renderComparisonHtml } from './html.js';

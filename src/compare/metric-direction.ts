@@ -1,0 +1,65 @@
+import type { MetricName } from '../result/types.js';
+
+/** A metric name `avcm compare` compares: every assertion metric. */
+export type ComparedMetric = MetricName | 'recovery_seconds';
+
+/**
+ * Which way a metric gets worse. Higher is worse for loss (wire and at playout), jitter, delay,
+ * round trip, the feedback the viewer had to send (NACKs, retransmissions, PLIs: each stands for
+ * something that went missing), keyframe response, freezes and recovery time; lower is worse for
+ * MOS, bitrate and frame rates (received and decodable).
+ */
+export const WORSE_WHEN: Record<ComparedMetric, 'higher' | 'lower'> = {
+  packet_loss_percent: 'higher',
+  jitter_ms: 'higher',
+  mos: 'lower',
+  bitrate_kbps: 'lower',
+  delay_ms: 'higher',
+  frame_rate_fps: 'lower',
+  residual_loss_percent: 'higher',
+  rtt_ms: 'higher',
+  nack_count: 'higher',
+  retransmitted_packets: 'higher',
+  pli_count: 'higher',
+  keyframe_response_ms: 'higher',
+  freeze_count: 'higher',
+  freeze_ms: 'higher',
+  decodable_fps: 'lower',
+  recovery_seconds: 'higher',
+};
+
+/**
+ * When a worse value is a regression: the change in the worse direction must exceed every bound
+ * set, `relativePercent` of the old value's magnitude and `absolute` (in the metric's unit).
+ */
+export interface Threshold {
+  relativePercent: number | null;
+  absolute: number | null;
+}
+
+/** The relative part of every default threshold, percent of the old value. */
+export const DEFAULT_RELATIVE_PERCENT = 10;
+
+/**
+ * The absolute part of the default thresholds: about what run-to-run noise of one scenario on
+ * one machine spans, so that an unchanged system does not read as a regression (a loss of 0.2 %
+ * against 0.1 % is +100 % but no news). With the 10 % relative bound, a change must exceed both.
+ */
+export const DEFAULT_ABSOLUTE: Record<ComparedMetric, number> = {
+  packet_loss_percent: 0.5,
+  jitter_ms: 2,
+  mos: 0.1,
+  bitrate_kbps: 50,
+  delay_ms: 5,
+  frame_rate_fps: 1,
+  residual_loss_percent: 0.2,
+  rtt_ms: 5,
+  nack_count: 5,
+  retransmitted_packets: 10,
+  pli_count: 2,
+  keyframe_response_ms: 20,
+  freeze_count: 0.5,
+  freeze_ms: 100,
+  decodable_fps: 1,
+  recovery_seconds: 1,
+};

@@ -1,0 +1,97 @@
+import type { AssertionResult, RunResult, StreamResult } from '../result/types.js';
+import type { AssertionSpec } from '../scenario/scenario.js';
+import { baselineValue, summaryOf } from './baseline-value.js';
+import { statOf } from './metrics.js';
+import { compare, formatBaselineLimit, resolveBaselineLimit } from './parse-assertion.js';
+import { metricSamples, recoverySamples } from './summary.js';
+import { worstStreams } from './worst-streams.js';
+
+/** The run a relative assertion compares with: its report as read, and the path it was given as. */
+export interface BaselineReference {
+  report: string;
+  result: RunResult;
+}
+
+/**
+ * Evaluates the scenario's assertions over the participant streams (those mapped to a planned
+ * participant; unrounded figures). Each takes its stat across the streams' values in its scope
+ * and compares it with its limit: the number written, or for a relative limit factor × B + offset
+ * with B the same stat of the same metric and scope in the baseline run (see baselineValue); a
+ * relative limit is compared with the measured value as reports keep it (to 1/1000), the
+ * precision B itself was read at.
+ * Fails, and says why, when nothing was measured, when a recovery never happened, when a relative
+ * limit has no baseline run or the baseline run measured nothing to resolve it from. With
+ * `withoutBaseline: 'skip'` (`--baseline-optional`, the first run of a scenario) a relative
+ * assertion without a baseline run is measured but not judged: `skipped`.
+ */
+export function evaluateAssertions(
+  specs: readonly AssertionSpec[],
+  streams: readonly StreamResult[],
+  baseline: BaselineReference | null,
+  withoutBaseline: 'fail' | 'skip' = 'fail',
+): AssertionResult[] {
+  const baselineSummary = baseline ? summaryOf(baseline.result) : null;
+  return specs.map((a): AssertionResult => {
+    const limitText = a.relative ? formatBaselineLimit(a.relative) : String(a.threshold);
+    const name = `${a.scope === 'whole' ? '' : `${a.scope} `}${a.metric} ${a.stat} ${a.op} ${limitText}`;
+    const reference = a.relative && baseline && baselineSummary ? baselineValue(baselineSummary, a.metric, a.scope, a.stat) : null;
+    const threshold = !a.relative ? a.threshold : reference === null ? null : resolveBaselineLimit(a.relative, reference);
+    const base = {
+      expression: a.expression,
+      metric: a.metric,
+      scope: a.scope,
+      stat: a.stat,
+      op: a.op,
+      threshold,
+      baseline: a.relative ? { limit: limitText, value: reference === null ? null : round(reference), report: baseline?.report ?? '' } : null,
+      location: a.location,
+      worst: worstStreams(streams, a, threshold),
+      name,
+    };
+    let samples: number[];
+    if (a.metric === 'recovery_seconds') {
+      const raw = recoverySamples(streams);
+      const never = raw.filter((v) => v === null).length;
+      if (never > 0) {
+        return { ...base, measured: null, samples: raw.length, passed: false, message: `${never} of ${raw.length} spike/stream pairs never recovered to baseline within the run` };
+      }
+      samples = raw as number[];
+    } else {
+      samples = metricSamples(streams, a.metric, a.scope);
+    }
+    const measured = statOf(a.stat, samples);
+    if (measured === null) {
+      return { ...base, measured: null, samples: 0, passed: false, message: `no samples in scope ${a.scope}: nothing was measured for ${a.metric}` };
+    }
+    const over = `over ${samples.length} ${a.metric === 'recovery_seconds' ? 'spike/stream pairs' : 'streams'}`;
+    if (a.relative && !baseline && withoutBaseline === 'skip') {
+      return { ...base, measured: round(measured), samples: samples.length, passed: false, skipped: true, message: `measured ${round(measured)} ${over}; not judged: no baseline run to compare with (--baseline-optional)` };
+    }
+    if (a.relative && !baseline) {
+      return { ...base, measured: round(measured), samples: samples.length, passed: false, message: `measured ${round(measured)} ${over}, but "${limitText}" needs a baseline run (avcm test --baseline REPORT.json)` };
+    }
+    if (threshold === null) {
+      return {
+        ...base,
+        measured: round(measured),
+        samples: samples.length,
+        passed: false,
+        message: `measured ${round(measured)} ${over}, but the baseline run (${baseline!.report}) measured no ${a.metric} ${a.scope === 'whole' ? '' : `in scope ${a.scope} `}to compare with`,
+      };
+    }
+    const limit = a.relative ? `${a.op} ${threshold} = ${limitText.replace('baseline', `baseline ${round(reference!)}`)}` : `${a.op} ${threshold}`;
+    return {
+      ...base,
+      measured: round(measured),
+      samples: samples.length,
+      // A relative limit comes from a report, where values are kept to 1/1000: compare what would be
+      // reported, so a run held against its own report passes `<= baseline`.
+      passed: compare(a.relative ? round(measured) : measured, a.op, threshold),
+      message: `measured ${round(measured)} (limit ${limit}) ${over}`,
+    };
+  });
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
