@@ -41,8 +41,8 @@ describe('baseline-relative assertion expressions', () => {
   });
 
   it("the schema's assertion pattern accepts exactly what the parser accepts", () => {
-    const schema = loadScenarioSchema() as { $defs: { assertionList: { items: { pattern: string } } } };
-    const pattern = new RegExp(schema.$defs.assertionList.items.pattern);
+    const schema = loadScenarioSchema() as { $defs: { assertionExpression: { pattern: string } } };
+    const pattern = new RegExp(schema.$defs.assertionExpression.pattern);
     const cases = ['avg < 2', 'p95 <= -1.5', 'avg >= baseline - 0.1', 'p95 <= baseline * 1.2 + 0.5', 'max == baseline', 'min > baseline*0.9', 'p99 < baseline+3', 'avg < 2 * baseline', 'avg < baseline * -1', 'avg < baselin', 'avg < baseline +', 'p42 < 1', 'avg ~ 1', 'avg < baseline - 1 - 2'];
     for (const text of cases) expect(pattern.test(text), text).toBe(!('error' in parseExpression(text)));
   });
