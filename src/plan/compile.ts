@@ -54,6 +54,11 @@ function resolveParams(entry: SpikeEntry, scenario: Scenario, rng: Rng): SpikePa
       return { dropPercent: draw(entry.dropPercent, rng) };
     case 'bandwidth_limit':
       return { bandwidthKbps: draw(entry.bandwidthKbps, rng), queueMs: entry.queueMs };
+    case 'sut_restart':
+    case 'sut_pause':
+    case 'sut_kill':
+      // The driver's settings are the plan's `sut`; a SUT spike has no parameters of its own.
+      return {};
   }
 }
 
@@ -228,5 +233,6 @@ export function compile(scenario: Scenario, options: CompileOptions = {}): Plan 
     spikes: planSpikes(scenario, seed, participants.map((p) => p.id)),
     turn: scenario.turn,
     sfu: scenario.sfu,
+    sut: scenario.sut,
   };
 }

@@ -3,7 +3,7 @@
  * the REST server (`POST /api/v1/runs`, the interactive test API) and the benchmark all use it; it knows
  * no backend by name (it asks the backend registry for the plan's backend).
  */
-import type { Endpoint, PlannedSpike, SpikeParams, SpikeType } from '../plan/types.js';
+import type { Endpoint, NetworkSpikeType, PlannedSpike, SpikeParams } from '../plan/types.js';
 import type { RunResult } from '../result/types.js';
 import type { Scenario } from '../scenario/scenario.js';
 
@@ -70,7 +70,8 @@ export interface RunProgress {
 
 /** A spike injected live (REST `POST /api/v1/test/:id/spike`), starting now. */
 export interface LiveSpike {
-  type: SpikeType;
+  /** Network spikes only: acting on the system under test is the scenario's `sut_*` spikes' job. */
+  type: NetworkSpikeType;
   durationMs: number;
   /** What the caller gave; the rest takes the scenario language's defaults. */
   params: SpikeParams;

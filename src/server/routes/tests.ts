@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import type { SpikeParams, SpikeType } from '../../plan/types.js';
+import type { NetworkSpikeType, SpikeParams } from '../../plan/types.js';
 import type { RunningRun } from '../../runner/types.js';
 import { DEFAULTS } from '../../scenario/defaults.js';
 import { parseDurationMs } from '../../scenario/units.js';
@@ -95,7 +95,7 @@ export function scenarioDocumentFromCreate(body: CreateBody, id: string): Record
 }
 
 /** A live spike's params in avcm's units, checked for range (the plan compiler checks the scenario's). */
-function liveParams(type: SpikeType, params: Params = {}): SpikeParams {
+function liveParams(type: NetworkSpikeType, params: Params = {}): SpikeParams {
   const percent = (name: keyof Params): number | undefined => {
     const v = num(params[name]);
     if (v !== undefined && (v < 0 || v > 100)) throw new RegistryError(400, 'E_REQUEST', `body/params/${name} must be within 0..100, found ${v}`, `body/params/${name}`);
@@ -175,7 +175,7 @@ export function testRoutes(registry: RunRegistry, limits: ScenarioLimits): Fasti
       };
     });
 
-    app.post<{ Params: { id: string }; Body: { spike_id?: string; type: SpikeType; duration_seconds: number; participant_ids?: number[]; params?: Params } }>(
+    app.post<{ Params: { id: string }; Body: { spike_id?: string; type: NetworkSpikeType; duration_seconds: number; participant_ids?: number[]; params?: Params } }>(
       '/api/v1/test/:id/spike',
       { schema: { summary: 'Inject a spike that starts now (params as in the original; "15" and 15 both accepted)', params: ID_PARAMS, body: SPIKE_BODY } },
       async (request) => {
