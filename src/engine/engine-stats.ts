@@ -1,4 +1,5 @@
 import type { SenderStreamReport } from '../session/index.js';
+import type { ReconnectRecord } from '../webrtc/reconnect-record.js';
 
 /** What an engine (one partition) reports: counters since the run start, plus pacing lateness. */
 export interface EngineStats {
@@ -31,6 +32,8 @@ export interface EngineStats {
   keyframesSent: number;
   /** Per-stream feedback figures (round trip, NACKs, PLIs, ...); only in the final report (`done`), null otherwise. */
   senders: SenderStreamReport[] | null;
+  /** Lost WebRTC sessions of this partition's participants and their rejoins; only in the final report (`done`) of WebRTC runs through an SFU. */
+  reconnects?: ReconnectRecord[];
   /** The engine process's resources (filled by the agent when it reports). */
   process: { cpuUserMs: number; cpuSystemMs: number; rssBytes: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number } | null;
 }

@@ -44,6 +44,8 @@ export interface SutActionOutcome {
  */
 export interface SutDriver {
   readonly name: 'command' | 'docker' | 'k8s';
+  /** Whether it can do `action` as configured (a sut_kill brings the SUT back at its end only when `start` is supported). */
+  supports(action: SutAction): boolean;
   run(action: SutAction, context: { spikeId: string; spikeType: SutSpikeType }): Promise<SutActionOutcome>;
   /** Releases connections; idempotent. */
   close(): Promise<void>;
