@@ -7,7 +7,9 @@ import type { RunResult } from '../src/result/types.js';
  * failures saying measured vs limit, and the run's facts as testsuite properties: seed, backend,
  * the wire packet counts and, with the feedback loop, its totals (`viewer_*`: what the probe
  * asked for and saw; `sender_*`: what the senders were asked and did). A run that errored or was
- * interrupted gets an `<error>` testcase named `run`.
+ * interrupted gets an `<error>` testcase named `run`. Each action on the system under test
+ * (`sut_*` spikes) is a testcase of class `avcm.<scenario>.sut` with its command's output; a
+ * failed action is a failure there.
  */
 export function renderJunit(result: RunResult): string {
   const builder = junitBuilder().newBuilder();
@@ -57,6 +59,22 @@ export function renderJunit(result: RunResult): string {
   for (const assertion of result.assertions) {
     const testCase = suite.testCase().className(className).name(assertion.name).time(0);
     if (!assertion.passed) testCase.failure(`${assertion.name}: ${assertion.message}`, 'AssertionFailed');
+  }
+  // Each action on the system under test is a testcase too: a failed one is why the run errored.
+  for (const event of result.sutEvents ?? []) {
+    const testCase = suite
+      .testCase()
+      .className(`${className}.sut`)
+      .name(`sut ${event.spikeId} ${event.type}: ${event.action}`)
+      .time((event.endMs - event.startMs) / 1000)
+      .standardOutput(`${event.detail}${event.exitCode === null ? '' : ` (exit ${event.exitCode})`}\n${event.output}`);
+    if (!event.ok) testCase.failure(`${event.action} failed: ${event.error}`, 'SutActionFailed');
+  }
+  const reconnects = result.reconnects ?? [];
+  if (reconnects.length > 0) {
+    suite.property('reconnects_participants', String(reconnects.filter((c) => c.side === 'participant').length));
+    suite.property('reconnects_probe', String(reconnects.filter((c) => c.side === 'probe').length));
+    suite.property('reconnects_never_back', String(reconnects.filter((c) => c.rejoinedAtMs === null).length));
   }
   if (result.assertions.length === 0 && result.status !== 'error' && result.status !== 'aborted') {
     suite.testCase().className(className).name('run completed').time(result.measuredDurationMs / 1000);

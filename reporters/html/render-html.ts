@@ -42,6 +42,8 @@ tr.ok td.verdict{color:#1f9d55;font-weight:600} tr.fail td.verdict{color:#d64545
 .meta{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px} .meta dt{color:#5a6473} .meta dd{margin:0}
 .scroll{max-height:480px;overflow:auto}
 .legend-spike{display:inline-block;width:14px;height:10px;background:rgba(214,69,69,.15);border:1px solid rgba(214,69,69,.4);vertical-align:middle}
+.legend-sut{display:inline-block;width:14px;height:10px;background:rgba(45,55,72,.45);border-left:2px solid #2d3748;vertical-align:middle;margin-left:10px}
+td pre{margin:0;white-space:pre-wrap;max-width:520px;font-size:12px;text-align:left}
 `;
 
 /* Runs in the browser: draws the charts with uPlot, shades spike windows, and sorts the tables. */
@@ -55,6 +57,21 @@ const SCRIPT = `
     spikes.forEach(function (s) {
       var x0 = u.valToPos(s[0], 'x', true), x1 = u.valToPos(s[1], 'x', true);
       ctx.fillRect(x0, u.bbox.top, Math.max(1, x1 - x0), u.bbox.height);
+    });
+    ctx.restore();
+  }
+  // What was done to the system under test: a dark band while each action ran, labelled with it.
+  var sut = (r.sutEvents || []).map(function (e) { return { from: e.startMs / 1000, to: e.endMs / 1000, label: e.action + (e.ok ? '' : ' FAILED') }; });
+  function markSut(u) {
+    if (sut.length === 0) return;
+    var ctx = u.ctx, dpr = window.devicePixelRatio || 1; ctx.save();
+    ctx.font = (11 * dpr) + 'px system-ui, sans-serif'; ctx.textBaseline = 'top';
+    sut.forEach(function (e) {
+      var x0 = u.valToPos(e.from, 'x', true), x1 = u.valToPos(e.to, 'x', true);
+      ctx.fillStyle = 'rgba(45,55,72,0.35)';
+      ctx.fillRect(x0, u.bbox.top, Math.max(2 * dpr, x1 - x0), u.bbox.height);
+      ctx.fillStyle = '#2d3748'; ctx.fillRect(x0, u.bbox.top, 2 * dpr, u.bbox.height);
+      ctx.fillText(e.label, x0 + 4 * dpr, u.bbox.top + 2 * dpr);
     });
     ctx.restore();
   }
@@ -80,7 +97,7 @@ const SCRIPT = `
           paths: s.steps ? uPlot.paths.stepped({ align: 1 }) : undefined
         };
       })),
-      hooks: { drawClear: [shade] }
+      hooks: { drawClear: [shade], draw: [markSut] }
     }, [t].concat(c.series.map(function (s) { return r.timeline.map(function (p) { return p[s.field]; }); })), el);
   });
   document.querySelectorAll('table.sortable').forEach(function (table) {
@@ -195,7 +212,8 @@ const STREAM_ID: ColumnGroup = {
   columns: [
     { header: 'participant', left: true, value: (s) => (s.participantId === null ? '?' : String(s.participantId)) },
     { header: 'media', left: true, value: (s) => s.media },
-    { header: 'ssrc', left: true, value: (s) => s.ssrc.toString(16) },
+    // An SFU restart renumbers what it forwards: the SSRCs the stream arrived under, in order.
+    { header: 'ssrc', left: true, value: (s) => (s.ssrcs ?? [s.ssrc]).map((ssrc) => ssrc.toString(16)).join(' → ') },
   ],
 };
 
@@ -236,6 +254,13 @@ function viewerGroups(): ColumnGroup[] {
         { header: 'fps decodable', digits: 1, title: 'frames rendered per second (complete by their deadline, intact reference chain)', value: (s) => s.whole.decodable_fps },
         { header: 'freezes', digits: 0, title: 'W3C freezeCount', value: (s) => s.whole.freeze_count },
         { header: 'frozen ms', digits: 0, title: 'W3C totalFreezesDuration', value: (s) => s.whole.freeze_ms },
+      ],
+    },
+    {
+      name: 'outages',
+      columns: [
+        { header: 'longest s', title: 'outage_seconds: the longest span without any packet of the stream at the probe', value: (s) => s.whole.outage_seconds },
+        { header: 'rejoin s', title: 'reconnect_seconds: the SUT back to the participant publishing again (after sut_* spikes)', value: (s) => s.whole.reconnect_seconds },
       ],
     },
     { name: '', columns: [mosColumn(true)] },
@@ -298,6 +323,39 @@ function streamTable(id: string, groups: ColumnGroup[], streams: readonly Stream
   return `<div class="scroll">\n<table class="sortable streams" id="${id}"><thead>${groupRow}${headerRow}</thead>\n<tbody>\n${body}\n</tbody></table></div>`;
 }
 
+/** What the `sut_*` spikes did to the system under test, and how sessions were lost and joined again; '' when nothing happened. */
+function sutSection(result: RunResult): string {
+  const events = result.sutEvents ?? [];
+  const reconnects = result.reconnects ?? [];
+  if (events.length === 0 && reconnects.length === 0) return '';
+  const seconds = (ms: number | null): number | null => (ms === null ? null : ms / 1000);
+  const eventRows = events
+    .map(
+      (e) =>
+        `<tr class="${e.ok ? 'ok' : 'fail'}">${cell(e.spikeId, 0, 'l')}${cell(e.type, 0, 'l')}${cell(`${e.action} (${e.phase})`, 0, 'l')}${cell(seconds(e.startMs), 2)}${cell(seconds(e.endMs), 2)}${cell((e.endMs - e.startMs) / 1000, 2)}` +
+        `<td class="verdict" data-v="${e.ok ? 1 : 0}">${e.ok ? 'ok' : 'FAILED'}</td>${cell(e.exitCode, 0)}${cell(e.detail, 0, 'l')}<td class="l" data-v=""><pre>${escapeHtml([e.error, e.output.trim()].filter(Boolean).join('\n'))}</pre></td></tr>`,
+    )
+    .join('\n');
+  const reconnectRows = reconnects
+    .map(
+      (c) =>
+        `<tr class="${c.rejoinedAtMs === null ? 'fail' : 'ok'}">${cell(c.side, 0, 'l')}${cell(c.participantId, 0)}${cell(c.reason, 0, 'l')}${cell(seconds(c.lostAtMs), 2)}${cell(seconds(c.rejoinedAtMs), 2)}` +
+        `${cell(c.rejoinedAtMs === null ? null : (c.rejoinedAtMs - c.lostAtMs) / 1000, 2)}${cell(c.attempts, 0)}${cell(c.error, 0, 'l')}</tr>`,
+    )
+    .join('\n');
+  return `<section><h2>System under test <small><span class="legend-sut"></span> actions on the charts</small></h2>
+<table class="sortable" id="sut-events"><thead><tr><th>spike</th><th class="l">type</th><th class="l">action</th><th>start s</th><th>end s</th><th>took s</th><th>result</th><th>exit</th><th class="l">what ran</th><th class="l">output (tail)</th></tr></thead>
+<tbody>
+${eventRows}
+</tbody></table>
+<h2 style="margin-top:16px">Sessions lost and joined again</h2>
+<table class="sortable" id="reconnects"><thead><tr><th class="l">side</th><th>participant</th><th class="l">lost because</th><th>lost at s</th><th>back at s</th><th>took s</th><th>attempts</th><th class="l">error</th></tr></thead>
+<tbody>
+${reconnectRows}
+</tbody></table></section>
+`;
+}
+
 /** The run's feedback totals for the metadata list: what the viewer asked for and saw, what the senders were asked and did. */
 function feedbackMeta(result: RunResult): [string, string][] {
   const f = result.totals.feedback;
@@ -310,7 +368,7 @@ function feedbackMeta(result: RunResult): [string, string][] {
 
 /**
  * The HTML report: one self-contained file (uPlot and the result inlined, nothing loaded from the
- * network) with time series (spike windows shaded) of wire and residual loss, MOS, jitter, delay
+ * network) with time series (spike windows shaded, actions on the system under test marked) of wire and residual loss, MOS, jitter, delay
  * and round trip, bitrate, and the viewer's NACKs, PLIs and freezes; the assertion table, a
  * sortable per-stream table (wire, viewer, sender) and the run metadata.
  */
@@ -361,11 +419,11 @@ export function renderHtml(result: RunResult): string {
 <tbody>
 ${assertions}
 </tbody></table></section>
-<section><h2>Over time <small><span class="legend-spike"></span> spike windows</small></h2>
+<section><h2>Over time <small><span class="legend-spike"></span> spike windows${(result.sutEvents ?? []).length ? '<span class="legend-sut"></span> actions on the system under test' : ''}</small></h2>
 <div class="charts">${charts.map((c) => `<div id="${c.id}"${c.wide ? ' class="wide"' : ''}></div>`).join('')}</div></section>
 ${viewer ? `<section><h2>What the viewer saw, next to the wire</h2>\n${streamTable('viewer', viewerGroups(), result.streams)}</section>\n` : ''}<section><h2>Streams${sender ? ': on the wire, and at the sender' : ''}</h2>
 ${streamTable('streams', wireGroups(viewer, sender), result.streams)}</section>
-<section><h2>Spikes</h2>
+${sutSection(result)}<section><h2>Spikes</h2>
 <table class="sortable" id="spikes"><thead><tr><th>id</th><th class="l">type</th><th>start s</th><th>end s</th><th>participants</th><th class="l">parameters</th></tr></thead>
 <tbody>
 ${spikes}

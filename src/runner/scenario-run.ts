@@ -312,6 +312,9 @@ export class ScenarioRun implements RunningRun {
     const probeReport: ProbeReport | null = this.probe ? this.probe.report(windowCount) : await this.handle.collectProbeReport();
     if (!probeReport) throw new AvcmError('E_BACKEND', `backend ${backend.name} returned no probe report`);
     const totals = this.handle.totals();
+    // An action on the SUT that failed means the run did not test what the scenario asked: an error, not a verdict.
+    const sutFailure = outcome === 'aborted' ? null : (sut?.failure() ?? null);
+    if (sutFailure) this.context.log(`avcm: ${plan.scenario}: ${sutFailure.message}\n  hint: ${sutFailure.hint}`);
     return buildRunResult({
       plan: { ...plan, spikes: [...plan.spikes, ...this.liveSpikes] },
       assertions: effective.assertions,
@@ -326,6 +329,7 @@ export class ScenarioRun implements RunningRun {
       sutActions: sut?.records() ?? [],
       reconnects: [...totals.reconnects, ...(subscriptions?.records() ?? [])],
       ...(outcome === 'aborted' ? { status: 'aborted' as const, errorMessage: `interrupted by ${this.stopReason} after ${(measuredMs / 1000).toFixed(1)}s` } : {}),
+      ...(sutFailure ? { status: 'error' as const, errorMessage: `${sutFailure.message} (${sutFailure.hint})` } : {}),
     });
   }
 

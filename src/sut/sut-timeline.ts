@@ -1,3 +1,4 @@
+import { AvcmError } from '../errors/index.js';
 import { isSutSpike, type Plan, type PlannedSpike, type SutSpec, type SutSpikeType } from '../plan/types.js';
 import { CommandDriver } from './command-driver.js';
 import type { SutAction, SutActionRecord, SutDriver } from './types.js';
@@ -123,6 +124,22 @@ export class SutTimeline {
     const code = outcome.exitCode === null ? '' : `, exit ${outcome.exitCode}`;
     if (outcome.ok) this.log(`sut ${spike.id} ${spike.type}: ${action} done in ${took}${code}`);
     else this.log(`sut ${spike.id} ${spike.type}: ${action} FAILED after ${took}${code}: ${outcome.error}${outcome.output ? `\n  output: ${outcome.output.trim().split('\n').slice(-3).join(' / ')}` : ''}`);
+  }
+
+  /**
+   * The first failed action as E_SUT_ACTION_FAILED, or null when all succeeded: the run did not do
+   * to the SUT what the scenario asked, so its verdict cannot stand (the runner marks it an error).
+   */
+  failure(): AvcmError | null {
+    const failed = this.done.find((r) => !r.ok);
+    if (!failed) return null;
+    const hints: Record<SutActionRecord['driver'], string> = {
+      command: 'run the command by hand from the scenario folder (or sut.cwd) to see why; its output is in the JSON report (sutEvents)',
+      docker: 'check the container with docker ps -a / docker inspect; its state after the call is in the JSON report (sutEvents)',
+      k8s: 'check the pods and the deployment with kubectl, and that the kubeconfig user may delete pods and scale deployments',
+    };
+    const others = this.done.filter((r) => !r.ok).length - 1;
+    return new AvcmError('E_SUT_ACTION_FAILED', `sut ${failed.spikeId} ${failed.spikeType}: ${failed.action} failed: ${failed.error}${others > 0 ? ` (and ${others} more)` : ''}`, { hint: hints[failed.driver] });
   }
 
   /** What the driver did so far, in the order it happened. */
