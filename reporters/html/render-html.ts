@@ -65,7 +65,7 @@ const SCRIPT = `
   function markSut(u) {
     if (sut.length === 0) return;
     var ctx = u.ctx, dpr = window.devicePixelRatio || 1; ctx.save();
-    ctx.font = (11 * dpr) + 'px system-ui, sans-serif'; ctx.textBaseline = 'top';
+    ctx.font = (11 * dpr) + 'px system-ui, sans-serif'; ctx.textBaseline = 'top'; ctx.textAlign = 'left';
     sut.forEach(function (e) {
       var x0 = u.valToPos(e.from, 'x', true), x1 = u.valToPos(e.to, 'x', true);
       ctx.fillStyle = 'rgba(45,55,72,0.35)';

@@ -19,6 +19,12 @@ export interface ProbeSubscriptionOptions {
 }
 
 const WATCH_INTERVAL_MS = 250;
+/**
+ * A viewer app retries a subscription more eagerly than a publisher its join (it waits on a
+ * publisher that is coming back, not on a server): 250 ms, 500 ms, then every second, for at most
+ * 60 attempts or 60 s.
+ */
+export const RESUBSCRIBE_BACKOFF: BackoffPolicy = { initialMs: 250, factor: 2, maxDelayMs: 1_000, maxAttempts: 60, maxTotalMs: 60_000, jitter: 0.2 };
 
 /**
  * The probe's subscriptions through an SFU, one per participant, kept up for the run as a viewer
@@ -85,7 +91,7 @@ export class ProbeSubscriptions {
         await this.probe.connected(participantId, this.options.rejoinConnectTimeoutMs ?? 10_000);
       },
       entry,
-      { policy: this.options.policy, signal: this.abort.signal },
+      { policy: this.options.policy ?? RESUBSCRIBE_BACKOFF, signal: this.abort.signal },
     ).finally(() => this.rejoining.delete(participantId));
   }
 
