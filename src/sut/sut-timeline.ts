@@ -92,11 +92,10 @@ export class SutTimeline {
     this.timers.push(timer);
   }
 
-  /** The end action of a spike whose start action was queued (once). */
+  /** The end action of a spike whose start action was queued (once); the queue runs it after the start action. */
   private async finishSpike(entry: Scheduled): Promise<void> {
     if (entry.ended || entry.started === null) return;
     entry.ended = true;
-    await entry.started;
     await this.enqueue(entry, 'end');
   }
 
