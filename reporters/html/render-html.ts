@@ -230,7 +230,7 @@ function mosColumn(viewer: boolean): Column {
  * still missing at playout (whole run and in spikes), frames received and decodable, freezes, MOS,
  * and the feedback the viewer sent.
  */
-function viewerGroups(): ColumnGroup[] {
+function viewerGroups(sut: boolean): ColumnGroup[] {
   return [
     STREAM_ID,
     {
@@ -256,13 +256,18 @@ function viewerGroups(): ColumnGroup[] {
         { header: 'frozen ms', digits: 0, title: 'W3C totalFreezesDuration', value: (s) => s.whole.freeze_ms },
       ],
     },
-    {
-      name: 'outages',
-      columns: [
-        { header: 'longest s', title: 'outage_seconds: the longest span without any packet of the stream at the probe', value: (s) => s.whole.outage_seconds },
-        { header: 'rejoin s', title: 'reconnect_seconds: the SUT back to the participant publishing again (after sut_* spikes)', value: (s) => s.whole.reconnect_seconds },
-      ],
-    },
+    // After actions on the system under test: how long each stream was gone, and how long its participant took to publish again.
+    ...(sut
+      ? [
+          {
+            name: 'outages',
+            columns: [
+              { header: 'longest s', title: 'outage_seconds: the longest span without any packet of the stream at the probe', value: (s: StreamResult) => s.whole.outage_seconds },
+              { header: 'rejoin s', title: 'reconnect_seconds: the SUT back to the participant publishing again (after sut_* spikes)', value: (s: StreamResult) => s.whole.reconnect_seconds },
+            ],
+          },
+        ]
+      : []),
     { name: '', columns: [mosColumn(true)] },
     {
       name: 'the viewer asked',
@@ -421,7 +426,7 @@ ${assertions}
 </tbody></table></section>
 <section><h2>Over time <small><span class="legend-spike"></span> spike windows${(result.sutEvents ?? []).length ? '<span class="legend-sut"></span> actions on the system under test' : ''}</small></h2>
 <div class="charts">${charts.map((c) => `<div id="${c.id}"${c.wide ? ' class="wide"' : ''}></div>`).join('')}</div></section>
-${viewer ? `<section><h2>What the viewer saw, next to the wire</h2>\n${streamTable('viewer', viewerGroups(), result.streams)}</section>\n` : ''}<section><h2>Streams${sender ? ': on the wire, and at the sender' : ''}</h2>
+${viewer ? `<section><h2>What the viewer saw, next to the wire</h2>\n${streamTable('viewer', viewerGroups((result.sutEvents ?? []).length > 0), result.streams)}</section>\n` : ''}<section><h2>Streams${sender ? ': on the wire, and at the sender' : ''}</h2>
 ${streamTable('streams', wireGroups(viewer, sender), result.streams)}</section>
 ${sutSection(result)}<section><h2>Spikes</h2>
 <table class="sortable" id="spikes"><thead><tr><th>id</th><th class="l">type</th><th>start s</th><th>end s</th><th>participants</th><th class="l">parameters</th></tr></thead>
