@@ -341,12 +341,12 @@ export class SutContainer {
     return this.call('stop', timeoutMs, () => this.container.stop({ t: stopSeconds }), [304]);
   }
 
-  /** What the engine says about it now, in a line for the report (`running, started 12:00:01.250, 0 restarts`). */
+  /** What the engine says about it now, in a line for the report (`paused, started 2026-01-01T12:00:01.25Z, exit code 0, 0 restarts`). */
   async describe(timeoutMs: number): Promise<string> {
     try {
       const info = await withTimeout(this.container.inspect(), timeoutMs, `inspect ${this.name}`);
       const state = info.State;
-      return `${state.Status}${state.Paused ? ' (paused)' : ''}, started ${state.StartedAt}, exit code ${state.ExitCode}, ${info.RestartCount} restarts`;
+      return `${state.Status}, started ${state.StartedAt}, exit code ${state.ExitCode}, ${info.RestartCount} restarts`;
     } catch (error) {
       return `cannot inspect: ${reason(error)}`;
     }
