@@ -233,6 +233,7 @@ export function compile(scenario: Scenario, options: CompileOptions = {}): Plan 
     spikes: planSpikes(scenario, seed, participants.map((p) => p.id)),
     turn: scenario.turn,
     sfu: scenario.sfu,
-    sut: scenario.sut,
+    // Only plans with a sut: section carry one: every other plan stays byte-identical to before.
+    ...(scenario.sut ? { sut: scenario.sut } : {}),
   };
 }

@@ -195,6 +195,6 @@ export interface Plan {
   turn: { urls: string[]; secretEnv: string; ttlSeconds: number } | null;
   /** The SFU participants join and the probe subscribes through; null = plain RTP to the target. */
   sfu: SfuSpec | null;
-  /** How `sut_*` spikes act on the system under test; null when the scenario has no `sut:` section. Absent in plans from before SUT chaos. */
-  sut?: SutSpec | null;
+  /** How `sut_*` spikes act on the system under test; absent when the scenario has no `sut:` section. */
+  sut?: SutSpec;
 }
