@@ -46,5 +46,9 @@ export function scenarioFromBody(body: unknown, limits: ScenarioLimits, label = 
   if (scenario.media.video?.file || scenario.media.audio?.file) {
     throw new RegistryError(400, 'E_LIMIT', 'scenarios posted to the server use the shipped media; media.*.file (a path on the server) is not allowed');
   }
+  if (scenario.sut) {
+    // The command driver runs shell commands; docker and k8s act on the server's engine and cluster.
+    throw new RegistryError(400, 'E_LIMIT', 'scenarios posted to the server cannot act on a system under test (sut:, sut_* spikes): run them with avcm test on the machine that may do so');
+  }
   return scenario;
 }
