@@ -46,7 +46,7 @@ async function run(name: string, assertions?: string): Promise<{ code: number; r
   return { code: cli.code, result, junit: await readFile(path.join(dir, `${name}.xml`), 'utf8'), output: cli.stderr + cli.stdout };
 }
 
-describe('Janus restarted mid-run through the command driver', () => {
+describe('Janus acted on mid-run through the command driver', () => {
   it('scenarios/janus-restart.yaml passes: Janus restarted, every publisher and subscription back, outage, rejoin and recovery within the gate', async (context) => {
     if (!available) context.skip();
     const { code, result, junit, output } = await run('janus-restart');
@@ -100,5 +100,52 @@ describe('Janus restarted mid-run through the command driver', () => {
     // The restart itself succeeded: this run failed its gate, it did not error.
     expect(result.sutEvents!.every((e) => e.ok)).toBe(true);
     console.log(`Janus restart, strict gate: ${result.assertions.map((a) => `${a.name} -> ${a.measured} ${a.passed ? 'pass' : 'FAIL'}`).join('; ')}`);
+  }, 240_000);
+
+  it('Janus frozen (SIGSTOP) 9 s through the command driver: the clients notice the silence, join again once it runs, the outage is measured', async (context) => {
+    if (!available) context.skip();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'avcm-janus-pause-'));
+    const file = path.join(dir, 'janus-pause.yaml');
+    const pid = `$(cat ${process.env.TMPDIR ?? '/tmp'}/avcm-janus-${HTTP_PORT}/janus.pid)`;
+    await writeFile(
+      file,
+      `version: 1
+name: janus-pause
+seed: 3
+duration: 26s
+participants: { count: 3, transport: webrtc, base_port: 0 }
+sfu: { kind: janus-videoroom, url: "http://127.0.0.1:${HTTP_PORT}/janus" }
+sut:
+  driver: command
+  pause: kill -STOP ${pid}
+  resume: kill -CONT ${pid}
+spikes:
+  - { type: sut_pause, at: 6s, duration: 9s }
+assertions:
+  during_spikes:
+    outage_seconds: ["max < 20"]
+    reconnect_seconds: ["max < 10"]
+`,
+    );
+    const cli = await runCli(['test', file, '--out-dir', dir], { cwd: dir });
+    const output = cli.stderr + cli.stdout;
+    expect(cli.code, output).toBe(0);
+    const result = JSON.parse(await readFile(path.join(dir, 'janus-pause.json'), 'utf8')) as RunResult;
+    expect(result.sutEvents!.map((e) => [e.action, e.ok, e.exitCode])).toEqual([
+      ['pause', true, 0],
+      ['resume', true, 0],
+    ]);
+    // Nothing fails while Janus is frozen (its sockets stay open): the clients notice the silence.
+    const participants = result.reconnects!.filter((c) => c.side === 'participant');
+    expect([...new Set(participants.map((c) => c.participantId))].sort()).toEqual([1001, 1002, 1003]);
+    for (const c of result.reconnects!) {
+      expect(c.reason).toMatch(/^no packets from the far end for \d+\.\d s$/);
+      expect(c.rejoinedAtMs, JSON.stringify(c)).not.toBeNull();
+    }
+    for (const s of result.streams) expect(s.duringSpikes.outage_seconds!).toBeGreaterThan(5);
+    console.log(
+      `Janus frozen 9 s: publishers lost their sessions at ${participants.map((c) => (c.lostAtMs / 1000).toFixed(1)).join(', ')} s and were back at ${participants.map((c) => (c.rejoinedAtMs! / 1000).toFixed(1)).join(', ')} s (resumed at ${(result.sutEvents![1].endMs / 1000).toFixed(1)} s); ` +
+        `outage per stream ${result.streams.map((s) => s.duringSpikes.outage_seconds).join(', ')} s`,
+    );
   }, 240_000);
 });
