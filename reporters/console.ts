@@ -78,10 +78,37 @@ export function renderSummary(r: RunResult, options: { tty?: boolean } = {}): st
   if (viewer) lines.push(`  viewer:  ${viewer}`);
   const senders = sendersLine(r);
   if (senders) lines.push(`  senders: ${senders}`);
+  for (const line of sutLines(r)) lines.push(`  ${line}`);
   if (r.totals.malformedPackets > 0) lines.push(`  ${r.totals.malformedPackets} malformed packets arrived at the probe`);
   const sendErrors = sendErrorsLine(r);
   if (sendErrors) lines.push(`  ${sendErrors}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * What was done to the system under test (each action, how long it took, its exit code or its
+ * failure) and how the WebRTC sessions came back: how many were lost and rejoined on each side,
+ * and the slowest. Nothing without `sut_*` spikes or reconnects.
+ */
+function sutLines(r: RunResult): string[] {
+  const lines: string[] = [];
+  const events = r.sutEvents ?? [];
+  if (events.length > 0) {
+    const actions = events.map((e) => `${e.spikeId} ${e.action} at ${fmt(e.startMs / 1000, 1)}s ${e.ok ? `ok in ${fmt((e.endMs - e.startMs) / 1000, 1)} s` : `FAILED: ${e.error}`}${e.exitCode === null ? '' : ` (exit ${e.exitCode})`}`);
+    lines.push(`sut:     ${actions.join(' | ')}`);
+  }
+  const reconnects = r.reconnects ?? [];
+  if (reconnects.length > 0) {
+    const side = (which: 'participant' | 'probe', label: string): string | null => {
+      const lost = reconnects.filter((c) => c.side === which);
+      if (lost.length === 0) return null;
+      const back = lost.filter((c) => c.rejoinedAtMs !== null);
+      const slowest = Math.max(...back.map((c) => (c.rejoinedAtMs! - c.lostAtMs) / 1000));
+      return `${label} ${back.length}/${lost.length} back${back.length ? ` (slowest ${fmt(slowest, 1)} s after the loss)` : ''}`;
+    };
+    lines.push(`rejoins: ${[side('participant', 'participants'), side('probe', 'probe subscriptions')].filter(Boolean).join(' | ')}`);
+  }
+  return lines;
 }
 
 function plural(count: number, one: string, many = `${one}s`): string {

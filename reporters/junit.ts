@@ -10,7 +10,9 @@ import { worstText } from './assertion-text.js';
  * limit and sample count (and baseline value) as its properties, and the run's facts as testsuite properties: seed, backend,
  * the wire packet counts and, with the feedback loop, its totals (`viewer_*`: what the probe
  * asked for and saw; `sender_*`: what the senders were asked and did). A run that errored or was
- * interrupted gets an `<error>` testcase named `run`.
+ * interrupted gets an `<error>` testcase named `run`. Each action on the system under test
+ * (`sut_*` spikes) is a testcase of class `avcm.<scenario>.sut` with its command's output; a
+ * failed action is a failure there.
  */
 export function renderJunit(result: RunResult): string {
   const builder = junitBuilder().newBuilder();
@@ -66,6 +68,22 @@ export function renderJunit(result: RunResult): string {
     if (assertion.location) testCase.file(assertion.location.file);
     if (assertion.skipped) testCase.skipped().standardOutput(assertion.message);
     else if (!assertion.passed) testCase.failure([`${assertion.name}: ${assertion.message}`, worstText(assertion)].filter(Boolean).join('; '), 'AssertionFailed');
+  }
+  // Each action on the system under test is a testcase too: a failed one is why the run errored.
+  for (const event of result.sutEvents ?? []) {
+    const testCase = suite
+      .testCase()
+      .className(`${className}.sut`)
+      .name(`sut ${event.spikeId} ${event.type}: ${event.action}`)
+      .time((event.endMs - event.startMs) / 1000)
+      .standardOutput(`${event.detail}${event.exitCode === null ? '' : ` (exit ${event.exitCode})`}\n${event.output}`);
+    if (!event.ok) testCase.failure(`${event.action} failed: ${event.error}`, 'SutActionFailed');
+  }
+  const reconnects = result.reconnects ?? [];
+  if (reconnects.length > 0) {
+    suite.property('reconnects_participants', String(reconnects.filter((c) => c.side === 'participant').length));
+    suite.property('reconnects_probe', String(reconnects.filter((c) => c.side === 'probe').length));
+    suite.property('reconnects_never_back', String(reconnects.filter((c) => c.rejoinedAtMs === null).length));
   }
   if (result.assertions.length === 0 && result.status !== 'error' && result.status !== 'aborted') {
     suite.testCase().className(className).name('run completed').time(result.measuredDurationMs / 1000);

@@ -5,8 +5,10 @@
 # never gathers loopback candidates, so media uses the host's interface address and stays on the
 # machine) — then waits for GET /janus/info.
 #
-#   scripts/janus-local.sh start [HTTP_PORT] [RTP_PORT_RANGE]   # prints the pid file and base URL
-#   scripts/janus-local.sh stop  [HTTP_PORT]
+#   scripts/janus-local.sh start   [HTTP_PORT] [RTP_PORT_RANGE]   # prints the pid file and base URL
+#   scripts/janus-local.sh restart [HTTP_PORT]   # stops the Janus started on HTTP_PORT and starts it again with
+#                                                # its configuration; returns once it answers (a SUT restart)
+#   scripts/janus-local.sh stop    [HTTP_PORT]
 #
 # Installs the package when it is missing and the machine allows it (root or sudo).
 set -euo pipefail
@@ -16,18 +18,52 @@ http_port="${2:-8088}"
 rtp_range="${3:-20000-20999}"
 state_dir="${AVCM_JANUS_DIR:-${TMPDIR:-/tmp}/avcm-janus-$http_port}"
 
+# Stops the Janus whose pid file is in the state folder: SIGTERM, SIGKILL after 5 s.
+stop_janus() {
+  kill "$(cat "$state_dir/janus.pid")" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$(cat "$state_dir/janus.pid")" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$(cat "$state_dir/janus.pid")" 2>/dev/null || true
+}
+
+# Starts Janus on the configuration in the state folder and waits until its HTTP API answers.
+launch_janus() {
+  janus --configs-folder="$state_dir/conf" --config="$state_dir/conf/janus.jcfg" --interface=127.0.0.1 \
+    --log-file="$state_dir/janus.log" --disable-colors >/dev/null 2>&1 &
+  echo $! > "$state_dir/janus.pid"
+  for _ in $(seq 100); do
+    if curl -fsS "http://127.0.0.1:$http_port/janus/info" >/dev/null 2>&1; then
+      echo "janus ready: http://127.0.0.1:$http_port/janus (pid $(cat "$state_dir/janus.pid"), log $state_dir/janus.log)"
+      return 0
+    fi
+    if ! kill -0 "$(cat "$state_dir/janus.pid")" 2>/dev/null; then
+      echo "janus exited during startup; its log:" >&2; tail -30 "$state_dir/janus.log" >&2 || true; exit 3
+    fi
+    sleep 0.1
+  done
+  echo "janus did not answer /janus/info within 10 s; its log:" >&2
+  tail -30 "$state_dir/janus.log" >&2 || true
+  exit 3
+}
+
 case "$action" in
   stop)
     if [ -f "$state_dir/janus.pid" ]; then
-      kill "$(cat "$state_dir/janus.pid")" 2>/dev/null || true
-      for _ in $(seq 50); do kill -0 "$(cat "$state_dir/janus.pid")" 2>/dev/null || break; sleep 0.1; done
-      kill -9 "$(cat "$state_dir/janus.pid")" 2>/dev/null || true
+      stop_janus
       rm -rf "$state_dir"
     fi
     exit 0
     ;;
+  restart)
+    if [ ! -f "$state_dir/janus.pid" ] || [ ! -f "$state_dir/conf/janus.jcfg" ]; then
+      echo "no Janus started by this script on port $http_port (no $state_dir/janus.pid): start it first" >&2; exit 3
+    fi
+    stop_janus
+    echo "janus stopped (pid $(cat "$state_dir/janus.pid"))"
+    launch_janus
+    exit 0
+    ;;
   start) ;;
-  *) echo "usage: $0 start|stop [HTTP_PORT] [RTP_PORT_RANGE]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|restart|stop [HTTP_PORT] [RTP_PORT_RANGE]" >&2; exit 2 ;;
 esac
 
 if ! command -v janus >/dev/null; then
@@ -87,20 +123,4 @@ general: {
 }
 CFG
 
-janus --configs-folder="$state_dir/conf" --config="$state_dir/conf/janus.jcfg" --interface=127.0.0.1 \
-  --log-file="$state_dir/janus.log" --disable-colors >/dev/null 2>&1 &
-echo $! > "$state_dir/janus.pid"
-
-for _ in $(seq 100); do
-  if curl -fsS "http://127.0.0.1:$http_port/janus/info" >/dev/null 2>&1; then
-    echo "janus ready: http://127.0.0.1:$http_port/janus (pid $(cat "$state_dir/janus.pid"), log $state_dir/janus.log)"
-    exit 0
-  fi
-  if ! kill -0 "$(cat "$state_dir/janus.pid")" 2>/dev/null; then
-    echo "janus exited during startup; its log:" >&2; tail -30 "$state_dir/janus.log" >&2 || true; exit 3
-  fi
-  sleep 0.1
-done
-echo "janus did not answer /janus/info within 10 s; its log:" >&2
-tail -30 "$state_dir/janus.log" >&2 || true
-exit 3
+launch_janus

@@ -43,6 +43,8 @@ tr.ok td.verdict{color:#1f9d55;font-weight:600} tr.fail td.verdict{color:#d64545
 .meta{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px} .meta dt{color:#5a6473} .meta dd{margin:0}
 .scroll{max-height:480px;overflow:auto}
 .legend-spike{display:inline-block;width:14px;height:10px;background:rgba(214,69,69,.15);border:1px solid rgba(214,69,69,.4);vertical-align:middle}
+.legend-sut{display:inline-block;width:14px;height:10px;background:rgba(45,55,72,.45);border-left:2px solid #2d3748;vertical-align:middle;margin-left:10px}
+td pre{margin:0;white-space:pre-wrap;max-width:520px;font-size:12px;text-align:left}
 `;
 
 /* Runs in the browser: makes every table.sortable sortable by a click on a column header. */

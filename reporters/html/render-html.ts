@@ -24,7 +24,8 @@ const STREAM_ID: ColumnGroup = {
   columns: [
     { header: 'participant', left: true, value: (s) => (s.participantId === null ? '?' : String(s.participantId)) },
     { header: 'media', left: true, value: (s) => s.media },
-    { header: 'ssrc', left: true, value: (s) => s.ssrc.toString(16) },
+    // An SFU restart renumbers what it forwards: the SSRCs the stream arrived under, in order.
+    { header: 'ssrc', left: true, value: (s) => (s.ssrcs ?? [s.ssrc]).map((ssrc) => ssrc.toString(16)).join(' → ') },
   ],
 };
 
@@ -41,7 +42,7 @@ function mosColumn(viewer: boolean): Column {
  * still missing at playout (whole run and in spikes), frames received and decodable, freezes, MOS,
  * and the feedback the viewer sent.
  */
-function viewerGroups(): ColumnGroup[] {
+function viewerGroups(sut: boolean): ColumnGroup[] {
   return [
     STREAM_ID,
     {
@@ -67,6 +68,18 @@ function viewerGroups(): ColumnGroup[] {
         { header: 'frozen ms', digits: 0, title: 'W3C totalFreezesDuration', value: (s) => s.whole.freeze_ms },
       ],
     },
+    // After actions on the system under test: how long each stream was gone, and how long its participant took to publish again.
+    ...(sut
+      ? [
+          {
+            name: 'outages',
+            columns: [
+              { header: 'longest s', title: 'outage_seconds: the longest span without any packet of the stream at the probe', value: (s: StreamResult) => s.whole.outage_seconds },
+              { header: 'rejoin s', title: 'reconnect_seconds: the SUT back to the participant publishing again (after sut_* spikes)', value: (s: StreamResult) => s.whole.reconnect_seconds },
+            ],
+          },
+        ]
+      : []),
     { name: '', columns: [mosColumn(true)] },
     {
       name: 'the viewer asked',
@@ -127,6 +140,39 @@ function streamTable(id: string, groups: ColumnGroup[], streams: readonly Stream
   return `<div class="scroll">\n<table class="sortable streams" id="${id}"><thead>${groupRow}${headerRow}</thead>\n<tbody>\n${body}\n</tbody></table></div>`;
 }
 
+/** What the `sut_*` spikes did to the system under test, and how sessions were lost and joined again; '' when nothing happened. */
+function sutSection(result: RunResult): string {
+  const events = result.sutEvents ?? [];
+  const reconnects = result.reconnects ?? [];
+  if (events.length === 0 && reconnects.length === 0) return '';
+  const seconds = (ms: number | null): number | null => (ms === null ? null : ms / 1000);
+  const eventRows = events
+    .map(
+      (e) =>
+        `<tr class="${e.ok ? 'ok' : 'fail'}">${cell(e.spikeId, 0, 'l')}${cell(e.type, 0, 'l')}${cell(`${e.action} (${e.phase})`, 0, 'l')}${cell(seconds(e.startMs), 2)}${cell(seconds(e.endMs), 2)}${cell((e.endMs - e.startMs) / 1000, 2)}` +
+        `<td class="verdict" data-v="${e.ok ? 1 : 0}">${e.ok ? 'ok' : 'FAILED'}</td>${cell(e.exitCode, 0)}${cell(e.detail, 0, 'l')}<td class="l" data-v=""><pre>${escapeHtml([e.error, e.output.trim()].filter(Boolean).join('\n'))}</pre></td></tr>`,
+    )
+    .join('\n');
+  const reconnectRows = reconnects
+    .map(
+      (c) =>
+        `<tr class="${c.rejoinedAtMs === null ? 'fail' : 'ok'}">${cell(c.side, 0, 'l')}${cell(c.participantId, 0)}${cell(c.reason, 0, 'l')}${cell(seconds(c.lostAtMs), 2)}${cell(seconds(c.rejoinedAtMs), 2)}` +
+        `${cell(c.rejoinedAtMs === null ? null : (c.rejoinedAtMs - c.lostAtMs) / 1000, 2)}${cell(c.attempts, 0)}${cell(c.error, 0, 'l')}</tr>`,
+    )
+    .join('\n');
+  return `<section><h2>System under test <small><span class="legend-sut"></span> actions on the charts</small></h2>
+<table class="sortable" id="sut-events"><thead><tr><th>spike</th><th class="l">type</th><th class="l">action</th><th>start s</th><th>end s</th><th>took s</th><th>result</th><th>exit</th><th class="l">what ran</th><th class="l">output (tail)</th></tr></thead>
+<tbody>
+${eventRows}
+</tbody></table>
+<h2 style="margin-top:16px">Sessions lost and joined again</h2>
+<table class="sortable" id="reconnects"><thead><tr><th class="l">side</th><th>participant</th><th class="l">lost because</th><th>lost at s</th><th>back at s</th><th>took s</th><th>attempts</th><th class="l">error</th></tr></thead>
+<tbody>
+${reconnectRows}
+</tbody></table></section>
+`;
+}
+
 /** The run's feedback totals for the metadata list: what the viewer asked for and saw, what the senders were asked and did. */
 function feedbackMeta(result: RunResult): [string, string][] {
   const f = result.totals.feedback;
@@ -139,7 +185,7 @@ function feedbackMeta(result: RunResult): [string, string][] {
 
 /**
  * The HTML report: one self-contained file (uPlot and the result inlined, nothing loaded from the
- * network) with time series (spike windows shaded) of wire and residual loss, MOS, jitter, delay
+ * network) with time series (spike windows shaded, actions on the system under test marked) of wire and residual loss, MOS, jitter, delay
  * and round trip, bitrate, and the viewer's NACKs, PLIs and freezes; the assertion table, a
  * sortable per-stream table (wire, viewer, sender) and the run metadata.
  */
@@ -153,7 +199,7 @@ export function renderHtml(result: RunResult): string {
     .join('\n');
   const viewer = result.streams.some((s) => s.whole.residual_loss_percent !== null);
   const sender = result.streams.some((s) => s.sender !== null);
-  const charts = chartData([{ label: result.scenario, timeline: result.timeline, spikes: result.spikes }]);
+  const charts = chartData([{ label: result.scenario, timeline: result.timeline, spikes: result.spikes, sutEvents: result.sutEvents ?? [] }]);
   const spikes = result.spikes
     .map((s) => `<tr>${cell(s.id, 0, 'l')}${cell(s.type, 0, 'l')}${cell(s.startMs / 1000, 1)}${cell(s.endMs / 1000, 1)}${cell(s.participantIds.length, 0)}${cell(Object.entries(s.params).map(([k, v]) => `${k}=${v}`).join(' '), 0, 'l')}</tr>`)
     .join('\n');
@@ -193,11 +239,11 @@ export function renderHtml(result: RunResult): string {
 <tbody>
 ${assertions}
 </tbody></table></section>
-<section><h2>Over time <small><span class="legend-spike"></span> spike windows</small></h2>
+<section><h2>Over time <small><span class="legend-spike"></span> spike windows${(result.sutEvents ?? []).length ? '<span class="legend-sut"></span> actions on the system under test' : ''}</small></h2>
 ${chartDivs(charts.charts)}</section>
-${viewer ? `<section><h2>What the viewer saw, next to the wire</h2>\n${streamTable('viewer', viewerGroups(), result.streams)}</section>\n` : ''}<section><h2>Streams${sender ? ': on the wire, and at the sender' : ''}</h2>
+${viewer ? `<section><h2>What the viewer saw, next to the wire</h2>\n${streamTable('viewer', viewerGroups((result.sutEvents ?? []).length > 0), result.streams)}</section>\n` : ''}<section><h2>Streams${sender ? ': on the wire, and at the sender' : ''}</h2>
 ${streamTable('streams', wireGroups(viewer, sender), result.streams)}</section>
-<section><h2>Spikes</h2>
+${sutSection(result)}<section><h2>Spikes</h2>
 <table class="sortable" id="spikes"><thead><tr><th>id</th><th class="l">type</th><th>start s</th><th>end s</th><th>participants</th><th class="l">parameters</th></tr></thead>
 <tbody>
 ${spikes}

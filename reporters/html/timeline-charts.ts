@@ -67,6 +67,8 @@ export interface ChartRun {
   label: string;
   timeline: readonly TimelinePoint[];
   spikes: readonly { startMs: number; endMs: number }[];
+  /** Actions on the system under test (`sut_*` spikes): marked as dark bands labelled with the action. */
+  sutEvents?: readonly { startMs: number; endMs: number; action: string; ok: boolean }[];
   /** Drawn dashed (the earlier run of a comparison). */
   dashed?: boolean;
 }
@@ -75,9 +77,18 @@ export interface ChartRun {
  * The charts' data for the page: each run's timeline and spike windows, and the charts with data.
  * Embedded as JSON in `<script type="application/json" id="avcm-charts">`, drawn by CHART_SCRIPT.
  */
-export function chartData(runs: readonly ChartRun[]): { runs: { label: string; dashed: boolean; timeline: readonly TimelinePoint[]; spikes: [number, number][] }[]; charts: Chart[] } {
+export function chartData(runs: readonly ChartRun[]): {
+  runs: { label: string; dashed: boolean; timeline: readonly TimelinePoint[]; spikes: [number, number][]; sut: [number, number, string][] }[];
+  charts: Chart[];
+} {
   return {
-    runs: runs.map((r) => ({ label: r.label, dashed: r.dashed === true, timeline: r.timeline, spikes: r.spikes.map((s): [number, number] => [s.startMs / 1000, s.endMs / 1000]) })),
+    runs: runs.map((r) => ({
+      label: r.label,
+      dashed: r.dashed === true,
+      timeline: r.timeline,
+      spikes: r.spikes.map((s): [number, number] => [s.startMs / 1000, s.endMs / 1000]),
+      sut: (r.sutEvents ?? []).map((e): [number, number, string] => [e.startMs / 1000, e.endMs / 1000, e.action + (e.ok ? '' : ' FAILED')]),
+    })),
     charts: chartsOf(runs.map((r) => r.timeline)),
   };
 }
@@ -106,6 +117,22 @@ export const CHART_SCRIPT = `
     spikes.forEach(function (s) {
       var x0 = u.valToPos(s[0], 'x', true), x1 = u.valToPos(s[1], 'x', true);
       ctx.fillRect(x0, u.bbox.top, Math.max(1, x1 - x0), u.bbox.height);
+    });
+    ctx.restore();
+  }
+  // What was done to the system under test: a dark band while each action ran, labelled with it.
+  var sut = [];
+  runs.forEach(function (r) { (r.sut || []).forEach(function (e) { sut.push(e); }); });
+  function markSut(u) {
+    if (sut.length === 0) return;
+    var ctx = u.ctx, dpr = window.devicePixelRatio || 1; ctx.save();
+    ctx.font = (11 * dpr) + 'px system-ui, sans-serif'; ctx.textBaseline = 'top'; ctx.textAlign = 'left';
+    sut.forEach(function (e) {
+      var x0 = u.valToPos(e[0], 'x', true), x1 = u.valToPos(e[1], 'x', true);
+      ctx.fillStyle = 'rgba(45,55,72,0.35)';
+      ctx.fillRect(x0, u.bbox.top, Math.max(2 * dpr, x1 - x0), u.bbox.height);
+      ctx.fillStyle = '#2d3748'; ctx.fillRect(x0, u.bbox.top, 2 * dpr, u.bbox.height);
+      ctx.fillText(e[2], x0 + 4 * dpr, u.bbox.top + 2 * dpr);
     });
     ctx.restore();
   }
@@ -142,7 +169,7 @@ export const CHART_SCRIPT = `
       scales: { x: { time: false }, y: range, right: range },
       axes: axes,
       series: [{ label: 't (s)' }].concat(series),
-      hooks: { drawClear: [shade] }
+      hooks: { drawClear: [shade], draw: [markSut] }
     }, [t].concat(columns), el);
   });
 })();

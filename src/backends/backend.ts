@@ -7,6 +7,7 @@ import type { IoRequest } from '../io/index.js';
 import type { Endpoint, Plan, PlannedSpike } from '../plan/types.js';
 import type { ProbeReport } from '../probe/types.js';
 import type { SenderStreamReport } from '../session/index.js';
+import type { ReconnectRecord } from '../webrtc/reconnect-record.js';
 
 export interface LaunchOptions {
   /**
@@ -60,6 +61,8 @@ export interface EngineTotals {
   keyframesSent: number;
   /** Every sending stream's feedback figures (round trip, NACKs, PLIs), once its partition is done. */
   senders: SenderStreamReport[];
+  /** Participants' lost WebRTC sessions and rejoins, once their partition is done. */
+  reconnects: ReconnectRecord[];
 }
 
 /** A launched run: every partition is up (sockets open, media loaded) and waits for `start`. */

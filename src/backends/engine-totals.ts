@@ -29,6 +29,7 @@ export function sumEngineStats(stats: readonly (EngineStats | null)[], partition
     retransmissionsSent: 0,
     keyframesSent: 0,
     senders: [],
+    reconnects: [],
   };
   for (const s of stats) {
     if (!s) continue;
@@ -50,6 +51,7 @@ export function sumEngineStats(stats: readonly (EngineStats | null)[], partition
     totals.retransmissionsSent += s.retransmissionsSent ?? 0;
     totals.keyframesSent += s.keyframesSent ?? 0;
     if (s.senders) totals.senders.push(...s.senders);
+    if (s.reconnects) totals.reconnects.push(...s.reconnects);
     lateness.merge(s.lateness);
     if (s.process) {
       const p = (totals.processes ??= { cpuMs: 0, rssBytes: 0, eventLoopDelayP99Ms: 0, eventLoopDelayMaxMs: 0 });

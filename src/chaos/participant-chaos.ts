@@ -1,5 +1,5 @@
 import { createRng, deriveSeed } from '../plan/rng.js';
-import type { PlannedSpike, SpikeType } from '../plan/types.js';
+import { isSutSpike, type NetworkSpikeType, type PlannedSpike } from '../plan/types.js';
 import { BandwidthLimitStage } from './bandwidth-limit.js';
 import { BitrateReduceStage } from './bitrate-reduce.js';
 import { FrameDropStage } from './frame-drop.js';
@@ -18,15 +18,16 @@ import { TimelineReplayStage } from './timeline-replay.js';
  * arrive. A trace replays a whole recorded path (loss, its own bottleneck, delay) and sits with
  * the jitter. Same-type spikes that overlap are simply chained, in start order.
  */
-const CHAIN_ORDER: Record<SpikeType, number> = { frame_drop: 0, bitrate_reduce: 1, rtp_packet_loss: 0, network_jitter: 1, trace: 1, bandwidth_limit: 2 };
+const CHAIN_ORDER: Record<NetworkSpikeType, number> = { frame_drop: 0, bitrate_reduce: 1, rtp_packet_loss: 0, network_jitter: 1, trace: 1, bandwidth_limit: 2 };
 
 function byChainOrder(a: { spike: PlannedSpike }, b: { spike: PlannedSpike }): number {
-  return CHAIN_ORDER[a.spike.type] - CHAIN_ORDER[b.spike.type] || a.spike.startMs - b.spike.startMs;
+  // Stages exist for network spikes only (see `targets`).
+  return CHAIN_ORDER[a.spike.type as NetworkSpikeType] - CHAIN_ORDER[b.spike.type as NetworkSpikeType] || a.spike.startMs - b.spike.startMs;
 }
 
-/** True when the spike hits this participant. */
+/** True when the spike hits this participant's media; `sut_*` spikes act on the system under test (the runner's), never here. */
 function targets(spike: PlannedSpike, participantId: number): boolean {
-  return spike.participantIds.includes(participantId);
+  return !isSutSpike(spike.type) && spike.participantIds.includes(participantId);
 }
 
 /**

@@ -6,7 +6,7 @@ export type ComparedMetric = MetricName | 'recovery_seconds';
 /**
  * Which way a metric gets worse. Higher is worse for loss (wire and at playout), jitter, delay,
  * round trip, the feedback the viewer had to send (NACKs, retransmissions, PLIs: each stands for
- * something that went missing), keyframe response, freezes and recovery time; lower is worse for
+ * something that went missing), keyframe response, freezes, outages, rejoin and recovery time; lower is worse for
  * MOS, bitrate and frame rates (received and decodable).
  */
 export const WORSE_WHEN: Record<ComparedMetric, 'higher' | 'lower'> = {
@@ -25,6 +25,8 @@ export const WORSE_WHEN: Record<ComparedMetric, 'higher' | 'lower'> = {
   freeze_count: 'higher',
   freeze_ms: 'higher',
   decodable_fps: 'lower',
+  outage_seconds: 'higher',
+  reconnect_seconds: 'higher',
   recovery_seconds: 'higher',
 };
 
@@ -61,5 +63,7 @@ export const DEFAULT_ABSOLUTE: Record<ComparedMetric, number> = {
   freeze_count: 0.5,
   freeze_ms: 100,
   decodable_fps: 1,
+  outage_seconds: 0.5,
+  reconnect_seconds: 1,
   recovery_seconds: 1,
 };

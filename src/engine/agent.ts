@@ -4,7 +4,8 @@ import path from 'node:path';
 import { AvcmError, toAvcmError } from '../errors/index.js';
 import { chooseIo, ioFallbackNotice, resolveEndpoint, type IoRequest } from '../io/index.js';
 import { loadMediaLibrary, type MediaLibrary } from '../media/index.js';
-import type { Endpoint, Plan, PlannedSpike } from '../plan/types.js';
+import type { Endpoint, Plan, PlannedParticipant, PlannedSpike } from '../plan/types.js';
+import type { ReconnectRecord } from '../webrtc/reconnect-record.js';
 import { encodeLine, lineReader, type AgentCommand, type AgentEvent } from './agent-protocol.js';
 import { BatchedEngineIo, maxPacketBytesFor } from './batched-engine-io.js';
 import { systemClock } from './clock.js';
@@ -63,7 +64,7 @@ export async function runAgent(options: AgentOptions): Promise<number> {
     // Commands are read from the start: WebRTC answers arrive before `ready`, spikes and stop any time.
     const commands = new AgentCommands(options.input, options.startAt);
     const media = await loadMediaLibrary(plan.media, { baseDir: options.baseDir ?? process.cwd(), env: options.env });
-    const { openTransport, io } = await transportOpener(plan, target, media, options, (participantId, sdp) => {
+    const { openTransport, io, reconnects } = await transportOpener(plan, target, media, options, (participantId, sdp) => {
       emit({ type: 'offer', partition, participantId, sdp });
       return commands.answerFor(participantId);
     });
@@ -111,7 +112,7 @@ export async function runAgent(options: AgentOptions): Promise<number> {
     loopDelay.disable();
     unsubscribe?.();
     await metricsServer?.close();
-    emit({ type: 'done', stats: withProcess(running.snapshot(true)) });
+    emit({ type: 'done', stats: { ...withProcess(running.snapshot(true)), reconnects: reconnects() } });
     await running.close();
     return 0;
   } catch (error) {
@@ -194,10 +195,15 @@ class AgentCommands {
   }
 }
 
+/** How long a rejoining participant's new session may take to connect, ms. */
+const REJOIN_CONNECT_TIMEOUT_MS = 10_000;
+
 /**
  * How this partition's participants connect: a UDP socket each (the batched layer or dgram, as
  * `--io` chose), or a WebRTC peer whose offer goes to the runner (`offer` event) and whose answer
- * comes back (`answer` command). werift is loaded only for WebRTC plans.
+ * comes back (`answer` command). werift is loaded only for WebRTC plans. Participants that join an
+ * SFU join it again when their session is lost (`RejoiningParticipantTransport`); `reconnects`
+ * lists those losses for the final report.
  */
 async function transportOpener(
   plan: Plan,
@@ -205,28 +211,31 @@ async function transportOpener(
   media: MediaLibrary,
   options: AgentOptions,
   signalRunner: (participantId: number, offerSdp: string) => Promise<string>,
-): Promise<Pick<EngineOptions, 'openTransport' | 'io'>> {
+): Promise<Pick<EngineOptions, 'openTransport' | 'io'> & { reconnects: () => ReconnectRecord[] }> {
   const env = options.env;
   if (plan.transport !== 'webrtc') {
     const choice = options.engine === 'naive' ? ({ path: 'dgram', fallbackReason: null } as const) : chooseIo(options.io ?? 'auto', env);
     const notice = ioFallbackNotice(choice);
     if (notice !== null) options.log?.(notice);
-    if (choice.path === 'dgram') return { openTransport: (participant) => UdpTransport.open(participant.port, target!, participant.id), io: immediateIo('dgram') };
+    if (choice.path === 'dgram') return { openTransport: (participant) => UdpTransport.open(participant.port, target!, participant.id), io: immediateIo('dgram'), reconnects: () => [] };
     const io = new BatchedEngineIo(choice.udp, { target: await resolveEndpoint(target!), maxPacketBytes: maxPacketBytesFor(media) });
-    return { openTransport: async (participant) => io.open(participant), io };
+    return { openTransport: async (participant) => io.open(participant), io, reconnects: () => [] };
   }
-  const { WebRtcParticipantTransport, iceServersFor, participantFeedback } = await import('../webrtc/index.js');
+  const { WebRtcParticipantTransport, RejoiningParticipantTransport, ReconnectLog, iceServersFor, participantFeedback } = await import('../webrtc/index.js');
   const feedback = participantFeedback(plan);
+  const log = new ReconnectLog();
   let signal = signalRunner;
+  let onSignalingLost: ((listener: (reason: string) => void) => void) | undefined;
   if (plan.sfu) {
     // Joining an SFU: the participant publishes through the SFU's own signaling (Janus, WHIP).
     const { sfuAdapter } = await import('../sfu/index.js');
-    const adapter = sfuAdapter(plan.sfu, env);
+    const adapter = sfuAdapter(plan.sfu, env, { publishers: plan.participants.length });
     signal = (participantId, offerSdp) => adapter.publish(participantId, offerSdp);
+    onSignalingLost = (listener) => adapter.onSignalingLost(listener);
   }
   const iceServers = iceServersFor(plan.turn, env);
   const loopbackOnly = env.AVCM_WEBRTC_LOOPBACK === '1';
-  const openTransport: EngineOptions['openTransport'] = async (participant) => {
+  const join = async (participant: PlannedParticipant, connectTimeoutMs?: number): Promise<import('../webrtc/index.js').WebRtcParticipantTransport> => {
     const transport = await WebRtcParticipantTransport.create({
       participantId: participant.id,
       video: participant.videoSsrc !== null && plan.media.video ? { ssrc: participant.videoSsrc, payloadType: plan.media.video.payloadType, rtxSsrc: participant.videoRtxSsrc } : null,
@@ -238,12 +247,20 @@ async function transportOpener(
     });
     try {
       await transport.acceptAnswer(await signal(participant.id, await transport.createOffer()));
-      await transport.connected();
+      await transport.connected(connectTimeoutMs);
     } catch (error) {
       await transport.close();
       throw error;
     }
     return transport;
   };
-  return { openTransport, io: immediateIo('webrtc') };
+  const io = immediateIo('webrtc');
+  // Without an SFU the other end is avcm's own probe (or a REST client): nothing to join again.
+  if (!plan.sfu) return { openTransport: (participant) => join(participant), io, reconnects: () => [] };
+  return {
+    openTransport: (participant) =>
+      RejoiningParticipantTransport.open((first) => join(participant, first ? undefined : REJOIN_CONNECT_TIMEOUT_MS), { participantId: participant.id, log, onSignalingLost }),
+    io,
+    reconnects: () => log.records(),
+  };
 }

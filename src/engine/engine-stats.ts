@@ -1,5 +1,6 @@
 import type { SenderStreamReport } from '../session/index.js';
 import type { EngineIoPath } from './engine-io.js';
+import type { ReconnectRecord } from '../webrtc/reconnect-record.js';
 
 /** What an engine (one partition) reports: counters since the run start, plus pacing lateness. */
 export interface EngineStats {
@@ -40,6 +41,8 @@ export interface EngineStats {
   keyframesSent: number;
   /** Per-stream feedback figures (round trip, NACKs, PLIs, ...); only in the final report (`done`), null otherwise. */
   senders: SenderStreamReport[] | null;
+  /** Lost WebRTC sessions of this partition's participants and their rejoins; only in the final report (`done`) of WebRTC runs through an SFU. */
+  reconnects?: ReconnectRecord[];
   /** The engine process's resources (filled by the agent when it reports). */
   process: { cpuUserMs: number; cpuSystemMs: number; rssBytes: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number } | null;
 }

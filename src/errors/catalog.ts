@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   E_BACKEND: { exitCode: 3, summary: 'the backend (processes, Docker, Kubernetes) failed' },
   E_RUN: { exitCode: 3, summary: 'the run itself failed' },
   E_REPORT: { exitCode: 3, summary: 'a report could not be written' },
+  E_SUT_DRIVER: { exitCode: 3, summary: "the sut: driver cannot reach what it acts on (Docker engine, Kubernetes API, the container, pods or deployment); checked before the run starts" },
+  E_SUT_ACTION_FAILED: { exitCode: 3, summary: 'an action on the system under test (a sut_* spike) failed; recorded in the report, the run goes on' },
   E_INTERNAL: { exitCode: 3, summary: 'a bug in avcm; please report it with --debug output' },
 } as const;
 

@@ -73,6 +73,11 @@ function resolveParams(shape: SpikeShape, scenario: Scenario, rng: Rng): SpikePa
       return { bandwidthKbps: draw(shape.bandwidthKbps, rng), queueMs: shape.queueMs };
     case 'trace':
       return { traceFile: shape.trace?.file, queueMs: shape.queueMs };
+    case 'sut_restart':
+    case 'sut_pause':
+    case 'sut_kill':
+      // The driver's settings are the plan's `sut`; a SUT spike has no parameters of its own.
+      return {};
   }
 }
 
@@ -259,5 +264,7 @@ export function compile(scenario: Scenario, options: CompileOptions = {}): Plan 
     spikes: planSpikes(scenario, seed, participants.map((p) => p.id)),
     turn: scenario.turn,
     sfu: scenario.sfu,
+    // Only plans with a sut: section carry one: every other plan stays byte-identical to before.
+    ...(scenario.sut ? { sut: scenario.sut } : {}),
   };
 }

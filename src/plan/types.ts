@@ -11,7 +11,8 @@ export type SfuSpec =
   | { kind: 'whip'; whipUrl: string; whepUrl: string; tokenEnv: string | null };
 
 
-export type SpikeType =
+/** Spikes the engines apply to their participants' media (the network and the encoder). */
+export type NetworkSpikeType =
   | 'rtp_packet_loss'
   | 'network_jitter'
   | 'bitrate_reduce'
@@ -20,7 +21,39 @@ export type SpikeType =
   | 'trace';
 
 /** The spike types a live spike (REST) can be: a trace needs its file, which only a scenario can name. */
-export type LiveSpikeType = Exclude<SpikeType, 'trace'>;
+export type LiveSpikeType = Exclude<NetworkSpikeType, 'trace'>;
+
+/** Spikes that act on the system under test itself, through the scenario's `sut` driver (src/sut). */
+export type SutSpikeType = 'sut_restart' | 'sut_pause' | 'sut_kill';
+
+export type SpikeType = NetworkSpikeType | SutSpikeType;
+
+export const SUT_SPIKE_TYPES: readonly SutSpikeType[] = ['sut_restart', 'sut_pause', 'sut_kill'];
+
+/** Whether a spike acts on the system under test (the runner's SUT timeline) rather than on the participants (the engines). */
+export function isSutSpike(type: SpikeType): type is SutSpikeType {
+  return type === 'sut_restart' || type === 'sut_pause' || type === 'sut_kill';
+}
+
+/**
+ * How the system under test is acted on (a scenario's `sut:` section). Commands run through
+ * `sh -c` in `cwd`; every action is bounded by `timeoutMs`.
+ */
+export type SutSpec =
+  | {
+      driver: 'command';
+      restart: string | null;
+      stop: string | null;
+      start: string | null;
+      pause: string | null;
+      resume: string | null;
+      kill: string | null;
+      /** Folder the commands run in (absolute, or relative to the scenario file's folder); null = that folder. */
+      cwd: string | null;
+      timeoutMs: number;
+    }
+  | { driver: 'docker'; container: string; stopTimeoutMs: number; timeoutMs: number }
+  | { driver: 'k8s'; namespace: string; selector: string; deployment: string | null; kubeconfig: string | null; timeoutMs: number };
 
 /** Spike parameters after ranges were drawn from the seed. Only the fields of the spike's type are set. */
 export interface SpikeParams {
@@ -172,4 +205,6 @@ export interface Plan {
   turn: { urls: string[]; secretEnv: string; ttlSeconds: number } | null;
   /** The SFU participants join and the probe subscribes through; null = plain RTP to the target. */
   sfu: SfuSpec | null;
+  /** How `sut_*` spikes act on the system under test; absent when the scenario has no `sut:` section. */
+  sut?: SutSpec;
 }

@@ -1,5 +1,5 @@
 export { ProbeReceiver, type ProbeOptions, type LiveSummary, type LiveViewerSummary, type LiveStreamRow } from './receiver.js';
-export { StreamStats, type StreamStatsOptions, CLOCK_RATE_HZ, MAX_DROPOUT, MAX_MISORDER, SEQUENCE_HORIZON } from './stream-stats.js';
+export { StreamStats, type StreamStatsOptions, CLOCK_RATE_HZ, MAX_DROPOUT, MAX_MISORDER, SEQUENCE_HORIZON, SILENCE_MIN_MS } from './stream-stats.js';
 export { estimateMos, rFactor, mosFromR, delayImpairment, effectiveEquipmentImpairment, E_MODEL, type MosInput } from './mos.js';
 export type * from './types.js';
 export { udpKernelCounters } from './kernel-counters.js';

@@ -20,6 +20,13 @@ const SHORT_GAP_MS = 100;
  * drop every packet of a 322 pkt/s video stream for 10 s (3220 sequence numbers), and that is loss.
  */
 const JUMP_TIMESTAMP_SLACK_MS = 2000;
+/**
+ * A span without any packet of the stream at least this long is recorded as a silence (the raw
+ * data of `outage_seconds`): well above packet spacing (20 ms audio, 33 ms video at 30 fps).
+ */
+export const SILENCE_MIN_MS = 200;
+/** Silences kept per stream; when full, a longer one replaces the shortest (the longest are what outages are). */
+const MAX_SILENCES = 64;
 /** Windows beyond this are folded into the last one (a bogus clock must not allocate gigabytes). */
 const MAX_WINDOWS = 1 << 22;
 const DEFAULT_WINDOWS = 64;
@@ -133,6 +140,10 @@ export class StreamStats {
   lastGap = 0;
   lastDuplicate = false;
 
+  /** Silent spans as run-relative [start, end] ms pairs (SILENCE_MIN_MS and longer), `silenceCount` of them. */
+  private readonly silenceSpans = new Float64Array(MAX_SILENCES * 2);
+  private silenceCount = 0;
+
   private totalReceived = 0;
   private totalDuplicates = 0;
   private totalReordered = 0;
@@ -159,6 +170,7 @@ export class StreamStats {
     this.firstSeenMs += shiftMs;
     this.lastSeenMs += shiftMs;
     this.highestArrivalMs += shiftMs;
+    for (let i = 0; i < 2 * this.silenceCount; i++) this.silenceSpans[i] += shiftMs;
     this.runStartEpochMs = runStartEpochMs;
   }
 
@@ -211,6 +223,8 @@ export class StreamStats {
     this.lastExtended = -1;
     this.lastGap = 0;
     this.lastDuplicate = false;
+    // Rare (an outage, a stall): the call reads its times from fields, the common case is one compare.
+    if (this.started && arrivalMs - this.lastSeenMs >= SILENCE_MIN_MS) this.recordSilence();
     if (!this.started) {
       this.started = true;
       this.maxSeq = seq;
@@ -440,6 +454,23 @@ export class StreamStats {
     return this.windowsUsed;
   }
 
+  /** Records the span from `lastSeenMs` to `arrivalMs` (the packet being accounted) as a silence. */
+  private recordSilence(): void {
+    const spans = this.silenceSpans;
+    const startMs = this.lastSeenMs;
+    const endMs = this.arrivalMs;
+    let slot = this.silenceCount;
+    if (slot === MAX_SILENCES) {
+      slot = 0;
+      for (let i = 1; i < MAX_SILENCES; i++) if (spans[2 * i + 1] - spans[2 * i] < spans[2 * slot + 1] - spans[2 * slot]) slot = i;
+      if (endMs - startMs <= spans[2 * slot + 1] - spans[2 * slot]) return;
+    } else {
+      this.silenceCount++;
+    }
+    spans[2 * slot] = startMs;
+    spans[2 * slot + 1] = endMs;
+  }
+
   /** One window's figures, or null when no packet touched it (live displays; allocates). */
   windowStats(index: number): WindowStats | null {
     if (index < 0 || index >= this.windowsUsed || this.counts[index * COUNT_FIELDS + C_TOUCHED] === 0) return null;
@@ -509,7 +540,15 @@ export class StreamStats {
       },
       windows,
       viewer: null,
+      silences: this.silences(),
     };
+  }
+
+  /** The recorded silences in time order. */
+  private silences(): { startMs: number; endMs: number }[] {
+    const out: { startMs: number; endMs: number }[] = [];
+    for (let i = 0; i < this.silenceCount; i++) out.push({ startMs: this.silenceSpans[2 * i], endMs: this.silenceSpans[2 * i + 1] });
+    return out.sort((a, b) => a.startMs - b.startMs);
   }
 }
 

@@ -54,6 +54,12 @@ export interface StreamReport {
   windows: WindowStats[];
   /** What a viewer saw (residual loss, NACKs, PLIs, freezes, ...) per window; null without the playout model. */
   viewer: ViewerReport | null;
+  /**
+   * Spans of at least 200 ms (SILENCE_MIN_MS) between two packets of the stream, run-relative ms,
+   * in time order (the longest 64 when there were more): the raw data of `outage_seconds`. Absent
+   * in reports of probes from before it was measured.
+   */
+  silences?: { startMs: number; endMs: number }[];
 }
 
 export interface ProbeReport {

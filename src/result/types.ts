@@ -2,7 +2,7 @@
  * The run result: the single JSON document every reporter renders (console, JUnit, HTML, JSON).
  * Built by the verdict from the plan and the probe report; it carries measured values only.
  */
-import type { SpikeType } from '../plan/types.js';
+import type { SpikeType, SutSpikeType } from '../plan/types.js';
 import type { MediaKind } from '../probe/types.js';
 
 export type MetricName =
@@ -20,7 +20,9 @@ export type MetricName =
   | 'keyframe_response_ms'
   | 'freeze_count'
   | 'freeze_ms'
-  | 'decodable_fps';
+  | 'decodable_fps'
+  | 'outage_seconds'
+  | 'reconnect_seconds';
 
 /** Every metric an assertion can name, in report order (wire figures first, then what the viewer saw). */
 export const METRIC_NAMES: readonly MetricName[] = [
@@ -39,6 +41,8 @@ export const METRIC_NAMES: readonly MetricName[] = [
   'freeze_count',
   'freeze_ms',
   'decodable_fps',
+  'outage_seconds',
+  'reconnect_seconds',
 ];
 
 export type Scope = 'whole' | 'during_spikes' | 'baseline';
@@ -48,7 +52,7 @@ export type Op = '<' | '<=' | '>' | '>=' | '==';
 export interface AssertionResult {
   /** As the user wrote it, e.g. `p95 < 5`. */
   expression: string;
-  /** `packet_loss_percent`, or `recovery_seconds`. */
+  /** A metric (`packet_loss_percent`, `outage_seconds`, ...), or `recovery_seconds`. */
   metric: MetricName | 'recovery_seconds';
   scope: Scope;
   stat: Stat;
@@ -153,6 +157,8 @@ export type MetricValues = Record<MetricName, number | null>;
 export interface StreamResult {
   participantId: number | null;
   ssrc: number;
+  /** Every SSRC the stream arrived under when there were several (an SFU restart renumbers what it forwards); absent otherwise. */
+  ssrcs?: number[];
   media: MediaKind;
   whole: MetricValues;
   duringSpikes: MetricValues;
@@ -216,6 +222,37 @@ export interface BaselineRun {
   startedAt: string;
   status: RunStatus;
   avcmVersion: string;
+}
+
+/** One action on the system under test (a `sut_*` spike's start or end), run-relative ms. */
+export interface SutEventResult {
+  spikeId: string;
+  type: SutSpikeType;
+  driver: 'command' | 'docker' | 'k8s';
+  action: 'restart' | 'stop' | 'start' | 'pause' | 'resume' | 'kill';
+  phase: 'start' | 'end';
+  /** What the driver ran: the command line, or the API call. */
+  detail: string;
+  startMs: number;
+  endMs: number;
+  ok: boolean;
+  /** A command's exit code; null for API drivers and commands killed by the timeout. */
+  exitCode: number | null;
+  /** The tail of a command's output (stdout and stderr), or the API's summary. */
+  output: string;
+  error: string | null;
+}
+
+/** A lost WebRTC session and its rejoin, run-relative ms. */
+export interface ReconnectResult {
+  side: 'participant' | 'probe';
+  participantId: number;
+  reason: string;
+  lostAtMs: number;
+  /** null: it never came back (every attempt failed, or the run ended first). */
+  rejoinedAtMs: number | null;
+  attempts: number;
+  error: string | null;
 }
 
 export type RunStatus = 'passed' | 'failed' | 'error' | 'aborted';
@@ -295,5 +332,9 @@ export interface RunResult {
   };
   /** Restarts of partitions (pods) during the run, as reported by the backend. */
   restarts: { partition: number; count: number }[];
+  /** What the `sut_*` spikes' driver did, in order (absent in results from before SUT chaos). */
+  sutEvents?: SutEventResult[];
+  /** Lost WebRTC sessions (participants publishing, the probe subscribing) and how they came back (absent in results from before SUT chaos). */
+  reconnects?: ReconnectResult[];
   avcmVersion: string;
 }

@@ -15,7 +15,8 @@ import type { ProbeReport } from '../probe/types.js';
 import { ReportWriteError, writeReports } from '../../reporters/index.js';
 import type { RunResult } from '../result/types.js';
 import { buildRunResult } from '../verdict/index.js';
-import type { SfuAdapter } from '../sfu/index.js';
+import type { ProbeSubscriptions, SfuAdapter } from '../sfu/index.js';
+import { SutTimeline } from '../sut/index.js';
 import { DEFAULTS } from '../scenario/defaults.js';
 import { formatUdpUrl, parseDurationMs } from '../scenario/units.js';
 import { applyOverrides } from './apply-overrides.js';
@@ -191,7 +192,7 @@ export class ScenarioRun implements RunningRun {
     if (plan.sfu) {
       // The SFU's room is made before the engines start; they publish into it themselves.
       const { sfuAdapter } = await import('../sfu/index.js');
-      const adapter = sfuAdapter(plan.sfu, this.context.env);
+      const adapter = sfuAdapter(plan.sfu, this.context.env, { publishers: plan.participants.length });
       sfu = adapter;
       this.cleanups.push(() => adapter.close());
       plan = { ...plan, sfu: await adapter.prepare(plan.participants.length) };
@@ -201,6 +202,9 @@ export class ScenarioRun implements RunningRun {
     // Converts (once, cached) before any partition starts, so engines only read the cache.
     await prepareMediaFiles(plan.media, { baseDir, env: this.context.env });
     this.checkAborted();
+    // The sut_* spikes' driver is connected (and its target checked) before anything starts.
+    const sut = await SutTimeline.open(plan, { baseDir, env: this.context.env, log: (line) => this.context.log(`avcm: ${plan.scenario}: ${line}`) });
+    if (sut) this.cleanups.push(() => sut.close());
 
     const backendFactory = this.context.backends[plan.backend];
     if (!backendFactory) throw new AvcmError('E_BACKEND', `backend ${plan.backend} is not available in this build`);
@@ -284,15 +288,14 @@ export class ScenarioRun implements RunningRun {
     );
     this.handle = await backend.launch(plan, { target, signal: this.abort.signal, log: this.context.log, signaling, io: plan.transport === 'webrtc' ? undefined : engineIo });
     this.checkAborted();
+    let subscriptions: ProbeSubscriptions | null = null;
     if (sfu && this.webrtcSession) {
-      // The probe subscribes to every participant through the SFU: what it measures is what the SFU forwarded.
-      const session = this.webrtcSession;
-      await Promise.all(plan.participants.map((p) => sfu.subscribe(p.id, session)));
-      const deadline = Date.now() + 20_000;
-      while (session.connectedCount() < plan.participants.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      if (session.connectedCount() < plan.participants.length) {
-        throw new AvcmError('E_NETWORK', `the probe connected to ${session.connectedCount()} of ${plan.participants.length} subscriptions through the SFU`);
-      }
+      // The probe subscribes to every participant through the SFU: what it measures is what the SFU
+      // forwarded. It subscribes again, as a viewer app would, when a subscription is lost.
+      const { ProbeSubscriptions } = await import('../sfu/index.js');
+      const opened = await ProbeSubscriptions.open(sfu, this.webrtcSession, plan.participants.map((p) => p.id));
+      subscriptions = opened;
+      this.cleanups.push(async () => opened.close());
       this.context.log(`avcm: ${plan.scenario}: probe subscribed to ${plan.participants.length} participants through ${plan.sfu!.kind}`);
     }
 
@@ -300,6 +303,7 @@ export class ScenarioRun implements RunningRun {
     this.runStartEpochMs = runStartEpochMs;
     this.probe?.start(runStartEpochMs);
     this.handle.start(runStartEpochMs);
+    sut?.start(runStartEpochMs);
     this.state = 'running';
     this.context.log(`avcm: ${plan.scenario}: all ${plan.partitions} partition${plan.partitions === 1 ? '' : 's'} ready, sending for ${(plan.durationMs / 1000).toFixed(0)}s`);
     const aborted = new Promise<'aborted'>((resolve) => this.abort.signal.addEventListener('abort', () => resolve('aborted'), { once: true }));
@@ -319,6 +323,9 @@ export class ScenarioRun implements RunningRun {
     if (outcome !== 'finished') await this.handle.stop();
     else await new Promise((resolve) => setTimeout(resolve, ARRIVAL_GRACE_MS));
 
+    // A paused or killed SUT is brought back before anything else (also when interrupted).
+    await sut?.close();
+    subscriptions?.close();
     const finishedAt = new Date();
     const measuredMs = Math.min(plan.durationMs, Math.max(0, finishedAt.getTime() - runStartEpochMs));
     const windowMs = 1000;
@@ -326,6 +333,9 @@ export class ScenarioRun implements RunningRun {
     const probeReport: ProbeReport | null = this.probe ? this.probe.report(windowCount) : await this.handle.collectProbeReport();
     if (!probeReport) throw new AvcmError('E_BACKEND', `backend ${backend.name} returned no probe report`);
     const totals = this.handle.totals();
+    // An action on the SUT that failed means the run did not test what the scenario asked: an error, not a verdict.
+    const sutFailure = outcome === 'aborted' ? null : (sut?.failure() ?? null);
+    if (sutFailure) this.context.log(`avcm: ${plan.scenario}: ${sutFailure.message}\n  hint: ${sutFailure.hint}`);
     return buildRunResult({
       plan: { ...plan, spikes: [...plan.spikes, ...this.liveSpikes] },
       assertions: effective.assertions,
@@ -341,8 +351,11 @@ export class ScenarioRun implements RunningRun {
       engineIo: totals.io,
       baseline: this.request.baseline ?? null,
       relativeWithoutBaseline: this.request.baselineOptional ? 'skip' : 'fail',
+      sutActions: sut?.records() ?? [],
+      reconnects: [...totals.reconnects, ...(subscriptions?.records() ?? [])],
       ...(outcome === 'aborted' ? { status: 'aborted' as const, errorMessage: `interrupted by ${this.stopReason} after ${(measuredMs / 1000).toFixed(1)}s` } : {}),
       ...(failure ? this.failureStatus(failure, measuredMs) : {}),
+      ...(sutFailure ? { status: 'error' as const, errorMessage: `${sutFailure.message} (${sutFailure.hint})` } : {}),
     });
   }
 

@@ -83,6 +83,7 @@ export interface RunProgress {
 
 /** A spike injected live (REST `POST /api/v1/test/:id/spike`), starting now. */
 export interface LiveSpike {
+  /** Network spikes only (a trace needs its file; acting on the system under test is the scenario's `sut_*` spikes' job). */
   type: LiveSpikeType;
   durationMs: number;
   /** What the caller gave; the rest takes the scenario language's defaults. */

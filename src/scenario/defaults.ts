@@ -19,6 +19,7 @@ export const DEFAULTS = {
   extensions: { layout: 'rfc8285', participant_id: 1, abs_send_time: 2 },
   scaling: { partitions: 'auto', participants_per_partition: 150, max_partitions: 10 },
   spike: { count: 1, duration: '10s', participants: 'all', pattern: 'random', mean_burst_packets: 3, base_latency_ms: 0, transition: '2s', queue: '200ms', trace_format: 'auto' },
+  sut: { timeout: '60s', stop_timeout: '10s', namespace: 'default' },
   distribution: { strategy: 'even', min_spacing: '5s', jitter_percent: 15, respect_min_offset: true, waves: 3, burst_size: 3 },
 } as const;
 
@@ -79,6 +80,11 @@ function spikeShape(spec: SpikeTypeSpec): SpikeShape {
       return { type: spec.type, bandwidthKbps: range(spec.bandwidth_kbps), queueMs: ms(spec.queue, d.queue) };
     case 'trace':
       return { type: spec.type, queueMs: ms(spec.queue, d.queue), trace: { file: spec.file, format: spec.format ?? d.trace_format, data: null } };
+    case 'sut_restart':
+    case 'sut_pause':
+    case 'sut_kill':
+      // Acts on the system under test through the scenario's `sut` driver: no parameters of its own.
+      return { type: spec.type };
   }
 }
 
@@ -134,6 +140,30 @@ function probeOptions(probe: ScenarioDocument['probe']): Scenario['probe'] {
     jitterBuffer: buffer === false ? false : { fixedDelayMs: buffer === 'adaptive' ? null : ms(buffer, '0') },
     reportIntervalMs: reports === false ? null : ms(reports, d.report_interval),
   };
+}
+
+function sutSpec(sut: ScenarioDocument['sut']): Scenario['sut'] {
+  if (!sut) return null;
+  const d = DEFAULTS.sut;
+  const timeoutMs = ms(sut.timeout, d.timeout);
+  switch (sut.driver) {
+    case 'command':
+      return {
+        driver: 'command',
+        restart: sut.restart ?? null,
+        stop: sut.stop ?? null,
+        start: sut.start ?? null,
+        pause: sut.pause ?? null,
+        resume: sut.resume ?? null,
+        kill: sut.kill ?? null,
+        cwd: sut.cwd ?? null,
+        timeoutMs,
+      };
+    case 'docker':
+      return { driver: 'docker', container: sut.container, stopTimeoutMs: ms(sut.stop_timeout, d.stop_timeout), timeoutMs };
+    case 'k8s':
+      return { driver: 'k8s', namespace: sut.namespace ?? d.namespace, selector: sut.selector, deployment: sut.deployment ?? null, kubeconfig: sut.kubeconfig ?? null, timeoutMs };
+  }
 }
 
 /** Turns a schema-valid document into a Scenario: defaults applied, units resolved. */
@@ -197,6 +227,7 @@ export function applyDefaults(doc: ScenarioDocument, file: string | null): Scena
       : doc.sfu.kind === 'janus-videoroom'
         ? { kind: 'janus-videoroom', url: doc.sfu.url, room: doc.sfu.room ?? null, secretEnv: doc.sfu.secret_env ?? null }
         : { kind: 'whip', whipUrl: doc.sfu.whip_url, whepUrl: doc.sfu.whep_url, tokenEnv: doc.sfu.token_env ?? null },
+    sut: sutSpec(doc.sut),
     extensions: { layout: ext.layout, participantIdId: ext.participant_id, absSendTimeId: ext.abs_send_time },
     scaling: {
       partitions: scaling.partitions,

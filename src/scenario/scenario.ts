@@ -1,4 +1,4 @@
-import type { SfuSpec, SpikeType } from '../plan/types.js';
+import type { SfuSpec, SpikeType, SutSpec } from '../plan/types.js';
 import type { MetricName, Op, Scope, SourceLocation, Stat } from '../result/types.js';
 import type { BaselineLimit } from '../verdict/parse-assertion.js';
 import type { NetworkTrace } from '../trace/types.js';
@@ -131,6 +131,8 @@ export interface Scenario {
   turn: { urls: string[]; secretEnv: string; ttlSeconds: number } | null;
   /** Join a real SFU through its own signaling (WebRTC); null = plain RTP to the target. */
   sfu: SfuSpec | null;
+  /** How `sut_*` spikes act on the system under test; null = no `sut:` section. */
+  sut: SutSpec | null;
   extensions: { layout: 'rfc8285' | 'legacy'; participantIdId: number; absSendTimeId: number };
   scaling: { partitions: number | 'auto'; participantsPerPartition: number; maxPartitions: number };
   spikes: SpikeEntry[];

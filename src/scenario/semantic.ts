@@ -1,4 +1,5 @@
 import { largestPartitionSize, PARTITION_PORT_STRIDE, partitionsShareHost, resolvePartitions } from '../plan/partition.js';
+import { isSutSpike } from '../plan/types.js';
 import type { Scenario, SimpleTargetSelector, SpikeEntry, SpikeShape } from './scenario.js';
 import { formatDuration } from './units.js';
 
@@ -147,6 +148,36 @@ function checkPayloadTypes(scenario: Scenario, out: SemanticProblem[]): void {
   }
 }
 
+/** What each `sut_*` spike needs from the scenario's `sut` driver. */
+function checkSut(scenario: Scenario, out: SemanticProblem[]): void {
+  // Every shape a spike may take (a pool entry too) that acts on the system under test.
+  const sutSpikes = scenario.spikes.flatMap((s) => s.shapes).filter((option) => isSutSpike(option.shape.type));
+  const sut = scenario.sut;
+  if (!sut) {
+    for (const option of sutSpikes) {
+      out.push({ path: [...option.path, 'type'], message: `${option.shape.type} acts on the system under test, but the scenario has no sut: section (add one with driver: command, docker or k8s)` });
+    }
+  } else {
+    const types = new Set(sutSpikes.map((option) => option.shape.type));
+    const missing = (what: string): void => void out.push({ path: ['sut'], message: what });
+    if (sut.driver === 'command') {
+      if (types.has('sut_restart') && !sut.restart && !(sut.stop && sut.start)) missing('sut_restart needs a restart command, or both stop and start');
+      if (types.has('sut_pause') && !(sut.pause && sut.resume)) missing('sut_pause needs both pause and resume commands');
+      if (types.has('sut_kill') && !sut.kill && !sut.stop) missing('sut_kill needs a kill (or stop) command');
+    }
+    if (sut.driver === 'k8s' && types.has('sut_pause') && !sut.deployment) {
+      missing('sut_pause on Kubernetes scales the deployment to 0 and back: name it in deployment (pods cannot be frozen)');
+    }
+  }
+  if (sutSpikes.length === 0) {
+    const reconnect = scenario.assertions.find((a) => a.metric === 'reconnect_seconds');
+    if (reconnect) {
+      const scope = reconnect.scope === 'whole' ? [] : [reconnect.scope];
+      out.push({ path: ['assertions', ...scope, 'reconnect_seconds'], message: `"${reconnect.expression}" is measured after sut_* spikes, but the scenario has none` });
+    }
+  }
+}
+
 /** Checks that need the whole scenario (the schema cannot express them). */
 export function semanticProblems(scenario: Scenario, options: { partitions?: number } = {}): SemanticProblem[] {
   const out: SemanticProblem[] = [];
@@ -154,6 +185,7 @@ export function semanticProblems(scenario: Scenario, options: { partitions?: num
   checkSpacing(scenario, out);
   checkPorts(scenario, options.partitions, out);
   checkPayloadTypes(scenario, out);
+  checkSut(scenario, out);
   if (scenario.spikes.length === 0) {
     const scoped = scenario.assertions.find((a) => a.scope === 'during_spikes' || a.metric === 'recovery_seconds');
     if (scoped) {

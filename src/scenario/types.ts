@@ -34,10 +34,28 @@ export type SpikeTypeSpec =
   | { type: 'bitrate_reduce'; reduction_percent?: Ranged<number>; new_bitrate_kbps?: Ranged<number>; transition?: Duration | { min: Duration; max: Duration } }
   | { type: 'frame_drop'; drop_percentage: Ranged<number> }
   | { type: 'bandwidth_limit'; bandwidth_kbps: Ranged<number>; queue?: Duration }
-  | { type: 'trace'; file: string; format?: 'auto' | 'timeline' | 'mahimahi'; queue?: Duration };
+  | { type: 'trace'; file: string; format?: 'auto' | 'timeline' | 'mahimahi'; queue?: Duration }
+  /** Acts on the system under test through the `sut` driver (restart it, pause it for the duration, kill it). */
+  | { type: 'sut_restart' | 'sut_pause' | 'sut_kill' };
 
 /** One spike entry: a type, or a weighted pool of types (each event draws one). */
 export type SpikeSpec = SpikeCommon & (SpikeTypeSpec | { pool: (SpikeTypeSpec & { weight: number })[] });
+
+/** How `sut_*` spikes reach the system under test. */
+export type SutDocument =
+  | {
+      driver: 'command';
+      restart?: string;
+      stop?: string;
+      start?: string;
+      pause?: string;
+      resume?: string;
+      kill?: string;
+      cwd?: string;
+      timeout?: Duration;
+    }
+  | { driver: 'docker'; container: string; stop_timeout?: Duration; timeout?: Duration }
+  | { driver: 'k8s'; namespace?: string; selector: string; deployment?: string; kubeconfig?: string; timeout?: Duration };
 
 export type MetricAssertions = Partial<Record<MetricName, AssertionExpression[]>>;
 
@@ -93,6 +111,7 @@ export interface ScenarioDocument {
   sfu?:
     | { kind: 'janus-videoroom'; url: string; room?: number; secret_env?: string }
     | { kind: 'whip'; whip_url: string; whep_url: string; token_env?: string };
+  sut?: SutDocument;
   rtp?: { extensions?: { layout?: 'rfc8285' | 'legacy'; participant_id?: number; abs_send_time?: number } };
   scaling?: { partitions?: number | 'auto'; participants_per_partition?: number; max_partitions?: number };
   spikes?: SpikeSpec[];

@@ -50,5 +50,9 @@ export function scenarioFromBody(body: unknown, limits: ScenarioLimits, label = 
   if (relative) {
     throw new RegistryError(400, 'E_SCENARIO', `assertion "${relative.expression}" (/${relative.path.join('/')}) compares with a baseline run, but runs posted to the server have none; gate against a baseline with avcm test --baseline`);
   }
+  if (scenario.sut) {
+    // The command driver runs shell commands; docker and k8s act on the server's engine and cluster.
+    throw new RegistryError(400, 'E_LIMIT', 'scenarios posted to the server cannot act on a system under test (sut:, sut_* spikes): run them with avcm test on the machine that may do so');
+  }
   return scenario;
 }

@@ -1,5 +1,5 @@
 import type { SfuSpec } from '../plan/types.js';
-import { createRoom, destroyRoom, JanusSession, publish, subscribe } from './janus-videoroom.js';
+import { createRoom, destroyRoom, ensureRoom, JanusSession, publish, subscribe } from './janus-videoroom.js';
 import { endSession, exchangeSdp, participantUrl } from './whip.js';
 
 /** What the probe side needs from a WebRTC receiver: answer an SFU's offer, or offer and accept an answer. */
@@ -12,6 +12,11 @@ export interface ProbeSide {
 /**
  * How participants join an SFU and how the probe subscribes to what it forwards. One small
  * interface, one implementation per signaling dialect (Janus VideoRoom, WHIP/WHEP).
+ *
+ * Joining again (after the SFU restarted, or a session was lost) is calling `publish` or
+ * `subscribe` again for the same participant: the adapter ends what it had for that participant
+ * first (so the SFU frees the feed id), starts a new signaling session when the old one is gone,
+ * and makes the run's room again when the SFU lost it.
  */
 export interface SfuAdapter {
   /** Runner, before launch: make what the run needs (a room); returns the spec the engines use. */
@@ -20,28 +25,58 @@ export interface SfuAdapter {
   publish(participantId: number, offerSdp: string): Promise<string>;
   /** Runner: subscribe the probe to one participant's forwarded media. */
   subscribe(participantId: number, probe: ProbeSide): Promise<void>;
+  /**
+   * Calls `listener` each time the adapter's signaling session is lost (Janus: its long poll finds
+   * the server gone, or the server no longer knows it): everything joined through it must join
+   * again. Dialects without a session (WHIP/WHEP) never call it.
+   */
+  onSignalingLost(listener: (reason: string) => void): void;
   /** Ends sessions and removes what `prepare` made. Idempotent. */
   close(): Promise<void>;
 }
 
+/** Options of an adapter: how many publishers the room must take when the adapter has to make it again. */
+export interface SfuAdapterOptions {
+  publishers?: number;
+}
+
 class JanusVideoRoomAdapter implements SfuAdapter {
   private session: JanusSession | null = null;
+  private opening: Promise<JanusSession> | null = null;
   private room: number | null;
   private createdRoom = false;
+  private publishers: number;
+  /** Each participant's publisher or subscriber handle, in the session it was made in. */
+  private readonly handles = new Map<number, { session: JanusSession; handle: number }>();
+  private readonly lostListeners: ((reason: string) => void)[] = [];
 
   constructor(
     private readonly spec: Extract<SfuSpec, { kind: 'janus-videoroom' }>,
     private readonly secret: string | undefined,
+    options: SfuAdapterOptions,
   ) {
     this.room = spec.room;
+    this.publishers = options.publishers ?? 1;
   }
 
+  /** The signaling session: the current one, or a new one when it was lost (the room made again in it). */
   private async janus(): Promise<JanusSession> {
-    this.session ??= await JanusSession.create(this.spec.url, this.secret);
-    return this.session;
+    if (this.session && this.session.lostReason === null) return this.session;
+    this.opening ??= (async () => {
+      const replacing = this.session !== null;
+      const session = await JanusSession.create(this.spec.url, this.secret);
+      session.onLost((reason) => {
+        for (const listener of this.lostListeners) listener(reason);
+      });
+      if (replacing && this.room !== null) await ensureRoom(session, this.room, this.publishers);
+      this.session = session;
+      return session;
+    })().finally(() => (this.opening = null));
+    return this.opening;
   }
 
   async prepare(publishers: number): Promise<SfuSpec> {
+    this.publishers = Math.max(this.publishers, publishers);
     if (this.room === null) {
       this.room = await createRoom(await this.janus(), publishers);
       this.createdRoom = true;
@@ -49,25 +84,45 @@ class JanusVideoRoomAdapter implements SfuAdapter {
     return { ...this.spec, room: this.room };
   }
 
+  /** Ends participant `participantId`'s earlier handle when its session still lives (the feed id must be free to join again). */
+  private async forget(participantId: number): Promise<void> {
+    const earlier = this.handles.get(participantId);
+    this.handles.delete(participantId);
+    if (earlier && earlier.session.lostReason === null) await earlier.session.detach(earlier.handle);
+  }
+
   async publish(participantId: number, offerSdp: string): Promise<string> {
-    return publish(await this.janus(), this.room!, participantId, offerSdp);
+    await this.forget(participantId);
+    const session = await this.janus();
+    const { answerSdp, handle } = await publish(session, this.room!, participantId, offerSdp);
+    this.handles.set(participantId, { session, handle });
+    return answerSdp;
   }
 
   async subscribe(participantId: number, probe: ProbeSide): Promise<void> {
-    await subscribe(await this.janus(), this.room!, participantId, (offer) => probe.answer(participantId, offer));
+    await this.forget(participantId);
+    const session = await this.janus();
+    const handle = await subscribe(session, this.room!, participantId, (offer) => probe.answer(participantId, offer));
+    this.handles.set(participantId, { session, handle });
+  }
+
+  onSignalingLost(listener: (reason: string) => void): void {
+    this.lostListeners.push(listener);
   }
 
   async close(): Promise<void> {
     const session = this.session;
     this.session = null;
+    this.lostListeners.length = 0;
     if (!session) return;
-    if (this.createdRoom && this.room !== null) await destroyRoom(session, this.room);
+    if (this.createdRoom && this.room !== null && session.lostReason === null) await destroyRoom(session, this.room);
     await session.close();
   }
 }
 
 class WhipWhepAdapter implements SfuAdapter {
-  private readonly sessions: string[] = [];
+  /** Each participant's current WHIP/WHEP session (its Location), ended before joining again and at close. */
+  private readonly sessions = new Map<string, string>();
 
   constructor(
     private readonly spec: Extract<SfuSpec, { kind: 'whip' }>,
@@ -78,25 +133,44 @@ class WhipWhepAdapter implements SfuAdapter {
     return this.spec;
   }
 
+  /** Ends the participant's earlier session on the server first (best effort: a restarted server has forgotten it). */
+  private async forget(key: string): Promise<void> {
+    const earlier = this.sessions.get(key);
+    this.sessions.delete(key);
+    if (earlier) await endSession(earlier, this.token);
+  }
+
   async publish(participantId: number, offerSdp: string): Promise<string> {
+    await this.forget(`whip:${participantId}`);
     const { answerSdp, location } = await exchangeSdp(participantUrl(this.spec.whipUrl, participantId), offerSdp, this.token, 'WHIP');
-    if (location) this.sessions.push(location);
+    if (location) this.sessions.set(`whip:${participantId}`, location);
     return answerSdp;
   }
 
   async subscribe(participantId: number, probe: ProbeSide): Promise<void> {
+    await this.forget(`whep:${participantId}`);
     const offer = await probe.offer(participantId);
     const { answerSdp, location } = await exchangeSdp(participantUrl(this.spec.whepUrl, participantId), offer, this.token, 'WHEP');
-    if (location) this.sessions.push(location);
+    if (location) this.sessions.set(`whep:${participantId}`, location);
     await probe.acceptAnswer(participantId, answerSdp);
   }
 
+  onSignalingLost(): void {
+    // WHIP and WHEP keep no signaling session: a lost one shows in the media (ICE, silence).
+  }
+
   async close(): Promise<void> {
-    await Promise.all(this.sessions.splice(0).map((location) => endSession(location, this.token)));
+    const locations = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(locations.map((location) => endSession(location, this.token)));
   }
 }
 
 /** The adapter for a scenario's `sfu:` section; secrets come from the environment variables it names. */
-export function sfuAdapter(spec: SfuSpec, env: NodeJS.ProcessEnv): SfuAdapter {
-  return spec.kind === 'janus-videoroom' ? new JanusVideoRoomAdapter(spec, spec.secretEnv ? env[spec.secretEnv] : undefined) : new WhipWhepAdapter(spec, spec.tokenEnv ? env[spec.tokenEnv] : undefined);
+export function sfuAdapter(spec: SfuSpec, env: NodeJS.ProcessEnv, options: SfuAdapterOptions = {}): SfuAdapter {
+  return spec.kind === 'janus-videoroom' ? new JanusVideoRoomAdapter(spec, spec.secretEnv ? env[spec.secretEnv] : undefined, options) : new WhipWhepAdapter(spec, token(spec, env));
+}
+
+function token(spec: Extract<SfuSpec, { kind: 'whip' }>, env: NodeJS.ProcessEnv): string | undefined {
+  return spec.tokenEnv ? env[spec.tokenEnv] : undefined;
 }

@@ -1,3 +1,4 @@
-export { sfuAdapter, type SfuAdapter, type ProbeSide } from './adapter.js';
-export { JanusSession, createRoom, destroyRoom, publish, subscribe } from './janus-videoroom.js';
+export { sfuAdapter, type SfuAdapter, type SfuAdapterOptions, type ProbeSide } from './adapter.js';
+export { JanusSession, JanusError, createRoom, ensureRoom, destroyRoom, publish, subscribe } from './janus-videoroom.js';
+export { ProbeSubscriptions, RESUBSCRIBE_BACKOFF, type ProbeSubscriptionOptions, type WatchedProbe } from './probe-subscriptions.js';
 export { exchangeSdp, endSession, participantUrl } from './whip.js';

@@ -1,4 +1,4 @@
-import type { AssertionResult, RunResult, StreamResult } from '../result/types.js';
+import type { AssertionResult, RunResult, Scope, StreamResult } from '../result/types.js';
 import type { AssertionSpec } from '../scenario/scenario.js';
 import { baselineValue, summaryOf } from './baseline-value.js';
 import { statOf } from './metrics.js';
@@ -22,13 +22,16 @@ export interface BaselineReference {
  * Fails, and says why, when nothing was measured, when a recovery never happened, when a relative
  * limit has no baseline run or the baseline run measured nothing to resolve it from. With
  * `withoutBaseline: 'skip'` (`--baseline-optional`, the first run of a scenario) a relative
- * assertion without a baseline run is measured but not judged: `skipped`.
+ * assertion without a baseline run is measured but not judged: `skipped`. `neverRejoined` lists,
+ * per scope, the participants that never published again after a `sut_*` spike: a
+ * reconnect_seconds assertion fails naming them.
  */
 export function evaluateAssertions(
   specs: readonly AssertionSpec[],
   streams: readonly StreamResult[],
   baseline: BaselineReference | null,
   withoutBaseline: 'fail' | 'skip' = 'fail',
+  neverRejoined: Record<Scope, readonly number[]> = { whole: [], during_spikes: [], baseline: [] },
 ): AssertionResult[] {
   const baselineSummary = baseline ? summaryOf(baseline.result) : null;
   return specs.map((a): AssertionResult => {
@@ -56,6 +59,9 @@ export function evaluateAssertions(
         return { ...base, measured: null, samples: raw.length, passed: false, message: `${never} of ${raw.length} spike/stream pairs never recovered to baseline within the run` };
       }
       samples = raw as number[];
+    } else if (a.metric === 'reconnect_seconds' && neverRejoined[a.scope].length > 0) {
+      const ids = neverRejoined[a.scope];
+      return { ...base, measured: null, samples: streams.length, passed: false, message: `participant${ids.length === 1 ? '' : 's'} ${ids.join(', ')} never published again after a sut_* spike (every rejoin attempt failed)` };
     } else {
       samples = metricSamples(streams, a.metric, a.scope);
     }

@@ -1,10 +1,14 @@
-import { estimateMos } from '../probe/index.js';
+import { estimateMos, SILENCE_MIN_MS } from '../probe/index.js';
 import type { ProbeReport, StreamReport, WindowStats } from '../probe/types.js';
-import type { Plan, PlannedSpike } from '../plan/types.js';
+import { isSutSpike, type Plan, type PlannedSpike } from '../plan/types.js';
 import { METRIC_NAMES } from '../result/index.js';
-import type { AssertionResult, MetricValues, RunIo, RunResult, SenderTotals, SpikeWindow, StreamResult, TimelinePoint } from '../result/types.js';
+import type { AssertionResult, MetricValues, ReconnectResult, RunIo, RunResult, Scope, SenderTotals, SpikeWindow, StreamResult, SutEventResult, TimelinePoint } from '../result/types.js';
 import type { SenderStreamReport } from '../session/index.js';
 import type { AssertionSpec } from '../scenario/scenario.js';
+import type { SutActionRecord } from '../sut/types.js';
+import type { ReconnectRecord } from '../webrtc/reconnect-record.js';
+import { mergeRenumberedStreams, type MergedStream } from './merge-streams.js';
+import { outageSeconds, reconnectSeconds, type ReconnectFigure, type RelativeReconnect, type SutSpikeOutcome } from './recovery-metrics.js';
 import { AVCM_VERSION } from '../version.js';
 import { evaluateAssertions, type BaselineReference } from './evaluate-assertions.js';
 import { scopeMetrics } from './metrics.js';
@@ -38,6 +42,10 @@ export interface VerdictInput {
   baseline?: BaselineReference | null;
   /** A relative assertion without a baseline run: fails (default) or is skipped (`--baseline-optional`). */
   relativeWithoutBaseline?: 'fail' | 'skip';
+  /** What the `sut_*` spikes' driver did (epoch times); empty without them. */
+  sutActions?: readonly SutActionRecord[];
+  /** Lost WebRTC sessions of participants and of the probe's subscriptions, and how they came back (epoch times). */
+  reconnects?: readonly ReconnectRecord[];
   /** Overrides the verdict: an interrupted or failed run is never `passed`. */
   status?: 'aborted' | 'error';
   /** The AvcmError code of an `error` run (E_BACKEND, E_NETWORK, ...). */
@@ -66,13 +74,15 @@ export function senderTotals(sender: SenderStreamReport): SenderTotals {
 }
 
 interface StreamContext {
-  report: StreamReport;
+  report: MergedStream;
   participantId: number | null;
   result: StreamResult;
   /** Spikes targeting this stream's participant. */
   spikes: PlannedSpike[];
   /** The sending participant's figures for this medium, when it ran the feedback loop. */
   sender: SenderStreamReport | null;
+  /** reconnect_seconds per scope, with whether a rejoin never succeeded (which fails the assertion). */
+  reconnect: Record<Scope, ReconnectFigure>;
 }
 
 function overlaps(window: WindowStats, windowMs: number, spike: PlannedSpike): boolean {
@@ -121,6 +131,13 @@ function nearSpike(window: WindowStats, windowMs: number, spike: PlannedSpike): 
  *   spike end to the start of the first window starting at/after the end whose loss <= baseline
  *   loss + 1 percentage point and jitter <= 1.5 x baseline jitter + 2 ms. A pair that never
  *   recovers within the run is null and fails the assertion.
+ * - Streams of one participant and medium that arrived under several SSRCs (an SFU restart gives
+ *   what it forwards new SSRCs) are joined into one before anything else (see merge-streams.ts).
+ * - outage_seconds, per stream per scope: the longest span without any of its packets at the probe
+ *   (shorter than max(0.2 s, three packet intervals) = 0) that overlaps the scope's windows.
+ * - reconnect_seconds, per stream per scope: over the `sut_*` spikes in the scope, the longest time
+ *   from the SUT being back (its spike's last driver action ended) to the participant's session
+ *   up again; 0 when it never lost it. A participant that never rejoined fails the assertion.
  * - Timeline: per window, over all streams: loss % (sum lost / sum expected), mean jitter, mean
  *   delay, the MOS of those, total kbit/s, packets/s, and how many spikes overlap the window.
  * - Status: `passed` iff every assertion passed (or was skipped); an `aborted` or `error` override always wins.
@@ -141,7 +158,17 @@ export function buildRunResult(input: VerdictInput): RunResult {
   const senders = new Map<string, SenderStreamReport>();
   for (const sender of input.senders ?? []) senders.set(`${sender.participantId}:${sender.media}`, sender);
 
-  const contexts: StreamContext[] = probe.streams.map((report) => {
+  // SUT actions and reconnects on the run's clock (ms since the run start).
+  const relative = (epochMs: number): number => Math.round(epochMs - probe.runStartEpochMs);
+  const sutOutcomes = sutSpikeOutcomes(input.sutActions ?? [], relative);
+  const participantReconnects: RelativeReconnect[] = (input.reconnects ?? [])
+    .filter((r) => r.side === 'participant')
+    .map((r) => ({ participantId: r.participantId, lostAtMs: relative(r.lostAtEpochMs), rejoinedAtMs: r.rejoinedAtEpochMs === null ? null : relative(r.rejoinedAtEpochMs) }));
+  // Shorter than three packet intervals is packet spacing, not an outage (a 1 fps video sends one frame a second).
+  const outageMinMs = (media: StreamReport['media']): number =>
+    Math.max(SILENCE_MIN_MS, 3 * (media === 'video' ? 1000 / (plan.media.video?.fps ?? 30) : (plan.media.audio?.ptimeMs ?? 20)));
+
+  const contexts: StreamContext[] = mergeRenumberedStreams(probe.streams).map((report) => {
     const id = report.participantId ?? bySsrc.get(report.ssrc) ?? null;
     const participantId = id !== null && known.has(id) ? id : null;
     const spikes = participantId === null ? [] : plan.spikes.filter((s) => s.participantIds.includes(participantId));
@@ -149,26 +176,37 @@ export function buildRunResult(input: VerdictInput): RunResult {
     const windows = report.windows.slice(0, windowCount);
     const during = windows.filter((w) => spikes.some((s) => overlaps(w, windowMs, s)));
     const baseline = windows.filter((w) => !spikes.some((s) => nearSpike(w, windowMs, s)));
-    const whole = scopeMetrics(report, windows, windowLengthMs, sender);
-    const baselineMetrics = scopeMetrics(report, baseline, windowLengthMs, sender);
+    const sutSpikes = spikes.filter((s) => isSutSpike(s.type));
+    const reconnectIn = (scope: readonly WindowStats[]): ReconnectFigure =>
+      participantId === null ? { seconds: null, never: false } : reconnectSeconds(participantId, sutSpikes.filter((s) => scope.some((w) => overlaps(w, windowMs, s))), sutOutcomes, participantReconnects);
+    const reconnect: Record<Scope, ReconnectFigure> = { whole: reconnectIn(windows), during_spikes: reconnectIn(during), baseline: reconnectIn(baseline) };
+    const metricsOf = (scope: readonly WindowStats[], figure: ReconnectFigure): MetricValues => ({
+      ...scopeMetrics(report, scope, windowLengthMs, sender),
+      outage_seconds: outageSeconds(report, scope, windowMs, durationMs, outageMinMs(report.media)),
+      reconnect_seconds: figure.seconds,
+    });
+    const baselineMetrics = metricsOf(baseline, reconnect.baseline);
     const result: StreamResult = {
       participantId: id,
       ssrc: report.ssrc,
+      ...(report.ssrcs.length > 1 ? { ssrcs: report.ssrcs } : {}),
       media: report.media,
-      whole,
-      duringSpikes: scopeMetrics(report, during, windowLengthMs, sender),
+      whole: metricsOf(windows, reconnect.whole),
+      duringSpikes: metricsOf(during, reconnect.during_spikes),
       baseline: baselineMetrics,
       recoverySeconds: spikes.map((s) => recoverySeconds(windows, windowMs, s, baselineMetrics)),
       received: report.totals.received,
       lost: report.totals.lost,
       sender: sender ? senderTotals(sender) : null,
     };
-    return { report, participantId, result, spikes, sender };
+    return { report, participantId, result, spikes, sender, reconnect };
   });
 
   // Assertion samples are the streams of planned participants; stray streams are only reported.
   const participantStreams = contexts.filter((c) => c.participantId !== null).map((c) => c.result);
-  const assertions: AssertionResult[] = evaluateAssertions(input.assertions, participantStreams, input.baseline ?? null, input.relativeWithoutBaseline);
+  const neverRejoinedIn = (scope: Scope): number[] => [...new Set(contexts.filter((c) => c.participantId !== null && c.reconnect[scope].never).map((c) => c.participantId!))];
+  const neverRejoined = { whole: neverRejoinedIn('whole'), during_spikes: neverRejoinedIn('during_spikes'), baseline: neverRejoinedIn('baseline') };
+  const assertions: AssertionResult[] = evaluateAssertions(input.assertions, participantStreams, input.baseline ?? null, input.relativeWithoutBaseline, neverRejoined);
 
   const timeline = buildTimeline(contexts, plan.spikes, windowCount, windowMs, windowLengthMs);
   const spikes: SpikeWindow[] = plan.spikes.map((s) => ({
@@ -241,8 +279,45 @@ export function buildRunResult(input: VerdictInput): RunResult {
         : null,
     },
     restarts: input.restarts,
+    sutEvents: (input.sutActions ?? []).map((a): SutEventResult => ({
+      spikeId: a.spikeId,
+      type: a.spikeType,
+      driver: a.driver,
+      action: a.action,
+      phase: a.phase,
+      detail: a.detail,
+      startMs: relative(a.startedAtEpochMs),
+      endMs: relative(a.endedAtEpochMs),
+      ok: a.ok,
+      exitCode: a.exitCode,
+      output: a.output,
+      error: a.error,
+    })),
+    reconnects: (input.reconnects ?? [])
+      .map((r): ReconnectResult => ({
+        side: r.side,
+        participantId: r.participantId,
+        reason: r.reason,
+        lostAtMs: relative(r.lostAtEpochMs),
+        rejoinedAtMs: r.rejoinedAtEpochMs === null ? null : relative(r.rejoinedAtEpochMs),
+        attempts: r.attempts,
+        error: r.error,
+      }))
+      .sort((a, b) => a.lostAtMs - b.lostAtMs || a.participantId - b.participantId),
     avcmVersion: AVCM_VERSION,
   };
+}
+
+/** Each `sut_*` spike that ran: its first action's start and its last action's end (the SUT back, as far as its driver can tell). */
+function sutSpikeOutcomes(actions: readonly SutActionRecord[], relative: (epochMs: number) => number): Map<string, SutSpikeOutcome> {
+  const outcomes = new Map<string, SutSpikeOutcome>();
+  for (const action of actions) {
+    const start = relative(action.startedAtEpochMs);
+    const end = relative(action.endedAtEpochMs);
+    const known = outcomes.get(action.spikeId);
+    outcomes.set(action.spikeId, { spikeId: action.spikeId, startedAtMs: Math.min(known?.startedAtMs ?? start, start), backAtMs: Math.max(known?.backAtMs ?? end, end) });
+  }
+  return outcomes;
 }
 
 /** Seconds from the spike's end to the start of the first window (at/after the end) within baseline; null if none. */

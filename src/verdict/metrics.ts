@@ -33,12 +33,13 @@ function senderSum(sender: SenderStreamReport, field: SenderField, windows: read
  * - keyframe_response_ms = sum(response times) / count; decodable_fps = sum(frames rendered) / seconds
  * From the sender's reports (null without RTCP):
  * - rtt_ms = sum(round-trip samples) / count
+ * Not from windows (the verdict adds them: see recovery-metrics.ts): outage_seconds, reconnect_seconds.
  * And:
  * - mos = the E-model of the viewer's loss (residual loss with the playout model, else wire loss),
  *   the jitter, and the delay (one-way, or half the round trip when none was measured) plus the
  *   measured jitter-buffer delay.
  */
-export function scopeMetrics(stream: StreamReport, windows: readonly WindowStats[], windowLengthMs: (index: number) => number, sender: SenderStreamReport | null = null): MetricValues {
+export function scopeMetrics(stream: StreamReport, windows: readonly WindowStats[], windowLengthMs: (index: number) => number, sender: SenderStreamReport | null = null): Omit<MetricValues, 'outage_seconds' | 'reconnect_seconds'> {
   let expected = 0;
   let lost = 0;
   let bytes = 0;

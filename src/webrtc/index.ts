@@ -15,9 +15,18 @@
  *   session.answer(participantId, offerSdp) answers each participant's offer (the `signal` above);
  *   session.offer(participantId) + session.acceptAnswer(participantId, sdp) subscribe through an SFU;
  *   session.close() at the end.
+ *
+ * Recovering as real clients do: `RejoiningParticipantTransport.open(join, { participantId, log })`
+ * wraps the participant's transport and joins again (with backoff) when its session is lost;
+ * `sessionLostReason` judges a session; `rejoinWithBackoff` is the retry loop both sides use.
  */
 export { turnCredentials, iceServersFor, type IceServer } from './turn-credentials.js';
 export { PARTICIPANT_ID_URI, ABS_SEND_TIME_URI, H264_FMTP, participantFeedback, probeFeedback, NO_FEEDBACK, type FeedbackProfile } from './media-profile.js';
 export type { IceOptions } from './peer-config.js';
 export { WebRtcParticipantTransport, type WebRtcParticipantOptions, type SentMedium } from './webrtc-participant.js';
 export { WebRtcProbeSession, type WebRtcProbeOptions, type RtpSink, type PeerReturnPath } from './webrtc-probe.js';
+export { RejoiningParticipantTransport, type RejoiningOptions } from './rejoining-participant.js';
+export { rejoinWithBackoff, type RejoinOptions } from './rejoin.js';
+export { backoffDelayMs, REJOIN_BACKOFF, type BackoffPolicy } from './backoff.js';
+export { sessionLostReason, SESSION_HEALTH, type HealthThresholds, type SessionSample } from './session-health.js';
+export { ReconnectLog, type ReconnectRecord, type ReconnectEntry } from './reconnect-record.js';

@@ -6,6 +6,7 @@ import { MediaTap } from './media-tap.js';
 import { NO_FEEDBACK, type FeedbackProfile } from './media-profile.js';
 import { connectionUp, createPeer, gatheringComplete, selectedLocalCandidateType, type IceOptions } from './peer-config.js';
 import { negotiatedFeedback } from './sdp-feedback.js';
+import type { SessionSample } from './session-health.js';
 
 const GATHER_TIMEOUT_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 20_000;
@@ -46,6 +47,9 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
   private feedback: FeedbackHandler | null = null;
   /** Whether the answer accepted RTX (retransmissions then go on the RTX SSRC); false before `acceptAnswer`. */
   rtxNegotiated = false;
+  /** For the session's watcher: when the connection state last changed, and the far end's last RTCP (epoch ms). */
+  private stateSinceEpochMs = Date.now();
+  private lastInboundEpochMs: number | null = null;
 
   private constructor(
     private readonly pc: RTCPeerConnection,
@@ -54,7 +58,11 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
     this.who = `participant ${options.participantId}`;
     this.tap = new MediaTap(pc);
     // RTCP from the far end (receiver reports, NACK, PLI, FIR, REMB) goes to the engine's stages.
-    this.tap.attach(null, (bytes) => this.feedback?.(bytes, bytes.length));
+    this.tap.attach(null, (bytes) => {
+      this.lastInboundEpochMs = Date.now();
+      this.feedback?.(bytes, bytes.length);
+    });
+    pc.connectionStateChange.subscribe(() => (this.stateSinceEpochMs = Date.now()));
   }
 
   /** Builds the peer and its send-only transceivers (no network I/O until `createOffer`). */
@@ -98,6 +106,11 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
   /** Resolves when ICE and DTLS are up; E_NETWORK naming the participant on failure or timeout. */
   async connected(timeoutMs: number = CONNECT_TIMEOUT_MS): Promise<void> {
     await connectionUp(this.pc, this.who, timeoutMs);
+  }
+
+  /** The session as its watcher samples it (connection state, and what the far end last sent). */
+  sample(): SessionSample {
+    return { connectionState: this.closed ? 'closed-here' : this.pc.connectionState, stateSinceEpochMs: this.stateSinceEpochMs, lastInboundEpochMs: this.lastInboundEpochMs };
   }
 
   /** The selected ICE pair's local candidate type (`host`, `relay`, ...), for checks and logs. */

@@ -6,6 +6,7 @@ import { MediaTap } from './media-tap.js';
 import { NO_FEEDBACK, type FeedbackProfile } from './media-profile.js';
 import { connectionUp, createPeer, gatheringComplete, type IceOptions } from './peer-config.js';
 import { negotiatedFeedback } from './sdp-feedback.js';
+import type { SessionSample } from './session-health.js';
 
 const GATHER_TIMEOUT_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 20_000;
@@ -46,6 +47,9 @@ interface Peer {
   remap: Uint8Array | null;
   /** Remote payload type -> the plan's (0 = not media: dropped). */
   payloadTypes: Uint8Array;
+  /** For the subscription's watcher: when the connection state last changed, the last packet from the far end (epoch ms). */
+  stateSinceEpochMs: number;
+  lastInboundEpochMs: number | null;
 }
 
 /**
@@ -118,17 +122,30 @@ export class WebRtcProbeSession {
     if (this.closed) throw new AvcmError('E_RUN', `participant ${participantId} offered after the WebRTC probe closed`);
     const pc = createPeer({ ...this.options, feedback: this.options.feedback ?? NO_FEEDBACK }, this.options);
     const tap = new MediaTap(pc);
-    const peer: Peer = { pc, tap, returnPath: { send: (buf, length) => void tap.sendRtcp(buf, length) }, remap: null, payloadTypes: new Uint8Array(128) };
+    const peer: Peer = {
+      pc,
+      tap,
+      returnPath: { send: (buf, length) => void tap.sendRtcp(buf, length) },
+      remap: null,
+      payloadTypes: new Uint8Array(128),
+      stateSinceEpochMs: Date.now(),
+      lastInboundEpochMs: null,
+    };
+    pc.connectionStateChange.subscribe(() => (peer.stateSinceEpochMs = Date.now()));
     const onRtp = this.options.onRtp;
     tap.attach(
       (rtp, arrivalEpochMs) => {
+        peer.lastInboundEpochMs = arrivalEpochMs;
         const planPayloadType = peer.payloadTypes[rtp.header.payloadType & 0x7f];
         if (planPayloadType === 0) return;
         rtp.header.payloadType = planPayloadType;
         if (peer.remap) remapExtensions(rtp.header.extensions, peer.remap);
         onRtp(rtp.serialize(), arrivalEpochMs, participantId, peer.returnPath);
       },
-      (bytes, arrivalEpochMs) => onRtp(bytes, arrivalEpochMs, participantId, peer.returnPath),
+      (bytes, arrivalEpochMs) => {
+        peer.lastInboundEpochMs = arrivalEpochMs;
+        onRtp(bytes, arrivalEpochMs, participantId, peer.returnPath);
+      },
     );
     const previous = this.peers.get(participantId);
     this.peers.set(participantId, peer);
@@ -141,6 +158,12 @@ export class WebRtcProbeSession {
     const peer = this.peers.get(participantId);
     if (!peer) throw new AvcmError('E_INTERNAL', `no WebRTC probe session for participant ${participantId}: answer() or offer() must come first`);
     await connectionUp(peer.pc, `probe for participant ${participantId}`, timeoutMs);
+  }
+
+  /** Participant `participantId`'s session as its watcher samples it; null when there is none. */
+  sample(participantId: number): SessionSample | null {
+    const peer = this.peers.get(participantId);
+    return peer ? { connectionState: peer.pc.connectionState, stateSinceEpochMs: peer.stateSinceEpochMs, lastInboundEpochMs: peer.lastInboundEpochMs } : null;
   }
 
   /** How many participant sessions are connected right now. */

@@ -170,6 +170,11 @@ export class DockerClient {
     }
   }
 
+  /** A container avcm did not create, by name or id: the system under test of a scenario's `sut: { driver: docker }`. */
+  sutContainer(name: string): SutContainer {
+    return new SutContainer(this.docker.getContainer(name), name);
+  }
+
   /** The containers carrying `label=value` (any state), with their network mode (`host` for avcm's). */
   async containersLabelled(label: string, value: string): Promise<{ name: string; state: string; networkMode: string; labels: Record<string, string> }[]> {
     const list = await this.docker.listContainers({ all: true, filters: { label: [`${label}=${value}`] } });
@@ -280,5 +285,70 @@ export class RunContainerHandle {
   /** Ends the log and stdin streams without touching the container (`--keep`). */
   detach(): void {
     for (const stream of this.streams.splice(0)) stream.destroy();
+  }
+}
+
+/**
+ * The system under test's container, acted on by `sut_*` spikes. Each call is one Engine API
+ * request bounded by `timeoutMs`; it throws E_SUT_ACTION_FAILED with the engine's words (a
+ * missing container, a paused one asked to pause again) so the SUT timeline can report them.
+ */
+export class SutContainer {
+  constructor(
+    private readonly container: Docker.Container,
+    readonly name: string,
+  ) {}
+
+  private async call(what: string, timeoutMs: number, request: () => Promise<unknown>, alreadyDone: number[] = []): Promise<void> {
+    try {
+      await withTimeout(request(), timeoutMs, `${what} ${this.name}`);
+    } catch (error) {
+      if (alreadyDone.includes(statusCode(error) ?? 0)) return;
+      const missing = statusCode(error) === 404;
+      throw new AvcmError('E_SUT_ACTION_FAILED', `docker ${what} of container ${this.name} failed: ${reason(error)}`, {
+        hint: missing ? `no container named ${this.name} on this engine: check sut.container (docker ps -a) and DOCKER_HOST` : DOCKER_HINT,
+        cause: error,
+      });
+    }
+  }
+
+  /** POST /containers/{name}/restart: stop (SIGTERM, SIGKILL after `stopSeconds`) and start again. */
+  restart(stopSeconds: number, timeoutMs: number): Promise<void> {
+    return this.call('restart', timeoutMs, () => this.container.restart({ t: stopSeconds }));
+  }
+
+  /** Freezes every process of the container (cgroup freezer); already paused is an error from the engine. */
+  pause(timeoutMs: number): Promise<void> {
+    return this.call('pause', timeoutMs, () => this.container.pause());
+  }
+
+  unpause(timeoutMs: number): Promise<void> {
+    return this.call('unpause', timeoutMs, () => this.container.unpause());
+  }
+
+  /** SIGKILL (no grace). */
+  kill(timeoutMs: number): Promise<void> {
+    return this.call('kill', timeoutMs, () => this.container.kill({ signal: 'SIGKILL' }));
+  }
+
+  /** Starts it; already running is fine (304). */
+  start(timeoutMs: number): Promise<void> {
+    return this.call('start', timeoutMs, () => this.container.start(), [304]);
+  }
+
+  /** SIGTERM, then SIGKILL after `stopSeconds`; already stopped is fine (304). */
+  stop(stopSeconds: number, timeoutMs: number): Promise<void> {
+    return this.call('stop', timeoutMs, () => this.container.stop({ t: stopSeconds }), [304]);
+  }
+
+  /** What the engine says about it now, in a line for the report (`paused, started 2026-01-01T12:00:01.25Z, exit code 0, 0 restarts`). */
+  async describe(timeoutMs: number): Promise<string> {
+    try {
+      const info = await withTimeout(this.container.inspect(), timeoutMs, `inspect ${this.name}`);
+      const state = info.State;
+      return `${state.Status}, started ${state.StartedAt}, exit code ${state.ExitCode}, ${info.RestartCount} restarts`;
+    } catch (error) {
+      return `cannot inspect: ${reason(error)}`;
+    }
   }
 }

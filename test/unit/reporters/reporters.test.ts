@@ -58,6 +58,54 @@ assertions:
   return buildRunResult({ plan, assertions: scenario.assertions, file: 'feedback.yaml', probe: probeReport(streams, 20), target: 'udp://127.0.0.1:5002', startedAt: new Date(), finishedAt: new Date(), packetsSent: 1000, senders, restarts: [] });
 }
 
+/**
+ * A run through an SFU restarted at 8 s by the command driver: every stream came back under new
+ * SSRCs, the participants rejoined, one probe subscription did not; `failedAction` makes the
+ * restart command fail instead.
+ */
+function sutResult(failedAction = false) {
+  const { scenario, plan } = planOf(`duration: 20s
+participants: { count: 2, transport: webrtc }
+sut: { driver: command, restart: ./restart.sh }
+spikes:
+  - { type: sut_restart, at: 8s, duration: 6s }
+assertions:
+  during_spikes: { outage_seconds: ["max < 5"], reconnect_seconds: ["max < 3"] }
+`);
+  const gone = (i: number): number => (i >= 8 && i < 12 ? 1 : 0);
+  const streams = plan.participants.flatMap((p) =>
+    (['video', 'audio'] as const).flatMap((media, m) => {
+      const whole = withViewer(syntheticStream(p.id, media, 10 * p.id + m, 20, gone));
+      const before = { ...whole, windows: whole.windows.map((w) => (w.index < 8 ? w : { ...w, received: 0, expected: 0, lost: 0, bytes: 0, frames: 0 })), lastSeenMs: 8_200 };
+      const after = { ...whole, ssrc: 20 * p.id + m, firstSeenMs: 12_300, windows: whole.windows.map((w) => (w.index >= 12 ? w : { ...w, received: 0, expected: 0, lost: 0, bytes: 0, frames: 0 })) };
+      return [before, after];
+    }),
+  );
+  const start = 1_000_000;
+  const probe = { ...probeReport(streams, 20), runStartEpochMs: start };
+  const sutActions = [
+    {
+      spikeId: '0.0',
+      spikeType: 'sut_restart' as const,
+      driver: 'command' as const,
+      action: 'restart' as const,
+      phase: 'start' as const,
+      detail: './restart.sh',
+      startedAtEpochMs: start + 8_000,
+      endedAtEpochMs: start + 10_000,
+      ok: !failedAction,
+      exitCode: failedAction ? 3 : 0,
+      output: failedAction ? 'janus: <not> running & no pid' : 'janus ready',
+      error: failedAction ? 'restart command exited with 3' : null,
+    },
+  ];
+  const reconnects = [
+    ...plan.participants.map((p) => ({ side: 'participant' as const, participantId: p.id, reason: 'signaling lost', lostAtEpochMs: start + 8_300, rejoinedAtEpochMs: start + 11_000, attempts: 3, error: null })),
+    { side: 'probe' as const, participantId: 1001, reason: 'signaling lost', lostAtEpochMs: start + 8_300, rejoinedAtEpochMs: null, attempts: 40, error: 'gave up after 40 attempts' },
+  ];
+  return buildRunResult({ plan, assertions: scenario.assertions, file: 'sut.yaml', probe, target: 'janus', startedAt: new Date(), finishedAt: new Date(), packetsSent: 1000, restarts: [], sutActions, reconnects });
+}
+
 describe('JUnit report', () => {
   it('validates against the JUnit XSD with xmllint, a testcase per assertion, failures carry measured vs limit', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'avcm-junit-'));
@@ -218,6 +266,60 @@ describe('writing reports', () => {
     expect(error).toBeInstanceOf(AvcmError);
     expect(error).toMatchObject({ code: 'E_REPORT', message: expect.stringContaining(path.join(blocker, 'r.xml')) });
   });
+});
+
+describe('reports of a run with actions on the system under test', () => {
+  it('JUnit: a testcase per action with its output (a failed one fails), reconnect counts as properties; still validates', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'avcm-junit-sut-'));
+    for (const failed of [false, true]) {
+      const file = path.join(dir, `sut-${failed}.xml`);
+      await writeFile(file, renderJunit(sutResult(failed)));
+      const lint = spawnSync('xmllint', ['--noout', '--schema', XSD, file], { encoding: 'utf8' });
+      expect(lint.status, lint.stderr).toBe(0);
+    }
+    const ok = renderJunit(sutResult());
+    expect(ok).toMatch(/<testcase classname="avcm\.t\.sut" name="sut 0\.0 sut_restart: restart" time="2">\s*<system-out>/);
+    expect(ok).toContain('./restart.sh (exit 0)');
+    expect(ok).toMatch(/<property name="reconnects_participants" value="2"\/>/);
+    expect(ok).toMatch(/<property name="reconnects_never_back" value="1"\/>/);
+    const failed = renderJunit(sutResult(true));
+    expect(failed).toMatch(/<failure message="restart failed: restart command exited with 3" type="SutActionFailed"/);
+    expect(failed).toContain('<![CDATA[./restart.sh (exit 3)\njanus: <not> running & no pid]]>');
+  });
+
+  it('console: what was done to the SUT and how the sessions came back', () => {
+    const text = renderSummary(sutResult());
+    expect(text).toContain('  sut:     0.0 restart at 8.0s ok in 2.0 s (exit 0)\n');
+    expect(text).toContain('  rejoins: participants 2/2 back (slowest 2.7 s after the loss) | probe subscriptions 0/1 back\n');
+    expect(renderSummary(sutResult(true))).toContain('  sut:     0.0 restart at 8.0s FAILED: restart command exited with 3 (exit 3)\n');
+  });
+
+  it('HTML: the actions marked on the charts, a section with the actions and the sessions lost, renumbered SSRCs and outage columns', async () => {
+    const result = sutResult(true);
+    await inChromium(result, 'report-sut.png', async (page) => {
+      await expect(page.locator('h2', { hasText: 'Over time' }).textContent()).resolves.toContain('actions on the system under test');
+      const action = await page.locator('#sut-events tbody tr td').allTextContents();
+      expect(action.slice(0, 9)).toEqual(['0.0', 'sut_restart', 'restart (start)', '8.00', '10.00', '2.00', 'FAILED', '3', './restart.sh']);
+      expect(action[9]).toBe('restart command exited with 3\njanus: <not> running & no pid');
+      const rows = await page.locator('#reconnects tbody tr').count();
+      expect(rows).toBe(3);
+      await expect(page.locator('#reconnects tbody tr.fail td').first().textContent()).resolves.toBe('probe');
+      const ssrcs = await page.locator('#viewer tbody tr td:nth-child(3)').allTextContents();
+      expect(ssrcs.every((text) => / → /.test(text))).toBe(true);
+      const headers = await page.locator('#viewer thead tr.groups th').allTextContents();
+      expect(headers).toContain('outages');
+      // The band of the restart is drawn in the action's colour over the loss chart (8 s .. 10 s).
+      const dark = await page.evaluate(() => {
+        const canvas = document.querySelector('#chart-loss canvas') as HTMLCanvasElement;
+        const ctx = canvas.getContext('2d')!;
+        let darkPixels = 0;
+        const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+        for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 0 && data[i] < 120 && data[i + 1] < 120 && data[i + 2] < 140) darkPixels++;
+        return darkPixels;
+      });
+      expect(dark).toBeGreaterThan(2_000);
+    });
+  }, 60_000);
 });
 
 describe('HTML report', () => {
