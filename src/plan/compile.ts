@@ -1,8 +1,8 @@
-import type { NumberRange, Scenario, SpikeEntry, TargetSelector } from '../scenario/scenario.js';
+import { videoBitrateKbps, type NumberRange, type Scenario, type SpikeEntry, type TargetSelector } from '../scenario/scenario.js';
 import { placeStarts } from './distribute.js';
 import { partitionOf, partitionsShareHost, resolvePartitions, sourcePort } from './partition.js';
 import { createRng, deriveSeed, seedFromText, shuffleInPlace, type Rng } from './rng.js';
-import type { Plan, PlannedParticipant, PlannedSpike, SpikeParams } from './types.js';
+import type { Plan, PlannedLayerStream, PlannedParticipant, PlannedSpike, SpikeParams } from './types.js';
 
 export interface CompileOptions {
   /** CLI `--seed`; wins over the scenario's seed. */
@@ -45,7 +45,7 @@ function resolveParams(entry: SpikeEntry, scenario: Scenario, rng: Rng): SpikePa
     case 'network_jitter':
       return { baseLatencyMs: draw(entry.baseLatencyMs, rng), jitterStdDevMs: draw(entry.jitterStdDevMs, rng) };
     case 'bitrate_reduce': {
-      const videoKbps = scenario.media.video?.bitrateKbps ?? 1;
+      const videoKbps = scenario.media.video ? videoBitrateKbps(scenario.media.video) : 1;
       const newKbps = draw(entry.newBitrateKbps, rng);
       const reductionPercent = newKbps === undefined ? draw(entry.reductionPercent, rng) : round2(100 * (1 - newKbps / videoKbps));
       return { reductionPercent, transitionMs: entry.transitionMs };
@@ -115,9 +115,9 @@ function planParticipants(scenario: Scenario, seed: number, partitions: number):
   const videoSenders = chooseSenders(ids, videoShare, rng);
   const audioSenders = chooseSenders(ids, audioShare, rng);
   const usedSsrcs = new Set<number>();
-  const uniqueSsrc = (): number => {
-    let ssrc = rng.uint32();
-    while (ssrc === 0 || usedSsrcs.has(ssrc)) ssrc = rng.uint32();
+  const uniqueSsrc = (from: Rng = rng): number => {
+    let ssrc = from.uint32();
+    while (ssrc === 0 || usedSsrcs.has(ssrc)) ssrc = from.uint32();
     usedSsrcs.add(ssrc);
     return ssrc;
   };
@@ -140,6 +140,7 @@ function planParticipants(scenario: Scenario, seed: number, partitions: number):
       audioTsStart: rng.uint32(),
       videoRtxSsrc: null as number | null,
       videoRtxSeqStart: 0,
+      videoLayers: null as PlannedLayerStream[] | null,
     };
   });
   // RTX SSRCs come from their own stream of draws, after every media SSRC, so turning RTX on or
@@ -148,11 +149,24 @@ function planParticipants(scenario: Scenario, seed: number, partitions: number):
   const rtx = usesRtx(scenario);
   for (const p of planned) {
     if (!rtx || p.videoSsrc === null) continue;
-    let ssrc = rtxRng.uint32();
-    while (ssrc === 0 || usedSsrcs.has(ssrc)) ssrc = rtxRng.uint32();
-    usedSsrcs.add(ssrc);
-    p.videoRtxSsrc = ssrc;
+    p.videoRtxSsrc = uniqueSsrc(rtxRng);
     p.videoRtxSeqStart = rtxRng.int(0, 0xffff);
+  }
+  // The first simulcast layer is the stream planned above; the others draw from their own stream,
+  // after every other SSRC, so turning simulcast on leaves the rest of a seed's plan unchanged.
+  const layers = scenario.media.video?.simulcast ?? null;
+  if (layers) {
+    const layerRng = createRng(deriveSeed(seed, 0x51c));
+    for (const p of planned) {
+      if (p.videoSsrc === null) continue;
+      const top: PlannedLayerStream = { rid: layers[0].rid, ssrc: p.videoSsrc, rtxSsrc: p.videoRtxSsrc, seqStart: p.videoSeqStart, tsStart: p.videoTsStart, rtxSeqStart: p.videoRtxSeqStart };
+      p.videoLayers = [top];
+      for (const layer of layers.slice(1)) {
+        const ssrc = uniqueSsrc(layerRng);
+        const rtxSsrc = rtx ? uniqueSsrc(layerRng) : null;
+        p.videoLayers.push({ rid: layer.rid, ssrc, rtxSsrc, seqStart: layerRng.int(0, 0xffff), tsStart: p.videoTsStart, rtxSeqStart: rtx ? layerRng.int(0, 0xffff) : 0 });
+      }
+    }
   }
   return planned;
 }
@@ -160,7 +174,10 @@ function planParticipants(scenario: Scenario, seed: number, partitions: number):
 /** An SSRC for the probe's own RTCP that no participant uses. */
 function probeSsrc(seed: number, participants: PlannedParticipant[]): number {
   const used = new Set<number>();
-  for (const p of participants) for (const s of [p.videoSsrc, p.audioSsrc, p.videoRtxSsrc]) if (s !== null) used.add(s);
+  for (const p of participants) {
+    for (const s of [p.videoSsrc, p.audioSsrc, p.videoRtxSsrc]) if (s !== null) used.add(s);
+    for (const layer of p.videoLayers ?? []) for (const s of [layer.ssrc, layer.rtxSsrc]) if (s !== null) used.add(s);
+  }
   const rng = createRng(deriveSeed(seed, 0x9b0e));
   let ssrc = rng.uint32();
   while (ssrc === 0 || used.has(ssrc)) ssrc = rng.uint32();
@@ -214,6 +231,7 @@ export function compile(scenario: Scenario, options: CompileOptions = {}): Plan 
         rtxPayloadType: video.rtxPayloadType,
         clockRateHz: 90000,
         maxPayloadBytes: video.maxPayloadBytes,
+        simulcast: video.simulcast && video.simulcast.map((layer) => ({ ...layer })),
       },
       audio: audio && {
         file: audio.file,
