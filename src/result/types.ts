@@ -71,6 +71,8 @@ export type MetricValues = Record<MetricName, number | null>;
 export interface StreamResult {
   participantId: number | null;
   ssrc: number;
+  /** The simulcast layer's RID (RFC 8852) the probe read from the stream's packets; absent for a single encoding. */
+  rid?: string;
   media: MediaKind;
   whole: MetricValues;
   duringSpikes: MetricValues;

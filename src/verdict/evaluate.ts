@@ -151,6 +151,7 @@ export function buildRunResult(input: VerdictInput): RunResult {
     const result: StreamResult = {
       participantId: id,
       ssrc: report.ssrc,
+      ...(report.rid !== undefined ? { rid: report.rid } : {}),
       media: report.media,
       whole,
       duringSpikes: scopeMetrics(report, during, windowLengthMs, sender),
