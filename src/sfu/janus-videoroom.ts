@@ -136,7 +136,11 @@ export async function destroyRoom(session: JanusSession, room: number): Promise<
   await session.message(handle, { request: 'destroy', room }).catch(() => undefined);
 }
 
-/** Publishes a participant's offer into the room as feed `participantId`; returns Janus's answer SDP. */
+/**
+ * Publishes a participant's offer into the room as feed `participantId`; returns Janus's answer SDP.
+ * A simulcast offer (a=rid, a=simulcast, highest layer first: Janus's default `rid_order` "hml")
+ * makes it a simulcast publisher; Janus learns the layers' SSRCs from their RID and MID extensions.
+ */
 export async function publish(session: JanusSession, room: number, participantId: number, offerSdp: string): Promise<string> {
   const handle = await session.attach();
   const event = await session.message(handle, { request: 'joinandconfigure', ptype: 'publisher', room, id: participantId, display: `avcm-${participantId}` }, { type: 'offer', sdp: offerSdp }, true);
@@ -144,11 +148,31 @@ export async function publish(session: JanusSession, room: number, participantId
   return event.jsep.sdp;
 }
 
-/** Subscribes to feed `participantId`: Janus offers, the caller answers with `answer(sdp)`. */
-export async function subscribe(session: JanusSession, room: number, participantId: number, answer: (offerSdp: string) => Promise<string>): Promise<void> {
+/** What a subscription asks of a simulcast feed (VideoRoom `substream`/`temporal`); Janus's defaults when absent. */
+export interface SubscribeOptions {
+  /** Simulcast layer index: 0 = the lowest, 2 = the highest (Janus's numbering). */
+  substream?: number;
+  temporal?: number;
+}
+
+/**
+ * Subscribes to feed `participantId`: Janus offers, the caller answers with `answer(sdp)`. With a
+ * `substream` (and `temporal`), Janus forwards that layer of a simulcast feed instead of its default.
+ * Returns the subscriber's handle id (for later `configure` requests).
+ */
+export async function subscribe(session: JanusSession, room: number, participantId: number, answer: (offerSdp: string) => Promise<string>, options: SubscribeOptions = {}): Promise<number> {
   const handle = await session.attach();
-  const event = await session.message(handle, { request: 'join', ptype: 'subscriber', room, streams: [{ feed: participantId }] }, undefined, true);
+  const stream = { feed: participantId, ...(options.substream !== undefined ? { substream: options.substream } : {}), ...(options.temporal !== undefined ? { temporal: options.temporal } : {}) };
+  const event = await session.message(handle, { request: 'join', ptype: 'subscriber', room, streams: [stream] }, undefined, true);
   if (!event.jsep) throw new AvcmError('E_NETWORK', `Janus sent no offer for feed ${participantId}`);
   const answerSdp = await answer(event.jsep.sdp);
   await session.message(handle, { request: 'start', room }, { type: 'answer', sdp: answerSdp }, true);
+  return handle;
+}
+
+/** The room's participants as Janus lists them (VideoRoom `listparticipants`): id and whether it publishes. */
+export async function listParticipants(session: JanusSession, room: number): Promise<{ id: number; publisher: boolean }[]> {
+  const handle = await session.attach();
+  const reply = await session.message(handle, { request: 'listparticipants', room });
+  return ((reply.plugindata?.data as { participants?: { id: number; publisher: boolean }[] } | undefined)?.participants ?? []).map((p) => ({ id: p.id, publisher: p.publisher }));
 }

@@ -130,11 +130,13 @@ export function buildRunResult(input: VerdictInput): RunResult {
   }
   const known = new Set(plan.participants.map((p) => p.id));
   // Sender figures belong to the stream with their SSRC (each simulcast layer has its own); through
-  // an SFU the probe sees other SSRCs, and then to the participant's medium.
+  // an SFU the probe sees other SSRCs, and then to the participant's medium: its first stream, a
+  // simulcast publisher's top layer (what an SFU forwards by default).
   const senders = new Map<string, SenderStreamReport>();
   const sendersBySsrc = new Map<number, SenderStreamReport>();
   for (const sender of input.senders ?? []) {
-    senders.set(`${sender.participantId}:${sender.media}`, sender);
+    const key = `${sender.participantId}:${sender.media}`;
+    if (!senders.has(key)) senders.set(key, sender);
     sendersBySsrc.set(sender.ssrc, sender);
   }
 
