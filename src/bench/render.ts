@@ -2,6 +2,8 @@ import type { BenchFigures } from './run-bench.js';
 
 const ROWS: [keyof BenchFigures, string][] = [
   ['participants', 'participants'],
+  ['simulcast', 'simulcast (3 layers)'],
+  ['packets_per_s_per_participant', 'pkt/s per participant'],
   ['partitions', 'partitions'],
   ['target_packets_per_s', 'target pkt/s'],
   ['achieved_packets_per_s', 'achieved pkt/s (at probe)'],
