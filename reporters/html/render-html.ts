@@ -194,7 +194,7 @@ const STREAM_ID: ColumnGroup = {
   name: '',
   columns: [
     { header: 'participant', left: true, value: (s) => (s.participantId === null ? '?' : String(s.participantId)) },
-    { header: 'media', left: true, value: (s) => s.media },
+    { header: 'media', left: true, value: (s) => (s.rid === undefined ? s.media : `${s.media} ${s.rid}`) },
     { header: 'ssrc', left: true, value: (s) => s.ssrc.toString(16) },
   ],
 };
