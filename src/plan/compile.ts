@@ -123,7 +123,7 @@ function planParticipants(scenario: Scenario, seed: number, partitions: number):
   };
   const frameIntervalMs = scenario.media.video ? 1000 / scenario.media.video.fps : (scenario.media.audio?.ptimeMs ?? 20);
   const nextIndex = new Array<number>(partitions).fill(0);
-  const planned = ids.map((id, ordinal) => {
+  const planned = ids.map((id, ordinal): PlannedParticipant => {
     const partition = partitionOf(id, partitions);
     const index = nextIndex[partition]++;
     return {
@@ -138,9 +138,8 @@ function planParticipants(scenario: Scenario, seed: number, partitions: number):
       audioSeqStart: rng.int(0, 0xffff),
       videoTsStart: rng.uint32(),
       audioTsStart: rng.uint32(),
-      videoRtxSsrc: null as number | null,
+      videoRtxSsrc: null,
       videoRtxSeqStart: 0,
-      videoLayers: null as PlannedLayerStream[] | null,
     };
   });
   // RTX SSRCs come from their own stream of draws, after every media SSRC, so turning RTX on or
@@ -182,6 +181,12 @@ function probeSsrc(seed: number, participants: PlannedParticipant[]): number {
   let ssrc = rng.uint32();
   while (ssrc === 0 || used.has(ssrc)) ssrc = rng.uint32();
   return ssrc;
+}
+
+/** The plan's extension ids: the RID, repaired RID and MID ones only when layers stamp them. */
+function planExtensions(scenario: Scenario): Plan['extensions'] {
+  const { layout, participantIdId, absSendTimeId, ridId, repairedRidId, midId } = scenario.extensions;
+  return scenario.media.video?.simulcast ? { layout, participantIdId, absSendTimeId, ridId, repairedRidId, midId } : { layout, participantIdId, absSendTimeId };
 }
 
 /** The seed a run uses: CLI, else the scenario's, else one derived from the scenario name. */
@@ -231,7 +236,8 @@ export function compile(scenario: Scenario, options: CompileOptions = {}): Plan 
         rtxPayloadType: video.rtxPayloadType,
         clockRateHz: 90000,
         maxPayloadBytes: video.maxPayloadBytes,
-        simulcast: video.simulcast && video.simulcast.map((layer) => ({ ...layer })),
+        // Only simulcast plans carry simulcast fields: a plan without it stays as it was before them.
+        ...(video.simulcast ? { simulcast: video.simulcast.map((layer) => ({ ...layer })) } : {}),
       },
       audio: audio && {
         file: audio.file,
@@ -241,7 +247,7 @@ export function compile(scenario: Scenario, options: CompileOptions = {}): Plan 
         clockRateHz: 48000,
       },
     },
-    extensions: scenario.extensions,
+    extensions: planExtensions(scenario),
     participants,
     spikes: planSpikes(scenario, seed, participants.map((p) => p.id)),
     turn: scenario.turn,

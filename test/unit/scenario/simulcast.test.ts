@@ -109,7 +109,7 @@ describe('plan: one stream per layer', () => {
     for (const p of plan.participants) {
       for (const s of [p.videoSsrc, p.audioSsrc, p.videoRtxSsrc]) if (s !== null) all.add(s);
       if (p.videoSsrc === null) {
-        expect(p.videoLayers).toBeNull();
+        expect(p.videoLayers).toBeUndefined();
         continue;
       }
       const layers = p.videoLayers!;
@@ -131,6 +131,11 @@ describe('plan: one stream per layer', () => {
     const off = compile(validate(yaml.replace('simulcast: true', 'simulcast: false')).scenario!, { seed: 7, partitions: 2 });
     expect(on.participants.map(({ videoLayers: _layers, ...rest }) => rest)).toEqual(off.participants.map(({ videoLayers: _layers, ...rest }) => rest));
     expect(on.spikes).toEqual(off.spikes);
+    // A plan without simulcast has none of its fields (it is byte for byte what it was before simulcast existed).
+    expect(off.media.video).not.toHaveProperty('simulcast');
+    expect(off.extensions).toEqual({ layout: 'rfc8285', participantIdId: 1, absSendTimeId: 2 });
+    expect(off.participants.some((p) => 'videoLayers' in p)).toBe(false);
+    expect(on.extensions).toEqual({ layout: 'rfc8285', participantIdId: 1, absSendTimeId: 2, ridId: 10, repairedRidId: 11, midId: 4 });
     const open = compile(validate(`${yaml}`.replace('video: "50%" }', 'video: "50%", rtcp: false }')).scenario!, { seed: 7, partitions: 2 });
     for (const p of open.participants) for (const layer of p.videoLayers ?? []) expect(layer.rtxSsrc).toBeNull();
   });
