@@ -80,7 +80,7 @@ export function renderSchemaReference(schema: Node): string {
         walk(child, `${path}.${key}`, thenRequired.has(key), condition ? `(type \`${String(condition)}\`)` : '');
       }
     }
-    if (resolved.type === 'array' && resolved.items) walk(resolved.items as Node, `${path}[]`, false);
+    if (types.includes('array') && resolved.items) walk(resolved.items as Node, `${path}[]`, false);
     // `false or { ... }` style fields: document the object form's fields too.
     for (const alternative of [...((resolved.oneOf as Node[] | undefined) ?? []), ...((resolved.anyOf as Node[] | undefined) ?? [])]) {
       const option = resolve(alternative);

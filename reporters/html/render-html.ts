@@ -23,7 +23,7 @@ const STREAM_ID: ColumnGroup = {
   name: '',
   columns: [
     { header: 'participant', left: true, value: (s) => (s.participantId === null ? '?' : String(s.participantId)) },
-    { header: 'media', left: true, value: (s) => s.media },
+    { header: 'media', left: true, value: (s) => (s.rid === undefined ? s.media : `${s.media} ${s.rid}`) },
     // An SFU restart renumbers what it forwards: the SSRCs the stream arrived under, in order.
     { header: 'ssrc', left: true, value: (s) => (s.ssrcs ?? [s.ssrc]).map((ssrc) => ssrc.toString(16)).join(' → ') },
   ],

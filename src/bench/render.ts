@@ -5,6 +5,8 @@ const ROWS: [keyof BenchFigures, string][] = [
   ['io_engines', 'UDP I/O engines'],
   ['io_probe', 'UDP I/O probe'],
   ['participants', 'participants'],
+  ['simulcast', 'simulcast (3 layers)'],
+  ['packets_per_s_per_participant', 'pkt/s per participant'],
   ['partitions', 'partitions'],
   ['target_packets_per_s', 'target pkt/s'],
   ['achieved_packets_per_s', 'achieved pkt/s (at probe)'],

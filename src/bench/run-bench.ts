@@ -15,7 +15,11 @@ export interface BenchFigures {
   /** The UDP I/O the engines reported using (`mixed` if they differed) and the probe's. */
   io_engines: string | null;
   io_probe: string | null;
+  /** Whether each participant sent the shipped three simulcast layers (each its own stream) instead of one encoding. */
+  simulcast: boolean;
   participants: number;
+  /** RTP packets per second one participant sends (all its streams), from the clip. */
+  packets_per_s_per_participant: number;
   partitions: number;
   duration_s: number;
   target_packets_per_s: number;
@@ -54,6 +58,8 @@ export interface BenchOptions {
   engine: 'paced' | 'naive';
   /** Run the RTCP feedback loop (default true, as scenario runs do); false = open loop, as before it existed. */
   feedback?: boolean;
+  /** Every participant sends the shipped simulcast layers (`media.video.simulcast: true`); paced engine only. */
+  simulcast?: boolean;
   /** Extra node flags for the engine processes (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
   /** The I/O of the probe and the paced engines (resolved once by the caller); the naive baseline always uses dgram. */
@@ -61,15 +67,15 @@ export interface BenchOptions {
   log(line: string): void;
 }
 
-/** Packets per second one participant sends with this media: video packets per loop over the loop's length, plus audio. */
+/** Packets per second one participant sends with this media: video packets per loop over the loop's length (every simulcast layer), plus audio. */
 function perParticipantRates(media: MediaLibrary): { packetsPerS: number; bitsPerS: number } {
   let packetsPerS = 0;
   let bitsPerS = 0;
   const headerBytes = 28;
-  if (media.video) {
-    const loopS = media.video.frames.length / media.video.fps;
-    const packets = media.video.frames.reduce((sum, f) => sum + f.payloads.length, 0);
-    const bytes = media.video.frames.reduce((sum, f) => sum + f.bytes, 0) + packets * headerBytes;
+  for (const video of media.videoLayers ?? (media.video ? [media.video] : [])) {
+    const loopS = video.frames.length / video.fps;
+    const packets = video.frames.reduce((sum, f) => sum + f.payloads.length, 0);
+    const bytes = video.frames.reduce((sum, f) => sum + f.bytes, 0) + packets * headerBytes;
     packetsPerS += packets / loopS;
     bitsPerS += (bytes * 8) / loopS;
   }
@@ -90,8 +96,10 @@ export async function runBench(options: BenchOptions): Promise<BenchFigures> {
   // The naive baseline has no sessions: it is always open loop.
   const feedback = options.feedback !== false && options.engine === 'paced';
   const openLoop = feedback ? '' : ', rtcp: false }\nprobe: { nack: false, pli: false, jitter_buffer: false, report_interval: false';
+  // The naive baseline knows one video stream per participant: simulcast is the paced engine's.
+  const simulcast = options.simulcast === true && options.engine === 'paced';
   const scenario = scenarioFromText(
-    `version: 1\nname: bench-${options.engine}-${options.participants}\nduration: ${Math.ceil(options.durationMs / 1000)}s\nparticipants: { count: ${options.participants}, base_port: 0${openLoop} }\n`,
+    `version: 1\nname: bench-${options.engine}-${options.participants}\nduration: ${Math.ceil(options.durationMs / 1000)}s\n${simulcast ? 'media: { video: { simulcast: true } }\n' : ''}participants: { count: ${options.participants}, base_port: 0${openLoop} }\n`,
     'bench',
   );
   const plan = compile(scenario, { partitions: options.partitions, seed: 1 });
@@ -143,7 +151,9 @@ export async function runBench(options: BenchOptions): Promise<BenchFigures> {
       feedback,
       io_engines: totals.io,
       io_probe: report.io ?? null,
+      simulcast,
       participants: options.participants,
+      packets_per_s_per_participant: round(rates.packetsPerS),
       partitions: plan.partitions,
       duration_s: durationS,
       target_packets_per_s: round(targetPackets),

@@ -15,6 +15,7 @@ interface BenchCliOptions {
   sweep?: boolean;
   baseline: boolean;
   feedback: boolean;
+  simulcast?: boolean;
   json?: string;
   cpuProf?: string;
   hotPath?: boolean;
@@ -34,6 +35,7 @@ export function registerBench(program: Command, deps: Deps, setExit: (code: numb
     .option('--sweep', `run ${SWEEP.join(', ')} participants and report the largest N meeting the targets`)
     .option('--no-baseline', 'skip the naive baseline pass')
     .option('--no-feedback', 'run open loop: no RTCP from the participants, the probe only measures (as before the feedback loop)')
+    .option('--simulcast', 'every participant sends the shipped three simulcast layers, each its own stream (no naive baseline: it sends one)')
     .option('--json <file>', 'write the figures as JSON')
     .option('--cpu-prof <dir>', 'write V8 CPU profiles of the engine processes into DIR')
     .option('--hot-path', "CPU per packet of avcm's own code without I/O: one engine partition into the probe in one process, in fake time, the feedback loop on vs off")
@@ -57,14 +59,14 @@ export function registerBench(program: Command, deps: Deps, setExit: (code: numb
       if (notice !== null) log(notice);
       const nodeArgs = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(deps.cwd, options.cpuProf)}`] : undefined;
       const pass = (participants: number, engine: 'paced' | 'naive'): Promise<BenchFigures> => {
-        log(`avcm bench: ${engine} engine, ${participants} participants, ${partitions} partitions, ${options.duration / 1000}s, ${options.feedback && engine === 'paced' ? 'feedback loop' : 'open loop'}, ${engine === 'naive' ? 'dgram' : io.path} I/O`);
-        return runBench({ participants, durationMs: options.duration, partitions, engine, feedback: options.feedback, nodeArgs, log, io });
+        log(`avcm bench: ${engine} engine, ${participants} participants${options.simulcast ? ' (simulcast)' : ''}, ${partitions} partitions, ${options.duration / 1000}s, ${options.feedback && engine === 'paced' ? 'feedback loop' : 'open loop'}, ${engine === 'naive' ? 'dgram' : io.path} I/O`);
+        return runBench({ participants, durationMs: options.duration, partitions, engine, feedback: options.feedback, simulcast: options.simulcast, nodeArgs, log, io });
       };
       const counts = options.sweep ? SWEEP : [options.participants];
       const results: { paced: BenchFigures; naive: BenchFigures | null; meets: boolean }[] = [];
       for (const n of counts) {
         const paced = await pass(n, 'paced');
-        const naive = options.baseline ? await pass(n, 'naive') : null;
+        const naive = options.baseline && !options.simulcast ? await pass(n, 'naive') : null;
         const meets = meetsTargets(paced);
         results.push({ paced, naive, meets });
         deps.stdout.write(`\n${n} participants (${meets ? 'meets' : 'misses'} the targets)\n`);

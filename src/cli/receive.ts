@@ -35,7 +35,7 @@ export function renderStreamTable(rows: LiveStreamRow[], elapsedS: number): stri
   const header = ['participant', 'media', 'ssrc', 'pkts', 'lost %', 'jitter ms', 'delay ms', 'kbps', 'fps', 'MOS'];
   const body = rows.map((r) => [
     r.participantId === null ? '?' : String(r.participantId),
-    r.media,
+    r.rid === null ? r.media : `${r.media}/${r.rid}`,
     r.ssrc.toString(16).padStart(8, '0'),
     String(r.received),
     fixed(r.lossPercent, 2),
@@ -62,6 +62,7 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
     .option('--audio-pt <n>', 'audio payload type', integerOption(0, 127), 111)
     .option('--participant-id-ext <id>', 'RFC 8285 id of the participant-id extension', integerOption(1, 14), 1)
     .option('--abs-send-time-ext <id>', 'RFC 8285 id of the abs-send-time extension', integerOption(1, 14), 2)
+    .option('--rid-ext <id>', 'RFC 8285 id of the rtp-stream-id extension (RFC 8852): a simulcast layer\'s RID', integerOption(1, 14), 10)
     .option('--legacy-extensions', "read the original platform's legacy extension layout (profile 0x0001, little-endian participant id; no delay)")
     .option('--start-at <epochMs>', 'epoch ms of the run start (window 0); default: now', integerOption(0, Number.MAX_SAFE_INTEGER))
     .option('--quiet', 'no live table')
@@ -77,7 +78,7 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
     .option('--rtx-pt <n>', 'payload type of RTX retransmissions (RFC 4588)', integerOption(0, 127), 97)
     .option('--token <token>', 'with --webrtc: bearer token of the server (default: AVCM_TOKEN)')
     .option('--io <path>', IO_OPTION_HELP, ioOption)
-    .action(async (options: { listen: UdpUrl; duration?: number; json?: string; videoPt: number; audioPt: number; participantIdExt: number; absSendTimeExt: number; legacyExtensions?: boolean; quiet?: boolean; startAt?: number; webrtc?: boolean; api?: string; test?: string; count?: number; firstId: number; token?: string; feedback: boolean; nack: boolean; pli: boolean; jitterBuffer: { fixedDelayMs: number | null } | false; rtxPt: number; io?: IoPath }) => {
+    .action(async (options: { listen: UdpUrl; duration?: number; json?: string; videoPt: number; audioPt: number; participantIdExt: number; absSendTimeExt: number; ridExt: number; legacyExtensions?: boolean; quiet?: boolean; startAt?: number; webrtc?: boolean; api?: string; test?: string; count?: number; firstId: number; token?: string; feedback: boolean; nack: boolean; pli: boolean; jitterBuffer: { fixedDelayMs: number | null } | false; rtxPt: number; io?: IoPath }) => {
       if (options.webrtc && (!options.api || !options.test || !options.count)) {
         throw new AvcmError('E_USAGE', '--webrtc needs --api URL, --test ID and --count N');
       }
@@ -85,7 +86,7 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
         listen: options.listen,
         videoPayloadType: options.videoPt,
         audioPayloadType: options.audioPt,
-        extensions: { layout: options.legacyExtensions ? ('legacy' as const) : ('rfc8285' as const), participantIdId: options.participantIdExt, absSendTimeId: options.absSendTimeExt },
+        extensions: { layout: options.legacyExtensions ? ('legacy' as const) : ('rfc8285' as const), participantIdId: options.participantIdExt, absSendTimeId: options.absSendTimeExt, ridId: options.ridExt },
         expectedDurationMs: options.duration,
         // Like a browser by default: receiver reports, NACK, PLI, a playout model.
         viewer: { nack: options.feedback && options.nack, pli: options.feedback && options.pli, jitterBuffer: options.jitterBuffer },

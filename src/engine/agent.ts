@@ -238,7 +238,10 @@ async function transportOpener(
   const join = async (participant: PlannedParticipant, connectTimeoutMs?: number): Promise<import('../webrtc/index.js').WebRtcParticipantTransport> => {
     const transport = await WebRtcParticipantTransport.create({
       participantId: participant.id,
-      video: participant.videoSsrc !== null && plan.media.video ? { ssrc: participant.videoSsrc, payloadType: plan.media.video.payloadType, rtxSsrc: participant.videoRtxSsrc } : null,
+      video:
+        participant.videoSsrc !== null && plan.media.video
+          ? { ssrc: participant.videoSsrc, payloadType: plan.media.video.payloadType, rtxSsrc: participant.videoRtxSsrc, simulcast: participant.videoLayers?.map((layer) => layer.rid) ?? null }
+          : null,
       audio: participant.audioSsrc !== null && plan.media.audio ? { ssrc: participant.audioSsrc, payloadType: plan.media.audio.payloadType } : null,
       extensions: plan.extensions,
       feedback,

@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import { AvcmError } from '../errors/index.js';
 import type { MediaLibrary } from '../media/index.js';
 import type { Endpoint, Plan, PlannedParticipant, PlannedSpike } from '../plan/types.js';
 import { absSendTimeFromMs } from '../rtp/index.js';
@@ -34,6 +35,9 @@ export class NaiveEngine {
   }
 
   static async create(plan: Plan, partition: number, media: MediaLibrary, target: Endpoint): Promise<NaiveEngine> {
+    if (plan.media.video?.simulcast) {
+      throw new AvcmError('E_USAGE', 'the naive baseline engine sends one video stream per participant, not simulcast layers', { hint: 'run simulcast plans with the paced engine (the default)' });
+    }
     const participants = plan.participants.filter((p) => p.partition === partition);
     const sockets = await Promise.all(
       participants.map(

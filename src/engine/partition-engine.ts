@@ -26,7 +26,7 @@ const KIND_RETRANSMISSION = 1;
 const KIND_RTCP = 2;
 const NO_PAYLOAD = Buffer.alloc(0);
 
-/** One RTP stream (a participant's video or audio): allocated once, mutated in place per packet. */
+/** One RTP stream (a participant's video, one of its simulcast layers, or its audio): allocated once, mutated in place per packet. */
 interface Stream {
   readonly participant: PlannedParticipant;
   readonly participantSlot: number;
@@ -35,8 +35,25 @@ interface Stream {
   sequenceNumber: number;
   /** The stream's side of the RTCP feedback loop; null when the plan has none. */
   readonly session: SenderSession | null;
-  /** Video: where this participant is in the shared clip, relative to the run's frame grid (a keyframe request moves it). */
+  /** Video: the clip this stream sends (its simulcast layer's), and its keyframe table; null for audio. */
+  readonly track: VideoTrack | null;
+  readonly keyframeAfter: Int32Array | null;
+  /** Video: where this stream is in its clip, relative to the run's frame grid (a keyframe request moves it). */
   clipOffset: number;
+}
+
+/** What a stream is, from the plan: its medium, RTP identity and starts, RTX, and for video its clip and RID. */
+interface StreamSpec {
+  media: 'video' | 'audio';
+  payloadType: number;
+  ssrc: number;
+  seqStart: number;
+  tsStart: number;
+  rtxSsrc: number | null;
+  rtxSeqStart: number;
+  track: VideoTrack | null;
+  /** A simulcast layer's RID (RFC 8852); null for a single encoding or audio. */
+  rid: string | null;
 }
 
 /** For each frame index of a clip, the index of the first keyframe at or after it (cyclically). */
@@ -88,7 +105,8 @@ export class PartitionEngine implements DelayedSender {
   private readonly durationMs: number;
   /** The streams' RTCP feedback loop (SRs, NACK/PLI answers); null when the plan has none. */
   private readonly feedback: SenderFeedback | null;
-  private readonly keyframeAfter: Int32Array | null;
+  /** Keyframe tables per clip (simulcast layers each have one), shared by the streams sending it. */
+  private readonly keyframeTables = new Map<VideoTrack, Int32Array>();
   /** When the current timer fires (run ms), to wake earlier for packets queued between ticks. */
   private timerDueMs = Infinity;
   /** Per-tick values the emit callbacks read (kept as fields so the callbacks are allocated once). */
@@ -117,7 +135,6 @@ export class PartitionEngine implements DelayedSender {
     this.spikes = [...plan.spikes];
     this.chaos = this.participants.map((p) => createParticipantChaos(plan.spikes, p.id));
     this.stats = emptyEngineStats(partition, this.participants.length);
-    this.keyframeAfter = media.video ? keyframeTable(media.video) : null;
     const rtcp = plan.rtcp;
     this.feedback = rtcp
       ? new SenderFeedback((slot, buffer, length, nowMs) => this.toNetwork(slot, KIND_RTCP, buffer, length, NO_PAYLOAD, nowMs), rtcp.reportIntervalMs, createRng(deriveSeed(plan.seed, 0x5e, partition)))
@@ -125,13 +142,15 @@ export class PartitionEngine implements DelayedSender {
     const videoOffsets: { id: number; offsetMs: number }[] = [];
     const audioOffsets: { id: number; offsetMs: number }[] = [];
     this.participants.forEach((participant, slot) => {
-      if (participant.videoSsrc !== null && plan.media.video && media.video) {
+      for (const spec of this.videoSpecs(participant)) {
+        // Layers of one participant are due together: one frame of the grid, sent layer after layer.
         videoOffsets.push({ id: this.videoStreams.length, offsetMs: participant.startOffsetMs });
-        this.videoStreams.push(this.stream(participant, slot, 'video', plan.media.video.payloadType, participant.videoSsrc, participant.videoSeqStart, participant.videoTsStart));
+        this.videoStreams.push(this.stream(participant, slot, spec));
       }
       if (participant.audioSsrc !== null && plan.media.audio && media.audio) {
         audioOffsets.push({ id: this.audioStreams.length, offsetMs: participant.startOffsetMs });
-        this.audioStreams.push(this.stream(participant, slot, 'audio', plan.media.audio.payloadType, participant.audioSsrc, participant.audioSeqStart, participant.audioTsStart));
+        const spec: StreamSpec = { media: 'audio', payloadType: plan.media.audio.payloadType, ssrc: participant.audioSsrc, seqStart: participant.audioSeqStart, tsStart: participant.audioTsStart, rtxSsrc: null, rtxSeqStart: 0, track: null, rid: null };
+        this.audioStreams.push(this.stream(participant, slot, spec));
       }
       transports[slot].onFeedback((buf, length) => this.onFeedback(slot, buf, length));
     });
@@ -155,21 +174,56 @@ export class PartitionEngine implements DelayedSender {
     return new PartitionEngine(options, transports);
   }
 
-  private stream(participant: PlannedParticipant, slot: number, media: 'video' | 'audio', payloadType: number, ssrc: number, seqStart: number, tsStart: number): Stream {
-    const writer = new RtpHeaderWriter({ payloadType, ssrc, participantId: participant.id, extensions: this.plan.extensions });
-    return { participant, participantSlot: slot, writer, tsStart, sequenceNumber: seqStart, session: this.senderSession(participant, slot, media, writer, ssrc, tsStart), clipOffset: 0 };
+  /**
+   * A participant's video streams: one per simulcast layer (each with its layer's clip, SSRC, RTX
+   * and RID), else its one encoding; none when it sends no video.
+   */
+  private videoSpecs(participant: PlannedParticipant): StreamSpec[] {
+    const video = this.plan.media.video;
+    const track = this.media.video;
+    if (participant.videoSsrc === null || !video || !track) return [];
+    const layers = participant.videoLayers;
+    const tracks = this.media.videoLayers;
+    if (layers && tracks) {
+      return layers.map((layer, i) => ({ media: 'video', payloadType: video.payloadType, ssrc: layer.ssrc, seqStart: layer.seqStart, tsStart: layer.tsStart, rtxSsrc: layer.rtxSsrc, rtxSeqStart: layer.rtxSeqStart, track: tracks[i], rid: layer.rid }));
+    }
+    return [{ media: 'video', payloadType: video.payloadType, ssrc: participant.videoSsrc, seqStart: participant.videoSeqStart, tsStart: participant.videoTsStart, rtxSsrc: participant.videoRtxSsrc, rtxSeqStart: participant.videoRtxSeqStart, track, rid: null }];
+  }
+
+  private stream(participant: PlannedParticipant, slot: number, spec: StreamSpec): Stream {
+    // Over WebRTC a layer also carries its media section's MID, so an SFU can place its SSRC.
+    const mid = spec.rid !== null ? (this.transports[slot].videoMid ?? null) : null;
+    const header = (): RtpHeaderWriter => new RtpHeaderWriter({ payloadType: spec.payloadType, ssrc: spec.ssrc, participantId: participant.id, extensions: this.plan.extensions, rid: spec.rid, mid });
+    const writer = header();
+    let keyframeAfter: Int32Array | null = null;
+    if (spec.track) {
+      keyframeAfter = this.keyframeTables.get(spec.track) ?? keyframeTable(spec.track);
+      this.keyframeTables.set(spec.track, keyframeAfter);
+    }
+    return {
+      participant,
+      participantSlot: slot,
+      writer,
+      tsStart: spec.tsStart,
+      sequenceNumber: spec.seqStart,
+      session: this.senderSession(participant, slot, spec, header),
+      track: spec.track,
+      keyframeAfter,
+      clipOffset: 0,
+    };
   }
 
   /** The stream's feedback stages, registered with the engine's RTCP loop; null without one. */
-  private senderSession(participant: PlannedParticipant, slot: number, media: 'video' | 'audio', writer: RtpHeaderWriter, ssrc: number, tsStart: number): SenderSession | null {
+  private senderSession(participant: PlannedParticipant, slot: number, spec: StreamSpec, header: () => RtpHeaderWriter): SenderSession | null {
     const rtcp = this.plan.rtcp;
     if (!rtcp || !this.feedback) return null;
-    const video = this.media.video;
+    const media = spec.media;
+    const video = spec.track;
     const rtxPayloadType = this.plan.media.video?.rtxPayloadType ?? null;
     const rtxAccepted = this.transports[slot].rtxNegotiated !== false;
     const rtx =
-      media === 'video' && rtxAccepted && participant.videoRtxSsrc !== null && rtxPayloadType !== null
-        ? { ssrc: participant.videoRtxSsrc, payloadType: rtxPayloadType, sequenceNumber: participant.videoRtxSeqStart }
+      media === 'video' && rtxAccepted && spec.rtxSsrc !== null && rtxPayloadType !== null
+        ? { ssrc: spec.rtxSsrc, payloadType: rtxPayloadType, sequenceNumber: spec.rtxSeqStart, repairedRidId: spec.rid !== null ? (this.plan.extensions.repairedRidId ?? 0) : 0 }
         : null;
     const packetsPerSecond =
       media === 'video' && video ? (video.frames.reduce((n, f) => n + f.payloads.length, 0) * video.fps) / video.frames.length : 1000 / (this.media.audio?.ptimeMs ?? 20);
@@ -182,17 +236,18 @@ export class PartitionEngine implements DelayedSender {
       participantId: participant.id,
       participantSlot: slot,
       media,
-      ssrc,
+      ssrc: spec.ssrc,
       rtx,
+      rid: spec.rid,
       cname: `avcm-${participant.id}`,
       clockRateHz: media === 'video' ? 90_000 : 48_000,
-      tsStart,
+      tsStart: spec.tsStart,
       startOffsetMs: firstFrameMs,
       packetsPerSecond,
-      resendHeader: new RtpHeaderWriter({ payloadType: writer.payloadType, ssrc, participantId: participant.id, extensions: this.plan.extensions }),
+      resendHeader: header(),
       expectedWindows: Math.ceil(this.durationMs / 1000) + 2,
       options: rtcp,
-      output: (header, headerLength, payload, nowMs) => this.toNetwork(slot, KIND_RETRANSMISSION, header, headerLength, payload, nowMs),
+      output: (h, headerLength, payload, nowMs) => this.toNetwork(slot, KIND_RETRANSMISSION, h, headerLength, payload, nowMs),
     });
     this.feedback.add(session, firstFrameMs);
     return session;
@@ -283,14 +338,15 @@ export class PartitionEngine implements DelayedSender {
 
   private sendVideoFrame(streamId: number, dueMs: number, frameNumber: number): void {
     const stream = this.videoStreams[streamId];
-    const video = this.media.video!;
+    const video = stream.track!;
     const n = video.frames.length;
     let index = (frameNumber + stream.clipOffset) % n;
     const keyframeRequest = stream.session?.keyframe ?? null;
     if (keyframeRequest !== null && keyframeRequest.pending) {
-      // A PLI/FIR: this participant jumps ahead to the clip's next IDR; the RTP timestamp stays on
-      // the run's frame grid and the sequence numbers continue, so nothing jumps on the wire.
-      const keyframeIndex = this.keyframeAfter![index];
+      // A PLI/FIR: this stream jumps ahead to its clip's next IDR (a simulcast layer alone, as a
+      // browser's encoder answers per layer); the RTP timestamp stays on the run's frame grid and
+      // the sequence numbers continue, so nothing jumps on the wire.
+      const keyframeIndex = stream.keyframeAfter![index];
       stream.clipOffset = (stream.clipOffset + keyframeIndex - index + n) % n;
       index = keyframeIndex;
     }

@@ -15,6 +15,11 @@ export interface ParticipantTransport {
    * Undefined for plain UDP, where the plan alone decides.
    */
   readonly rtxNegotiated?: boolean;
+  /**
+   * WebRTC: the MID of the video media section (RFC 8843), which simulcast layers stamp on their
+   * packets so an SFU can place their unsignaled SSRCs. Undefined for plain UDP (no SDP).
+   */
+  readonly videoMid?: string | null;
   /** Errors the transport saw so far (counted, never thrown: the run goes on). */
   readonly errors: number;
   /**

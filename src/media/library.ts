@@ -5,7 +5,7 @@ import { packagePath } from '../package-root.js';
 import type { AudioPlan, Plan, VideoPlan } from '../plan/types.js';
 import { opusPacketDurationMs, packetizeH264AccessUnit } from '../rtp/index.js';
 import { groupAccessUnits, splitAnnexB } from './annexb.js';
-import { convertAudio, convertVideo } from './ffmpeg.js';
+import { convertAudio, convertVideo, type VideoSettings } from './ffmpeg.js';
 import { readOggOpus } from './ogg.js';
 
 /** One video frame, packetized once and shared by every participant: RTP payloads only. */
@@ -39,15 +39,24 @@ export interface AudioTrack {
 
 /** Everything a run sends, loaded once per run by {@link loadMediaLibrary}; null tracks are disabled in the plan. */
 export interface MediaLibrary {
+  /** The video; with simulcast, its top layer (`videoLayers[0]`). */
   video: VideoTrack | null;
+  /**
+   * Simulcast: one track per plan layer, same order, converted from the same clip with keyframes at
+   * the same frame indices (checked when loaded), so a frame number means one picture in every
+   * layer. Absent or null without simulcast.
+   */
+  videoLayers?: VideoTrack[] | null;
   audio: AudioTrack | null;
-  /** Where each track came from (for reports and `avcm media prepare`). */
-  source: { video: string | null; audio: string | null };
+  /** Where each track came from (for reports and `avcm media prepare`); `videoLayers` only with simulcast. */
+  source: { video: string | null; audio: string | null; videoLayers?: string[] | null };
 }
 
 /** The shipped clip's settings (media/default/clip.json, written by scripts/make-default-clip.sh). */
 interface DefaultClip {
   video: { file: string; fps: number; width: number; height: number; bitrateKbps: number; keyframeIntervalFrames: number };
+  /** The simulcast layers shipped at the video's fps and keyframe interval, highest first (the first is `video.file`). */
+  simulcast?: { file: string; width: number; height: number; bitrateKbps: number }[];
   audio: { file: string; ptimeMs: number; bitrateKbps: number };
 }
 
@@ -106,14 +115,26 @@ export interface LoadOptions {
  * The files a plan's media come from, converting what needs converting: the shipped clip
  * (media/default/) as is when the plan names no file and asks for its settings (no ffmpeg);
  * the clip at other settings (fps, size, bit rate, ptime), or the plan's own file (relative to
- * `baseDir`), converted by ffmpeg once and cached by content. The runner calls this before the
+ * `baseDir`), converted by ffmpeg once and cached by content. Simulcast layers likewise, one
+ * file per layer (the shipped clip ships the default three). The runner calls this before the
  * engines start, so they only read the cache. Throws E_MEDIA or E_FFMPEG_MISSING.
  */
 export async function prepareMediaFiles(media: Plan['media'], options: LoadOptions): Promise<MediaLibrary['source']> {
   let clipRead: Promise<DefaultClip> | null = null;
   const shippedClip = (): Promise<DefaultClip> => (clipRead ??= defaultClip());
   const source: MediaLibrary['source'] = { video: null, audio: null };
-  if (media.video) {
+  if (media.video?.simulcast) {
+    const v = media.video;
+    const layers = v.simulcast!;
+    // One conversion per layer from the same clip, with the same frame rate and keyframe interval:
+    // the encoder puts IDRs at the same frame numbers in every layer (loadMediaLibrary checks it).
+    source.videoLayers = [];
+    for (const layer of layers) {
+      const settings = { fps: v.fps, width: layer.width, height: layer.height, bitrateKbps: layer.bitrateKbps, keyframeIntervalFrames: v.keyframeIntervalFrames };
+      source.videoLayers.push(v.file === null ? await shippedLayerFile(await shippedClip(), settings, options) : (await convertVideo(path.resolve(options.baseDir, v.file), settings, options)).file);
+    }
+    source.video = source.videoLayers[0];
+  } else if (media.video) {
     const v = media.video;
     if (v.file === null) {
       const clip = await shippedClip();
@@ -136,17 +157,55 @@ export async function prepareMediaFiles(media: Plan['media'], options: LoadOptio
   return source;
 }
 
+/** A simulcast layer of the shipped clip: shipped as is when it has the layer's settings, else converted from the clip. */
+async function shippedLayerFile(clip: DefaultClip, settings: VideoSettings, options: LoadOptions): Promise<string> {
+  const sameGop = settings.fps === clip.video.fps && settings.keyframeIntervalFrames === clip.video.keyframeIntervalFrames;
+  const shipped = sameGop ? clip.simulcast?.find((l) => l.width === settings.width && l.height === settings.height && l.bitrateKbps === settings.bitrateKbps) : undefined;
+  if (shipped) return packagePath(`media/default/${shipped.file}`);
+  const layers = (clip.simulcast ?? []).map((l) => `${l.width}x${l.height} @ ${l.bitrateKbps} kbps`).join(', ');
+  const converted = await convertVideo(packagePath(`media/default/${clip.video.file}`), settings, options).catch((error: unknown) =>
+    rethrowForClip(error, `simulcast layers ${layers}, ${clip.video.fps} fps, keyframe every ${clip.video.keyframeIntervalFrames} frames`),
+  );
+  return converted.file;
+}
+
 /**
  * Loads the plan's media once per engine: the files from `prepareMediaFiles`, read and packetized
  * here, so the engines only stamp RTP headers; the result is shared read-only by all participants.
+ * Simulcast layers must have the same frames with keyframes at the same indices: E_MEDIA otherwise.
  */
 export async function loadMediaLibrary(media: Plan['media'], options: LoadOptions): Promise<MediaLibrary> {
   const source = await prepareMediaFiles(media, options);
+  if (media.video && source.videoLayers) {
+    const layers: VideoTrack[] = [];
+    for (const file of source.videoLayers) layers.push(videoTrackFromAnnexB(await readMedia(file), media.video, file));
+    checkAlignedLayers(layers, source.videoLayers);
+    return { video: layers[0], videoLayers: layers, audio: media.audio && source.audio ? audioTrackFromOgg(await readMedia(source.audio), media.audio, source.audio) : null, source };
+  }
   return {
     video: media.video && source.video ? videoTrackFromAnnexB(await readMedia(source.video), media.video, source.video) : null,
     audio: media.audio && source.audio ? audioTrackFromOgg(await readMedia(source.audio), media.audio, source.audio) : null,
     source,
   };
+}
+
+/**
+ * Simulcast layers are sent frame for frame on one grid: a frame number must be the same picture
+ * in every layer, and a keyframe in one a keyframe in all (an SFU switches layers at keyframes).
+ */
+export function checkAlignedLayers(layers: readonly VideoTrack[], files: readonly string[]): void {
+  const keyframes = (track: VideoTrack): string => track.frames.flatMap((f, i) => (f.keyframe ? [i] : [])).join(',');
+  const first = layers[0];
+  for (let i = 1; i < layers.length; i++) {
+    const layer = layers[i];
+    if (layer.frames.length !== first.frames.length || keyframes(layer) !== keyframes(first)) {
+      throw new AvcmError(
+        'E_MEDIA',
+        `simulcast layers are not aligned: ${files[i]} has ${layer.frames.length} frames with keyframes at [${keyframes(layer)}], ${files[0]} has ${first.frames.length} with keyframes at [${keyframes(first)}]`,
+        { hint: 'convert every layer from the same source with the same fps and keyframe interval (avcm does so for media.video.file)' },
+      );
+    }
+  }
 }
 
 /** ffmpeg is needed only because the scenario asked for other settings than the shipped clip's: say so. */

@@ -1,8 +1,8 @@
-import type { NumberRange, Scenario, SpikeEntry, SpikeShape, TargetSelector } from '../scenario/scenario.js';
+import { videoBitrateKbps, type NumberRange, type Scenario, type SpikeEntry, type SpikeShape, type TargetSelector } from '../scenario/scenario.js';
 import { placeStarts } from './distribute.js';
 import { partitionOf, partitionsShareHost, resolvePartitions, sourcePort } from './partition.js';
 import { createRng, deriveSeed, seedFromText, shuffleInPlace, type Rng } from './rng.js';
-import type { Plan, PlannedParticipant, PlannedSpike, SpikeParams } from './types.js';
+import type { Plan, PlannedLayerStream, PlannedParticipant, PlannedSpike, SpikeParams } from './types.js';
 
 export interface CompileOptions {
   /** CLI `--seed`; wins over the scenario's seed. */
@@ -61,7 +61,7 @@ function resolveParams(shape: SpikeShape, scenario: Scenario, rng: Rng): SpikePa
     case 'network_jitter':
       return { baseLatencyMs: draw(shape.baseLatencyMs, rng), jitterStdDevMs: draw(shape.jitterStdDevMs, rng) };
     case 'bitrate_reduce': {
-      const videoKbps = scenario.media.video?.bitrateKbps ?? 1;
+      const videoKbps = scenario.media.video ? videoBitrateKbps(scenario.media.video) : 1;
       const newKbps = draw(shape.newBitrateKbps, rng);
       const reductionPercent = newKbps === undefined ? draw(shape.reductionPercent, rng) : round2(100 * (1 - newKbps / videoKbps));
       const transitionMs = shape.transitionMs === undefined ? undefined : Math.round(draw(shape.transitionMs, rng)!);
@@ -151,15 +151,15 @@ function planParticipants(scenario: Scenario, seed: number, partitions: number):
   const videoSenders = chooseSenders(ids, videoShare, rng);
   const audioSenders = chooseSenders(ids, audioShare, rng);
   const usedSsrcs = new Set<number>();
-  const uniqueSsrc = (): number => {
-    let ssrc = rng.uint32();
-    while (ssrc === 0 || usedSsrcs.has(ssrc)) ssrc = rng.uint32();
+  const uniqueSsrc = (from: Rng = rng): number => {
+    let ssrc = from.uint32();
+    while (ssrc === 0 || usedSsrcs.has(ssrc)) ssrc = from.uint32();
     usedSsrcs.add(ssrc);
     return ssrc;
   };
   const frameIntervalMs = scenario.media.video ? 1000 / scenario.media.video.fps : (scenario.media.audio?.ptimeMs ?? 20);
   const nextIndex = new Array<number>(partitions).fill(0);
-  const planned = ids.map((id, ordinal) => {
+  const planned = ids.map((id, ordinal): PlannedParticipant => {
     const partition = partitionOf(id, partitions);
     const index = nextIndex[partition]++;
     return {
@@ -174,7 +174,7 @@ function planParticipants(scenario: Scenario, seed: number, partitions: number):
       audioSeqStart: rng.int(0, 0xffff),
       videoTsStart: rng.uint32(),
       audioTsStart: rng.uint32(),
-      videoRtxSsrc: null as number | null,
+      videoRtxSsrc: null,
       videoRtxSeqStart: 0,
     };
   });
@@ -184,11 +184,24 @@ function planParticipants(scenario: Scenario, seed: number, partitions: number):
   const rtx = usesRtx(scenario);
   for (const p of planned) {
     if (!rtx || p.videoSsrc === null) continue;
-    let ssrc = rtxRng.uint32();
-    while (ssrc === 0 || usedSsrcs.has(ssrc)) ssrc = rtxRng.uint32();
-    usedSsrcs.add(ssrc);
-    p.videoRtxSsrc = ssrc;
+    p.videoRtxSsrc = uniqueSsrc(rtxRng);
     p.videoRtxSeqStart = rtxRng.int(0, 0xffff);
+  }
+  // The first simulcast layer is the stream planned above; the others draw from their own stream,
+  // after every other SSRC, so turning simulcast on leaves the rest of a seed's plan unchanged.
+  const layers = scenario.media.video?.simulcast ?? null;
+  if (layers) {
+    const layerRng = createRng(deriveSeed(seed, 0x51c));
+    for (const p of planned) {
+      if (p.videoSsrc === null) continue;
+      const top: PlannedLayerStream = { rid: layers[0].rid, ssrc: p.videoSsrc, rtxSsrc: p.videoRtxSsrc, seqStart: p.videoSeqStart, tsStart: p.videoTsStart, rtxSeqStart: p.videoRtxSeqStart };
+      p.videoLayers = [top];
+      for (const layer of layers.slice(1)) {
+        const ssrc = uniqueSsrc(layerRng);
+        const rtxSsrc = rtx ? uniqueSsrc(layerRng) : null;
+        p.videoLayers.push({ rid: layer.rid, ssrc, rtxSsrc, seqStart: layerRng.int(0, 0xffff), tsStart: p.videoTsStart, rtxSeqStart: rtx ? layerRng.int(0, 0xffff) : 0 });
+      }
+    }
   }
   return planned;
 }
@@ -196,11 +209,20 @@ function planParticipants(scenario: Scenario, seed: number, partitions: number):
 /** An SSRC for the probe's own RTCP that no participant uses. */
 function probeSsrc(seed: number, participants: PlannedParticipant[]): number {
   const used = new Set<number>();
-  for (const p of participants) for (const s of [p.videoSsrc, p.audioSsrc, p.videoRtxSsrc]) if (s !== null) used.add(s);
+  for (const p of participants) {
+    for (const s of [p.videoSsrc, p.audioSsrc, p.videoRtxSsrc]) if (s !== null) used.add(s);
+    for (const layer of p.videoLayers ?? []) for (const s of [layer.ssrc, layer.rtxSsrc]) if (s !== null) used.add(s);
+  }
   const rng = createRng(deriveSeed(seed, 0x9b0e));
   let ssrc = rng.uint32();
   while (ssrc === 0 || used.has(ssrc)) ssrc = rng.uint32();
   return ssrc;
+}
+
+/** The plan's extension ids: the RID, repaired RID and MID ones only when layers stamp them. */
+function planExtensions(scenario: Scenario): Plan['extensions'] {
+  const { layout, participantIdId, absSendTimeId, ridId, repairedRidId, midId } = scenario.extensions;
+  return scenario.media.video?.simulcast ? { layout, participantIdId, absSendTimeId, ridId, repairedRidId, midId } : { layout, participantIdId, absSendTimeId };
 }
 
 /** The seed a run uses: CLI, else the scenario's, else one derived from the scenario name. */
@@ -250,6 +272,8 @@ export function compile(scenario: Scenario, options: CompileOptions = {}): Plan 
         rtxPayloadType: video.rtxPayloadType,
         clockRateHz: 90000,
         maxPayloadBytes: video.maxPayloadBytes,
+        // Only simulcast plans carry simulcast fields: a plan without it stays as it was before them.
+        ...(video.simulcast ? { simulcast: video.simulcast.map((layer) => ({ ...layer })) } : {}),
       },
       audio: audio && {
         file: audio.file,
@@ -259,7 +283,7 @@ export function compile(scenario: Scenario, options: CompileOptions = {}): Plan 
         clockRateHz: 48000,
       },
     },
-    extensions: scenario.extensions,
+    extensions: planExtensions(scenario),
     participants,
     spikes: planSpikes(scenario, seed, participants.map((p) => p.id)),
     turn: scenario.turn,

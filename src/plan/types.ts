@@ -118,6 +118,19 @@ export interface VideoPlan {
   rtxPayloadType: number;
   clockRateHz: 90000;
   maxPayloadBytes: number;
+  /**
+   * Simulcast layers (RFC 8853), highest first, each its own RTP stream; null or absent = one encoding.
+   * The first layer's size and rate are `width`, `height` and `bitrateKbps`.
+   */
+  simulcast?: SimulcastLayerPlan[] | null;
+}
+
+/** One simulcast layer: its RID (RFC 8852) and what the clip is converted to for it. */
+export interface SimulcastLayerPlan {
+  rid: string;
+  width: number;
+  height: number;
+  bitrateKbps: number;
 }
 
 /** The participants' RTCP feedback loop (sender reports, NACK/RTX, PLI/FIR answers). */
@@ -156,6 +169,14 @@ export interface ExtensionPlan {
   layout: 'rfc8285' | 'legacy';
   participantIdId: number;
   absSendTimeId: number;
+  /**
+   * RFC 8852 rtp-stream-id (a simulcast layer's RID on its media packets) and
+   * repaired-rtp-stream-id (on its RTX packets), RFC 8843 mid (on simulcast packets over WebRTC).
+   * Absent or 0: not stamped and not read (plans and callers without simulcast).
+   */
+  ridId?: number;
+  repairedRidId?: number;
+  midId?: number;
 }
 
 export interface PlannedParticipant {
@@ -179,6 +200,24 @@ export interface PlannedParticipant {
   audioTsStart: number;
   /** Initial RTX sequence number (random, RFC 3550 5.1). */
   videoRtxSeqStart: number;
+  /**
+   * Simulcast: one stream per `media.video.simulcast` layer, same order; null without simulcast
+   * or video (absent in plans from before simulcast). The first layer's SSRC, RTX SSRC and
+   * starts are also `videoSsrc`, `videoRtxSsrc`, `videoSeqStart`, `videoTsStart`, `videoRtxSeqStart`.
+   */
+  videoLayers?: PlannedLayerStream[] | null;
+}
+
+/** One simulcast layer's RTP stream of a participant. */
+export interface PlannedLayerStream {
+  rid: string;
+  ssrc: number;
+  /** SSRC of the layer's RTX stream, or null without RTX. */
+  rtxSsrc: number | null;
+  seqStart: number;
+  /** The participant's one media clock: every layer of a frame carries the same RTP timestamp. */
+  tsStart: number;
+  rtxSeqStart: number;
 }
 
 export interface Plan {

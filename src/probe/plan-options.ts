@@ -3,14 +3,17 @@ import type { ProbeOptions } from './receiver.js';
 
 /**
  * The probe's viewer behaviour, RTCP and RTX settings for a plan (the scenario's `probe:` section
- * and the participants' RTX SSRCs). The probe sends RTCP only when it has something to send: NACKs,
+ * and the participants' RTX SSRCs, every simulcast layer's too). The probe sends RTCP only when it has something to send: NACKs,
  * PLIs or receiver reports.
  */
 export function probeFeedbackOptions(plan: Plan): Pick<ProbeOptions, 'viewer' | 'rtcp' | 'rtx'> {
   const probe = plan.probe;
   const sendsRtcp = probe.nack || probe.pli || probe.reportIntervalMs !== null;
   const rtxSsrcs = new Map<number, number>();
-  for (const p of plan.participants) if (p.videoRtxSsrc !== null && p.videoSsrc !== null) rtxSsrcs.set(p.videoRtxSsrc, p.videoSsrc);
+  for (const p of plan.participants) {
+    if (p.videoRtxSsrc !== null && p.videoSsrc !== null) rtxSsrcs.set(p.videoRtxSsrc, p.videoSsrc);
+    for (const layer of p.videoLayers ?? []) if (layer.rtxSsrc !== null) rtxSsrcs.set(layer.rtxSsrc, layer.ssrc);
+  }
   return {
     viewer: { nack: probe.nack, pli: probe.pli, jitterBuffer: probe.jitterBuffer },
     rtcp: sendsRtcp ? { ssrc: probe.rtcpSsrc, reportIntervalMs: probe.reportIntervalMs } : null,

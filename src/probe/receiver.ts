@@ -3,7 +3,7 @@ import { chooseIo, ioRequest, type IoChoice } from '../io/index.js';
 import { createRng } from '../plan/rng.js';
 import type { Endpoint, ExtensionPlan } from '../plan/types.js';
 import { isRtcpPacket } from '../rtcp/index.js';
-import { createParsedRtp, parseRtp } from '../rtp/index.js';
+import { createParsedRtp, parseRtp, readRid } from '../rtp/index.js';
 import { readRtxOriginalSequence } from '../session/index.js';
 import { udpKernelCounters } from './kernel-counters.js';
 import { BatchedProbeSocket } from './batched-probe-socket.js';
@@ -104,6 +104,8 @@ export interface LiveSummary {
 export interface LiveStreamRow {
   participantId: number | null;
   ssrc: number;
+  /** The simulcast layer's RID, when the stream's packets carry one. */
+  rid: string | null;
   media: 'video' | 'audio';
   received: number;
   lossPercent: number;
@@ -293,6 +295,7 @@ export class ProbeReceiver implements DatagramSink {
         runStartEpochMs: this.runStartEpochMs,
         expectedWindows: this.expectedWindows,
       });
+      stats.rid = readRid(buf, p);
       session = new ReceiverSession(stats, { ...this.viewer, nack: this.viewer.nack && isVideo }, this.expectedWindows);
       this.streams.set(p.ssrc | 0, session);
       this.feedback?.add(session, arrivalEpochMs - this.runStartEpochMs);
@@ -302,6 +305,8 @@ export class ProbeReceiver implements DatagramSink {
       session.stats.participantId = id;
       if (isVideo) this.videoByParticipant.set(id, session);
     }
+    // A stream's layer is named once (a string allocated per stream, never per packet).
+    if (p.ridLength > 0 && session.stats.rid === null) session.stats.rid = readRid(buf, p);
     if (returnPath !== null && this.sendsRtcp) session.returnPath = returnPath;
     const arrivalMs = arrivalEpochMs - this.runStartEpochMs;
     const windowIndex = !this.runStarted || arrivalMs <= 0 ? 0 : Math.floor(arrivalMs / this.windowMs);
@@ -446,6 +451,7 @@ export class ProbeReceiver implements DatagramSink {
       rows.push({
         participantId: stream.participantId,
         ssrc: stream.ssrc,
+        rid: stream.rid,
         media: stream.media,
         received: stream.received,
         lossPercent,

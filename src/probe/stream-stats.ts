@@ -92,6 +92,8 @@ export class StreamStats {
   readonly windowMs: number;
   readonly clockRateHz: number;
   participantId: number | null;
+  /** A simulcast layer's RID (RFC 8852 rtp-stream-id), from the first packet carrying one; null until then. */
+  rid: string | null = null;
   /** Run-relative ms of the first and last packet (duplicates included). */
   firstSeenMs = 0;
   lastSeenMs = 0;
@@ -524,6 +526,7 @@ export class StreamStats {
     return {
       ssrc: this.ssrc,
       participantId: this.participantId,
+      ...(this.rid !== null ? { rid: this.rid } : {}),
       media: this.media,
       payloadType: this.payloadType,
       firstSeenMs: this.firstSeenMs,

@@ -36,6 +36,8 @@ export interface StreamReport {
   ssrc: number;
   /** From the participant-id header extension; null when the packets carried none. */
   participantId: number | null;
+  /** The simulcast layer this stream is, from the RID header extension (RFC 8852); absent when the packets carried none. */
+  rid?: string;
   media: MediaKind;
   payloadType: number;
   firstSeenMs: number;

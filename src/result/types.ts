@@ -159,6 +159,8 @@ export interface StreamResult {
   ssrc: number;
   /** Every SSRC the stream arrived under when there were several (an SFU restart renumbers what it forwards); absent otherwise. */
   ssrcs?: number[];
+  /** The simulcast layer's RID (RFC 8852) the probe read from the stream's packets; absent for a single encoding. */
+  rid?: string;
   media: MediaKind;
   whole: MetricValues;
   duringSpikes: MetricValues;

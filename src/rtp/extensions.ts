@@ -57,15 +57,29 @@ export function extensionBlockBytes(layout: ExtensionLayout['layout']): number {
   return layout === 'rfc8285' ? 16 : 8;
 }
 
-/** The extension values avcm reads; -1 when a packet does not carry them. */
+/** The extension values avcm reads; -1 (a length 0) when a packet does not carry them. */
 export interface ExtensionValues {
   participantId: number;
   absSendTime: number;
+  /**
+   * Where the RFC 8852 rtp-stream-id (a simulcast layer's RID, ASCII) is in the buffer: offset and
+   * length of its bytes, left in place so reading it allocates nothing; length 0 without one.
+   */
+  ridOffset: number;
+  ridLength: number;
 }
 
+/** The URI of the RID extension (RFC 8852 3.1), as negotiated by `a=extmap`. */
+export const RTP_STREAM_ID_URI = 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id';
+/** The URI of the repaired-RID extension RTX packets carry (RFC 8852 3.2). */
+export const REPAIRED_RTP_STREAM_ID_URI = 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id';
+/** The URI of the MID extension (RFC 8843 15.2). */
+export const MID_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
+
 /**
- * Reads avcm's values from one RTP header extension block (`profile` and the data bytes
- * `buf[dataStart, dataEnd)`) into `out`, leaving fields it does not find untouched. Knows the
+ * Reads avcm's values (participant id, abs-send-time, a simulcast layer's RID) from one RTP
+ * header extension block (`profile` and the data bytes `buf[dataStart, dataEnd)`) into `out`,
+ * leaving fields it does not find untouched. Knows the
  * RFC 8285 one-byte (0xBEDE) and two-byte (0x100X) forms, skipping unknown elements and
  * elements of the wrong size, and the legacy layout. Other profiles are ignored. Allocates
  * nothing and never reads outside `[dataStart, dataEnd)`; the caller checks `dataEnd <= buf.length`.
@@ -83,6 +97,9 @@ function readElement(buf: Uint8Array, at: number, len: number, id: number, ids: 
     out.participantId = ((buf[at] << 24) | (buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3]) >>> 0;
   } else if (id === ids.absSendTimeId && len === 3) {
     out.absSendTime = (buf[at] << 16) | (buf[at + 1] << 8) | buf[at + 2];
+  } else if (id === ids.ridId && len > 0) {
+    out.ridOffset = at;
+    out.ridLength = len;
   }
 }
 

@@ -15,15 +15,18 @@ export interface ParsedRtp {
   participantId: number;
   /** 24-bit abs-send-time; -1 when absent. */
   absSendTime: number;
+  /** A simulcast layer's RID (RFC 8852, under `ids.ridId`): its bytes' offset in the buffer and length; length 0 when absent. */
+  ridOffset: number;
+  ridLength: number;
 }
 
 /** A fresh `ParsedRtp` to reuse across `parseRtp` calls (create one per receiver, not per packet). */
 export function createParsedRtp(): ParsedRtp {
-  return { marker: false, padding: false, payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, csrcCount: 0, payloadOffset: 0, payloadLength: 0, participantId: -1, absSendTime: -1 };
+  return { marker: false, padding: false, payloadType: 0, sequenceNumber: 0, timestamp: 0, ssrc: 0, csrcCount: 0, payloadOffset: 0, payloadLength: 0, participantId: -1, absSendTime: -1, ridOffset: -1, ridLength: 0 };
 }
 
 /**
- * Parses an RTP packet (RFC 3550 5.1, RFC 8285 extensions) into `out` without allocating.
+ * Parses an RTP packet (RFC 3550 5.1, RFC 8285 extensions, the RFC 8852 RID) into `out` without allocating.
  * `length` is the number of valid bytes in `buf` (a reused receive buffer may be longer).
  * Reads both the RFC 8285 layout (one- and two-byte forms, extension ids from `ids`, other
  * elements skipped) and the legacy layout (profile 0x0001, little-endian participant id),
@@ -43,6 +46,8 @@ export function parseRtp(buf: Uint8Array, length: number, ids: ExtensionLayout, 
   if (offset > length) return false;
   out.participantId = -1;
   out.absSendTime = -1;
+  out.ridOffset = -1;
+  out.ridLength = 0;
   if (hasExtension) {
     if (offset + 4 > length) return false;
     const profile = (buf[offset] << 8) | buf[offset + 1];
@@ -69,4 +74,13 @@ export function parseRtp(buf: Uint8Array, length: number, ids: ExtensionLayout, 
   out.payloadOffset = offset;
   out.payloadLength = end - offset;
   return true;
+}
+
+/**
+ * The RID of the packet `parseRtp` just read into `p` (ASCII, RFC 8852), or null when it carried
+ * none. Allocates the string: call it when a stream first shows a RID, never per packet.
+ */
+export function readRid(buf: Uint8Array, p: Pick<ParsedRtp, 'ridOffset' | 'ridLength'>): string | null {
+  if (p.ridLength <= 0) return null;
+  return String.fromCharCode(...buf.subarray(p.ridOffset, p.ridOffset + p.ridLength));
 }

@@ -238,6 +238,7 @@ export class ScenarioRun implements RunningRun {
           rtxPayloadType: plan.media.video?.rtxPayloadType ?? 97,
           extensions: plan.extensions,
           feedback: probeFeedback(plan),
+          simulcast: Boolean(plan.media.video?.simulcast),
           iceServers: iceServersFor(plan.turn, this.context.env),
           loopbackOnly: iceOnLoopback,
           onRtxSsrcs: (pairs) => probe.registerRtx(pairs),

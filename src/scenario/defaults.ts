@@ -1,7 +1,7 @@
 import { parseExpression } from '../verdict/parse-assertion.js';
 import { METRIC_NAMES } from '../result/index.js';
-import type { AssertionSpec, NumberRange, Scenario, SimpleTargetSelector, SpikeEntry, SpikeShape, TargetSelector, WeightedShape } from './scenario.js';
-import type { ScenarioDocument, SpikeSpec, SpikeTypeSpec } from './types.js';
+import type { AssertionSpec, NumberRange, Scenario, SimpleTargetSelector, SimulcastLayer, SpikeEntry, SpikeShape, TargetSelector, WeightedShape } from './scenario.js';
+import type { ScenarioDocument, SimulcastLayerSpec, SpikeSpec, SpikeTypeSpec } from './types.js';
 import { parseDurationMs, parseRateKbps, parseShare, parseUdpListenUrl, parseUdpUrl } from './units.js';
 
 /**
@@ -10,13 +10,19 @@ import { parseDurationMs, parseRateKbps, parseShare, parseUdpListenUrl, parseUdp
  */
 export const DEFAULTS = {
   backend: 'local',
-  video: { fps: 30, bitrate: '2500kbps', width: 1280, height: 720, keyframe_interval: '2s', max_payload_bytes: 1200, payload_type: 96, rtx_payload_type: 97 },
+  video: { fps: 30, bitrate: '2500kbps', width: 1280, height: 720, keyframe_interval: '2s', max_payload_bytes: 1200, payload_type: 96, rtx_payload_type: 97, simulcast: false },
+  /** The layers of `simulcast: true`: the shipped clip's (media/default/clip.json). */
+  simulcastLayers: [
+    { rid: 'h', width: 1280, height: 720, bitrate: '2500kbps' },
+    { rid: 'm', width: 640, height: 360, bitrate: '600kbps' },
+    { rid: 'l', width: 320, height: 180, bitrate: '150kbps' },
+  ],
   audio: { ptime: '20ms', bitrate: '64kbps', payload_type: 111 },
   participants: { first_id: 1001, transport: 'udp', video: true, audio: true, base_port: 0 },
   rtcp: { nack: true, rtx: true, pli: true, report_interval: '1s', history: '1s' },
   probe: { nack: true, pli: true, jitter_buffer: 'adaptive', report_interval: '1s' },
   turn: { secret_env: 'AVCM_TURN_SECRET', ttl: '1h' },
-  extensions: { layout: 'rfc8285', participant_id: 1, abs_send_time: 2 },
+  extensions: { layout: 'rfc8285', participant_id: 1, abs_send_time: 2, rtp_stream_id: 10, repaired_rtp_stream_id: 11, mid: 4 },
   scaling: { partitions: 'auto', participants_per_partition: 150, max_partitions: 10 },
   spike: { count: 1, duration: '10s', participants: 'all', pattern: 'random', mean_burst_packets: 3, base_latency_ms: 0, transition: '2s', queue: '200ms', trace_format: 'auto' },
   sut: { timeout: '60s', stop_timeout: '10s', namespace: 'default' },
@@ -130,6 +136,13 @@ function rtcpOptions(rtcp: NonNullable<ScenarioDocument['participants']['rtcp']>
   return { nack: r.nack, rtx: r.rtx, pli: r.pli, reportIntervalMs: ms(r.report_interval, DEFAULTS.rtcp.report_interval), historyMs: ms(r.history, DEFAULTS.rtcp.history) };
 }
 
+/** `media.video.simulcast` with units resolved; null for one encoding. */
+function simulcastLayers(spec: boolean | SimulcastLayerSpec[] | undefined): SimulcastLayer[] | null {
+  if (spec === undefined || spec === false) return null;
+  const layers = spec === true ? DEFAULTS.simulcastLayers : spec;
+  return layers.map((layer) => ({ rid: layer.rid, width: layer.width, height: layer.height, bitrateKbps: parseRateKbps(layer.bitrate) ?? 0 }));
+}
+
 function probeOptions(probe: ScenarioDocument['probe']): Scenario['probe'] {
   const d = DEFAULTS.probe;
   const buffer = probe?.jitter_buffer ?? d.jitter_buffer;
@@ -171,6 +184,7 @@ export function applyDefaults(doc: ScenarioDocument, file: string | null): Scena
   const v = DEFAULTS.video;
   const a = DEFAULTS.audio;
   const video = doc.media?.video === false ? null : { ...v, ...(doc.media?.video ?? {}) };
+  const layers = video ? simulcastLayers(video.simulcast) : null;
   const audio = doc.media?.audio === false ? null : { ...a, ...(doc.media?.audio ?? {}) };
   const p = { ...DEFAULTS.participants, ...doc.participants };
   const ext = { ...DEFAULTS.extensions, ...(doc.rtp?.extensions ?? {}) };
@@ -188,13 +202,15 @@ export function applyDefaults(doc: ScenarioDocument, file: string | null): Scena
       video: video && {
         file: video.file ?? null,
         fps: video.fps,
-        bitrateKbps: parseRateKbps(video.bitrate) ?? 2500,
-        width: video.width,
-        height: video.height,
+        // The top layer is the video's encoding at full size: what a single-encoding reader sees.
+        bitrateKbps: layers ? layers[0].bitrateKbps : (parseRateKbps(video.bitrate) ?? 2500),
+        width: layers ? layers[0].width : video.width,
+        height: layers ? layers[0].height : video.height,
         keyframeIntervalMs: ms(video.keyframe_interval, v.keyframe_interval),
         maxPayloadBytes: video.max_payload_bytes,
         payloadType: video.payload_type,
         rtxPayloadType: video.rtx_payload_type,
+        simulcast: layers,
       },
       audio: audio && {
         file: audio.file ?? null,
@@ -228,7 +244,7 @@ export function applyDefaults(doc: ScenarioDocument, file: string | null): Scena
         ? { kind: 'janus-videoroom', url: doc.sfu.url, room: doc.sfu.room ?? null, secretEnv: doc.sfu.secret_env ?? null }
         : { kind: 'whip', whipUrl: doc.sfu.whip_url, whepUrl: doc.sfu.whep_url, tokenEnv: doc.sfu.token_env ?? null },
     sut: sutSpec(doc.sut),
-    extensions: { layout: ext.layout, participantIdId: ext.participant_id, absSendTimeId: ext.abs_send_time },
+    extensions: { layout: ext.layout, participantIdId: ext.participant_id, absSendTimeId: ext.abs_send_time, ridId: ext.rtp_stream_id, repairedRidId: ext.repaired_rtp_stream_id, midId: ext.mid },
     scaling: {
       partitions: scaling.partitions,
       participantsPerPartition: scaling.participants_per_partition,

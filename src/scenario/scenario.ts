@@ -92,6 +92,14 @@ export interface AssertionSpec {
   location: SourceLocation | null;
 }
 
+/** One simulcast layer with units resolved: what the clip is converted to for it, and its RID. */
+export interface SimulcastLayer {
+  rid: string;
+  width: number;
+  height: number;
+  bitrateKbps: number;
+}
+
 /** A validated scenario with every default applied and every unit resolved. */
 export interface Scenario {
   name: string;
@@ -111,6 +119,8 @@ export interface Scenario {
       maxPayloadBytes: number;
       payloadType: number;
       rtxPayloadType: number;
+      /** Simulcast layers, highest first (the first one's size and rate are `width`, `height`, `bitrateKbps`); null = one encoding. */
+      simulcast: SimulcastLayer[] | null;
     } | null;
     audio: { file: string | null; ptimeMs: number; bitrateKbps: number; payloadType: number } | null;
   };
@@ -133,11 +143,16 @@ export interface Scenario {
   sfu: SfuSpec | null;
   /** How `sut_*` spikes act on the system under test; null = no `sut:` section. */
   sut: SutSpec | null;
-  extensions: { layout: 'rfc8285' | 'legacy'; participantIdId: number; absSendTimeId: number };
+  extensions: { layout: 'rfc8285' | 'legacy'; participantIdId: number; absSendTimeId: number; ridId: number; repairedRidId: number; midId: number };
   scaling: { partitions: number | 'auto'; participantsPerPartition: number; maxPartitions: number };
   spikes: SpikeEntry[];
   distribution: Distribution;
   assertions: AssertionSpec[];
   /** The file it was loaded from, for relative media paths and reports; null for inline (REST) scenarios. */
   file: string | null;
+}
+
+/** What a participant's video sends in all, kbit/s: the sum of its simulcast layers, or its one encoding's rate. */
+export function videoBitrateKbps(video: NonNullable<Scenario['media']['video']>): number {
+  return video.simulcast ? video.simulcast.reduce((sum, layer) => sum + layer.bitrateKbps, 0) : video.bitrateKbps;
 }

@@ -1,6 +1,6 @@
 import { largestPartitionSize, PARTITION_PORT_STRIDE, partitionsShareHost, resolvePartitions } from '../plan/partition.js';
 import { isSutSpike } from '../plan/types.js';
-import type { Scenario, SimpleTargetSelector, SpikeEntry, SpikeShape } from './scenario.js';
+import { videoBitrateKbps, type Scenario, type SimpleTargetSelector, type SpikeEntry, type SpikeShape } from './scenario.js';
 import { formatDuration } from './units.js';
 
 /** A semantic problem before it is located: the path as segments and the message. */
@@ -53,10 +53,11 @@ function checkShape(scenario: Scenario, shape: SpikeShape, at: (string | number)
   if ((shape.type === 'frame_drop' || shape.type === 'bitrate_reduce') && (!video || scenario.participants.videoShare === 0)) {
     out.push({ path: [...at, 'type'], message: `${shape.type} acts on video, but no participant sends video` });
   }
-  if (shape.newBitrateKbps && video && shape.newBitrateKbps.max >= video.bitrateKbps) {
+  const videoKbps = video ? videoBitrateKbps(video) : 0;
+  if (shape.newBitrateKbps && video && shape.newBitrateKbps.max >= videoKbps) {
     out.push({
       path: [...at, 'new_bitrate_kbps'],
-      message: `new_bitrate_kbps ${shape.newBitrateKbps.max} is not below the video bitrate (${video.bitrateKbps} kbps)`,
+      message: `new_bitrate_kbps ${shape.newBitrateKbps.max} is not below the video bitrate (${videoKbps} kbps${video.simulcast ? ', all simulcast layers' : ''})`,
     });
   }
   if (shape.reductionPercent === undefined && shape.newBitrateKbps === undefined && shape.type === 'bitrate_reduce') {
@@ -178,6 +179,47 @@ function checkSut(scenario: Scenario, out: SemanticProblem[]): void {
   }
 }
 
+/**
+ * Simulcast layers: highest first with strictly falling bit rates and sizes that never grow (an
+ * SFU picks a layer by that order), unique RIDs, and the RFC 8285 extensions that carry them
+ * under ids of their own.
+ */
+function checkSimulcast(scenario: Scenario, out: SemanticProblem[]): void {
+  const layers = scenario.media.video?.simulcast;
+  if (!layers) return;
+  const at = ['media', 'video', 'simulcast'];
+  const seen = new Map<string, number>();
+  layers.forEach((layer, i) => {
+    const first = seen.get(layer.rid);
+    if (first !== undefined) out.push({ path: [...at, i, 'rid'], message: `rid "${layer.rid}" is already the rid of layer ${first}: give every layer its own rid` });
+    else seen.set(layer.rid, i);
+    if (i === 0) return;
+    const previous = layers[i - 1];
+    if (layer.bitrateKbps >= previous.bitrateKbps) {
+      out.push({ path: [...at, i, 'bitrate'], message: `layer ${i} (${layer.rid}) has ${layer.bitrateKbps} kbps, not less than layer ${i - 1} (${previous.rid}, ${previous.bitrateKbps} kbps): list layers highest first, with falling bit rates` });
+    }
+    if (layer.width > previous.width || layer.height > previous.height) {
+      out.push({ path: [...at, i, 'width'], message: `layer ${i} (${layer.rid}) is ${layer.width}x${layer.height}, larger than layer ${i - 1} (${previous.rid}, ${previous.width}x${previous.height}): list layers highest first` });
+    }
+  });
+  const ext = scenario.extensions;
+  if (ext.layout !== 'rfc8285') {
+    out.push({ path: ['rtp', 'extensions', 'layout'], message: 'simulcast layers carry their RID in an RFC 8285 header extension: use layout rfc8285' });
+    return;
+  }
+  const ids: [string, number][] = [
+    ['participant_id', ext.participantIdId],
+    ['abs_send_time', ext.absSendTimeId],
+    ['rtp_stream_id', ext.ridId],
+    ['repaired_rtp_stream_id', ext.repairedRidId],
+    ['mid', ext.midId],
+  ];
+  for (let i = 2; i < ids.length; i++) {
+    const clash = ids.slice(0, i).find(([, id]) => id === ids[i][1]);
+    if (clash) out.push({ path: ['rtp', 'extensions', ids[i][0]], message: `${ids[i][0]} uses extension id ${ids[i][1]}, the same as ${clash[0]}: simulcast needs distinct ids (1..14)` });
+  }
+}
+
 /** Checks that need the whole scenario (the schema cannot express them). */
 export function semanticProblems(scenario: Scenario, options: { partitions?: number } = {}): SemanticProblem[] {
   const out: SemanticProblem[] = [];
@@ -186,6 +228,7 @@ export function semanticProblems(scenario: Scenario, options: { partitions?: num
   checkPorts(scenario, options.partitions, out);
   checkPayloadTypes(scenario, out);
   checkSut(scenario, out);
+  checkSimulcast(scenario, out);
   if (scenario.spikes.length === 0) {
     const scoped = scenario.assertions.find((a) => a.scope === 'during_spikes' || a.metric === 'recovery_seconds');
     if (scoped) {

@@ -59,6 +59,14 @@ export type SutDocument =
 
 export type MetricAssertions = Partial<Record<MetricName, AssertionExpression[]>>;
 
+/** One simulcast layer as written: its RID and the size and rate the clip is converted to for it. */
+export interface SimulcastLayerSpec {
+  rid: string;
+  width: number;
+  height: number;
+  bitrate: Rate;
+}
+
 export interface ScenarioDocument {
   version: 1;
   name: string;
@@ -80,6 +88,8 @@ export interface ScenarioDocument {
           payload_type?: number;
           /** RTX payload type (RFC 4588) for video retransmissions (default 97). */
           rtx_payload_type?: number;
+          /** Simulcast layers, highest first (true = the shipped three); default false. */
+          simulcast?: boolean | SimulcastLayerSpec[];
         };
     audio?: false | { file?: string; ptime?: '10ms' | '20ms' | '40ms' | '60ms'; bitrate?: Rate; payload_type?: number };
   };
@@ -112,7 +122,7 @@ export interface ScenarioDocument {
     | { kind: 'janus-videoroom'; url: string; room?: number; secret_env?: string }
     | { kind: 'whip'; whip_url: string; whep_url: string; token_env?: string };
   sut?: SutDocument;
-  rtp?: { extensions?: { layout?: 'rfc8285' | 'legacy'; participant_id?: number; abs_send_time?: number } };
+  rtp?: { extensions?: { layout?: 'rfc8285' | 'legacy'; participant_id?: number; abs_send_time?: number; rtp_stream_id?: number; repaired_rtp_stream_id?: number; mid?: number } };
   scaling?: { partitions?: number | 'auto'; participants_per_partition?: number; max_partitions?: number };
   spikes?: SpikeSpec[];
   distribution?: {

@@ -8,7 +8,7 @@
 export { DueHeap } from './due-heap.js';
 export { WindowCounters } from './window-counters.js';
 export { SendHistory } from './send-history.js';
-export { writeRtxHeader, readRtxOriginalSequence } from './rtx-packet.js';
+export { writeRtxHeader, readRtxOriginalSequence, relabelRid } from './rtx-packet.js';
 export { NackResponder, type RetransmitOutput, type RtxStream } from './nack-responder.js';
 export { KeyframeResponder } from './keyframe-responder.js';
 export { SenderReporter } from './sender-report.js';

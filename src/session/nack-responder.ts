@@ -1,5 +1,5 @@
 import { absSendTimeFromMs, type RtpHeaderWriter } from '../rtp/index.js';
-import { writeRtxHeader } from './rtx-packet.js';
+import { relabelRid, writeRtxHeader } from './rtx-packet.js';
 import type { SendHistory } from './send-history.js';
 import { SENDER_FIELDS, type SenderStats } from './sender-stats.js';
 
@@ -12,6 +12,11 @@ export interface RtxStream {
   payloadType: number;
   /** Next RTX sequence number (random start, RFC 3550 5.1); advanced per retransmission. */
   sequenceNumber: number;
+  /**
+   * A simulcast layer's RTX carries its RID as repaired-rtp-stream-id (RFC 8852 3.2) under this
+   * id, not as rtp-stream-id, which would claim the RTX SSRC is the layer itself. 0 or absent: no RID.
+   */
+  repairedRidId?: number;
 }
 
 /**
@@ -19,7 +24,8 @@ export interface RtxStream {
  * interceptor does: each requested packet still in the history is sent again, as RTX when an RTX
  * stream is set (own SSRC and payload type, the original sequence number first in the payload),
  * otherwise as the same packet. A packet is not resent twice within `minResendIntervalMs` (a
- * second NACK for it crossed the first retransmission). The header is re-stamped from the history
+ * second NACK for it crossed the first retransmission). A simulcast layer's RTX names the layer
+ * it repairs with repaired-rtp-stream-id (RFC 8852 3.2). The header is re-stamped from the history
  * (sequence number, timestamp, marker) with a fresh abs-send-time; retransmissions take the same
  * network path as any packet (a spike can lose them too).
  */
@@ -65,6 +71,7 @@ export class NackResponder {
     const rtx = this.rtx;
     if (rtx && this.rtxHeader) {
       const length = writeRtxHeader(this.rtxHeader, header, headerLength, rtx.payloadType, rtx.sequenceNumber, rtx.ssrc);
+      if (writer.ridOffset >= 0 && rtx.repairedRidId) relabelRid(this.rtxHeader, writer.ridOffset, rtx.repairedRidId);
       rtx.sequenceNumber = (rtx.sequenceNumber + 1) & 0xffff;
       this.output(this.rtxHeader, length, payload, nowMs);
     } else {

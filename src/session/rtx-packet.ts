@@ -19,6 +19,15 @@ export function writeRtxHeader(out: Buffer, original: Buffer, originalLength: nu
 }
 
 /**
+ * Turns the RID element at `ridOffset` of an RTX header (copied from its layer's header) into a
+ * repaired-rtp-stream-id element (RFC 8852 3.2): the same value under `repairedRidId`. A receiver
+ * that maps SSRCs by RID (an SFU) would otherwise take the RTX SSRC for the layer itself.
+ */
+export function relabelRid(out: Buffer, ridOffset: number, repairedRidId: number): void {
+  out[ridOffset] = (repairedRidId << 4) | (out[ridOffset] & 0x0f);
+}
+
+/**
  * Reads an RTX packet's original sequence number (the first two payload bytes at `payloadOffset`);
  * -1 when the payload is shorter than the OSN.
  */

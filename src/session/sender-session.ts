@@ -26,6 +26,8 @@ export interface SenderSessionInit {
   media: MediaKind;
   ssrc: number;
   rtx: RtxStream | null;
+  /** A simulcast layer's RID (RFC 8852), reported with its figures; null or absent for one encoding. */
+  rid?: string | null;
   cname: string;
   clockRateHz: number;
   tsStart: number;
@@ -68,7 +70,7 @@ export class SenderSession {
     this.media = init.media;
     this.ssrc = init.ssrc;
     const options = init.options;
-    this.stats = new SenderStats(init.participantId, init.media, init.ssrc, options.nack && init.rtx ? init.rtx.ssrc : null, init.expectedWindows);
+    this.stats = new SenderStats(init.participantId, init.media, init.ssrc, options.nack && init.rtx ? init.rtx.ssrc : null, init.expectedWindows, init.rid ?? null);
     this.reporter = new SenderReporter(init.ssrc, init.cname, init.clockRateHz, init.tsStart, init.startOffsetMs);
     this.keyframe = options.pli && init.media === 'video' ? new KeyframeResponder(this.stats) : null;
     if (options.nack) {

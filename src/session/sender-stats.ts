@@ -47,6 +47,8 @@ export interface SenderStreamReport {
   ssrc: number;
   /** The RTX SSRC retransmissions used, or null when retransmitting the same packet (or not at all). */
   rtxSsrc: number | null;
+  /** The simulcast layer's RID (RFC 8852); null or absent for a single encoding. */
+  rid?: string | null;
   totals: Record<SenderField, number>;
   /** Per window from 0: each field's column (dense). */
   windows: Record<SenderField, number[]>;
@@ -62,6 +64,7 @@ export class SenderStats {
     readonly ssrc: number,
     readonly rtxSsrc: number | null,
     expectedWindows: number,
+    readonly rid: string | null = null,
   ) {
     this.counters = new WindowCounters(SENDER_FIELD_COUNT, expectedWindows);
   }
@@ -76,7 +79,7 @@ export class SenderStats {
 
   report(windowCount = this.counters.windowCount): SenderStreamReport {
     const { totals, windows } = this.counters.columns(SENDER_FIELDS, windowCount, MAX_FIELDS);
-    return { participantId: this.participantId, media: this.media, ssrc: this.ssrc, rtxSsrc: this.rtxSsrc, totals, windows };
+    return { participantId: this.participantId, media: this.media, ssrc: this.ssrc, rtxSsrc: this.rtxSsrc, ...(this.rid !== null ? { rid: this.rid } : {}), totals, windows };
   }
 
 }

@@ -236,7 +236,12 @@ export async function destroyRoom(session: JanusSession, room: number): Promise<
   await session.message(handle, { request: 'destroy', room }).catch(() => undefined);
 }
 
-/** Publishes a participant's offer into the room as feed `participantId`; returns Janus's answer SDP and the publisher's handle. */
+/**
+ * Publishes a participant's offer into the room as feed `participantId`; returns Janus's answer SDP
+ * and the publisher's handle. A simulcast offer (a=rid, a=simulcast, highest layer first: Janus's
+ * default `rid_order` "hml") makes it a simulcast publisher; Janus learns the layers' SSRCs from
+ * their RID and MID extensions.
+ */
 export async function publish(session: JanusSession, room: number, participantId: number, offerSdp: string): Promise<{ answerSdp: string; handle: number }> {
   const handle = await session.attach();
   try {
@@ -249,12 +254,23 @@ export async function publish(session: JanusSession, room: number, participantId
   }
 }
 
-/** Subscribes to feed `participantId`: Janus offers, the caller answers with `answer(sdp)`. */
-/** Subscribes to feed `participantId`: Janus offers, the caller answers with `answer(sdp)`; returns the subscription's handle. */
-export async function subscribe(session: JanusSession, room: number, participantId: number, answer: (offerSdp: string) => Promise<string>): Promise<number> {
+/** What a subscription asks of a simulcast feed (VideoRoom `substream`/`temporal`); Janus's defaults when absent. */
+export interface SubscribeOptions {
+  /** Simulcast layer index: 0 = the lowest, 2 = the highest (Janus's numbering). */
+  substream?: number;
+  temporal?: number;
+}
+
+/**
+ * Subscribes to feed `participantId`: Janus offers, the caller answers with `answer(sdp)`. With a
+ * `substream` (and `temporal`), Janus forwards that layer of a simulcast feed instead of its default.
+ * Returns the subscriber's handle id (for later `configure` requests).
+ */
+export async function subscribe(session: JanusSession, room: number, participantId: number, answer: (offerSdp: string) => Promise<string>, options: SubscribeOptions = {}): Promise<number> {
   const handle = await session.attach();
+  const stream = { feed: participantId, ...(options.substream !== undefined ? { substream: options.substream } : {}), ...(options.temporal !== undefined ? { temporal: options.temporal } : {}) };
   try {
-    const event = await session.message(handle, { request: 'join', ptype: 'subscriber', room, streams: [{ feed: participantId }] }, undefined, true);
+    const event = await session.message(handle, { request: 'join', ptype: 'subscriber', room, streams: [stream] }, undefined, true);
     if (!event.jsep) throw new AvcmError('E_NETWORK', `Janus sent no offer for feed ${participantId}`);
     const answerSdp = await answer(event.jsep.sdp);
     await session.message(handle, { request: 'start', room }, { type: 'answer', sdp: answerSdp }, true);
@@ -262,5 +278,16 @@ export async function subscribe(session: JanusSession, room: number, participant
   } catch (error) {
     await session.detach(handle);
     throw error;
+  }
+}
+
+/** The room's participants as Janus lists them (VideoRoom `listparticipants`): id and whether it publishes. */
+export async function listParticipants(session: JanusSession, room: number): Promise<{ id: number; publisher: boolean }[]> {
+  const handle = await session.attach();
+  try {
+    const reply = await session.message(handle, { request: 'listparticipants', room });
+    return ((reply.plugindata?.data as { participants?: { id: number; publisher: boolean }[] } | undefined)?.participants ?? []).map((p) => ({ id: p.id, publisher: p.publisher }));
+  } finally {
+    await session.detach(handle);
   }
 }

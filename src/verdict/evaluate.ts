@@ -110,7 +110,7 @@ function nearSpike(window: WindowStats, windowMs: number, spike: PlannedSpike): 
  *
  * Rules:
  * - Streams map to participants by the participant-id header extension, else by looking the SSRC
- *   up in the plan (videoSsrc/audioSsrc). Streams that map to no planned participant are reported
+ *   up in the plan (videoSsrc/audioSsrc, simulcast layers). Streams that map to no planned participant are reported
  *   in `streams` but are never assertion samples.
  * - Scopes, per participant: `during_spikes` = windows overlapping any spike that targets the
  *   participant; `baseline` = windows overlapping none, widened by a guard band (100 ms of clock
@@ -152,11 +152,19 @@ export function buildRunResult(input: VerdictInput): RunResult {
   for (const p of plan.participants) {
     if (p.videoSsrc !== null) bySsrc.set(p.videoSsrc, p.id);
     if (p.audioSsrc !== null) bySsrc.set(p.audioSsrc, p.id);
+    for (const layer of p.videoLayers ?? []) bySsrc.set(layer.ssrc, p.id);
   }
   const known = new Set(plan.participants.map((p) => p.id));
-  // Sender figures belong to a participant's medium: through an SFU the probe sees other SSRCs.
+  // Sender figures belong to the stream with their SSRC (each simulcast layer has its own); through
+  // an SFU the probe sees other SSRCs, and then to the participant's medium: its first stream, a
+  // simulcast publisher's top layer (what an SFU forwards by default).
   const senders = new Map<string, SenderStreamReport>();
-  for (const sender of input.senders ?? []) senders.set(`${sender.participantId}:${sender.media}`, sender);
+  const sendersBySsrc = new Map<number, SenderStreamReport>();
+  for (const sender of input.senders ?? []) {
+    const key = `${sender.participantId}:${sender.media}`;
+    if (!senders.has(key)) senders.set(key, sender);
+    sendersBySsrc.set(sender.ssrc, sender);
+  }
 
   // SUT actions and reconnects on the run's clock (ms since the run start).
   const relative = (epochMs: number): number => Math.round(epochMs - probe.runStartEpochMs);
@@ -172,7 +180,7 @@ export function buildRunResult(input: VerdictInput): RunResult {
     const id = report.participantId ?? bySsrc.get(report.ssrc) ?? null;
     const participantId = id !== null && known.has(id) ? id : null;
     const spikes = participantId === null ? [] : plan.spikes.filter((s) => s.participantIds.includes(participantId));
-    const sender = participantId === null ? null : (senders.get(`${participantId}:${report.media}`) ?? null);
+    const sender = participantId === null ? null : (sendersBySsrc.get(report.ssrc) ?? senders.get(`${participantId}:${report.media}`) ?? null);
     const windows = report.windows.slice(0, windowCount);
     const during = windows.filter((w) => spikes.some((s) => overlaps(w, windowMs, s)));
     const baseline = windows.filter((w) => !spikes.some((s) => nearSpike(w, windowMs, s)));
@@ -190,6 +198,7 @@ export function buildRunResult(input: VerdictInput): RunResult {
       participantId: id,
       ssrc: report.ssrc,
       ...(report.ssrcs.length > 1 ? { ssrcs: report.ssrcs } : {}),
+      ...(report.rid !== undefined ? { rid: report.rid } : {}),
       media: report.media,
       whole: metricsOf(windows, reconnect.whole),
       duringSpikes: metricsOf(during, reconnect.during_spikes),

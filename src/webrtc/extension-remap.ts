@@ -1,5 +1,5 @@
 import type { ExtensionPlan } from '../plan/types.js';
-import { ABS_SEND_TIME_URI, PARTICIPANT_ID_URI } from './media-profile.js';
+import { ABS_SEND_TIME_URI, PARTICIPANT_ID_URI, simulcastExtensionIds } from './media-profile.js';
 
 /** An RTP header extension element as werift holds it (RFC 8285: id + value bytes). */
 export interface ExtensionElement {
@@ -12,10 +12,15 @@ export interface ExtensionElement {
  * ingests always carry avcm's extensions under `plan.extensions` ids — even when an SFU's offer
  * numbered them differently. Returns null when the remote already uses the plan's ids (the usual
  * case: a participant's offer), so the hot path does nothing. Ids of other URIs map to 0 (drop):
- * after renumbering they could collide with ours, and the probe reads only avcm's two.
+ * after renumbering they could collide with ours, and the probe reads only avcm's own (participant
+ * id, abs-send-time, a simulcast layer's RID).
  */
 export function extensionRemap(remoteSdp: string, plan: ExtensionPlan): Uint8Array | null {
   const wanted: Record<string, number> = { [PARTICIPANT_ID_URI]: plan.participantIdId, [ABS_SEND_TIME_URI]: plan.absSendTimeId };
+  // A simulcast layer's RID names the stream at the probe; MID and repaired RID are kept under the
+  // plan's ids too, so a simulcast offer with the plan's ids needs no remap per packet.
+  // (Without simulcast those ids may share one of avcm's two: then they are dropped as before.)
+  for (const [id, uri] of simulcastExtensionIds(plan)) if (id !== plan.participantIdId && id !== plan.absSendTimeId) wanted[uri] = id;
   const map = new Uint8Array(256);
   let identity = true;
   for (const match of remoteSdp.matchAll(/^a=extmap:(\d+)(?:\/\w+)?\s+(\S+)/gm)) {
@@ -24,7 +29,7 @@ export function extensionRemap(remoteSdp: string, plan: ExtensionPlan): Uint8Arr
     const target = wanted[match[2]] ?? 0;
     map[id] = target;
     // An unknown URI on an id of ours would be read as ours: that needs the remap too.
-    if (target !== id && (target !== 0 || id === plan.participantIdId || id === plan.absSendTimeId)) identity = false;
+    if (target !== id && (target !== 0 || id === plan.participantIdId || id === plan.absSendTimeId || id === plan.ridId)) identity = false;
   }
   return identity ? null : map;
 }

@@ -1,5 +1,6 @@
 import { RTCRtpCodecParameters, RTCRtpHeaderExtensionParameters } from 'werift';
 import type { ExtensionPlan, Plan } from '../plan/types.js';
+import { MID_URI, REPAIRED_RTP_STREAM_ID_URI, RTP_STREAM_ID_URI } from '../rtp/index.js';
 
 /** extmap URI of avcm's participant-id extension (4 bytes, big-endian participant id). */
 export const PARTICIPANT_ID_URI = 'urn:avcm:participant-id';
@@ -59,12 +60,28 @@ export function avcmCodecs(videoPayloadType: number | null, audioPayloadType: nu
 
 /**
  * The two RFC 8285 header extensions avcm stamps, under the plan's ids, for both media. Negotiating
- * them (extmap) is what lets an SFU forward them and werift keep them on the wire.
+ * them (extmap) is what lets an SFU forward them and werift keep them on the wire. With simulcast,
+ * video also negotiates the RID, repaired RID (RFC 8852) and MID (RFC 8843) extensions its layers
+ * carry: an SFU places the layers' unsignaled SSRCs by them.
  */
-export function avcmHeaderExtensions(extensions: ExtensionPlan): { video: RTCRtpHeaderExtensionParameters[]; audio: RTCRtpHeaderExtensionParameters[] } {
+export function avcmHeaderExtensions(extensions: ExtensionPlan, simulcast = false): { video: RTCRtpHeaderExtensionParameters[]; audio: RTCRtpHeaderExtensionParameters[] } {
   const list = (): RTCRtpHeaderExtensionParameters[] => [
     new RTCRtpHeaderExtensionParameters({ id: extensions.participantIdId, uri: PARTICIPANT_ID_URI }),
     new RTCRtpHeaderExtensionParameters({ id: extensions.absSendTimeId, uri: ABS_SEND_TIME_URI }),
   ];
-  return { video: list(), audio: list() };
+  const video = list();
+  if (simulcast) {
+    for (const [id, uri] of simulcastExtensionIds(extensions)) video.push(new RTCRtpHeaderExtensionParameters({ id, uri }));
+  }
+  return { video, audio: list() };
+}
+
+/** The simulcast extensions' plan ids by URI (those the plan defines). */
+export function simulcastExtensionIds(extensions: ExtensionPlan): [number, string][] {
+  const ids: [number | undefined, string][] = [
+    [extensions.midId, MID_URI],
+    [extensions.ridId, RTP_STREAM_ID_URI],
+    [extensions.repairedRidId, REPAIRED_RTP_STREAM_ID_URI],
+  ];
+  return ids.filter((entry): entry is [number, string] => entry[0] !== undefined && entry[0] > 0);
 }

@@ -1,7 +1,7 @@
 import { RTCPeerConnection, type RTCPeerConnectionConfig } from 'werift';
 import { AvcmError } from '../errors/index.js';
 import type { ExtensionPlan } from '../plan/types.js';
-import { ABS_SEND_TIME_URI, PARTICIPANT_ID_URI, avcmCodecs, avcmHeaderExtensions, type FeedbackProfile } from './media-profile.js';
+import { ABS_SEND_TIME_URI, PARTICIPANT_ID_URI, avcmCodecs, avcmHeaderExtensions, simulcastExtensionIds, type FeedbackProfile } from './media-profile.js';
 import type { IceServer } from './turn-credentials.js';
 
 /** How a peer gathers and chooses ICE candidates. */
@@ -16,11 +16,11 @@ export interface IceOptions {
   loopbackOnly?: boolean;
 }
 
-/** Builds a werift peer with avcm's codecs and header extensions. */
-export function createPeer(media: { videoPayloadType: number | null; audioPayloadType: number | null; extensions: ExtensionPlan; feedback?: FeedbackProfile }, ice: IceOptions): RTCPeerConnection {
+/** Builds a werift peer with avcm's codecs and header extensions (the simulcast ones too when `simulcast`). */
+export function createPeer(media: { videoPayloadType: number | null; audioPayloadType: number | null; extensions: ExtensionPlan; feedback?: FeedbackProfile; simulcast?: boolean }, ice: IceOptions): RTCPeerConnection {
   const config: RTCPeerConnectionConfig = {
     codecs: avcmCodecs(media.videoPayloadType, media.audioPayloadType, media.feedback),
-    headerExtensions: avcmHeaderExtensions(media.extensions),
+    headerExtensions: avcmHeaderExtensions(media.extensions, media.simulcast ?? false),
     iceServers: ice.iceServers,
     iceTransportPolicy: ice.iceTransportPolicy ?? 'all',
   };
@@ -34,6 +34,7 @@ export function createPeer(media: { videoPayloadType: number | null; audioPayloa
   // werift renumbers configured header extensions 1..n across audio then video; the plan's ids
   // are what the engine stamps, so put them back before any offer or answer is built.
   const ids: Record<string, number> = { [PARTICIPANT_ID_URI]: media.extensions.participantIdId, [ABS_SEND_TIME_URI]: media.extensions.absSendTimeId };
+  for (const [id, uri] of simulcastExtensionIds(media.extensions)) ids[uri] = id;
   for (const list of [pc.config.headerExtensions.video, pc.config.headerExtensions.audio]) {
     for (const extension of list ?? []) extension.id = ids[extension.uri] ?? extension.id;
   }

@@ -1,4 +1,4 @@
-import type { RTCPeerConnection, RTCRtpSender } from 'werift';
+import type { RTCPeerConnection, RTCRtpSender, RTCRtpTransceiver } from 'werift';
 import type { FeedbackHandler, ParticipantTransport } from '../engine/transport.js';
 import type { ExtensionPlan } from '../plan/types.js';
 import { isRtcpPacket } from '../rtcp/index.js';
@@ -16,6 +16,12 @@ export interface SentMedium {
   ssrc: number;
   payloadType: number;
   rtxSsrc?: number | null;
+  /**
+   * Video simulcast (RFC 8853): the layers' RIDs, highest first, offered as `a=rid:RID send` and
+   * `a=simulcast:send` in the video section. `ssrc` is then the first layer's; the others are
+   * unsignaled, named on the wire by their RID and MID extensions. Absent or null: one encoding.
+   */
+  simulcast?: string[] | null;
 }
 
 /** What `WebRtcParticipantTransport.create` needs; every field comes from the compiled plan. */
@@ -30,7 +36,7 @@ export interface WebRtcParticipantOptions extends IceOptions {
 
 /**
  * A participant as a WebRTC peer (werift: ICE, DTLS-SRTP). It offers send-only H.264 and Opus
- * with the plan's payload types, SSRCs (RTX too) and RTCP feedback, and sends the engine's packets
+ * with the plan's payload types, SSRCs (RTX too), simulcast RIDs and RTCP feedback, and sends the engine's packets
  * exactly as stamped (sequence numbers, timestamps, extensions, SSRC) through a `MediaTap`: the
  * engine's session stages answer the RTCP the far end sends, so werift's own sender never does.
  * The tap parses, copies and encrypts each packet; that costs allocations, accepted here until the
@@ -54,6 +60,7 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
   private constructor(
     private readonly pc: RTCPeerConnection,
     options: WebRtcParticipantOptions,
+    private readonly videoTransceiver: RTCRtpTransceiver | null,
   ) {
     this.who = `participant ${options.participantId}`;
     this.tap = new MediaTap(pc);
@@ -68,14 +75,16 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
   /** Builds the peer and its send-only transceivers (no network I/O until `createOffer`). */
   static async create(options: WebRtcParticipantOptions): Promise<WebRtcParticipantTransport> {
     const feedback = options.feedback ?? NO_FEEDBACK;
-    const pc = createPeer({ videoPayloadType: options.video?.payloadType ?? null, audioPayloadType: options.audio?.payloadType ?? null, extensions: options.extensions, feedback }, options);
-    if (options.video) WebRtcParticipantTransport.sender(pc, 'video', options.video.ssrc, feedback.rtxPayloadType !== null ? (options.video.rtxSsrc ?? null) : null);
-    if (options.audio) WebRtcParticipantTransport.sender(pc, 'audio', options.audio.ssrc, null);
-    return new WebRtcParticipantTransport(pc, options);
+    const rids = options.video?.simulcast ?? null;
+    const pc = createPeer({ videoPayloadType: options.video?.payloadType ?? null, audioPayloadType: options.audio?.payloadType ?? null, extensions: options.extensions, feedback, simulcast: rids !== null }, options);
+    const video = options.video ? WebRtcParticipantTransport.sender(pc, 'video', options.video.ssrc, feedback.rtxPayloadType !== null ? (options.video.rtxSsrc ?? null) : null, rids) : null;
+    if (options.audio) WebRtcParticipantTransport.sender(pc, 'audio', options.audio.ssrc, null, null);
+    return new WebRtcParticipantTransport(pc, options, video);
   }
 
-  private static sender(pc: RTCPeerConnection, kind: 'video' | 'audio', ssrc: number, rtxSsrc: number | null): RTCRtpSender {
-    const { sender } = pc.addTransceiver(kind, { direction: 'sendonly' });
+  private static sender(pc: RTCPeerConnection, kind: 'video' | 'audio', ssrc: number, rtxSsrc: number | null, rids: string[] | null): RTCRtpTransceiver {
+    const transceiver = pc.addTransceiver(kind, { direction: 'sendonly', ...(rids ? { simulcast: rids.map((rid) => ({ rid, direction: 'send' as const })) } : {}) });
+    const { sender } = transceiver;
     // The plan's SSRCs go into the SDP (a=ssrc, and the RTX one in a=ssrc-group:FID). Read-only
     // in werift's typings but plain fields it reads at offer time.
     (sender as { ssrc: number }).ssrc = ssrc >>> 0;
@@ -83,7 +92,12 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
     // werift indexed the sender under its random SSRC for RTCP routing; index it under ours too so
     // receiver reports reach it (private in the typings, present in werift 0.24).
     (pc as unknown as { router?: { registerRtpSender?: (s: RTCRtpSender) => void } }).router?.registerRtpSender?.(sender);
-    return sender;
+    return transceiver;
+  }
+
+  /** The video section's MID once the offer is made (simulcast layers stamp it); null before or without video. */
+  get videoMid(): string | null {
+    return this.videoTransceiver?.mid ?? null;
   }
 
   /** The local offer SDP, after ICE gathering finished (no trickle: it carries every candidate). */

@@ -34,6 +34,8 @@ export interface WebRtcProbeOptions extends IceOptions {
   extensions: ExtensionPlan;
   /** The feedback the probe offers and answers with (NACK, PLI/FIR, RTX). */
   feedback?: FeedbackProfile;
+  /** Whether participants publish simulcast: the probe then negotiates the RID, repaired RID and MID extensions. */
+  simulcast?: boolean;
   onRtp: RtpSink;
   /** Called with RTX SSRC -> media SSRC pairs a remote SDP declares (a=ssrc-group:FID). */
   onRtxSsrcs?: (pairs: Map<number, number>) => void;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/result/types.js';
 import { runCli } from '../helpers/cli.js';
+import { spawnCli } from '../helpers/spawn-cli.js';
 
 // A real SFU: Janus (Debian package) started on this machine by scripts/janus-local.sh with a
 // minimal VideoRoom + HTTP configuration. Publishers are werift participants; the probe subscribes
@@ -84,4 +85,72 @@ describe('gating a Janus VideoRoom', () => {
     expect(result.totals.feedback!.senderRetransmissionsSent).toBe(0);
     console.log(`Janus, 10% publisher loss, publishers without feedback: residual ${residual}% during the spike`);
   }, 120_000);
+});
+
+describe('simulcast publishers in a Janus VideoRoom', () => {
+  it('Janus accepts a simulcast publisher (a=rid, a=simulcast) and the probe gets its top layer; all three layers reach Janus: a viewer asking for each substream gets that layer\'s rate', async (context) => {
+    if (!available) context.skip();
+    const { JanusSession, createRoom, destroyRoom, listParticipants, subscribe } = await import('../../src/sfu/index.js');
+    const { ProbeReceiver } = await import('../../src/probe/index.js');
+    const { WebRtcProbeSession } = await import('../../src/webrtc/index.js');
+    const url = `http://127.0.0.1:${HTTP_PORT}/janus`;
+    const janus = await JanusSession.create(url);
+    const room = await createRoom(janus, 4);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'avcm-janus-sim-'));
+    const file = path.join(dir, 'janus-simulcast.yaml');
+    await writeFile(file, `version: 1\nname: janus-simulcast\nseed: 5\nduration: 16s\nmedia: { video: { simulcast: true } }\nparticipants: { count: 1, transport: webrtc, base_port: 0, audio: false }\nsfu: { kind: janus-videoroom, url: "${url}", room: ${room} }\n`);
+    const run = spawnCli(['test', file, '--out-dir', dir, '--partitions', '1'], { cwd: dir, timeoutMs: 90_000 });
+    const viewers: { substream: number; probe: import('../../src/probe/index.js').ProbeReceiver; session: import('../../src/webrtc/index.js').WebRtcProbeSession }[] = [];
+    try {
+      // Once the publisher is in the room, three more viewers subscribe to it, one per substream.
+      const deadline = Date.now() + 45_000;
+      while (!(await listParticipants(janus, room)).some((p) => p.id === 1001 && p.publisher) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+      for (const substream of [0, 1, 2]) {
+        const probe = ProbeReceiver.detached({ videoPayloadType: 96, audioPayloadType: 111, extensions: { layout: 'rfc8285', participantIdId: 1, absSendTimeId: 2 }, expectedDurationMs: 30_000 });
+        const session = new WebRtcProbeSession({
+          videoPayloadType: 96,
+          audioPayloadType: null,
+          extensions: { layout: 'rfc8285', participantIdId: 1, absSendTimeId: 2 },
+          iceServers: [],
+          onRtp: (bytes, arrivalEpochMs, participantId, returnPath) => probe.ingest(bytes, bytes.length, arrivalEpochMs, participantId, returnPath),
+        });
+        viewers.push({ substream, probe, session });
+        await subscribe(janus, room, 1001, (offer) => session.answer(1001, offer), { substream });
+        await session.connected(1001, 20_000);
+      }
+      // Janus switches to a layer at its next keyframe (every 2 s): measure from then on.
+      await new Promise((r) => setTimeout(r, 3_000));
+      const from = new Map(viewers.map((v) => [v.substream, v.probe.report().streams.find((s) => s.media === 'video')?.totals.bytes ?? 0]));
+      const fromMs = Date.now();
+      await new Promise((r) => setTimeout(r, 5_000));
+      const kbps = new Map(
+        viewers.map((v) => {
+          const bytes = (v.probe.report().streams.find((s) => s.media === 'video')?.totals.bytes ?? 0) - from.get(v.substream)!;
+          return [v.substream, (bytes * 8) / (Date.now() - fromMs)];
+        }),
+      );
+      console.log(`Janus simulcast: substream 0 ${kbps.get(0)!.toFixed(0)} kbit/s, 1 ${kbps.get(1)!.toFixed(0)} kbit/s, 2 ${kbps.get(2)!.toFixed(0)} kbit/s (layers l 150, m 600, h 2500)`);
+      expect(kbps.get(0)!).toBeGreaterThan(60);
+      expect(kbps.get(0)!).toBeLessThan(300);
+      expect(kbps.get(1)!).toBeGreaterThan(300);
+      expect(kbps.get(1)!).toBeLessThan(1000);
+      expect(kbps.get(2)!).toBeGreaterThan(1500);
+
+      const exit = await run.done;
+      expect(exit.code, exit.stderr).toBe(0);
+      const result = JSON.parse(await readFile(path.join(dir, 'janus-simulcast.json'), 'utf8')) as RunResult;
+      // The run's own probe subscribed with Janus's default: the top layer, one stream.
+      const video = result.streams.filter((s) => s.media === 'video' && s.participantId === 1001);
+      expect(video).toHaveLength(1);
+      expect(video[0].whole.bitrate_kbps!).toBeGreaterThan(1500);
+      // The publisher sent all three layers: about (2500 + 600 + 150) / 2500 of what was forwarded.
+      expect(result.totals.packetsSent!).toBeGreaterThan(result.totals.packetsReceived * 1.2);
+    } finally {
+      run.child.kill('SIGTERM');
+      await Promise.all(viewers.map((v) => v.session.close()));
+      await Promise.all(viewers.map((v) => v.probe.close()));
+      await destroyRoom(janus, room);
+      await janus.close();
+    }
+  }, 150_000);
 });

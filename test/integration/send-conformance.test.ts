@@ -175,4 +175,94 @@ describe.each(['batched', 'dgram'] as const)('avcm send --io %s: wire conformanc
     const frames = decode.stdout.split('\n').filter((l) => /^\s*0,/.test(l));
     expect(frames.length).toBe(first.annexB.length);
   }, 90_000);
+  it('a simulcast publisher: three SSRCs per participant, each its RID (RFC 8852, read here by hand) and decodable by ffmpeg at its own resolution', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'avcm-send-sim-'));
+    const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 16 << 20 });
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const port = socket.address().port;
+    interface Layer { participant: number; rids: Set<string>; mids: number; packets: number; lastSeq: number; seqGaps: number; timestamps: number[]; depacketizer: H264Depacketizer; annexB: Buffer[] }
+    const layers = new Map<number, Layer>();
+    const problems: string[] = [];
+    socket.on('message', (b: Buffer) => {
+      if (b[1] >= 192 && b[1] <= 223) return; // RTCP
+      if (b[0] >> 6 !== 2 || (b[0] & 0x10) === 0) return void problems.push('not RTP v2 with an extension');
+      if ((b[1] & 0x7f) !== 96) return; // audio
+      let at = 12 + (b[0] & 0x0f) * 4;
+      if (b.readUInt16BE(at) !== 0xbede) return void problems.push('not an RFC 8285 one-byte extension');
+      const end = at + 4 + b.readUInt16BE(at + 2) * 4;
+      at += 4;
+      let participant = -1;
+      let rid: string | null = null;
+      let mid = false;
+      // RFC 8285 4.2: ID 0 pads; ID 15 ends the block; L + 1 data bytes.
+      while (at < end) {
+        if (b[at] === 0) { at++; continue; }
+        const id = b[at] >> 4;
+        if (id === 15) break;
+        const len = (b[at] & 0x0f) + 1;
+        if (id === 1 && len === 4) participant = b.readUInt32BE(at + 1);
+        if (id === 10) rid = b.toString('ascii', at + 1, at + 1 + len); // rtp-stream-id, the scenario default id
+        if (id === 4) mid = true;
+        at += 1 + len;
+      }
+      if (rid === null) return void problems.push('video packet without a RID');
+      const ssrc = b.readUInt32BE(8);
+      const seq = b.readUInt16BE(2);
+      const ts = b.readUInt32BE(4);
+      let layer = layers.get(ssrc);
+      if (!layer) {
+        layer = { participant, rids: new Set(), mids: 0, packets: 0, lastSeq: seq - 1, seqGaps: 0, timestamps: [], depacketizer: new H264Depacketizer(), annexB: [] };
+        layers.set(ssrc, layer);
+      }
+      layer.rids.add(rid);
+      if (mid) layer.mids++;
+      layer.packets++;
+      if (seq !== ((layer.lastSeq + 1) & 0xffff)) layer.seqGaps++;
+      layer.lastSeq = seq;
+      if (layer.timestamps.at(-1) !== ts) layer.timestamps.push(ts);
+      const unit = layer.depacketizer.push(b.subarray(end), (b[1] & 0x80) !== 0, ts);
+      if (unit) layer.annexB.push(unit);
+    });
+
+    const scenario = path.join(dir, 'simulcast.yaml');
+    await writeFile(scenario, `version: 1\nname: conformance-simulcast\nduration: 3s\nmedia: { video: { simulcast: true } }\nparticipants: { count: 3, base_port: 0 }\ntarget: udp://127.0.0.1:${port}\n`);
+    const run = spawnCli(['send', scenario, '--partitions', '1', '--quiet'], { timeoutMs: 60_000 });
+    const exit = await run.done;
+    await new Promise((r) => setTimeout(r, 300));
+    socket.close();
+    expect(exit.code, exit.stderr).toBe(0);
+    expect(problems.slice(0, 5)).toEqual([]);
+
+    expect(layers.size).toBe(9);
+    const byParticipant = new Map<number, Layer[]>();
+    for (const layer of layers.values()) byParticipant.set(layer.participant, [...(byParticipant.get(layer.participant) ?? []), layer]);
+    expect([...byParticipant.keys()].sort()).toEqual([1001, 1002, 1003]);
+    const expectedSize: Record<string, string> = { h: '1280x720', m: '640x360', l: '320x180' };
+    for (const [participant, own] of byParticipant) {
+      // three SSRCs, one RID each, h/m/l
+      expect(own.map((l) => [...l.rids].join()).sort()).toEqual(['h', 'l', 'm']);
+      for (const layer of own) {
+        expect(layer.seqGaps).toBe(0);
+        expect(layer.mids).toBe(0); // plain RTP: no MID
+        expect(layer.timestamps).toHaveLength(90); // 3 s x 30 frames/s
+        expect(layer.depacketizer.errors).toBe(0);
+      }
+      // one frame grid: the layers carry the same RTP timestamps
+      expect(own[1].timestamps).toEqual(own[0].timestamps);
+      expect(own[2].timestamps).toEqual(own[0].timestamps);
+      if (participant !== 1001) continue;
+      for (const layer of own) {
+        const rid = [...layer.rids][0];
+        const file = path.join(dir, `p${participant}-${rid}.h264`);
+        await writeFile(file, Buffer.concat(layer.annexB));
+        const probe = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0:s=x', file], { encoding: 'utf8' });
+        expect(probe.status, probe.stderr).toBe(0);
+        expect(probe.stdout.trim(), `layer ${rid}`).toBe(expectedSize[rid]);
+        const decode = spawnSync('ffmpeg', ['-hide_banner', '-v', 'error', '-i', file, '-f', 'framemd5', '-'], { encoding: 'utf8' });
+        expect(decode.status).toBe(0);
+        expect(decode.stderr, `ffmpeg decoding errors in layer ${rid}`).toBe('');
+        expect(decode.stdout.split('\n').filter((l) => /^\s*0,/.test(l)).length).toBe(layer.annexB.length);
+      }
+    }
+  }, 90_000);
 });

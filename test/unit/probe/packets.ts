@@ -1,7 +1,7 @@
 import { createParsedRtp, type ParsedRtp } from '../../../src/rtp/index.js';
 
 /** The probe tests' extension ids (RFC 8285 one-byte form). */
-export const EXT = { layout: 'rfc8285' as const, participantIdId: 1, absSendTimeId: 2 };
+export const EXT = { layout: 'rfc8285' as const, participantIdId: 1, absSendTimeId: 2, ridId: 10 };
 
 export interface PacketFields {
   seq: number;
@@ -13,6 +13,8 @@ export interface PacketFields {
   participant?: number | null;
   /** 24-bit abs-send-time (ID 2, 3 bytes); -1 = not carried. */
   abs?: number;
+  /** A simulcast layer's RID (ID 10, RFC 8852), after the others; absent = not carried. */
+  rid?: string;
   payloadBytes?: number;
 }
 
@@ -26,6 +28,7 @@ export function rtpPacket(f: PacketFields): Buffer {
   const elements: number[] = [];
   if (participant !== null) elements.push((1 << 4) | 3, (participant >>> 24) & 0xff, (participant >>> 16) & 0xff, (participant >>> 8) & 0xff, participant & 0xff);
   if (abs >= 0) elements.push((2 << 4) | 2, (abs >>> 16) & 0xff, (abs >>> 8) & 0xff, abs & 0xff);
+  if (f.rid) elements.push((10 << 4) | (f.rid.length - 1), ...Buffer.from(f.rid, 'ascii'));
   while (elements.length % 4 !== 0) elements.push(0);
   const hasExt = elements.length > 0;
   const header = Buffer.alloc(12 + (hasExt ? 4 + elements.length : 0));

@@ -20,7 +20,7 @@ describe('RFC 3550 5.1: parseRtp fills one reused object in place', () => {
         expect(out).toEqual({
           marker: true, padding: false, payloadType: 96, sequenceNumber: 513, timestamp: 0xfffffff0, ssrc: 0xdeadbeef,
           csrcCount: 0, payloadOffset: w.length, payloadLength: 3, participantId: 4_000_000_000,
-          absSendTime: sent.layout === 'rfc8285' ? 0x123456 : -1,
+          absSendTime: sent.layout === 'rfc8285' ? 0x123456 : -1, ridOffset: -1, ridLength: 0,
         });
       }
     }

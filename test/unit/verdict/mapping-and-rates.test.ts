@@ -112,3 +112,25 @@ describe('assertion expressions', () => {
     expect(compare(0.31, '==', 0.3)).toBe(false);
   });
 });
+
+describe('verdict: simulcast layers', () => {
+  it('maps every layer SSRC to its participant, keeps the RID, and takes sender figures by SSRC (each layer its own)', async () => {
+    const { senderOf } = await import('../../helpers/results.js');
+    const yaml = `duration: 3s\nmedia: { video: { simulcast: true } }\nparticipants: { count: 1 }\nassertions:\n  bitrate_kbps: ["avg > 0"]\n`;
+    const { scenario, plan } = planOf(yaml);
+    const layers = plan.participants[0].videoLayers!;
+    // Through a stripping middlebox: no participant-id extension, only the SSRCs say whose streams these are.
+    const streams = layers.map((l) => ({ ...syntheticStream(0, 'video', l.ssrc, 3), participantId: null, rid: l.rid }));
+    const senders = streams.map((s, i) => {
+      const sender = senderOf({ ...s, participantId: plan.participants[0].id }, () => 10 * (i + 1));
+      return { ...sender, rid: layers[i].rid };
+    });
+    const r = buildRunResult({ plan, assertions: scenario.assertions, file: 's.yaml', probe: probeReport(streams, 3), senders, target: 'x', startedAt: NOW, finishedAt: NOW, packetsSent: 1, restarts: [] });
+    expect(r.streams.map((s) => [s.participantId, s.rid, s.sender!.rttMs])).toEqual([
+      [plan.participants[0].id, 'h', 10],
+      [plan.participants[0].id, 'm', 20],
+      [plan.participants[0].id, 'l', 30],
+    ]);
+    expect(r.assertions[0].samples).toBe(3);
+  });
+});

@@ -103,3 +103,42 @@ describe('participant offer SDP', () => {
     await expect(t.connected(200)).rejects.toMatchObject({ code: 'E_NETWORK', message: expect.stringMatching(/participant 7/) });
   }, 20_000);
 });
+
+describe('participant offer SDP: simulcast (RFC 8853)', () => {
+  const SIMULCAST_EXT = { ...EXT, ridId: 10, repairedRidId: 11, midId: 4 };
+
+  it('the video section offers a=rid:RID send per layer and a=simulcast:send in order, with the RID, repaired RID and MID extensions under the plan ids; audio stays as it was', async () => {
+    const t = await WebRtcParticipantTransport.create({
+      participantId: 7,
+      video: { ssrc: 0xdeadbeef, payloadType: 96, rtxSsrc: 0x0badcafe, simulcast: ['h', 'm', 'l'] },
+      audio: { ssrc: 0x01020304, payloadType: 111 },
+      extensions: SIMULCAST_EXT,
+      feedback: { nack: true, pli: true, rtxPayloadType: 97 },
+      iceServers: [],
+      loopbackOnly: true,
+    });
+    open.push(t);
+    expect(t.videoMid).toBeNull(); // no offer yet
+    const sdp = await t.createOffer();
+    const video = section(sdp, 'video');
+    expect(video.filter((l) => l.startsWith('a=rid:'))).toEqual(['a=rid:h send', 'a=rid:m send', 'a=rid:l send']);
+    expect(video.filter((l) => l.startsWith('a=simulcast:')).map((l) => l.trim())).toEqual(['a=simulcast:send h;m;l']);
+    expect(video).toContain('a=extmap:10 urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id');
+    expect(video).toContain('a=extmap:11 urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id');
+    expect(video).toContain('a=extmap:4 urn:ietf:params:rtp-hdrext:sdes:mid');
+    expect(video).toContain('a=extmap:3 urn:avcm:participant-id');
+    // The MID the layers stamp is the video section's a=mid.
+    const mid = video.find((l) => l.startsWith('a=mid:'))!.slice('a=mid:'.length);
+    expect(t.videoMid).toBe(mid);
+    const audio = section(sdp, 'audio');
+    expect(audio.some((l) => /^a=(rid|simulcast):/.test(l))).toBe(false);
+    expect(audio.some((l) => l.includes('rtp-stream-id') || l.includes('sdes:mid'))).toBe(false);
+  }, 20_000);
+
+  it('without simulcast no RID or MID is offered, even when the plan has their ids', async () => {
+    const t = await WebRtcParticipantTransport.create({ participantId: 8, video: { ssrc: 5, payloadType: 96 }, audio: null, extensions: SIMULCAST_EXT, iceServers: [], loopbackOnly: true });
+    open.push(t);
+    const sdp = await t.createOffer();
+    expect(sdp).not.toMatch(/a=rid:|a=simulcast:|rtp-stream-id|sdes:mid/);
+  }, 20_000);
+});
