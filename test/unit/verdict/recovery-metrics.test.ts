@@ -96,6 +96,16 @@ describe('streams an SFU renumbered are one stream per participant and medium', 
     expect(merged.find((s) => s.participantId === 1002)!.ssrcs).toEqual([0xcccc]);
   });
 
+  it("a simulcast publisher's layers (one participant, video, different RIDs, at the same time) stay separate; a layer renumbered joins its own RID", () => {
+    const layer = (ssrc: number, rid: string, from: number, to: number) => ({ ...arrived(1001, 'video', ssrc, from, to), rid });
+    const merged = mergeRenumberedStreams([layer(1, 'h', 10, 8_000), layer(2, 'm', 10, 8_000), layer(3, 'l', 10, 8_000), layer(4, 'h', 9_000, 19_000)]);
+    expect(merged.map((s) => [s.rid, s.ssrcs])).toEqual([
+      ['h', [1, 4]],
+      ['m', [2]],
+      ['l', [3]],
+    ]);
+  });
+
   it('streams without a participant id are never joined', () => {
     const a = { ...arrived(1, 'audio', 1, 0, 1000), participantId: null };
     const b = { ...arrived(1, 'audio', 2, 0, 1000), participantId: null };
