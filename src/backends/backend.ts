@@ -3,6 +3,7 @@
  * implement the same interface; the runner only ever sees `Backend`.
  */
 import type { EngineIoPath } from '../engine/index.js';
+import type { EngineHealthWindow } from '../health/index.js';
 import type { IoRequest } from '../io/index.js';
 import type { Endpoint, Plan, PlannedSpike } from '../plan/types.js';
 import type { ProbeReport } from '../probe/types.js';
@@ -63,6 +64,14 @@ export interface EngineTotals {
   senders: SenderStreamReport[];
   /** Participants' lost WebRTC sessions and rejoins, once their partition is done. */
   reconnects: ReconnectRecord[];
+  /** Each partition's health, window by window, as far as it reported (engines of older images report none). */
+  health: PartitionHealth[];
+}
+
+/** One partition's engine health over the windows it reported. */
+export interface PartitionHealth {
+  partition: number;
+  windows: EngineHealthWindow[];
 }
 
 /** A launched run: every partition is up (sockets open, media loaded) and waits for `start`. */
