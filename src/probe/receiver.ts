@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { ProcessHealthSampler, WindowTicker, type ProbeHealthWindow } from '../health/index.js';
 import { chooseIo, ioRequest, type IoChoice } from '../io/index.js';
 import { createRng } from '../plan/rng.js';
 import type { Endpoint, ExtensionPlan } from '../plan/types.js';
@@ -156,6 +157,12 @@ export class ProbeReceiver implements DatagramSink {
   packetsReceived = 0;
   /** RTX packets whose media stream could not be found. */
   unmatchedRetransmissions = 0;
+  /** The probe's own health, window by window from the run start (not in fake time: `ticks: 'manual'`). */
+  private readonly healthWindows: ProbeHealthWindow[] = [];
+  private healthTicker: WindowTicker | null = null;
+  private processHealth: ProcessHealthSampler | null = null;
+  /** Kernel counters at the end of the last health window, for the next window's deltas. */
+  private healthCounted: { kernelDrops: number | null; rcvbufErrors: number | null } = { kernelDrops: null, rcvbufErrors: null };
   /** `live()`'s viewer counts (LIVE_VIEWER_COUNTS) of windows old enough to no longer change, and how many windows they cover. */
   private readonly viewerSettled = new Float64Array(LIVE_VIEWER_COUNTS.length);
   private viewerSettledWindows = 0;
@@ -235,11 +242,38 @@ export class ProbeReceiver implements DatagramSink {
     return new ProbeReceiver({ ...options, listen: { host: '0.0.0.0', port: 0 } }, null);
   }
 
-  /** Sets window 0's start: the run start every partition shares. Packets before it count in window 0. */
+  /**
+   * Sets window 0's start: the run start every partition shares. Packets before it count in
+   * window 0. From then on the probe measures its own health at the end of every window (unless
+   * driven in fake time).
+   */
   start(runStartEpochMs: number): void {
     this.runStartEpochMs = runStartEpochMs;
     this.runStarted = true;
     for (const session of this.streams.values()) session.stats.setRunStart(runStartEpochMs);
+    if (this.options.ticks !== 'manual' && !this.closed && this.healthTicker === null) {
+      this.processHealth = new ProcessHealthSampler();
+      this.healthCounted = { kernelDrops: this.socket?.kernelDrops() ?? null, rcvbufErrors: udpKernelCounters()?.rcvbufErrors ?? null };
+      this.healthTicker = new WindowTicker(runStartEpochMs, this.windowMs, () => this.nowEpochMs(), (first, last) => this.recordHealth(first, last));
+      this.healthTicker.start({ unref: true });
+    }
+  }
+
+  /** The probe's health over windows `first..last` (several when the process stalled past their ends). */
+  private recordHealth(first: number, last: number): void {
+    const lag = this.socket?.takeReceiveLag() ?? null;
+    const kernelDrops = this.socket?.kernelDrops() ?? null;
+    const rcvbufErrors = udpKernelCounters()?.rcvbufErrors ?? null;
+    const counted = this.healthCounted;
+    const figures: Omit<ProbeHealthWindow, 'index'> = {
+      receiveLagP99Ms: lag?.p99Ms ?? null,
+      receiveLagMaxMs: lag?.maxMs ?? null,
+      ...this.processHealth!.sample(),
+      kernelDrops: kernelDrops !== null && counted.kernelDrops !== null ? kernelDrops - counted.kernelDrops : null,
+      rcvbufErrors: rcvbufErrors !== null && counted.rcvbufErrors !== null ? rcvbufErrors - counted.rcvbufErrors : null,
+    };
+    this.healthCounted = { kernelDrops, rcvbufErrors };
+    for (let index = first; index <= last; index++) this.healthWindows.push({ index, ...figures });
   }
 
   /**
@@ -474,6 +508,8 @@ export class ProbeReceiver implements DatagramSink {
     let touched = 1;
     for (const session of this.streams.values()) touched = Math.max(touched, session.stats.windowCount);
     const count = windowCount ?? touched;
+    // Windows that ended while the report was asked for are in it.
+    this.healthTicker?.closeEnded();
     const after = udpKernelCounters()?.rcvbufErrors ?? null;
     const endMs = count * this.windowMs;
     const streams = [...this.streams.values()].map((session) => ({ ...session.stats.report(count), viewer: session.viewerReport(count, endMs) }));
@@ -488,6 +524,7 @@ export class ProbeReceiver implements DatagramSink {
       kernelDrops: this.socket?.kernelDrops() ?? null,
       io: this.io,
       feedback: this.feedback ? { rtcpSent: this.feedback.rtcpSent, rtcpReceived: this.feedback.rtcpReceived, rtcpMalformed: this.feedback.rtcpMalformed, unmatchedRetransmissions: this.unmatchedRetransmissions } : null,
+      health: this.healthWindows.slice(),
     };
   }
 
@@ -496,6 +533,8 @@ export class ProbeReceiver implements DatagramSink {
     if (this.closed) return;
     this.closed = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
+    this.healthTicker?.stop();
+    this.processHealth?.close();
     await this.socket?.close();
   }
 }
