@@ -31,9 +31,9 @@ export function renderJobSummary(result: RunResult, files?: { json: string; juni
   if (result.assertions.length > 0) {
     out.push('| | assertion | measured | limit | samples | detail |', '| --- | --- | ---: | --- | ---: | --- |');
     for (const a of result.assertions) {
-      const detail = a.passed ? '' : a.skipped ? a.message : [a.message, worstText(a)].filter(Boolean).join('; ');
+      const detail = a.passed ? '' : a.skipped || a.inconclusive ? a.message : [a.message, worstText(a)].filter(Boolean).join('; ');
       const line = a.location ? ` (line ${a.location.line})` : '';
-      out.push(`| ${a.passed ? '✅' : a.skipped ? '⏭️' : '❌'} | \`${md(a.name)}\`${line} | ${num(a.measured, 3)} | ${md(limitText(a))} | ${a.samples} | ${md(detail)} |`);
+      out.push(`| ${a.passed ? '✅' : a.skipped ? '⏭️' : a.inconclusive ? '❔' : '❌'} | \`${md(a.name)}\`${line} | ${num(a.measured, 3)} | ${md(limitText(a))} | ${a.samples} | ${md(detail)} |`);
     }
     out.push('');
   }
