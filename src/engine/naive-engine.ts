@@ -141,10 +141,7 @@ export class NaiveEngine {
 
   /** As `PartitionEngine.takeWindowLateness`. */
   takeWindowLateness(): { p99Ms: number | null; maxMs: number | null } {
-    const h = this.windowLateness;
-    const figures = { p99Ms: h.quantileMs(0.99), maxMs: h.total > 0 ? h.maxMs : null };
-    h.reset();
-    return figures;
+    return this.windowLateness.take();
   }
 
   snapshot(): EngineStats {

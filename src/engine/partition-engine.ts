@@ -474,10 +474,7 @@ export class PartitionEngine implements DelayedSender {
 
   /** Pacing lateness of the frames sent since the last call (p99, max; null when none), ms; starts the next window. Once per window. */
   takeWindowLateness(): { p99Ms: number | null; maxMs: number | null } {
-    const h = this.windowLateness;
-    const figures = { p99Ms: h.quantileMs(0.99), maxMs: h.total > 0 ? h.maxMs : null };
-    h.reset();
-    return figures;
+    return this.windowLateness.take();
   }
 
   /** Every stream's feedback figures over the run's windows. */

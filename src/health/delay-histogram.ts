@@ -29,9 +29,16 @@ export class DelayHistogram {
     let seen = 0;
     for (let i = 0; i < BUCKETS; i++) {
       seen += this.counts[i];
-      if (seen >= rank) return i === BUCKETS - 1 ? this.maxMs : Math.min(this.maxMs, (i + 1) * DELAY_BUCKET_MS);
+      if (seen >= rank) return roundMs(i === BUCKETS - 1 ? this.maxMs : Math.min(this.maxMs, (i + 1) * DELAY_BUCKET_MS));
     }
-    return this.maxMs;
+    return roundMs(this.maxMs);
+  }
+
+  /** The window's p99 and max, ms (null when empty), then `reset`: what each part reports per window. */
+  take(): { p99Ms: number | null; maxMs: number | null } {
+    const figures = { p99Ms: this.quantileMs(0.99), maxMs: this.total > 0 ? roundMs(this.maxMs) : null };
+    this.reset();
+    return figures;
   }
 
   reset(): void {
@@ -46,4 +53,9 @@ export class DelayHistogram {
 function bucketOf(delayMs: number): number {
   const bucket = Math.floor(delayMs / DELAY_BUCKET_MS);
   return bucket < BUCKETS - 1 ? bucket : BUCKETS - 1;
+}
+
+/** To 1/100 ms: finer than any limit, and no float noise in reports. */
+function roundMs(ms: number): number {
+  return Math.round(ms * 100) / 100;
 }

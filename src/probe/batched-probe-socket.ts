@@ -88,10 +88,7 @@ export class BatchedProbeSocket implements ProbeSocket {
   }
 
   takeReceiveLag(): { p99Ms: number | null; maxMs: number | null } {
-    const lag = this.receiveLag;
-    const figures = { p99Ms: lag.quantileMs(0.99), maxMs: lag.total > 0 ? lag.maxMs : null };
-    lag.reset();
-    return figures;
+    return this.receiveLag.take();
   }
 
   kernelDrops(): number {
