@@ -4,6 +4,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/result/types.js';
 import { runCli } from '../helpers/cli.js';
+import { expectCleanVerdict } from '../helpers/clean-verdict.js';
 import { spawnCli } from '../helpers/spawn-cli.js';
 
 // Whole runs: real engine processes send the shipped clip over loopback to the built-in probe;
@@ -27,7 +28,7 @@ async function result(name: string): Promise<RunResult> {
 const assertion = (r: RunResult, name: string) => r.assertions.find((a) => a.name === name)!;
 
 describe('avcm test, end to end on loopback', () => {
-  it('a clean run measures ~0 loss and MOS >= 4 and passes (exit 0)', async () => {
+  it('a clean run measures ~0 loss and MOS >= 4 and passes (exit 0), or on a busy machine is inconclusive (exit 3), never failed', async () => {
     const file = await scenario(
       'clean',
       `duration: 6s
@@ -40,13 +41,13 @@ assertions:
 `,
     );
     const run = await runCli(['test', file, '--out-dir', path.join(dir, 'out'), '--partitions', '2'], { cwd: dir });
-    expect(run.code, run.stderr + run.stdout).toBe(0);
     const r = await result('clean');
-    expect(r.status).toBe('passed');
     expect(r.streams).toHaveLength(8);
+    expect(run.stdout).toMatch(/packet_loss_percent max < 0.5/);
+    // On a busy machine the generator's own lateness makes it inconclusive, never failed.
+    if (!expectCleanVerdict(run.code, r, run.stderr + run.stdout)) return;
     expect(r.totals.packetsLost).toBe(0);
     for (const s of r.streams) expect(s.whole.mos!).toBeGreaterThanOrEqual(4);
-    expect(run.stdout).toMatch(/packet_loss_percent max < 0.5/);
   });
 
   it('a 10% loss spike is measured at about 10% and fails a < 5 assertion (exit 1)', async () => {
