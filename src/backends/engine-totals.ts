@@ -79,9 +79,10 @@ export function sumEngineStats(stats: readonly (EngineStats | null)[], partition
     if (s.reconnects) totals.reconnects.push(...s.reconnects);
     lateness.merge(s.lateness);
     if (s.process) {
-      const p = (totals.processes ??= { cpuMs: 0, rssBytes: 0, eventLoopDelayP99Ms: 0, eventLoopDelayMaxMs: 0 });
+      const p = (totals.processes ??= { cpuMs: 0, rssBytes: 0, heapUsedBytes: 0, eventLoopDelayP99Ms: 0, eventLoopDelayMaxMs: 0 });
       p.cpuMs += s.process.cpuUserMs + s.process.cpuSystemMs;
       p.rssBytes += s.process.rssBytes;
+      p.heapUsedBytes += s.process.heapUsedBytes ?? 0;
       p.eventLoopDelayP99Ms = Math.max(p.eventLoopDelayP99Ms, s.process.eventLoopDelayP99Ms);
       p.eventLoopDelayMaxMs = Math.max(p.eventLoopDelayMaxMs, s.process.eventLoopDelayMaxMs);
     }

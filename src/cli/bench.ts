@@ -22,7 +22,11 @@ interface BenchCliOptions {
   runs: number;
   loss: number;
   io?: IoPath;
+  soak?: number;
 }
+
+/** How often `--soak` samples memory and event-loop delay, ms. */
+const SOAK_INTERVAL_MS = 10_000;
 
 /** `avcm bench`: the local engine against the probe on loopback, side by side with the naive baseline. */
 export function registerBench(program: Command, deps: Deps, setExit: (code: number) => void): void {
@@ -42,8 +46,9 @@ export function registerBench(program: Command, deps: Deps, setExit: (code: numb
     .option('--runs <n>', '--hot-path: pairs of passes (on, off) whose medians are reported', integerOption(1, 50), 3)
     .option('--loss <percent>', '--hot-path: drop this % of packets between engine and probe (exercises NACK/RTX)', percentOption, 0)
     .option('--io <path>', IO_OPTION_HELP, ioOption)
+    .option('--soak <d>', 'one long run (e.g. 10m) at --participants (default 100): RSS, heap and event-loop delay of engines and probe sampled every 10 s, with their slopes per minute', durationOption)
     .action(async (options: BenchCliOptions) => {
-      const { defaultPartitions, meetsTargets, renderBenchTable, renderHotPathTable, runBench, runHotPathComparison } = await import('../bench/index.js');
+      const { defaultPartitions, meetsTargets, renderBenchTable, renderHotPathTable, renderSoak, runBench, runHotPathComparison, runSoak } = await import('../bench/index.js');
       const partitions = options.partitions ?? defaultPartitions();
       const log = (line: string): void => void deps.stderr.write(`${line}\n`);
       if (options.hotPath) {
@@ -57,6 +62,14 @@ export function registerBench(program: Command, deps: Deps, setExit: (code: numb
       const io = chooseIo(ioRequest(options.io, deps.env), deps.env);
       const notice = ioFallbackNotice(io);
       if (notice !== null) log(notice);
+      if (options.soak !== undefined) {
+        log(`avcm bench --soak: ${options.participants} participants, ${partitions} partitions, ${options.soak / 1000}s, sampled every ${SOAK_INTERVAL_MS / 1000}s, ${io.path} I/O`);
+        const soak = await runSoak({ participants: options.participants, durationMs: options.soak, partitions, intervalMs: SOAK_INTERVAL_MS, io, log });
+        deps.stdout.write(renderSoak(soak));
+        if (options.json) await writeAtomically(path.resolve(deps.cwd, options.json), `${JSON.stringify(soak, null, 2)}\n`);
+        setExit(0);
+        return;
+      }
       const nodeArgs = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(deps.cwd, options.cpuProf)}`] : undefined;
       const pass = (participants: number, engine: 'paced' | 'naive'): Promise<BenchFigures> => {
         log(`avcm bench: ${engine} engine, ${participants} participants${options.simulcast ? ' (simulcast)' : ''}, ${partitions} partitions, ${options.duration / 1000}s, ${options.feedback && engine === 'paced' ? 'feedback loop' : 'open loop'}, ${engine === 'naive' ? 'dgram' : io.path} I/O`);

@@ -102,6 +102,7 @@ export async function runAgent(options: AgentOptions): Promise<number> {
           cpuUserMs: cpu.user / 1000,
           cpuSystemMs: cpu.system / 1000,
           rssBytes: process.memoryUsage.rss(),
+          heapUsedBytes: process.memoryUsage().heapUsed,
           eventLoopDelayP99Ms: loop.p99Ms,
           eventLoopDelayMaxMs: loop.maxMs,
         },

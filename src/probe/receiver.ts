@@ -259,6 +259,11 @@ export class ProbeReceiver implements DatagramSink {
     }
   }
 
+  /** The probe's own health windows recorded so far (the soak benchmark samples them while running). */
+  healthSoFar(): readonly ProbeHealthWindow[] {
+    return this.healthWindows;
+  }
+
   /** The probe's health over windows `first..last` (several when the process stalled past their ends). */
   private recordHealth(first: number, last: number): void {
     const lag = this.socket?.takeReceiveLag() ?? null;
