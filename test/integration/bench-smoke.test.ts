@@ -28,7 +28,7 @@ describe('avcm bench (smoke)', () => {
     const run = await runCli(['bench', '--hot-path', '--participants', '4', '--duration', '2s', '--runs', '1', '--loss', '2', '--json', json], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/engine CPU us per packet/);
-    expect(run.stdout).toMatch(/probe CPU us per packet/);
+    expect(run.stdout).toMatch(/receiver CPU us per packet/);
     const summary = JSON.parse(await readFile(json, 'utf8')) as {
       runs: number;
       passes: { feedback: boolean; datagrams_sent: number; datagrams_delivered: number; rtcp_to_participants: number; engine_cpu_us_per_packet: number }[];
