@@ -6,6 +6,7 @@ import { renderJunit } from '../../../reporters/junit.js';
 import { renderSummary } from '../../../reporters/console.js';
 import { renderHtml } from '../../../reporters/html/render-html.js';
 import { renderAnnotations } from '../../../reporters/github/annotations.js';
+import { renderJobSummary } from '../../../reporters/github/job-summary.js';
 import { compile } from '../../../src/plan/index.js';
 import { scenarioFromText } from '../../../src/scenario/index.js';
 import { planOf, probeReport, syntheticStream } from '../../helpers/results.js';
@@ -176,6 +177,10 @@ describe('generator health in the reports', () => {
     const annotations = renderAnnotations(result, { workspace: process.cwd(), cwd: process.cwd() });
     expect(annotations.some((l) => l.startsWith('::warning') && l.includes('E_GENERATOR_OVERLOAD'))).toBe(true);
     expect(annotations.some((l) => l.startsWith('::error'))).toBe(false);
+    const summaryMd = renderJobSummary(result);
+    expect(summaryMd).toContain('INCONCLUSIVE');
+    expect(summaryMd).toMatch(/\| ❔ \| `packet_loss_percent max < 1`/);
+    expect(summaryMd).toContain('generator: UNHEALTHY in 1 of 20 windows');
     const html = renderHtml(result);
     expect(html).toContain('<section id="health">');
     expect(html).toContain('chart-health-timing');
