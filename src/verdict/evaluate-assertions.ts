@@ -4,7 +4,7 @@ import { baselineValue, summaryOf } from './baseline-value.js';
 import { statOf } from './metrics.js';
 import { compare, formatBaselineLimit, resolveBaselineLimit } from './parse-assertion.js';
 import { eligibleStreams, metricSamples, recoverySamples } from './summary.js';
-import type { GeneratorHealth, WindowDependency } from './generator-health.js';
+import { summarizeReason, type GeneratorHealth, type WindowDependency } from './generator-health.js';
 import { worstStreams } from './worst-streams.js';
 
 /** The run a relative assertion compares with: its report as read, and the path it was given as. */
@@ -62,7 +62,7 @@ export function evaluateAssertions(
       ...result,
       passed: false,
       inconclusive: reason,
-      message: `not judged: the load generator was unhealthy in ${reason.windows.length} of the ${reason.windowsInScope} windows it depends on: ${health.generator.describe(reason)} (${result.message})`,
+      message: `not judged: the load generator was unhealthy in ${reason.windows.length} of the ${reason.windowsInScope} windows it depends on (${summarizeReason(reason)}); ${result.message}`,
     };
   });
 }

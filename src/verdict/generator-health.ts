@@ -183,6 +183,25 @@ export function describeUnhealthy(unhealthy: RunHealth['unhealthy']): string {
     .join('; ');
 }
 
+/**
+ * An inconclusive assertion's reason in short (the run's message and the generator line give the
+ * windows and values): which parts, and which figures, e.g. `partitions 0, 1 and the probe:
+ * pacing lateness, receive lag`.
+ */
+export function summarizeReason(reason: InconclusiveReason): string {
+  const parts = [...(reason.partitions.length > 0 ? [`partition${reason.partitions.length === 1 ? '' : 's'} ${reason.partitions.join(', ')}`] : []), ...(reason.probe ? ['the probe'] : [])];
+  return `${parts.join(' and ')}: ${reason.figures.map((f) => FIGURE_NAMES[f]).join(', ')}`;
+}
+
+const FIGURE_NAMES: Record<HealthFigure, string> = {
+  pacing_lateness: 'pacing lateness',
+  event_loop_delay: 'event-loop delay',
+  cpu: 'CPU',
+  receive_lag: 'receive lag',
+  send_drops: 'packets not sent',
+  kernel_drops: 'kernel drops',
+};
+
 /** `window 4`, `windows 3-5, 8`. */
 export function windowList(windows: readonly number[]): string {
   const ranges: string[] = [];

@@ -50,7 +50,8 @@ assertions:
     const exit = await cli.done;
     const output = exit.stdout + exit.stderr;
     expect(exit.code, output).toBe(3);
-    expect(exit.stderr).toMatch(/E_GENERATOR_OVERLOAD: .*partition 1 in windows? [\d, -]+ \(pacing lateness p99 \d+(\.\d+)? ms > 25 ms/);
+    // Other figures or parts may be named too on a busy machine; partition 1's lateness always is.
+    expect(exit.stderr).toMatch(/E_GENERATOR_OVERLOAD: .*partition 1 in windows? [\d, -]+ \([^)]*pacing lateness p99 \d+(\.\d+)? ms > 25 ms/);
     expect(exit.stderr).toMatch(/hint: give each engine fewer participants/);
     expect(exit.stdout).toMatch(/starved: INCONCLUSIVE/);
 
@@ -73,7 +74,7 @@ assertions:
     expect(r.timeline.some((p) => (p.healthUnhealthyParts ?? 0) > 0)).toBe(true);
 
     const junit = await readFile(path.join(out, 'starved.xml'), 'utf8');
-    expect(junit).toMatch(/<error message="[^"]*partition 1[^"]*" type="GeneratorOverload"/);
+    expect(junit).toMatch(/<error message="[^"]*\(partitions? (0, )?1[ :][^"]*" type="GeneratorOverload"/);
     expect(junit).not.toContain('<failure');
     const html = await readFile(path.join(out, 'starved.html'), 'utf8');
     expect(html).toContain('<section id="health">');

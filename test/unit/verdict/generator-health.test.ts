@@ -137,6 +137,8 @@ describe('generator health in the verdict', () => {
     expect(result.errorMessage).toContain('partition 1 in windows 12-13');
     expect(result.errorMessage).toMatch(/hint: .*participants_per_partition.*partitions.*quieter machine/);
     expect(result.timeline[12].healthUnhealthyParts).toBe(2);
+    // Each assertion says it in short; the run's message has the windows and values.
+    expect(whole.message).toMatch(/^not judged: the load generator was unhealthy in 2 of the 20 windows it depends on \(partitions 0, 1: pacing lateness, CPU\); measured 5 \(limit < 1\)/);
   });
 
   it('an assertion that failed in healthy windows still fails the run (exit 1), next to an inconclusive one', () => {
@@ -163,7 +165,7 @@ describe('generator health in the reports', () => {
 
   it('JUnit: an inconclusive assertion is an <error type="GeneratorOverload">, never a <failure>', () => {
     const xml = renderJunit(result);
-    expect(xml.match(/<error message="[^"]*partition 1 in window 12[^"]*" type="GeneratorOverload"\/>/g)).toHaveLength(2);
+    expect(xml.match(/<error message="[^"]*\(partition 1: pacing lateness\)[^"]*" type="GeneratorOverload"\/>/g)).toHaveLength(2);
     expect(xml).toContain('failures="0" errors="2"');
     expect(xml).not.toContain('<failure');
     expect(xml).toContain('name="generator_unhealthy_windows" value="1"');
