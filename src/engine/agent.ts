@@ -108,8 +108,8 @@ export async function runAgent(options: AgentOptions): Promise<number> {
         },
       };
     };
-    // At the end of every window: the counters so far, and the window's health (a stall's figures
-    // stand for each window it spanned).
+    // At the end of every window: the counters so far, and the window's health. A stall's timing
+    // figures stand for each window it spanned; its counts are the last window's (never twice).
     const counted = { sendErrors: 0, wouldBlock: 0, sendDropped: 0 };
     const reportWindows = (first: number, last: number): void => {
       const stats = running.snapshot();
@@ -127,7 +127,8 @@ export async function runAgent(options: AgentOptions): Promise<number> {
       counted.wouldBlock = stats.wouldBlock ?? 0;
       counted.sendDropped = stats.sendDropped ?? 0;
       const windows: EngineHealthWindow[] = [];
-      for (let index = first; index <= last; index++) windows.push({ index, ...figures });
+      for (let index = first; index < last; index++) windows.push({ index, ...figures, sendErrors: 0, wouldBlock: 0, sendDropped: 0 });
+      windows.push({ index: last, ...figures });
       emit({ type: 'health', partition, windows });
     };
     const ticker = new WindowTicker(startEpochMs, WINDOW_MS, () => clock.epochMs(), reportWindows);

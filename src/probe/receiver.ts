@@ -278,7 +278,9 @@ export class ProbeReceiver implements DatagramSink {
       rcvbufErrors: rcvbufErrors !== null && counted.rcvbufErrors !== null ? rcvbufErrors - counted.rcvbufErrors : null,
     };
     this.healthCounted = { kernelDrops, rcvbufErrors };
-    for (let index = first; index <= last; index++) this.healthWindows.push({ index, ...figures });
+    // A stall's timing figures stand for each window it spanned; its drop counts are the last window's.
+    for (let index = first; index < last; index++) this.healthWindows.push({ index, ...figures, kernelDrops: figures.kernelDrops === null ? null : 0, rcvbufErrors: figures.rcvbufErrors === null ? null : 0 });
+    this.healthWindows.push({ index: last, ...figures });
   }
 
   /**
