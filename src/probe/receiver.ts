@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { ProcessHealthSampler, WindowTicker, type ProbeHealthWindow } from '../health/index.js';
+import type { ProbeHealthWindow } from '../health/index.js';
 import { chooseIo, ioRequest, type IoChoice } from '../io/index.js';
 import { createRng } from '../plan/rng.js';
 import type { Endpoint, ExtensionPlan } from '../plan/types.js';
@@ -7,6 +7,7 @@ import { isRtcpPacket } from '../rtcp/index.js';
 import { createParsedRtp, parseRtp, readRid } from '../rtp/index.js';
 import { readRtxOriginalSequence } from '../session/index.js';
 import { udpKernelCounters } from './kernel-counters.js';
+import { ProbeHealthRecorder } from './probe-health.js';
 import { BatchedProbeSocket } from './batched-probe-socket.js';
 import { DgramProbeSocket } from './dgram-probe-socket.js';
 import { estimateMos } from './mos.js';
@@ -157,12 +158,6 @@ export class ProbeReceiver implements DatagramSink {
   packetsReceived = 0;
   /** RTX packets whose media stream could not be found. */
   unmatchedRetransmissions = 0;
-  /** The probe's own health, window by window from the run start (not in fake time: `ticks: 'manual'`). */
-  private readonly healthWindows: ProbeHealthWindow[] = [];
-  private healthTicker: WindowTicker | null = null;
-  private processHealth: ProcessHealthSampler | null = null;
-  /** Kernel counters at the end of the last health window, for the next window's deltas. */
-  private healthCounted: { kernelDrops: number | null; rcvbufErrors: number | null } = { kernelDrops: null, rcvbufErrors: null };
   /** `live()`'s viewer counts (LIVE_VIEWER_COUNTS) of windows old enough to no longer change, and how many windows they cover. */
   private readonly viewerSettled = new Float64Array(LIVE_VIEWER_COUNTS.length);
   private viewerSettledWindows = 0;
@@ -251,36 +246,14 @@ export class ProbeReceiver implements DatagramSink {
     this.runStartEpochMs = runStartEpochMs;
     this.runStarted = true;
     for (const session of this.streams.values()) session.stats.setRunStart(runStartEpochMs);
-    if (this.options.ticks !== 'manual' && !this.closed && this.healthTicker === null) {
-      this.processHealth = new ProcessHealthSampler();
-      this.healthCounted = { kernelDrops: this.socket?.kernelDrops() ?? null, rcvbufErrors: udpKernelCounters()?.rcvbufErrors ?? null };
-      this.healthTicker = new WindowTicker(runStartEpochMs, this.windowMs, () => this.nowEpochMs(), (first, last) => this.recordHealth(first, last));
-      this.healthTicker.start({ unref: true });
+    if (this.options.ticks !== 'manual' && !this.closed && this.health === null) {
+      this.health = new ProbeHealthRecorder(runStartEpochMs, this.windowMs, () => this.nowEpochMs(), this.socket);
     }
   }
 
   /** The probe's own health windows recorded so far (the soak benchmark samples them while running). */
   healthSoFar(): readonly ProbeHealthWindow[] {
-    return this.healthWindows;
-  }
-
-  /** The probe's health over windows `first..last` (several when the process stalled past their ends). */
-  private recordHealth(first: number, last: number): void {
-    const lag = this.socket?.takeReceiveLag() ?? null;
-    const kernelDrops = this.socket?.kernelDrops() ?? null;
-    const rcvbufErrors = udpKernelCounters()?.rcvbufErrors ?? null;
-    const counted = this.healthCounted;
-    const figures: Omit<ProbeHealthWindow, 'index'> = {
-      receiveLagP99Ms: lag?.p99Ms ?? null,
-      receiveLagMaxMs: lag?.maxMs ?? null,
-      ...this.processHealth!.sample(),
-      kernelDrops: kernelDrops !== null && counted.kernelDrops !== null ? kernelDrops - counted.kernelDrops : null,
-      rcvbufErrors: rcvbufErrors !== null && counted.rcvbufErrors !== null ? rcvbufErrors - counted.rcvbufErrors : null,
-    };
-    this.healthCounted = { kernelDrops, rcvbufErrors };
-    // A stall's timing figures stand for each window it spanned; its drop counts are the last window's.
-    for (let index = first; index < last; index++) this.healthWindows.push({ index, ...figures, kernelDrops: figures.kernelDrops === null ? null : 0, rcvbufErrors: figures.rcvbufErrors === null ? null : 0 });
-    this.healthWindows.push({ index: last, ...figures });
+    return this.health?.recorded() ?? [];
   }
 
   /**
@@ -301,6 +274,12 @@ export class ProbeReceiver implements DatagramSink {
    * datagram), while a field store into this reused object allocates nothing.
    */
   arrivalEpochMs = 0;
+  /**
+   * The probe's own health, window by window from the run start (not in fake time: `ticks:
+   * 'manual'`). Declared after the fields the per-datagram path writes: one more field before them
+   * moved `arrivalEpochMs` out of the object's own slots, and V8 then boxed it on every write.
+   */
+  private health: ProbeHealthRecorder | null = null;
 
   /** `ingest` with the arrival time taken from the `arrivalEpochMs` field (the allocation-free form sockets use). */
   ingestArrived(buf: Uint8Array, length: number, participantId: number, returnPath: ReturnPath | null): void {
@@ -515,8 +494,6 @@ export class ProbeReceiver implements DatagramSink {
     let touched = 1;
     for (const session of this.streams.values()) touched = Math.max(touched, session.stats.windowCount);
     const count = windowCount ?? touched;
-    // Windows that ended while the report was asked for are in it.
-    this.healthTicker?.closeEnded();
     const after = udpKernelCounters()?.rcvbufErrors ?? null;
     const endMs = count * this.windowMs;
     const streams = [...this.streams.values()].map((session) => ({ ...session.stats.report(count), viewer: session.viewerReport(count, endMs) }));
@@ -531,7 +508,8 @@ export class ProbeReceiver implements DatagramSink {
       kernelDrops: this.socket?.kernelDrops() ?? null,
       io: this.io,
       feedback: this.feedback ? { rtcpSent: this.feedback.rtcpSent, rtcpReceived: this.feedback.rtcpReceived, rtcpMalformed: this.feedback.rtcpMalformed, unmatchedRetransmissions: this.unmatchedRetransmissions } : null,
-      health: this.healthWindows.slice(),
+      // Windows that ended while the report was asked for are in it.
+      health: this.health?.recorded().slice() ?? [],
     };
   }
 
@@ -540,8 +518,7 @@ export class ProbeReceiver implements DatagramSink {
     if (this.closed) return;
     this.closed = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
-    this.healthTicker?.stop();
-    this.processHealth?.close();
+    this.health?.close();
     await this.socket?.close();
   }
 }
