@@ -23,6 +23,7 @@ seed: 5
 duration: 6s
 participants: { count: 3, base_port: 0 }
 scaling: { partitions: 1 }
+health: { inconclusive: false }
 spikes:
   - { type: rtp_packet_loss, at: 2s, duration: 3s, loss_percentage: ${lossPercent} }
 assertions:
