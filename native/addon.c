@@ -146,19 +146,19 @@ NAPI_MODULE_INIT() {
     {"createReceiveBatch", NULL, receive_batch_create, NULL, NULL, NULL, napi_enumerable, state},
     {"startReceiving", NULL, receive_start, NULL, NULL, NULL, napi_enumerable, state},
     {"stopReceiving", NULL, receive_stop, NULL, NULL, NULL, napi_enumerable, state},
-    {"setPeer", NULL, udp_set_peer, NULL, NULL, NULL, napi_enumerable, state},
-    {"srtpCreate", NULL, srtp_create, NULL, NULL, NULL, napi_enumerable, state},
-    {"srtpProtect", NULL, srtp_protect_buffer, NULL, NULL, NULL, napi_enumerable, state},
-    {"srtpUnprotect", NULL, srtp_unprotect_buffer, NULL, NULL, NULL, napi_enumerable, state},
-    {"srtpCounters", NULL, srtp_counters, NULL, NULL, NULL, napi_enumerable, state},
-    {"attachSrtp", NULL, srtp_attach, NULL, NULL, NULL, napi_enumerable, state},
+    {"setPeer", NULL, js_set_peer, NULL, NULL, NULL, napi_enumerable, state},
+    {"srtpCreate", NULL, js_srtp_create, NULL, NULL, NULL, napi_enumerable, state},
+    {"srtpProtect", NULL, js_srtp_protect, NULL, NULL, NULL, napi_enumerable, state},
+    {"srtpUnprotect", NULL, js_srtp_unprotect, NULL, NULL, NULL, napi_enumerable, state},
+    {"srtpCounters", NULL, js_srtp_counters, NULL, NULL, NULL, napi_enumerable, state},
+    {"attachSrtp", NULL, js_srtp_attach, NULL, NULL, NULL, napi_enumerable, state},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   napi_set_named_property(env, exports, "COUNTER_NAMES", string_list(env, COUNTER_NAMES, C_COUNT));
   napi_set_named_property(env, exports, "FLUSH_NAMES", string_list(env, FLUSH_NAMES, F_COUNT));
-  napi_set_named_property(env, exports, "SRTP_COUNTER_NAMES", srtp_counter_names(env));
+  napi_set_named_property(env, exports, "SRTP_COUNTER_NAMES", js_srtp_counter_names(env));
   /* null when SRTP can run here; else why not (the libcrypto function that does not resolve). */
-  const char *missing = srtp_crypto_missing();
+  const char *missing = avcm_srtp_crypto_missing();
   napi_value srtp_unavailable;
   if (missing) {
     char reason[160];

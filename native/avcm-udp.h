@@ -84,7 +84,7 @@ typedef struct udp_socket {
   gso_state_t gso;
   int gso_wanted;  /* asked for at open: an unconnected socket gets GSO once it has a peer */
   int demux;       /* a WebRTC socket: classify received datagrams (datagram_kind_t) */
-  srtp_session_t *srtp; /* attached: flushes protect its RTP/RTCP, receives unprotect them */
+  avcm_srtp_t *srtp; /* attached: flushes protect its RTP/RTCP, receives unprotect them */
   struct sockaddr_in6 peer; /* default destination of an unconnected socket (peer_length 0: none) */
   socklen_t peer_length;
   uint32_t last_rxq_ovfl; /* the kernel's drop count as last seen in an SO_RXQ_OVFL cmsg */
@@ -126,13 +126,13 @@ void socket_release(udp_socket_t *socket, int from_teardown);
 void socket_stop_receiving(udp_socket_t *socket, int from_teardown);
 
 /* srtp-binding.c */
-napi_value srtp_create(napi_env env, napi_callback_info info);
-napi_value srtp_protect_buffer(napi_env env, napi_callback_info info);
-napi_value srtp_unprotect_buffer(napi_env env, napi_callback_info info);
-napi_value srtp_counters(napi_env env, napi_callback_info info);
-napi_value srtp_attach(napi_env env, napi_callback_info info);
-napi_value udp_set_peer(napi_env env, napi_callback_info info);
-napi_value srtp_counter_names(napi_env env);
+napi_value js_srtp_create(napi_env env, napi_callback_info info);
+napi_value js_srtp_protect(napi_env env, napi_callback_info info);
+napi_value js_srtp_unprotect(napi_env env, napi_callback_info info);
+napi_value js_srtp_counters(napi_env env, napi_callback_info info);
+napi_value js_srtp_attach(napi_env env, napi_callback_info info);
+napi_value js_set_peer(napi_env env, napi_callback_info info);
+napi_value js_srtp_counter_names(napi_env env);
 
 /* send-batch.c */
 napi_value send_batch_create(napi_env env, napi_callback_info info);

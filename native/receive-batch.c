@@ -117,7 +117,7 @@ static datagram_kind_t classify(udp_socket_t *socket, uint8_t *datagram, uint32_
   uint8_t first = datagram[0];
   if (first >= 128 && first <= 191) {
     if (!socket->srtp) return KIND_PASS;
-    int plain = srtp_unprotect(socket->srtp, datagram, *length);
+    int plain = avcm_srtp_unprotect(socket->srtp, datagram, *length);
     if (plain < 0) return KIND_REJECTED;
     *length = (uint32_t)plain;
     return KIND_MEDIA;

@@ -224,10 +224,10 @@ static void protect_run(send_batch_t *batch, udp_socket_t *socket, uint32_t firs
   for (uint32_t p = first; p < end; p++) {
     uint8_t *packet = batch->slab + batch->offsets[p];
     uint32_t length = batch->lengths[p];
-    if (!srtp_is_media(packet, length)) continue;
+    if (!avcm_srtp_is_media(packet, length)) continue;
     size_t next = p + 1 < batch->count ? batch->offsets[p + 1] : batch->slab_bytes;
     size_t room = next > batch->offsets[p] ? next - batch->offsets[p] : 0;
-    int protected_length = srtp_protect(socket->srtp, packet, length, room);
+    int protected_length = avcm_srtp_protect(socket->srtp, packet, length, room);
     if (protected_length < 0) {
       batch->skip[p] = 1;
       count_error(socket, result, EPROTO, 1);

@@ -22,7 +22,7 @@ static const char *const SRTP_COUNTER_NAMES[S_COUNT] = {
 static void session_finalize(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
-  srtp_session_release(data);
+  avcm_srtp_release(data);
 }
 
 static int bytes_of(napi_env env, napi_value value, size_t length, uint8_t **data) {
@@ -31,11 +31,11 @@ static int bytes_of(napi_env env, napi_value value, size_t length, uint8_t **dat
 }
 
 /* srtpCreate(profile, localKey, localSalt, remoteKey, remoteSalt) -> external. */
-napi_value srtp_create(napi_env env, napi_callback_info info) {
+napi_value js_srtp_create(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5], external;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  const char *missing = srtp_crypto_missing();
+  const char *missing = avcm_srtp_crypto_missing();
   if (missing) return throw_errno(env, ENOTSUP, "srtpCreate", missing);
   int32_t profile = 0;
   if (argc < 5 || napi_get_value_int32(env, argv[0], &profile) != napi_ok) {
@@ -49,24 +49,24 @@ napi_value srtp_create(napi_env env, napi_callback_info info) {
     return throw_type(env, "srtpCreate: profile 1 (16-byte keys, 14-byte salts) or 7 (16-byte keys, 12-byte salts)");
   }
   int error = 0;
-  srtp_session_t *session = srtp_session_create(profile, local_key, local_salt, remote_key, remote_salt, &error);
+  avcm_srtp_t *session = avcm_srtp_create(profile, local_key, local_salt, remote_key, remote_salt, &error);
   if (!session) return throw_errno(env, EINVAL, "srtpCreate", "(OpenSSL refused the keys)");
   napi_create_external(env, session, session_finalize, NULL, &external);
   return external;
 }
 
-static srtp_session_t *session_of(napi_env env, napi_value value) {
-  srtp_session_t *session = NULL;
+static avcm_srtp_t *session_of(napi_env env, napi_value value) {
+  avcm_srtp_t *session = NULL;
   if (napi_get_value_external(env, value, (void **)&session) != napi_ok) return NULL;
   return session;
 }
 
 /* srtpProtect(session, buffer, length) -> protected length, or -error; buffer's size is the room. */
-napi_value srtp_protect_buffer(napi_env env, napi_callback_info info) {
+napi_value js_srtp_protect(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3], result;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  srtp_session_t *session = argc >= 3 ? session_of(env, argv[0]) : NULL;
+  avcm_srtp_t *session = argc >= 3 ? session_of(env, argv[0]) : NULL;
   uint8_t *data = NULL;
   size_t size = 0;
   uint32_t length = 0;
@@ -74,16 +74,16 @@ napi_value srtp_protect_buffer(napi_env env, napi_callback_info info) {
       napi_get_value_uint32(env, argv[2], &length) != napi_ok || length > size) {
     return throw_type(env, "srtpProtect(session, Uint8Array, length <= its size)");
   }
-  napi_create_int32(env, srtp_protect(session, data, length, size), &result);
+  napi_create_int32(env, avcm_srtp_protect(session, data, length, size), &result);
   return result;
 }
 
 /* srtpUnprotect(session, buffer, length) -> plain length, or -error. */
-napi_value srtp_unprotect_buffer(napi_env env, napi_callback_info info) {
+napi_value js_srtp_unprotect(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3], result;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  srtp_session_t *session = argc >= 3 ? session_of(env, argv[0]) : NULL;
+  avcm_srtp_t *session = argc >= 3 ? session_of(env, argv[0]) : NULL;
   uint8_t *data = NULL;
   size_t size = 0;
   uint32_t length = 0;
@@ -91,27 +91,27 @@ napi_value srtp_unprotect_buffer(napi_env env, napi_callback_info info) {
       napi_get_value_uint32(env, argv[2], &length) != napi_ok || length > size) {
     return throw_type(env, "srtpUnprotect(session, Uint8Array, length <= its size)");
   }
-  napi_create_int32(env, srtp_unprotect(session, data, length), &result);
+  napi_create_int32(env, avcm_srtp_unprotect(session, data, length), &result);
   return result;
 }
 
 /* srtpCounters(session, Float64Array(S_COUNT)) */
-napi_value srtp_counters(napi_env env, napi_callback_info info) {
+napi_value js_srtp_counters(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  srtp_session_t *session = argc >= 2 ? session_of(env, argv[0]) : NULL;
+  avcm_srtp_t *session = argc >= 2 ? session_of(env, argv[0]) : NULL;
   double *out = NULL;
   if (!session || !typed_array_data(env, argv[1], napi_float64_array, S_COUNT, (void **)&out)) {
     return throw_type(env, "srtpCounters(session, Float64Array)");
   }
-  memcpy(out, srtp_session_counters(session), S_COUNT * sizeof *out);
+  memcpy(out, avcm_srtp_counters(session), S_COUNT * sizeof *out);
   return NULL;
 }
 
 /* attachSrtp(socketId, session | null): from now on the socket's flushes protect its RTP/RTCP and
  * its receive batches unprotect them. The socket holds the session until detached or closed. */
-napi_value srtp_attach(napi_env env, napi_callback_info info) {
+napi_value js_srtp_attach(napi_env env, napi_callback_info info) {
   addon_state_t *state;
   size_t argc = 2;
   napi_value argv[2];
@@ -119,21 +119,21 @@ napi_value srtp_attach(napi_env env, napi_callback_info info) {
   uint32_t id = 0;
   napi_valuetype type = napi_undefined;
   if (argc >= 2) napi_typeof(env, argv[1], &type);
-  srtp_session_t *session = type == napi_external ? session_of(env, argv[1]) : NULL;
+  avcm_srtp_t *session = type == napi_external ? session_of(env, argv[1]) : NULL;
   if (argc < 2 || napi_get_value_uint32(env, argv[0], &id) != napi_ok || (type != napi_null && !session)) {
     return throw_type(env, "attachSrtp(id, session | null)");
   }
   udp_socket_t *socket = socket_lookup(state, id);
   if (!socket) return throw_errno(env, EBADF, "attachSrtp", "(the socket is closed)");
-  if (session) srtp_session_retain(session);
-  if (socket->srtp) srtp_session_release(socket->srtp);
+  if (session) avcm_srtp_retain(session);
+  if (socket->srtp) avcm_srtp_release(socket->srtp);
   socket->srtp = session;
   return NULL;
 }
 
 /* setPeer(socketId, host | null, port): where packets pushed without a destination go on an
  * unconnected socket; those may then use GSO like a connected socket's. */
-napi_value udp_set_peer(napi_env env, napi_callback_info info) {
+napi_value js_set_peer(napi_env env, napi_callback_info info) {
   addon_state_t *state;
   size_t argc = 3;
   napi_value argv[3];
@@ -173,7 +173,7 @@ napi_value udp_set_peer(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-napi_value srtp_counter_names(napi_env env) {
+napi_value js_srtp_counter_names(napi_env env) {
   napi_value list, item;
   napi_create_array_with_length(env, S_COUNT, &list);
   for (uint32_t i = 0; i < S_COUNT; i++) {

@@ -64,7 +64,7 @@ typedef struct {
   uint32_t count;
 } stream_table_t;
 
-struct srtp_session {
+struct avcm_srtp {
   int profile;
   int gcm;
   int refs;
@@ -80,7 +80,7 @@ static const char *const CRYPTO_FUNCTIONS[] = {
   "SHA1_Final", "CRYPTO_memcmp", "OPENSSL_cleanse",
 };
 
-const char *srtp_crypto_missing(void) {
+const char *avcm_srtp_crypto_missing(void) {
   /* The addon is linked lazily against these (Node's own binary exports them, or the libcrypto a
    * distribution's Node links): a name that does not resolve would abort the process at its
    * first call, so SRTP is offered only when all of them are there. */
@@ -207,7 +207,7 @@ static stream_t *stream_insert(stream_table_t *table, uint32_t ssrc) {
 }
 
 /* A new SSRC's state (on its first packet; the table grows at half full). NULL at MAX_STREAMS or without memory. */
-static stream_t *stream_add(srtp_session_t *session, stream_table_t *table, uint32_t ssrc) {
+static stream_t *stream_add(avcm_srtp_t *session, stream_table_t *table, uint32_t ssrc) {
   if (table->count >= MAX_STREAMS) return NULL;
   if ((table->count + 1) * 2 > table->capacity) {
     uint32_t capacity = table->capacity ? table->capacity * 2 : 8;
@@ -334,7 +334,7 @@ static int rtp_header_length(const uint8_t *p, size_t length) {
   return header <= length ? (int)header : -1;
 }
 
-static int protect_rtp(srtp_session_t *s, uint8_t *p, size_t length, size_t capacity) {
+static int protect_rtp(avcm_srtp_t *s, uint8_t *p, size_t length, size_t capacity) {
   int header = rtp_header_length(p, length);
   if (header < 0) return -SRTP_ERR_MALFORMED;
   size_t tag = s->gcm ? GCM_TAG_BYTES : HMAC_TAG_BYTES;
@@ -371,7 +371,7 @@ static int protect_rtp(srtp_session_t *s, uint8_t *p, size_t length, size_t capa
   return (int)(length + HMAC_TAG_BYTES);
 }
 
-static int unprotect_rtp(srtp_session_t *s, uint8_t *p, size_t length) {
+static int unprotect_rtp(avcm_srtp_t *s, uint8_t *p, size_t length) {
   size_t tag = s->gcm ? GCM_TAG_BYTES : HMAC_TAG_BYTES;
   if (length < 12 + tag) return -SRTP_ERR_MALFORMED;
   size_t body = length - tag;
@@ -414,9 +414,9 @@ static int unprotect_rtp(srtp_session_t *s, uint8_t *p, size_t length) {
 
 /* ---- RTCP ---------------------------------------------------------------------------------- */
 
-static int protect_rtcp(srtp_session_t *s, uint8_t *p, size_t length, size_t capacity) {
+static int protect_rtcp(avcm_srtp_t *s, uint8_t *p, size_t length, size_t capacity) {
   if (length < 8 || (p[0] >> 6) != 2) return -SRTP_ERR_MALFORMED;
-  size_t overhead = (size_t)srtp_rtcp_overhead(s);
+  size_t overhead = (size_t)avcm_srtp_rtcp_overhead(s);
   if (length + overhead > capacity) return -SRTP_ERR_ROOM;
   uint32_t ssrc = read32(p + 4);
   stream_t *stream = stream_find(&s->tx, ssrc);
@@ -442,8 +442,8 @@ static int protect_rtcp(srtp_session_t *s, uint8_t *p, size_t length, size_t cap
   return (int)(length + SRTCP_INDEX_BYTES + HMAC_TAG_BYTES);
 }
 
-static int unprotect_rtcp(srtp_session_t *s, uint8_t *p, size_t length) {
-  size_t overhead = (size_t)srtp_rtcp_overhead(s);
+static int unprotect_rtcp(avcm_srtp_t *s, uint8_t *p, size_t length) {
+  size_t overhead = (size_t)avcm_srtp_rtcp_overhead(s);
   if (length < 8 + overhead || (p[0] >> 6) != 2) return -SRTP_ERR_MALFORMED;
   size_t body = length - overhead;
   const uint8_t *e_index = s->gcm ? p + length - SRTCP_INDEX_BYTES : p + body;
@@ -484,21 +484,21 @@ static int unprotect_rtcp(srtp_session_t *s, uint8_t *p, size_t length) {
 
 /* ---- sessions ------------------------------------------------------------------------------ */
 
-int srtp_rtp_overhead(const srtp_session_t *session) {
+int avcm_srtp_rtp_overhead(const avcm_srtp_t *session) {
   return session->gcm ? GCM_TAG_BYTES : HMAC_TAG_BYTES;
 }
 
-int srtp_rtcp_overhead(const srtp_session_t *session) {
+int avcm_srtp_rtcp_overhead(const avcm_srtp_t *session) {
   return (session->gcm ? GCM_TAG_BYTES : HMAC_TAG_BYTES) + SRTCP_INDEX_BYTES;
 }
 
-srtp_session_t *srtp_session_create(int profile, const uint8_t *local_key, const uint8_t *local_salt,
+avcm_srtp_t *avcm_srtp_create(int profile, const uint8_t *local_key, const uint8_t *local_salt,
                                     const uint8_t *remote_key, const uint8_t *remote_salt, int *error) {
   if (profile != SRTP_PROFILE_AES128_CM_SHA1_80 && profile != SRTP_PROFILE_AEAD_AES_128_GCM) {
     *error = SRTP_ERR_MALFORMED;
     return NULL;
   }
-  srtp_session_t *s = calloc(1, sizeof *s);
+  avcm_srtp_t *s = calloc(1, sizeof *s);
   if (!s) {
     *error = SRTP_ERR_CRYPTO;
     return NULL;
@@ -510,18 +510,18 @@ srtp_session_t *srtp_session_create(int profile, const uint8_t *local_key, const
       !keys_init(&s->tx_rtcp, s->gcm, 0, local_key, local_salt, 1) ||
       !keys_init(&s->rx_rtp, s->gcm, 1, remote_key, remote_salt, 0) ||
       !keys_init(&s->rx_rtcp, s->gcm, 1, remote_key, remote_salt, 1)) {
-    srtp_session_release(s);
+    avcm_srtp_release(s);
     *error = SRTP_ERR_CRYPTO;
     return NULL;
   }
   return s;
 }
 
-void srtp_session_retain(srtp_session_t *session) {
+void avcm_srtp_retain(avcm_srtp_t *session) {
   session->refs++;
 }
 
-void srtp_session_release(srtp_session_t *session) {
+void avcm_srtp_release(avcm_srtp_t *session) {
   if (--session->refs > 0) return;
   keys_free(&session->tx_rtp);
   keys_free(&session->tx_rtcp);
@@ -533,7 +533,7 @@ void srtp_session_release(srtp_session_t *session) {
   free(session);
 }
 
-static void count_result(srtp_session_t *s, int result, int rtcp, int protect) {
+static void count_result(avcm_srtp_t *s, int result, int rtcp, int protect) {
   if (result >= 0) {
     s->counters[protect ? (rtcp ? S_RTCP_PROTECTED : S_RTP_PROTECTED) : (rtcp ? S_RTCP_UNPROTECTED : S_RTP_UNPROTECTED)]++;
     return;
@@ -547,28 +547,28 @@ static void count_result(srtp_session_t *s, int result, int rtcp, int protect) {
   }
 }
 
-int srtp_protect(srtp_session_t *session, uint8_t *packet, size_t length, size_t capacity) {
-  if (!srtp_is_media(packet, length)) {
+int avcm_srtp_protect(avcm_srtp_t *session, uint8_t *packet, size_t length, size_t capacity) {
+  if (!avcm_srtp_is_media(packet, length)) {
     session->counters[S_MALFORMED]++;
     return -SRTP_ERR_MALFORMED;
   }
-  int rtcp = srtp_is_rtcp(packet);
+  int rtcp = avcm_srtp_is_rtcp(packet);
   int result = rtcp ? protect_rtcp(session, packet, length, capacity) : protect_rtp(session, packet, length, capacity);
   count_result(session, result, rtcp, 1);
   return result;
 }
 
-int srtp_unprotect(srtp_session_t *session, uint8_t *packet, size_t length) {
-  if (!srtp_is_media(packet, length)) {
+int avcm_srtp_unprotect(avcm_srtp_t *session, uint8_t *packet, size_t length) {
+  if (!avcm_srtp_is_media(packet, length)) {
     session->counters[S_MALFORMED]++;
     return -SRTP_ERR_MALFORMED;
   }
-  int rtcp = srtp_is_rtcp(packet);
+  int rtcp = avcm_srtp_is_rtcp(packet);
   int result = rtcp ? unprotect_rtcp(session, packet, length) : unprotect_rtp(session, packet, length);
   count_result(session, result, rtcp, 0);
   return result;
 }
 
-const double *srtp_session_counters(const srtp_session_t *session) {
+const double *avcm_srtp_counters(const avcm_srtp_t *session) {
   return session->counters;
 }

@@ -45,40 +45,40 @@ enum {
   S_COUNT
 };
 
-typedef struct srtp_session srtp_session_t;
+typedef struct avcm_srtp avcm_srtp_t;
 
 /* NULL when every libcrypto function this file calls resolves in the process (Node exports
  * them); otherwise the first missing name. Checked once at load, before any call. */
-const char *srtp_crypto_missing(void);
+const char *avcm_srtp_crypto_missing(void);
 
 /* A session: the local keys protect what we send, the remote keys unprotect what we receive.
  * Key 16 bytes; salt 14 bytes (AES-CM) or 12 bytes (GCM). NULL on failure (*error set). */
-srtp_session_t *srtp_session_create(int profile, const uint8_t *local_key, const uint8_t *local_salt,
+avcm_srtp_t *avcm_srtp_create(int profile, const uint8_t *local_key, const uint8_t *local_salt,
                                     const uint8_t *remote_key, const uint8_t *remote_salt, int *error);
 /* Sessions are shared by their JS handle and the sockets they are attached to. */
-void srtp_session_retain(srtp_session_t *session);
-void srtp_session_release(srtp_session_t *session);
+void avcm_srtp_retain(avcm_srtp_t *session);
+void avcm_srtp_release(avcm_srtp_t *session);
 
 /* Bytes protect adds: RTP gets the tag, RTCP the tag and the 4-byte E flag + SRTCP index. */
-int srtp_rtp_overhead(const srtp_session_t *session);
-int srtp_rtcp_overhead(const srtp_session_t *session);
+int avcm_srtp_rtp_overhead(const avcm_srtp_t *session);
+int avcm_srtp_rtcp_overhead(const avcm_srtp_t *session);
 
 /* RFC 7983 / RFC 5761, by the first two bytes: RTP or RTCP (first byte 128-191), and of those
  * RTCP (second byte 192-223: the RTCP packet types, which rtcp-mux keeps out of RTP). */
-static inline int srtp_is_media(const uint8_t *packet, size_t length) {
+static inline int avcm_srtp_is_media(const uint8_t *packet, size_t length) {
   return length >= 2 && packet[0] >= 128 && packet[0] <= 191;
 }
-static inline int srtp_is_rtcp(const uint8_t *packet) {
+static inline int avcm_srtp_is_rtcp(const uint8_t *packet) {
   return packet[1] >= 192 && packet[1] <= 223;
 }
 
 /* Protects the RTP or RTCP packet at packet[0, length) in place; `capacity` bytes are writable.
  * Returns the protected length or -SRTP_ERR_*. */
-int srtp_protect(srtp_session_t *session, uint8_t *packet, size_t length, size_t capacity);
+int avcm_srtp_protect(avcm_srtp_t *session, uint8_t *packet, size_t length, size_t capacity);
 /* Checks and decrypts the SRTP or SRTCP packet in place. Returns the plain length or -SRTP_ERR_*
  * (the packet's bytes are then undefined); replayed and too-old packets are refused. */
-int srtp_unprotect(srtp_session_t *session, uint8_t *packet, size_t length);
+int avcm_srtp_unprotect(avcm_srtp_t *session, uint8_t *packet, size_t length);
 
-const double *srtp_session_counters(const srtp_session_t *session);
+const double *avcm_srtp_counters(const avcm_srtp_t *session);
 
 #endif

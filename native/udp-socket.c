@@ -287,7 +287,7 @@ void socket_stop_receiving(udp_socket_t *socket, int from_teardown) {
 void socket_release(udp_socket_t *socket, int from_teardown) {
   socket_stop_receiving(socket, from_teardown);
   if (socket->srtp) {
-    srtp_session_release(socket->srtp);
+    avcm_srtp_release(socket->srtp);
     socket->srtp = NULL;
   }
   close(socket->fd);
