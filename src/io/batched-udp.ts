@@ -100,9 +100,14 @@ export class BatchedUdp {
 
   /** `127.0.0.1:5004` or `[::1]:5004` (for messages and logs). */
   formatDestination(destination: UdpDestination): string {
-    const a = destination.address;
-    const host = this.native.formatAddress(destination.family, a[0], a[1], a[2], a[3]);
+    const host = this.formatHost(destination);
     return destination.family === 6 ? `[${host}]:${destination.port}` : `${host}:${destination.port}`;
+  }
+
+  /** The address alone, `127.0.0.1` or `::1` (allocates a string: not for every packet). */
+  formatHost(destination: UdpDestination): string {
+    const a = destination.address;
+    return this.native.formatAddress(destination.family, a[0], a[1], a[2], a[3]);
   }
 }
 

@@ -261,12 +261,13 @@ export type RunStatus = 'passed' | 'failed' | 'error' | 'aborted';
 
 /**
  * The I/O the run actually used: `batched` (avcm's sendmmsg/GSO/recvmmsg addon), `dgram`
- * (node:dgram, the fallback), `webrtc` (werift's own sockets). null when nothing reported one.
+ * (node:dgram, the fallback), `webrtc` (werift's own sockets and SRTP), `webrtc-batched` (werift's
+ * ICE and DTLS, the media SRTP-protected on the batched addon). null when nothing reported one.
  */
 export interface RunIo {
   /** What the partitions reported; `mixed` when they differed (e.g. pods from different images). */
-  engines: 'batched' | 'dgram' | 'webrtc' | 'mixed' | null;
-  probe: 'batched' | 'dgram' | 'webrtc' | null;
+  engines: 'batched' | 'dgram' | 'webrtc' | 'webrtc-batched' | 'mixed' | null;
+  probe: 'batched' | 'dgram' | 'webrtc' | 'webrtc-batched' | null;
 }
 
 export interface RunResult {
