@@ -268,6 +268,20 @@ export interface RunIo {
   /** What the partitions reported; `mixed` when they differed (e.g. pods from different images). */
   engines: 'batched' | 'dgram' | 'webrtc' | 'webrtc-batched' | 'mixed' | null;
   probe: 'batched' | 'dgram' | 'webrtc' | 'webrtc-batched' | null;
+  /**
+   * WebRTC runs on the batched layer: sessions whose media the native path carried, and those
+   * that stayed on werift's path (a TURN relay, ...) with the reasons. Absent otherwise.
+   */
+  webrtcMedia?: WebRtcMediaSummary;
+}
+
+/** Where WebRTC sessions' media ran (see `RunIo.webrtcMedia`). */
+export interface WebRtcMediaSummary {
+  participantsNative: number;
+  participantsWerift: number;
+  probeNative: number;
+  probeWerift: number;
+  reasons: string[];
 }
 
 export interface RunResult {
