@@ -380,7 +380,8 @@ export class ScenarioRun implements RunningRun {
     if (!participants && !probe) return undefined;
     const reasons = [...new Set([...(participants?.reasons ?? []), ...(probe?.reasons ?? [])])];
     const summary = { participantsNative: participants?.native ?? 0, participantsWerift: participants?.werift ?? 0, probeNative: probe?.native ?? 0, probeWerift: probe?.werift ?? 0, reasons };
-    if (summary.participantsWerift + summary.probeWerift > 0) {
+    // Sessions left on werift although the batched layer was there (a TURN relay, ...); `--io dgram` and the fallback say so once at the start.
+    if (reasons.length > 0) {
       this.context.log(`avcm: ${scenario}: WebRTC media on werift's path for ${summary.participantsWerift} participants and ${summary.probeWerift} probe sessions: ${reasons.join('; ')}`);
     }
     return summary;
