@@ -146,7 +146,7 @@ describe('avcm test with WebRTC participants on both media paths', () => {
     expect(w.io).toMatchObject({ engines: 'webrtc', probe: 'webrtc', webrtcMedia: { participantsNative: 0, participantsWerift: 2, probeNative: 0, reasons: [] } });
     for (const r of [n, w]) {
       expect(r.streams.filter((s) => s.participantId !== null)).toHaveLength(4);
-      expect(r.totals.packetsReceived).toBeGreaterThan(0.99 * r.totals.packetsSent);
+      expect(r.totals.packetsReceived).toBeGreaterThan(0.99 * r.totals.packetsSent!);
     }
   }, 120_000);
 
