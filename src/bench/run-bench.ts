@@ -231,9 +231,8 @@ async function runWebRtcBench(options: BenchOptions): Promise<BenchFigures> {
       const kernelAfter = udpKernelCounters();
       const probeCpu = process.cpuUsage(cpuBefore);
       const paths = session.mediaPaths();
-      if (udp && (paths.werift > 0 || (totals.webrtcMedia?.werift ?? 0) > 0)) {
-        options.log(`avcm bench: some WebRTC sessions stayed on werift's media path: ${[...paths.reasons, ...(totals.webrtcMedia?.reasons ?? [])].join('; ')}`);
-      }
+      const reasons = [...paths.reasons, ...(totals.webrtcMedia?.reasons ?? [])];
+      if (reasons.length > 0) options.log(`avcm bench: WebRTC sessions on werift's path or not measured (${paths.broken} at the probe): ${reasons.join('; ')}`);
       return figures({ options, transport: 'webrtc', feedback, simulcast, plan, rates, totals, report, probeIo: session.io, kernelBefore, kernelAfter, probeCpu, runStartEpochMs, launchedAt });
     } finally {
       await handle.stop();

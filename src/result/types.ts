@@ -281,6 +281,8 @@ export interface WebRtcMediaSummary {
   participantsWerift: number;
   probeNative: number;
   probeWerift: number;
+  /** Probe sessions not connected on the probe's side, or whose SRTP never authenticated: their media was not measured. */
+  probeBroken: number;
   reasons: string[];
 }
 

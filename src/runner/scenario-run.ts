@@ -376,13 +376,15 @@ export class ScenarioRun implements RunningRun {
    * stayed on werift's path is said in the log too, never silently.
    */
   private webrtcMediaSummary(scenario: string, participants: WebRtcMediaPaths | null): WebRtcMediaSummary | undefined {
-    const probe = this.webrtcSession?.io === 'webrtc-batched' ? this.webrtcSession.mediaPaths() : null;
+    const probe = this.webrtcSession ? this.webrtcSession.mediaPaths() : null;
     if (!participants && !probe) return undefined;
     const reasons = [...new Set([...(participants?.reasons ?? []), ...(probe?.reasons ?? [])])];
-    const summary = { participantsNative: participants?.native ?? 0, participantsWerift: participants?.werift ?? 0, probeNative: probe?.native ?? 0, probeWerift: probe?.werift ?? 0, reasons };
+    const summary = { participantsNative: participants?.native ?? 0, participantsWerift: participants?.werift ?? 0, probeNative: probe?.native ?? 0, probeWerift: probe?.werift ?? 0, probeBroken: probe?.broken ?? 0, reasons };
     // Sessions left on werift although the batched layer was there (a TURN relay, ...); `--io dgram` and the fallback say so once at the start.
     if (reasons.length > 0) {
-      this.context.log(`avcm: ${scenario}: WebRTC media on werift's path for ${summary.participantsWerift} participants and ${summary.probeWerift} probe sessions: ${reasons.join('; ')}`);
+      this.context.log(
+        `avcm: ${scenario}: WebRTC media: ${summary.participantsWerift} participants and ${summary.probeWerift} probe sessions on werift's path, ${summary.probeBroken} probe sessions not measured: ${reasons.join('; ')}`,
+      );
     }
     return summary;
   }

@@ -45,8 +45,14 @@ export interface ProbeIngest {
 export interface ProbeMediaPaths {
   /** Connected sessions whose media the native path carries. */
   native: number;
-  /** Connected sessions whose media stayed on werift's path, with the reasons. */
+  /** Connected sessions whose media runs on werift's path (with the reasons when the batched layer was there). */
   werift: number;
+  /**
+   * Sessions whose participant offered but which are not connected at the probe (ICE or DTLS
+   * failed or is still going on this side), or whose native SRTP refused every packet (keys that
+   * do not match the far end's): their media is not measured. Said in `reasons` too.
+   */
+  broken: number;
   reasons: string[];
 }
 
@@ -123,12 +129,28 @@ export class WebRtcProbeSession {
 
   /** How many connected sessions carry their media natively, how many on werift's path and why. */
   mediaPaths(): ProbeMediaPaths {
-    const paths: ProbeMediaPaths = { native: 0, werift: 0, reasons: [] };
+    const paths: ProbeMediaPaths = { native: 0, werift: 0, broken: 0, reasons: [] };
+    const say = (reason: string): void => {
+      if (!paths.reasons.includes(reason)) paths.reasons.push(reason);
+    };
     for (const peer of this.peers.values()) {
+      const state = peer.pc.connectionState;
+      if (state !== 'connected') {
+        paths.broken++;
+        say(`probe sessions not connected at the end (${state}): ICE or DTLS did not complete on the probe's side`);
+        continue;
+      }
+      const srtp = peer.media?.socket.srtpSession?.counters();
+      if (srtp && srtp.rtpUnprotected + srtp.rtcpUnprotected === 0 && srtp.authFailures > 0) {
+        paths.broken++;
+        say("probe sessions whose every SRTP packet failed authentication (the two ends' DTLS-SRTP keys differ)");
+        continue;
+      }
       if (peer.media !== null) paths.native++;
-      else if (peer.mediaReason !== null) {
+      else {
         paths.werift++;
-        if (!paths.reasons.includes(peer.mediaReason)) paths.reasons.push(peer.mediaReason);
+        // No reason without the batched layer: werift's path was chosen, not fallen back to.
+        if (peer.mediaReason !== null) say(peer.mediaReason);
       }
     }
     return paths;

@@ -137,13 +137,13 @@ describe('avcm test with WebRTC participants on both media paths', () => {
     expect(native.code, native.stderr + native.stdout).toBe(0);
     expect(native.stdout).toContain('io webrtc-batched)');
     const n = await result('webrtc-auto', 'webrtc-io');
-    expect(n.io).toEqual({ engines: 'webrtc-batched', probe: 'webrtc-batched', webrtcMedia: { participantsNative: 2, participantsWerift: 0, probeNative: 2, probeWerift: 0, reasons: [] } });
+    expect(n.io).toEqual({ engines: 'webrtc-batched', probe: 'webrtc-batched', webrtcMedia: { participantsNative: 2, participantsWerift: 0, probeNative: 2, probeWerift: 0, probeBroken: 0, reasons: [] } });
 
     const werift = await runCli(['test', file, '--out-dir', path.join(dir, 'webrtc-dgram'), '--partitions', '1', '--io', 'dgram'], { cwd: dir, env });
     expect(werift.code, werift.stderr + werift.stdout).toBe(0);
     expect(werift.stderr).not.toContain('unavailable');
     const w = await result('webrtc-dgram', 'webrtc-io');
-    expect(w.io).toMatchObject({ engines: 'webrtc', probe: 'webrtc', webrtcMedia: { participantsNative: 0, participantsWerift: 2, probeNative: 0, reasons: [] } });
+    expect(w.io).toMatchObject({ engines: 'webrtc', probe: 'webrtc', webrtcMedia: { participantsNative: 0, participantsWerift: 2, probeNative: 0, probeWerift: 2, probeBroken: 0, reasons: [] } });
     for (const r of [n, w]) {
       expect(r.streams.filter((s) => s.participantId !== null)).toHaveLength(4);
       expect(r.totals.packetsReceived).toBeGreaterThan(0.99 * r.totals.packetsSent!);

@@ -36,7 +36,7 @@ describe.each([
     const r = await roundTrip(3, 200, { iceServers: [], iceTransportPolicy: 'all' }, undefined, paths);
     expect(r.sendErrors).toBe(0);
     expect(r.participantPaths).toEqual(paths.participants === 'native' ? ['native', 'native', 'native'] : ['werift', 'werift', 'werift']);
-    expect(r.probePaths).toMatchObject(paths.probe === 'native' ? { native: 3, werift: 0 } : { native: 0 });
+    expect(r.probePaths).toMatchObject(paths.probe === 'native' ? { native: 3, werift: 0, broken: 0 } : { native: 0, werift: 3, broken: 0 });
     expect(r.nativeRtpProtected).toBe(paths.participants === 'native' ? 600 : 0);
     expect(r.streams.size).toBe(6);
     for (let i = 0; i < 3; i++) {
