@@ -1,7 +1,8 @@
 import { METRIC_NAMES } from '../result/index.js';
 import type { MetricSummary, RunResult, Scope, Stat } from '../result/types.js';
 import { summaryOf } from '../verdict/baseline-value.js';
-import { WORSE_WHEN, type ComparedMetric, type Threshold } from './metric-direction.js';
+import { WORSE_WHEN, type ComparedMetric } from '../result/worse-when.js';
+import type { Threshold } from './metric-direction.js';
 
 /** What a change means: worse past the threshold, worse within it, better, unchanged, or not comparable. */
 export type ChangeVerdict = 'regression' | 'worse' | 'better' | 'same' | 'not measured';

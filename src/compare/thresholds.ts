@@ -1,5 +1,6 @@
 import { AvcmError } from '../errors/index.js';
-import { DEFAULT_ABSOLUTE, DEFAULT_RELATIVE_PERCENT, WORSE_WHEN, type ComparedMetric, type Threshold } from './metric-direction.js';
+import { WORSE_WHEN, type ComparedMetric } from '../result/worse-when.js';
+import { DEFAULT_ABSOLUTE, DEFAULT_RELATIVE_PERCENT, type Threshold } from './metric-direction.js';
 
 const VALUE = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/;
 

@@ -6,6 +6,7 @@ import { compare, formatBaselineLimit, resolveBaselineLimit } from './parse-asse
 import { eligibleStreams, metricSamples, recoverySamples } from './summary.js';
 import { summarizeReason, type GeneratorHealth, type WindowDependency } from './generator-health.js';
 import { worstStreams } from './worst-streams.js';
+import { WORSE_WHEN } from '../result/worse-when.js';
 
 /** The run a relative assertion compares with: its report as read, and the path it was given as. */
 export interface BaselineReference {
@@ -58,6 +59,9 @@ export function evaluateAssertions(
     const scope = a.metric === 'recovery_seconds' ? 'whole' : a.scope;
     const reason = health.generator.unhealthyIn(sampled.map((s) => health.dependencyOf(s, scope)));
     if (reason === null) return result;
+    if (result.passed && passDespiteTroubleHolds(a)) {
+      return { ...result, message: `${result.message}; passed although the load generator was unhealthy in ${reason.windows.length} of the ${reason.windowsInScope} windows it depends on (${summarizeReason(reason)}): that can only have made ${a.metric} worse` };
+    }
     return {
       ...result,
       passed: false,
@@ -65,6 +69,17 @@ export function evaluateAssertions(
       message: `not judged: the load generator was unhealthy in ${reason.windows.length} of the ${reason.windowsInScope} windows it depends on (${summarizeReason(reason)}); ${result.message}`,
     };
   });
+}
+
+/**
+ * Whether a met limit stands even though the generator was in trouble: a starved engine or probe
+ * only makes figures worse (more loss, jitter, delay, freezes; less MOS, bitrate, frame rate), so
+ * a limit on the worse side (`loss < 1`, `mos >= 4`) that was met would have been met by a healthy
+ * generator too. A limit on the other side, or `==`, is not judged.
+ */
+function passDespiteTroubleHolds(a: AssertionSpec): boolean {
+  const worse = WORSE_WHEN[a.metric];
+  return worse === 'higher' ? a.op === '<' || a.op === '<=' : a.op === '>' || a.op === '>=';
 }
 
 function judge(

@@ -153,6 +153,21 @@ describe('generator health in the verdict', () => {
     expect(result.errorCode).toBeNull();
   });
 
+  it('a limit met on the side a starved generator can only worsen stays passed; a limit on the other side is inconclusive', () => {
+    const yaml = 'duration: 20s\nparticipants: { count: 4 }\nassertions:\n  packet_loss_percent: ["max < 1"]\n  mos: ["min >= 1"]\n  bitrate_kbps: ["avg < 100000"]\n  jitter_ms: ["avg > 0"]\n';
+    const { result } = verdict(healthOf(20, [{ partition: 1, windows: [7], window: { latenessP99Ms: 80 } }]), () => 0, yaml);
+    const byMetric = (metric: string) => result.assertions.find((a) => a.metric === metric)!;
+    // More loss and less MOS are what overload causes: met despite it, these limits hold.
+    for (const metric of ['packet_loss_percent', 'mos']) {
+      expect(byMetric(metric)).toMatchObject({ passed: true });
+      expect(byMetric(metric).inconclusive).toBeUndefined();
+      expect(byMetric(metric).message).toMatch(/passed although the load generator was unhealthy in 1 of the 20 windows it depends on \(partition 1: pacing lateness\): that can only have made \w+ worse$/);
+    }
+    // A starved sender sends less (a lower bitrate) and jitters more: those limits were met with the generator's help.
+    for (const metric of ['bitrate_kbps', 'jitter_ms']) expect(byMetric(metric).inconclusive).toBeDefined();
+    expect(result.status).toBe('inconclusive');
+  });
+
   it('without health figures (older engines, fake time) every assertion is judged', () => {
     const { result } = verdict(null, (_p, i) => (i === 12 ? 0.5 : 0));
     expect(result.status).toBe('failed');
@@ -161,7 +176,8 @@ describe('generator health in the verdict', () => {
 });
 
 describe('generator health in the reports', () => {
-  const { result } = verdict(healthOf(20, [{ partition: 1, windows: [12], window: { latenessP99Ms: 60 } }]));
+  // Loss in the starved window: without health, the two `max < 1` limits would fail.
+  const { result } = verdict(healthOf(20, [{ partition: 1, windows: [12], window: { latenessP99Ms: 60 } }]), (_p, i) => (i === 12 ? 0.5 : 0));
 
   it('JUnit: an inconclusive assertion is an <error type="GeneratorOverload">, never a <failure>', () => {
     const xml = renderJunit(result);
