@@ -4,6 +4,7 @@ import type { BenchFigures } from './run-bench.js';
 const ROWS: [keyof BenchFigures, string][] = [
   ['io_engines', 'UDP I/O engines'],
   ['io_probe', 'UDP I/O receiver'],
+  ['probe_shards', 'probe shards (threads)'],
   ['participants', 'participants'],
   ['receiver', 'receiver (probe, or counting sink)'],
   ['simulcast', 'simulcast (3 layers)'],

@@ -26,6 +26,7 @@ interface BenchCliOptions {
   io?: IoPath;
   probe: boolean;
   compareIo?: boolean;
+  probeShards: number;
 }
 
 /** `avcm bench`: the local engine against the probe on loopback, side by side with the naive baseline. */
@@ -48,6 +49,7 @@ export function registerBench(program: Command, deps: Deps, setExit: (code: numb
     .option('--runs <n>', '--hot-path: pairs of passes (on, off) whose medians are reported', integerOption(1, 50), 3)
     .option('--loss <percent>', '--hot-path: drop this % of packets between engine and probe (exercises NACK/RTX)', percentOption, 0)
     .option('--io <path>', IO_OPTION_HELP, ioOption)
+    .option('--probe-shards <n>', 'worker threads the probe receives on, each an SO_REUSEPORT socket on its port (batched I/O only)', integerOption(1, 16), 1)
     .action(async (options: BenchCliOptions) => {
       const { defaultPartitions, meetsTargets, renderBenchTable, renderHotPathTable, runBench, runHotPathComparison } = await import('../bench/index.js');
       const partitions = options.partitions ?? defaultPartitions();
@@ -69,8 +71,8 @@ export function registerBench(program: Command, deps: Deps, setExit: (code: numb
       const measured = options.probe;
       const pass = (participants: number, engine: 'paced' | 'naive', passIo: typeof io): Promise<BenchFigures> => {
         const loop = options.feedback && engine === 'paced' && measured ? 'feedback loop' : 'open loop';
-        log(`avcm bench: ${engine} engine, ${participants} participants${options.simulcast ? ' (simulcast)' : ''}, ${partitions} partitions, ${options.duration / 1000}s, ${loop}, ${engine === 'naive' ? 'dgram' : passIo.path} I/O, ${measured ? 'probe' : 'counting sink'}`);
-        return runBench({ participants, durationMs: options.duration, partitions, engine, feedback: options.feedback, simulcast: options.simulcast, probe: measured, nodeArgs, log, io: passIo });
+        log(`avcm bench: ${engine} engine, ${participants} participants${options.simulcast ? ' (simulcast)' : ''}, ${partitions} partitions, ${options.duration / 1000}s, ${loop}, ${engine === 'naive' ? 'dgram' : passIo.path} I/O, ${measured ? (options.probeShards > 1 && passIo.path === 'batched' ? `probe in ${options.probeShards} shards` : 'probe') : 'counting sink'}`);
+        return runBench({ participants, durationMs: options.duration, partitions, engine, feedback: options.feedback, simulcast: options.simulcast, probe: measured, nodeArgs, log, io: passIo, probeShards: options.probeShards });
       };
       const counts = options.sweep ? (measured ? SWEEP : SEND_ONLY_SWEEP) : [options.participants];
       const results: { paced: BenchFigures; otherIo: BenchFigures | null; naive: BenchFigures | null; meets: boolean }[] = [];
