@@ -12,6 +12,7 @@ import { estimateMos } from './mos.js';
 import { liveSummary, sortStreamRows, type LiveParts, type LiveStreamRow, type LiveSummary, type LiveViewerParts } from './live-summary.js';
 import { PLAYOUT_MODEL } from './playout.js';
 import type { DatagramSink, ProbeSocket } from './probe-socket.js';
+import type { RunningProbe } from './running-probe.js';
 import { ReceiverFeedback } from './receiver-feedback.js';
 import { ReceiverSession, type ReceiverOptions, type ReturnPath } from './receiver-session.js';
 import { StreamStats } from './stream-stats.js';
@@ -84,7 +85,7 @@ const VIEWER_SETTLING_MS = PLAYOUT_MODEL.PAUSE_MS + PLAYOUT_MODEL.MAX_DELAY_MS +
  * directly); the socket (batched or dgram) only timestamps datagrams and hands them over with
  * their return path.
  */
-export class ProbeReceiver implements DatagramSink {
+export class ProbeReceiver implements DatagramSink, RunningProbe {
   readonly address: Endpoint;
   readonly windowMs: number;
   /**
