@@ -8,7 +8,9 @@ import { runCli } from '../helpers/cli.js';
 // A whole `avcm test` of 20 participants of the shipped clip, measured by one probe and by a probe
 // sharded over two worker threads: the same packets are lost (open loop: the loss stage's draws are
 // a function of the seed and the media packets alone), so every stream's totals and the verdict
-// must come out the same.
+// must come out the same. Video only: a participant's audio and video packets draw from one loss
+// stream in the order they leave, which varies by microseconds between runs, so with both media
+// the per-participant loss is the same but its split between audio and video is not.
 
 let dir: string;
 beforeAll(async () => {
@@ -23,7 +25,7 @@ async function scenario(shards: number): Promise<string> {
 name: shards-${shards}
 seed: 11
 duration: 6s
-participants: { count: 20, base_port: 0, rtcp: false }
+participants: { count: 20, base_port: 0, rtcp: false, audio: false }
 probe: { nack: false, pli: false, jitter_buffer: false, report_interval: false, shards: ${shards} }
 spikes:
   - type: rtp_packet_loss
@@ -60,7 +62,7 @@ describe('avcm test with probe.shards', () => {
     expect(one.totals.packetsLost).toBeGreaterThan(0);
     const perStream = (r: RunResult) => r.streams.map((s) => ({ participantId: s.participantId, media: s.media, ssrc: s.ssrc, received: s.received, lost: s.lost }));
     expect(perStream(two)).toEqual(perStream(one));
-    expect(two.streams).toHaveLength(40);
+    expect(two.streams).toHaveLength(20);
     expect(two.status).toBe(one.status);
     expect(two.assertions.map((a) => [a.name, a.passed])).toEqual(one.assertions.map((a) => [a.name, a.passed]));
   }, 120_000);
