@@ -10,7 +10,7 @@ import { compile } from '../plan/index.js';
 import { deriveSeed } from '../plan/rng.js';
 import type { Plan, PlannedSpike } from '../plan/types.js';
 import { isLocalHost } from '../ports/index.js';
-import { openProbe, probeFeedbackOptions, ProbeReceiver, type RunningProbe } from '../probe/index.js';
+import { openProbe, probeFeedbackOptions, ProbeReceiver, ShardedProbe, type RunningProbe } from '../probe/index.js';
 import type { ProbeReport } from '../probe/types.js';
 import { ReportWriteError, writeReports } from '../../reporters/index.js';
 import type { RunResult } from '../result/types.js';
@@ -340,6 +340,8 @@ export class ScenarioRun implements RunningRun {
     const windowMs = 1000;
     const windowCount = Math.max(1, Math.ceil((outcome === 'finished' ? plan.durationMs : measuredMs) / windowMs));
     const probeReport: ProbeReport | null = this.probe ? await this.probe.report(windowCount) : await this.handle.collectProbeReport();
+    // How the kernel spread the participants' sources over the shards: an uneven spread is one shard's core doing most of the work.
+    if (this.probe instanceof ShardedProbe) this.context.log(`avcm: ${plan.scenario}: probe shards measured ${this.probe.streamsPerShard.join(' + ')} streams`);
     if (!probeReport) throw new AvcmError('E_BACKEND', `backend ${backend.name} returned no probe report`);
     const totals = this.handle.totals();
     // An action on the SUT that failed means the run did not test what the scenario asked: an error, not a verdict.

@@ -50,6 +50,12 @@ describe('avcm test with probe.shards', () => {
       expect(run.code, run.stderr + run.stdout).toBe(1); // the loss spike fails the during_spikes assertion
       expect(run.stdout + run.stderr).toContain(shards === 2 ? 'probe sharded over 2 worker threads' : 'participants');
       if (shards === 1) expect(run.stdout + run.stderr).not.toContain('probe sharded');
+      if (shards === 2) {
+        // The kernel spread the 20 participants' sources over both shards (all on one: probability 2^-19).
+        const spread = /probe shards measured (\d+) \+ (\d+) streams/.exec(run.stdout + run.stderr);
+        expect(spread, run.stdout + run.stderr).not.toBeNull();
+        expect([Number(spread![1]) > 0, Number(spread![2]) > 0, Number(spread![1]) + Number(spread![2])]).toEqual([true, true, 20]);
+      }
       measured.push(JSON.parse(await readFile(path.join(dir, `out-${shards}`, `shards-${shards}.json`), 'utf8')) as RunResult);
     }
     const [one, two] = measured;
