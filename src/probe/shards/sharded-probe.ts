@@ -7,6 +7,7 @@ import { liveSummary, sortStreamRows, type LiveParts, type LiveStreamRow, type L
 import type { RunningProbe } from '../running-probe.js';
 import type { ProbeReport } from '../types.js';
 import { mergeShardReports } from './merge-shard-reports.js';
+import { udpSocketsBoundTo } from './port-sharers.js';
 import type { FromShard, ShardFailure, ShardWorkerData, ToShard } from './shard-protocol.js';
 import { startShardWorker } from './start-shard-worker.js';
 
@@ -85,6 +86,12 @@ export class ShardedProbe implements RunningProbe {
         shards.push({ index, worker, latest: null, latestRows: null, stopped: null });
         const ready = await firstAnswer(worker, index);
         address ??= ready;
+      }
+      const sharers = udpSocketsBoundTo(address!);
+      if (sharers !== null && sharers > count) {
+        throw new AvcmError('E_NETWORK', `the probe cannot listen on udp://${address!.host}:${address!.port} alone: ${sharers - count} other socket${sharers - count === 1 ? '' : 's'} share${sharers - count === 1 ? 's' : ''} it (SO_REUSEPORT) and would take part of the participants' packets`, {
+          hint: 'stop the other program (or run) on that port, or pick another probe.listen port',
+        });
       }
       return new ShardedProbe(shards, address!, probeOptions.windowMs ?? 1000, rcvbufErrorsAtOpen);
     } catch (error) {

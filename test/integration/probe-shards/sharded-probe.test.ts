@@ -172,6 +172,20 @@ describe('a probe sharded over worker threads (SO_REUSEPORT, batched I/O)', () =
     }
   }, 60_000);
 
+  it('refuses a port another SO_REUSEPORT socket already holds (it would take a share of the packets)', async () => {
+    const io = chooseIo('batched', process.env);
+    if (io.path !== 'batched') throw new Error('the batched layer did not load');
+    const intruder = io.udp.openSocket({ bind: { host: '127.0.0.1' }, reusePort: true });
+    try {
+      await expect(openProbe({ listen: { host: '127.0.0.1', port: intruder.local.port }, videoPayloadType: 96, audioPayloadType: 111, extensions: EXT, io, shards: 2 })).rejects.toMatchObject({
+        code: 'E_NETWORK',
+        message: expect.stringContaining(`udp://127.0.0.1:${intruder.local.port} alone: 1 other socket shares it`),
+      });
+    } finally {
+      intruder.close();
+    }
+  }, 30_000);
+
   it('says which port it cannot bind', async () => {
     const taken = await bound();
     try {
