@@ -11,6 +11,9 @@ import { udpSocketsBoundTo } from './port-sharers.js';
 import type { FromShard, ShardFailure, ShardWorkerData, ToShard } from './shard-protocol.js';
 import { startShardWorker } from './start-shard-worker.js';
 
+/** How long a closing shard may take to end its thread before it is terminated, ms. */
+const CLOSE_GRACE_MS = 5_000;
+
 /** What a sharded probe is opened with: a probe's options (batched I/O is implied) and how many shards. */
 export type ShardedProbeOptions = ShardWorkerData['options'] & {
   /** Worker threads, each with its own SO_REUSEPORT socket on the probe's port; at least 2. */
@@ -157,7 +160,10 @@ export class ShardedProbe implements RunningProbe {
         if (s.stopped !== null) return;
         const exited = once(s.worker, 'exit');
         await this.request(s, (id) => ({ type: 'close', id })).catch(() => undefined);
+        // A shard that closed its socket ends by itself; one that does not within the grace is stopped.
+        const grace = setTimeout(() => void s.worker.terminate(), CLOSE_GRACE_MS);
         await exited;
+        clearTimeout(grace);
       }),
     ).then(() => undefined);
     return this.closing;
