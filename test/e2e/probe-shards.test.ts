@@ -6,11 +6,14 @@ import type { RunResult } from '../../src/result/types.js';
 import { runCli } from '../helpers/cli.js';
 
 // A whole `avcm test` of 20 participants of the shipped clip, measured by one probe and by a probe
-// sharded over two worker threads: the same packets are lost (open loop: the loss stage's draws are
-// a function of the seed and the media packets alone), so every stream's totals and the verdict
-// must come out the same. Video only: a participant's audio and video packets draw from one loss
-// stream in the order they leave, which varies by microseconds between runs, so with both media
-// the per-participant loss is the same but its split between audio and video is not.
+// sharded over two worker threads. Each probe must receive exactly the packets the engines put on
+// the wire, and both must see the same streams with the same sequence spans and give the same
+// verdict. Which packets the loss spike drops is the seed's, except for packets the engines send
+// late at the spike's edges on a busy machine (the stage reads the clock), so per-stream loss may
+// differ between two runs by a packet or two: that is the sender's, not the probe's, and exact
+// per-stream equality of received/lost/bytes for identical traffic is the integration test's
+// (test/integration/probe-shards). Video only keeps the streams' loss draws independent of how a
+// participant's audio and video packets interleave.
 
 let dir: string;
 beforeAll(async () => {
@@ -43,7 +46,7 @@ assertions:
 }
 
 describe('avcm test with probe.shards', () => {
-  it('20 participants measured by 1 and by 2 probe shards: the same per-stream totals and the same verdict', async () => {
+  it('20 participants measured by 1 and by 2 probe shards: every packet sent counted, the same streams and sequence spans, the same verdict', async () => {
     const measured: RunResult[] = [];
     for (const shards of [1, 2]) {
       const run = await runCli(['test', await scenario(shards), '--out-dir', path.join(dir, `out-${shards}`), '--partitions', '2', '--io', 'batched'], { cwd: dir });
@@ -60,14 +63,16 @@ describe('avcm test with probe.shards', () => {
     }
     const [one, two] = measured;
     expect(two.io).toEqual({ engines: 'batched', probe: 'batched' });
-    expect(two.totals.packetsSent).toBe(one.totals.packetsSent);
-    expect(two.totals.packetsReceived).toBe(one.totals.packetsReceived);
-    expect(two.totals.packetsLost).toBe(one.totals.packetsLost);
-    expect(two.totals.bytesReceived).toBe(one.totals.bytesReceived);
-    expect(two.totals.kernelDrops).toBe(0);
-    expect(one.totals.packetsLost).toBeGreaterThan(0);
-    const perStream = (r: RunResult) => r.streams.map((s) => ({ participantId: s.participantId, media: s.media, ssrc: s.ssrc, received: s.received, lost: s.lost }));
-    expect(perStream(two)).toEqual(perStream(one));
+    for (const r of [one, two]) {
+      // Every packet the engines sent arrived and was counted, by one receiver and by the shards.
+      expect(r.totals.packetsReceived).toBe(r.totals.packetsSent);
+      expect(r.streams.reduce((sum, s) => sum + s.received, 0)).toBe(r.totals.packetsSent);
+      expect(r.totals.kernelDrops).toBe(0);
+      expect(r.totals.packetsLost).toBeGreaterThan(0);
+    }
+    // The same streams, each with the same sequence span (received + lost: what its sender numbered).
+    const spans = (r: RunResult) => r.streams.map((s) => ({ participantId: s.participantId, media: s.media, ssrc: s.ssrc, expected: s.received + s.lost }));
+    expect(spans(two)).toEqual(spans(one));
     expect(two.streams).toHaveLength(20);
     expect(two.status).toBe(one.status);
     expect(two.assertions.map((a) => [a.name, a.passed])).toEqual(one.assertions.map((a) => [a.name, a.passed]));
