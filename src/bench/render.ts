@@ -5,6 +5,7 @@ const ROWS: [keyof BenchFigures, string][] = [
   ['transport', 'transport'],
   ['io_engines', 'UDP I/O engines'],
   ['io_probe', 'UDP I/O receiver'],
+  ['probe_shards', 'probe shards (threads)'],
   ['participants', 'participants'],
   ['receiver', 'receiver (probe, or counting sink)'],
   ['simulcast', 'simulcast (3 layers)'],

@@ -5,7 +5,7 @@ import type { IoChoice } from '../io/index.js';
 import { loadMediaLibrary, type MediaLibrary } from '../media/index.js';
 import { compile } from '../plan/index.js';
 import type { Plan } from '../plan/types.js';
-import { probeFeedbackOptions, ProbeReceiver, udpKernelCounters } from '../probe/index.js';
+import { openProbe, probeFeedbackOptions, ProbeReceiver, udpKernelCounters } from '../probe/index.js';
 import { scenarioFromText } from '../scenario/index.js';
 import { CountingSink } from './counting-sink.js';
 
@@ -21,6 +21,8 @@ export interface BenchFigures {
   /** The UDP I/O the engines reported using (`mixed` if they differed) and the probe's. */
   io_engines: string | null;
   io_probe: string | null;
+  /** Worker threads the probe was sharded over (1 = one receiver in the bench's thread; always 1 on dgram); null with a counting sink. */
+  probe_shards: number | null;
   /** Whether each participant sent the shipped three simulcast layers (each its own stream) instead of one encoding. */
   simulcast: boolean;
   participants: number;
@@ -80,6 +82,8 @@ export interface BenchOptions {
   nodeArgs?: string[];
   /** The I/O of the probe and the paced engines (resolved once by the caller); the naive baseline always uses dgram. */
   io: IoChoice;
+  /** Worker threads to shard the probe over (batched I/O only; default 1: one receiver in this thread). */
+  probeShards?: number;
   log(line: string): void;
 }
 
@@ -123,7 +127,7 @@ export async function runBench(options: BenchOptions): Promise<BenchFigures> {
   const plan = compile(scenario, { partitions: options.partitions, seed: 1 });
   const media = await loadMediaLibrary(plan.media, { baseDir: process.cwd() });
   const rates = perParticipantRates(media);
-  const receiver = measured ? await probeReceiver(plan, feedback, options.io) : await sinkReceiver(options.io);
+  const receiver = measured ? await probeReceiver(plan, feedback, options.io, options.probeShards ?? 1) : await sinkReceiver(options.io);
   const abort = new AbortController();
   const launchedAt = Date.now();
   const backend = new LocalBackend({ baseDir: process.cwd(), engine: options.engine, nodeArgs: options.nodeArgs });
@@ -145,7 +149,7 @@ export async function runBench(options: BenchOptions): Promise<BenchFigures> {
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
     const totals = handle.totals();
-    const got = receiver.result(Math.ceil(plan.durationMs / 1000));
+    const got = await receiver.result(Math.ceil(plan.durationMs / 1000));
     const kernelAfter = udpKernelCounters();
     const probeCpu = process.cpuUsage(cpuBefore);
     return figures({ options, transport: 'udp', receiver: measured ? 'probe' : 'sink', feedback, simulcast, plan, rates, totals, got, kernelBefore, kernelAfter, probeCpu, runStartEpochMs, launchedAt });
@@ -160,12 +164,12 @@ interface PassReceiver {
   address: { host: string; port: number };
   start(runStartEpochMs: number): void;
   receivedSoFar(): number;
-  result(windowCount: number): { received: number; bytes: number; io: string | null; kernelDrops: number | null };
+  result(windowCount: number): Promise<{ received: number; bytes: number; io: string | null; kernelDrops: number | null; shards: number | null }>;
   close(): Promise<void>;
 }
 
-async function probeReceiver(plan: ReturnType<typeof compile>, feedback: boolean, io: IoChoice): Promise<PassReceiver> {
-  const probe = await ProbeReceiver.open({
+async function probeReceiver(plan: ReturnType<typeof compile>, feedback: boolean, io: IoChoice, shards: number): Promise<PassReceiver> {
+  const probe = await openProbe({
     listen: { host: '127.0.0.1', port: 0 },
     videoPayloadType: plan.media.video!.payloadType,
     audioPayloadType: plan.media.audio!.payloadType,
@@ -173,18 +177,21 @@ async function probeReceiver(plan: ReturnType<typeof compile>, feedback: boolean
     expectedDurationMs: plan.durationMs,
     ...(feedback ? probeFeedbackOptions(plan) : {}),
     io,
+    shards,
   });
   return {
     address: probe.address,
     start: (runStartEpochMs) => probe.start(runStartEpochMs),
+    // A sharded probe's count is its shards' last snapshot (up to a window old): fine for progress lines.
     receivedSoFar: () => probe.live().packetsReceived,
-    result: (windowCount) => {
-      const report = probe.report(windowCount);
+    result: async (windowCount) => {
+      const report = await probe.report(windowCount);
       return {
         received: report.streams.reduce((sum, s) => sum + s.totals.received, 0),
         bytes: report.streams.reduce((sum, s) => sum + s.totals.bytes, 0),
         io: report.io ?? null,
         kernelDrops: report.kernelDrops ?? null,
+        shards: io.path === 'batched' ? shards : 1,
       };
     },
     close: () => probe.close(),
@@ -197,7 +204,7 @@ async function sinkReceiver(io: IoChoice): Promise<PassReceiver> {
     address: sink.address,
     start: () => undefined,
     receivedSoFar: () => sink.datagrams,
-    result: () => ({ received: sink.datagrams, bytes: sink.bytes, io: sink.io, kernelDrops: sink.kernelDrops() }),
+    result: async () => ({ received: sink.datagrams, bytes: sink.bytes, io: sink.io, kernelDrops: sink.kernelDrops(), shards: null }),
     close: async () => sink.close(),
   };
 }
@@ -277,6 +284,8 @@ async function runWebRtcBench(options: BenchOptions): Promise<BenchFigures> {
         bytes: report.streams.reduce((sum, s) => sum + s.totals.bytes, 0),
         io: session.io,
         kernelDrops: report.kernelDrops ?? null,
+        // The WebRTC probe is one receiver fed by the sessions.
+        shards: 1,
       };
       const kernelAfter = udpKernelCounters();
       const probeCpu = process.cpuUsage(cpuBefore);
@@ -302,7 +311,7 @@ function figures(p: {
   plan: Plan;
   rates: { packetsPerS: number; bitsPerS: number };
   totals: EngineTotals;
-  got: { received: number; bytes: number; io: string | null; kernelDrops: number | null };
+  got: { received: number; bytes: number; io: string | null; kernelDrops: number | null; shards: number | null };
   kernelBefore: ReturnType<typeof udpKernelCounters>;
   kernelAfter: ReturnType<typeof udpKernelCounters>;
   probeCpu: NodeJS.CpuUsage;
@@ -325,6 +334,7 @@ function figures(p: {
     feedback,
     io_engines: totals.io,
     io_probe: got.io,
+    probe_shards: got.shards,
     simulcast,
     participants: options.participants,
     packets_per_s_per_participant: round(rates.packetsPerS),

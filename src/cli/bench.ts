@@ -28,6 +28,7 @@ interface BenchCliOptions {
   io?: IoPath;
   probe: boolean;
   compareIo?: boolean;
+  probeShards: number;
   transport: 'udp' | 'webrtc';
   soak?: number;
 }
@@ -60,6 +61,7 @@ export function registerBench(program: Command, deps: Deps, setExit: (code: numb
     .option('--runs <n>', '--hot-path: pairs of passes (on, off) whose medians are reported', integerOption(1, 50), 3)
     .option('--loss <percent>', '--hot-path: drop this % of packets between engine and probe (exercises NACK/RTX)', percentOption, 0)
     .option('--io <path>', IO_OPTION_HELP, ioOption)
+    .option('--probe-shards <n>', 'worker threads the probe receives on, each an SO_REUSEPORT socket on its port (batched I/O only)', integerOption(1, 16), 1)
     .option('--transport <kind>', "udp (plain RTP, default) or webrtc: WebRTC participants answered by the built-in WebRTC probe, their media on avcm's native SRTP path (--io batched) side by side with werift's media path (the baseline)", transportOption, 'udp')
     .option('--soak <d>', 'one long run (e.g. 10m) at --participants (default 100): RSS, heap and event-loop delay of engines and probe sampled every 10 s, with their slopes per minute', durationOption)
     .action(async (options: BenchCliOptions) => {
@@ -97,8 +99,8 @@ export function registerBench(program: Command, deps: Deps, setExit: (code: numb
       const measured = options.probe;
       const pass = (participants: number, engine: 'paced' | 'naive', passIo: typeof io): Promise<BenchFigures> => {
         const loop = options.feedback && engine === 'paced' && measured ? 'feedback loop' : 'open loop';
-        log(`avcm bench: ${engine} engine, ${participants} participants${options.simulcast ? ' (simulcast)' : ''}, ${partitions} partitions, ${options.duration / 1000}s, ${loop}, ${engine === 'naive' ? 'dgram' : passIo.path} I/O, ${measured ? 'probe' : 'counting sink'}`);
-        return runBench({ participants, durationMs: options.duration, partitions, engine, feedback: options.feedback, simulcast: options.simulcast, probe: measured, nodeArgs, log, io: passIo });
+        log(`avcm bench: ${engine} engine, ${participants} participants${options.simulcast ? ' (simulcast)' : ''}, ${partitions} partitions, ${options.duration / 1000}s, ${loop}, ${engine === 'naive' ? 'dgram' : passIo.path} I/O, ${measured ? (options.probeShards > 1 && passIo.path === 'batched' ? `probe in ${options.probeShards} shards` : 'probe') : 'counting sink'}`);
+        return runBench({ participants, durationMs: options.duration, partitions, engine, feedback: options.feedback, simulcast: options.simulcast, probe: measured, nodeArgs, log, io: passIo, probeShards: options.probeShards });
       };
       const counts = options.sweep ? (measured ? SWEEP : SEND_ONLY_SWEEP) : [options.participants];
       const results: { paced: BenchFigures; otherIo: BenchFigures | null; naive: BenchFigures | null; meets: boolean }[] = [];

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { writeAtomically } from '../../reporters/write-atomically.js';
 import { AvcmError } from '../errors/index.js';
-import { ProbeReceiver, probeReportLine, type LiveStreamRow, type ProbeOptions } from '../probe/index.js';
+import { openProbe, ProbeReceiver, probeReportLine, type LiveStreamRow, type ProbeOptions, type RunningProbe } from '../probe/index.js';
 import type { ExtensionPlan } from '../plan/types.js';
 import type { UdpUrl } from '../scenario/units.js';
 import type { Deps } from './deps.js';
@@ -78,7 +78,8 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
     .option('--rtx-pt <n>', 'payload type of RTX retransmissions (RFC 4588)', integerOption(0, 127), 97)
     .option('--token <token>', 'with --webrtc: bearer token of the server (default: AVCM_TOKEN)')
     .option('--io <path>', IO_OPTION_HELP, ioOption)
-    .action(async (options: { listen: UdpUrl; duration?: number; json?: string; videoPt: number; audioPt: number; participantIdExt: number; absSendTimeExt: number; ridExt: number; legacyExtensions?: boolean; quiet?: boolean; startAt?: number; webrtc?: boolean; api?: string; test?: string; count?: number; firstId: number; token?: string; feedback: boolean; nack: boolean; pli: boolean; jitterBuffer: { fixedDelayMs: number | null } | false; rtxPt: number; io?: IoPath }) => {
+    .option('--shards <n>', 'worker threads to receive on, each an SO_REUSEPORT socket on the port (batched I/O; for more traffic than one core measures)', integerOption(1, 16), 1)
+    .action(async (options: { listen: UdpUrl; duration?: number; json?: string; videoPt: number; audioPt: number; participantIdExt: number; absSendTimeExt: number; ridExt: number; legacyExtensions?: boolean; quiet?: boolean; startAt?: number; webrtc?: boolean; api?: string; test?: string; count?: number; firstId: number; token?: string; feedback: boolean; nack: boolean; pli: boolean; jitterBuffer: { fixedDelayMs: number | null } | false; rtxPt: number; io?: IoPath; shards: number }) => {
       if (options.webrtc && (!options.api || !options.test || !options.count)) {
         throw new AvcmError('E_USAGE', '--webrtc needs --api URL, --test ID and --count N');
       }
@@ -97,15 +98,18 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
       const io = chooseIo(ioRequest(options.io, deps.env), deps.env);
       const notice = ioFallbackNotice(io);
       if (notice !== null) deps.stderr.write(`${notice}${options.webrtc ? '; WebRTC media on werift' : ''}\n`);
-      const probe = options.webrtc ? ProbeReceiver.detached(probeOptions) : await ProbeReceiver.open({ ...probeOptions, io });
+      const detached = options.webrtc ? ProbeReceiver.detached(probeOptions) : null;
+      const probe: RunningProbe = detached ?? (await openProbe({ ...probeOptions, io, shards: options.shards }));
       const udp = io.path === 'batched' && io.udp.srtpUnavailable === null ? io.udp : undefined;
       if (options.webrtc && io.path === 'batched' && !udp) deps.stderr.write(`avcm: native SRTP unavailable (${io.udp.srtpUnavailable}); WebRTC media on werift\n`);
-      const closeWebRtc = options.webrtc ? await answerOverRest(probe, probeOptions, { api: options.api!, test: options.test!, count: options.count!, firstId: options.firstId, token: options.token ?? deps.env.AVCM_TOKEN }, deps, udp) : null;
+      const closeWebRtc = detached !== null ? await answerOverRest(detached, probeOptions, { api: options.api!, test: options.test!, count: options.count!, firstId: options.firstId, token: options.token ?? deps.env.AVCM_TOKEN }, deps, udp) : null;
       const startedAt = options.startAt ?? Date.now();
       probe.start(startedAt);
       deps.stderr.write(
-        `avcm: probe ${options.webrtc ? `receiving ${options.count} WebRTC participants of test ${options.test}` : `listening on udp://${probe.address.host}:${probe.address.port}`}${options.duration ? ` for ${options.duration / 1000}s` : ' (Ctrl-C to stop)'}${probe.io ? `, ${probe.io} I/O` : ''}\n`,
+        `avcm: probe ${options.webrtc ? `receiving ${options.count} WebRTC participants of test ${options.test}` : `listening on udp://${probe.address.host}:${probe.address.port}`}${options.duration ? ` for ${options.duration / 1000}s` : ' (Ctrl-C to stop)'}${probe.io ? `, ${probe.io} I/O` : ''}${probe.io === 'batched' && options.shards > 1 ? `, ${options.shards} shards` : ''}\n`,
       );
+      // A sharded probe's shards send their rows from the first time they are asked: ask now, so the first table has them.
+      if (!options.quiet) probe.liveStreams();
       const timer = setInterval(() => {
         if (!options.quiet) deps.stdout.write(renderStreamTable(probe.liveStreams(), (Date.now() - startedAt) / 1000));
       }, TABLE_EVERY_MS);
@@ -121,7 +125,7 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
       });
       clearInterval(timer);
       const windowCount = Math.max(1, Math.ceil((Date.now() - startedAt) / probe.windowMs));
-      const report = probe.report(windowCount);
+      const report = await probe.report(windowCount);
       await closeWebRtc?.();
       await probe.close();
       const totals = report.streams.reduce((t, s) => ({ received: t.received + s.totals.received, lost: t.lost + s.totals.lost }), { received: 0, lost: 0 });

@@ -1,6 +1,7 @@
 import { videoBitrateKbps, type NumberRange, type Scenario, type SpikeEntry, type SpikeShape, type TargetSelector } from '../scenario/scenario.js';
 import { placeStarts } from './distribute.js';
 import { partitionOf, partitionsShareHost, resolvePartitions, sourcePort } from './partition.js';
+import { probeShards } from './probe-shards.js';
 import { createRng, deriveSeed, seedFromText, shuffleInPlace, type Rng } from './rng.js';
 import type { Plan, PlannedLayerStream, PlannedParticipant, PlannedSpike, SpikeParams } from './types.js';
 
@@ -258,7 +259,7 @@ export function compile(scenario: Scenario, options: CompileOptions = {}): Plan 
     target: scenario.target,
     probeListen: scenario.probeListen,
     rtcp: scenario.participants.rtcp,
-    probe: { ...scenario.probe, rtcpSsrc: probeSsrc(seed, participants) },
+    probe: { ...scenario.probe, rtcpSsrc: probeSsrc(seed, participants), shards: probeShards(scenario.probe.shards, participants.length) },
     basePort: scenario.participants.basePort,
     media: {
       video: video && {

@@ -4,3 +4,4 @@ export { partitionOf, sourcePort, partitionsShareHost, resolvePartitions, larges
 export { createRng, deriveSeed, seedFromText, shuffleInPlace, type Rng } from './rng.js';
 export type * from './types.js';
 export { isSutSpike, SUT_SPIKE_TYPES } from './types.js';
+export { probeShards, AUTO_PROBE_SHARDS_ABOVE_PARTICIPANTS } from './probe-shards.js';

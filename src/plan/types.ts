@@ -155,6 +155,8 @@ export interface ProbePlan {
   reportIntervalMs: number | null;
   /** The probe's own SSRC for its RTCP, distinct from every participant's. */
   rtcpSsrc: number;
+  /** Worker threads the built-in probe is sharded over (1 = one receiver in the runner's thread); `auto` resolved by participant count. */
+  shards: number;
 }
 
 export interface AudioPlan {

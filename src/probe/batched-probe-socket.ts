@@ -40,11 +40,14 @@ export class BatchedProbeSocket implements ProbeSocket {
     this.returnPaths = new UdpReturnPaths(socket, this.sendBatch);
   }
 
-  /** Binds `listen` (port 0 = ephemeral; a name is resolved first) with a receive buffer of `receiveBufferBytes`. Throws E_NETWORK. */
-  static async open(udp: BatchedUdp, listen: Endpoint, receiveBufferBytes: number): Promise<BatchedProbeSocket> {
+  /**
+   * Binds `listen` (port 0 = ephemeral; a name is resolved first) with a receive buffer of
+   * `receiveBufferBytes`; with `reusePort`, SO_REUSEPORT (a shard of a sharded probe). Throws E_NETWORK.
+   */
+  static async open(udp: BatchedUdp, listen: Endpoint, receiveBufferBytes: number, reusePort = false): Promise<BatchedProbeSocket> {
     const numeric = await resolveEndpoint(listen);
     try {
-      return new BatchedProbeSocket(udp, udp.openSocket({ bind: numeric, receiveBufferBytes, label: 'the probe' }));
+      return new BatchedProbeSocket(udp, udp.openSocket({ bind: numeric, receiveBufferBytes, reusePort, label: 'the probe' }));
     } catch (error) {
       const code = error instanceof AvcmError ? ((error.cause as { code?: string } | undefined)?.code ?? error.message) : undefined;
       throw listenError(listen, code, error);

@@ -1,4 +1,5 @@
-export { ProbeReceiver, type ProbeOptions, type LiveSummary, type LiveViewerSummary, type LiveStreamRow } from './receiver.js';
+export { ProbeReceiver, type ProbeOptions } from './receiver.js';
+export { liveSummary, sortStreamRows, type LiveSummary, type LiveViewerSummary, type LiveStreamRow, type LiveParts, type LiveViewerParts } from './live-summary.js';
 export { StreamStats, type StreamStatsOptions, CLOCK_RATE_HZ, MAX_DROPOUT, MAX_MISORDER, SEQUENCE_HORIZON, SILENCE_MIN_MS } from './stream-stats.js';
 export { estimateMos, rFactor, mosFromR, delayImpairment, effectiveEquipmentImpairment, E_MODEL, type MosInput } from './mos.js';
 export type * from './types.js';
@@ -8,3 +9,7 @@ export { probeFeedbackOptions } from './plan-options.js';
 export { ReceiverSession, type ReceiverOptions, type ReturnPath, type FeedbackSink } from './receiver-session.js';
 export { Playout, PLAYOUT_MODEL, type PlayoutOptions } from './playout.js';
 export { VIEWER_FIELDS, VIEWER_FIELD_COUNT, type ViewerField, type ViewerReport } from './viewer-stats.js';
+export type { RunningProbe } from './running-probe.js';
+export { openProbe } from './open-probe.js';
+export { ShardedProbe, type ShardedProbeOptions } from './shards/sharded-probe.js';
+export { mergeShardReports } from './shards/merge-shard-reports.js';

@@ -11,12 +11,14 @@ import { ProbeHealthRecorder } from './probe-health.js';
 import { BatchedProbeSocket } from './batched-probe-socket.js';
 import { DgramProbeSocket } from './dgram-probe-socket.js';
 import { estimateMos } from './mos.js';
+import { liveSummary, sortStreamRows, type LiveParts, type LiveStreamRow, type LiveSummary, type LiveViewerParts } from './live-summary.js';
 import { PLAYOUT_MODEL } from './playout.js';
 import type { DatagramSink, ProbeSocket } from './probe-socket.js';
+import type { RunningProbe } from './running-probe.js';
 import { ReceiverFeedback } from './receiver-feedback.js';
 import { ReceiverSession, type ReceiverOptions, type ReturnPath } from './receiver-session.js';
 import { StreamStats } from './stream-stats.js';
-import type { ProbeReport } from './types.js';
+import type { ProbeReport, StreamReport } from './types.js';
 import { VIEWER_FIELDS } from './viewer-stats.js';
 
 /**
@@ -61,6 +63,11 @@ export interface ProbeOptions {
    * (`chooseIo`). Default: AVCM_IO, else batched when the addon loads.
    */
   io?: IoChoice;
+  /**
+   * SO_REUSEPORT on the probe's socket (batched I/O only): the shards of one probe bind the same
+   * port and the kernel spreads the sources over them. Default false.
+   */
+  reusePort?: boolean;
 }
 
 /** The viewer figures `live()` sums since the run start, in `LiveViewerSummary` order. */
@@ -72,52 +79,6 @@ const LIVE_VIEWER_COUNTS = [VIEWER_FIELDS.nacksSent, VIEWER_FIELDS.plisSent, VIE
  */
 const VIEWER_SETTLING_MS = PLAYOUT_MODEL.PAUSE_MS + PLAYOUT_MODEL.MAX_DELAY_MS + PLAYOUT_MODEL.MAX_NACK_WAIT_MS;
 
-/** What the viewer (the playout model) saw, over all streams (`LiveSummary.viewer`). */
-export interface LiveViewerSummary {
-  /**
-   * Packets missing at playout in percent of those due, over the last window the model has
-   * settled: one window behind `LiveSummary.windowIndex`, because a missing video packet is given
-   * up only at its deadline (up to MAX_NACK_WAIT_MS after its render time). null when nothing was due.
-   */
-  residualLossPercent: number | null;
-  /** Since the run start (W3C nackCount, pliCount, retransmittedPacketsReceived, freezeCount, totalFreezesDuration in ms). */
-  nacksSent: number;
-  plisSent: number;
-  retransmissionsReceived: number;
-  freezes: number;
-  freezeMs: number;
-}
-
-/** All streams over the last complete window (`ProbeReceiver.live()`). */
-export interface LiveSummary {
-  streams: number;
-  packetsReceived: number;
-  lossPercent: number;
-  jitterMs: number;
-  delayMs: number | null;
-  mos: number | null;
-  /** The last complete window the figures cover; -1 before the first one completed. */
-  windowIndex: number;
-  /** What the viewer saw; null without the playout model (`probe.jitter_buffer: false`). */
-  viewer: LiveViewerSummary | null;
-}
-
-/** One stream's row of the live table over the last complete window (`ProbeReceiver.liveStreams()`). */
-export interface LiveStreamRow {
-  participantId: number | null;
-  ssrc: number;
-  /** The simulcast layer's RID, when the stream's packets carry one. */
-  rid: string | null;
-  media: 'video' | 'audio';
-  received: number;
-  lossPercent: number;
-  jitterMs: number;
-  delayMs: number | null;
-  kbps: number;
-  fps: number;
-  mos: number | null;
-}
-
 /**
  * The probe: one UDP socket, packets parsed in place into one reused record, O(1) state per
  * stream keyed by SSRC, stats per window. Each stream is a `ReceiverSession`: the wire statistics
@@ -126,7 +87,7 @@ export interface LiveStreamRow {
  * directly); the socket (batched or dgram) only timestamps datagrams and hands them over with
  * their return path.
  */
-export class ProbeReceiver implements DatagramSink {
+export class ProbeReceiver implements DatagramSink, RunningProbe {
   readonly address: Endpoint;
   readonly windowMs: number;
   /**
@@ -216,7 +177,7 @@ export class ProbeReceiver implements DatagramSink {
   static async open(options: ProbeOptions): Promise<ProbeReceiver> {
     const receiveBufferBytes = options.receiveBufferBytes ?? RECEIVE_BUFFER_BYTES;
     const io = options.io ?? chooseIo(ioRequest(undefined, process.env), process.env);
-    const socket = io.path === 'batched' ? await BatchedProbeSocket.open(io.udp, options.listen, receiveBufferBytes) : await DgramProbeSocket.open(options.listen, receiveBufferBytes);
+    const socket = io.path === 'batched' ? await BatchedProbeSocket.open(io.udp, options.listen, receiveBufferBytes, options.reusePort === true) : await DgramProbeSocket.open(options.listen, receiveBufferBytes);
     const receiver = new ProbeReceiver(options, socket);
     socket.start(receiver, receiver.sendsRtcp);
     return receiver;
@@ -386,6 +347,15 @@ export class ProbeReceiver implements DatagramSink {
 
   /** All streams over the last complete window: what a live display shows (about once a second). */
   live(): LiveSummary {
+    return liveSummary([this.liveParts()]);
+  }
+
+  /**
+   * `live()`'s sums before they become averages and percents, so several probes' (shards') parts
+   * add up exactly (`liveSummary`). Call it at most about once a second: it advances the settled
+   * viewer counts.
+   */
+  liveParts(): LiveParts {
     const current = this.currentWindow();
     const index = current - 1;
     let received = 0;
@@ -408,26 +378,22 @@ export class ProbeReceiver implements DatagramSink {
         }
       }
     }
-    const lossPercent = expected > 0 ? (100 * Math.max(0, expected - received)) / expected : 0;
-    const jitterMs = counted > 0 ? jitterSum / counted : 0;
-    const delayMs = delayCount > 0 ? delaySum / delayCount : null;
-    const viewer = this.viewer.jitterBuffer === false ? null : this.liveViewer(current);
-    // What a listener hears: the loss left at playout when the viewer model runs (its latest settled window), else the wire's.
-    const heardLossPercent = viewer?.residualLossPercent ?? lossPercent;
     return {
+      windowIndex: index,
       streams: this.streams.size,
       packetsReceived: this.packetsReceived,
-      lossPercent,
-      jitterMs,
-      delayMs,
-      mos: counted > 0 ? estimateMos({ oneWayDelayMs: delayMs ?? 0, jitterMs, lossPercent: heardLossPercent }) : null,
-      windowIndex: counted > 0 ? index : -1,
-      viewer,
+      received,
+      expected,
+      jitterSum,
+      delaySum,
+      delayCount,
+      counted,
+      viewer: this.viewer.jitterBuffer === false ? null : this.liveViewer(current),
     };
   }
 
-  /** The playout models' figures summed over streams: residual loss of the last settled window, counts since the start. */
-  private liveViewer(current: number): LiveViewerSummary {
+  /** The playout models' figures summed over streams: residual loss counts of the last settled window, counts since the start. */
+  private liveViewer(current: number): LiveViewerParts {
     const residualWindow = current - 1 - Math.ceil(PLAYOUT_MODEL.MAX_NACK_WAIT_MS / this.windowMs);
     const from = this.viewerSettledWindows;
     const settleUntil = Math.max(from, current - Math.ceil(VIEWER_SETTLING_MS / this.windowMs));
@@ -451,7 +417,8 @@ export class ProbeReceiver implements DatagramSink {
     }
     this.viewerSettledWindows = settleUntil;
     return {
-      residualLossPercent: due > 0 ? (100 * missing) / due : null,
+      due,
+      missing,
       nacksSent: counts[0],
       plisSent: counts[1],
       retransmissionsReceived: counts[2],
@@ -482,7 +449,14 @@ export class ProbeReceiver implements DatagramSink {
         mos: w ? estimateMos({ oneWayDelayMs: w.delayMsAvg ?? 0, jitterMs, lossPercent }) : null,
       });
     }
-    return rows.sort((a, b) => (a.participantId ?? Infinity) - (b.participantId ?? Infinity) || a.media.localeCompare(b.media));
+    return sortStreamRows(rows);
+  }
+
+  /** Windows up to the last one any stream touched (at least 1): `report()`'s default window count. */
+  windowsTouched(): number {
+    let touched = 1;
+    for (const session of this.streams.values()) touched = Math.max(touched, session.stats.windowCount);
+    return touched;
   }
 
   /**
@@ -491,9 +465,7 @@ export class ProbeReceiver implements DatagramSink {
    * (the whole machine's); kernelDrops = this socket's own (batched I/O).
    */
   report(windowCount?: number): ProbeReport {
-    let touched = 1;
-    for (const session of this.streams.values()) touched = Math.max(touched, session.stats.windowCount);
-    const count = windowCount ?? touched;
+    const count = windowCount ?? this.windowsTouched();
     const after = udpKernelCounters()?.rcvbufErrors ?? null;
     const endMs = count * this.windowMs;
     const streams = [...this.streams.values()].map((session) => ({ ...session.stats.report(count), viewer: session.viewerReport(count, endMs) }));
@@ -501,7 +473,7 @@ export class ProbeReceiver implements DatagramSink {
       runStartEpochMs: this.runStartEpochMs,
       windowMs: this.windowMs,
       windowCount: count,
-      streams: streams.sort((a, b) => (a.participantId ?? Infinity) - (b.participantId ?? Infinity) || a.media.localeCompare(b.media) || a.ssrc - b.ssrc),
+      streams: sortStreamReports(streams),
       malformedPackets: this.malformedPackets,
       foreignPackets: this.foreignPackets,
       kernelRcvbufErrors: after !== null && this.rcvbufErrorsAtOpen !== null ? after - this.rcvbufErrorsAtOpen : null,
@@ -521,4 +493,9 @@ export class ProbeReceiver implements DatagramSink {
     this.health?.close();
     await this.socket?.close();
   }
+}
+
+/** A report's stream order: by participant (streams without one last), media, SSRC. Sorts in place. */
+export function sortStreamReports(streams: StreamReport[]): StreamReport[] {
+  return streams.sort((a, b) => (a.participantId ?? Infinity) - (b.participantId ?? Infinity) || a.media.localeCompare(b.media) || a.ssrc - b.ssrc);
 }

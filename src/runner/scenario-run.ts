@@ -10,7 +10,7 @@ import { compile } from '../plan/index.js';
 import { deriveSeed } from '../plan/rng.js';
 import type { Plan, PlannedSpike } from '../plan/types.js';
 import { isLocalHost } from '../ports/index.js';
-import { probeFeedbackOptions, ProbeReceiver } from '../probe/index.js';
+import { openProbe, probeFeedbackOptions, ProbeReceiver, ShardedProbe, type RunningProbe } from '../probe/index.js';
 import type { ProbeReport } from '../probe/types.js';
 import { ReportWriteError, writeReports } from '../../reporters/index.js';
 import type { RunResult, WebRtcMediaSummary } from '../result/types.js';
@@ -49,7 +49,7 @@ export class ScenarioRun implements RunningRun {
   private state: RunProgress['state'] = 'starting';
   private plan: Plan | null = null;
   private handle: RunHandle | null = null;
-  private probe: ProbeReceiver | null = null;
+  private probe: RunningProbe | null = null;
   private runStartEpochMs: number | null = null;
   private stopReason: 'SIGINT' | 'SIGTERM' | 'cancelled' | null = null;
   private readonly abort = new AbortController();
@@ -227,13 +227,13 @@ export class ScenarioRun implements RunningRun {
       const external = this.request.signaling === 'external' && !plan.sfu;
       // With REST signaling the client is the receiver: avcm's probe is then not in the session.
       const feedback = external ? {} : probeFeedbackOptions(plan);
-      this.probe = ProbeReceiver.detached({ videoPayloadType: plan.media.video?.payloadType ?? 96, audioPayloadType: plan.media.audio?.payloadType ?? 111, extensions: plan.extensions, expectedDurationMs: plan.durationMs, ...feedback });
+      const probe = ProbeReceiver.detached({ videoPayloadType: plan.media.video?.payloadType ?? 96, audioPayloadType: plan.media.audio?.payloadType ?? 111, extensions: plan.extensions, expectedDurationMs: plan.durationMs, ...feedback });
+      this.probe = probe;
       let webrtcSession: import('../webrtc/index.js').WebRtcProbeSession | null = null;
       if (external) {
         signaling = (participantId, offerSdp) => this.externalSignaling.offer(participantId, offerSdp);
       } else {
         const { WebRtcProbeSession, iceServersFor, probeFeedback } = await import('../webrtc/index.js');
-        const probe = this.probe;
         // The probe's media on the batched layer as `--io` says (werift keeps ICE and DTLS); the engines are told the same path.
         const io = chooseIo(engineIo, this.context.env);
         const notice = ioFallbackNotice(io);
@@ -270,8 +270,9 @@ export class ScenarioRun implements RunningRun {
       const notice = ioFallbackNotice(io);
       if (notice !== null) this.context.log(notice);
       engineIo = io.path;
-      this.probe = await ProbeReceiver.open({
+      this.probe = await openProbe({
         io,
+        shards: plan.probe.shards,
         listen,
         videoPayloadType: plan.media.video?.payloadType ?? 96,
         audioPayloadType: plan.media.audio?.payloadType ?? 111,
@@ -279,6 +280,13 @@ export class ScenarioRun implements RunningRun {
         expectedDurationMs: plan.durationMs,
         ...probeFeedbackOptions(plan),
       });
+      if (plan.probe.shards > 1) {
+        this.context.log(
+          io.path === 'batched'
+            ? `avcm: ${plan.scenario}: probe sharded over ${plan.probe.shards} worker threads (SO_REUSEPORT)`
+            : `avcm: ${plan.scenario}: probe.shards ${plan.probe.shards} needs batched UDP I/O; one receiver on node:dgram`,
+        );
+      }
       // With a target of its own the probe's address is not in the run line below; port 0 made it ephemeral.
       if (target !== null) this.context.log(`avcm: ${plan.scenario}: probe listening on ${formatUdpUrl(this.probe.address)}`);
       target ??= this.probe.address;
@@ -341,7 +349,9 @@ export class ScenarioRun implements RunningRun {
     const measuredMs = Math.min(plan.durationMs, Math.max(0, finishedAt.getTime() - runStartEpochMs));
     const windowMs = 1000;
     const windowCount = Math.max(1, Math.ceil((outcome === 'finished' ? plan.durationMs : measuredMs) / windowMs));
-    const probeReport: ProbeReport | null = this.probe ? this.probe.report(windowCount) : await this.handle.collectProbeReport();
+    const probeReport: ProbeReport | null = this.probe ? await this.probe.report(windowCount) : await this.handle.collectProbeReport();
+    // How the kernel spread the participants' sources over the shards: an uneven spread is one shard's core doing most of the work.
+    if (this.probe instanceof ShardedProbe) this.context.log(`avcm: ${plan.scenario}: probe shards measured ${this.probe.streamsPerShard.join(' + ')} streams`);
     if (!probeReport) throw new AvcmError('E_BACKEND', `backend ${backend.name} returned no probe report`);
     const totals = this.handle.totals();
     // An action on the SUT that failed means the run did not test what the scenario asked: an error, not a verdict.

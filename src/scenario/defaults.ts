@@ -21,7 +21,7 @@ export const DEFAULTS = {
   audio: { ptime: '20ms', bitrate: '64kbps', payload_type: 111 },
   participants: { first_id: 1001, transport: 'udp', video: true, audio: true, base_port: 0 },
   rtcp: { nack: true, rtx: true, pli: true, report_interval: '1s', history: '1s' },
-  probe: { nack: true, pli: true, jitter_buffer: 'adaptive', report_interval: '1s' },
+  probe: { nack: true, pli: true, jitter_buffer: 'adaptive', report_interval: '1s', shards: 1 },
   turn: { secret_env: 'AVCM_TURN_SECRET', ttl: '1h' },
   extensions: { layout: 'rfc8285', participant_id: 1, abs_send_time: 2, rtp_stream_id: 10, repaired_rtp_stream_id: 11, mid: 4 },
   scaling: { partitions: 'auto', participants_per_partition: 150, max_partitions: 10 },
@@ -154,6 +154,7 @@ function probeOptions(probe: ScenarioDocument['probe']): Scenario['probe'] {
     pli: probe?.pli ?? d.pli,
     jitterBuffer: buffer === false ? false : { fixedDelayMs: buffer === 'adaptive' ? null : ms(buffer, '0') },
     reportIntervalMs: reports === false ? null : ms(reports, d.report_interval),
+    shards: probe?.shards ?? d.shards,
   };
 }
 

@@ -138,7 +138,7 @@ export interface Scenario {
   target: UdpUrl | null;
   probeListen: UdpUrl | null;
   /** How the probe behaves as a viewer. */
-  probe: { nack: boolean; pli: boolean; jitterBuffer: { fixedDelayMs: number | null } | false; reportIntervalMs: number | null };
+  probe: { nack: boolean; pli: boolean; jitterBuffer: { fixedDelayMs: number | null } | false; reportIntervalMs: number | null; shards: number | 'auto' };
   turn: { urls: string[]; secretEnv: string; ttlSeconds: number } | null;
   /** Join a real SFU through its own signaling (WebRTC); null = plain RTP to the target. */
   sfu: SfuSpec | null;

@@ -116,6 +116,8 @@ export interface ScenarioDocument {
     jitter_buffer?: 'adaptive' | false | Duration;
     /** Receiver report interval (default 1s), or false for none. */
     report_interval?: false | Duration;
+    /** Worker threads the built-in probe is sharded over (default 1); `auto` decides by participant count. */
+    shards?: number | 'auto';
   };
   turn?: { urls: string[]; secret_env?: string; ttl?: Duration };
   sfu?:

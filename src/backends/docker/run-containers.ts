@@ -74,6 +74,7 @@ export function probeContainer(plan: Plan, options: ProbeContainerOptions): RunC
       '-',
       '--quiet',
       ...ioArgs(options.io),
+      ...(plan.probe.shards > 1 ? ['--shards', String(plan.probe.shards)] : []),
     ],
     env: {},
     secretEnv: {},

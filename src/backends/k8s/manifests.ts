@@ -200,6 +200,7 @@ export function kubernetesManifests(plan: Plan, options: ManifestOptions): K8sOb
             '-',
             '--quiet',
             ...ioArgs(options.io),
+            ...(plan.probe.shards > 1 ? ['--shards', String(plan.probe.shards)] : []),
           ],
           env: startEnv(startEpochMs),
           ports: [{ name: 'rtp', containerPort: PROBE_PORT, protocol: 'UDP' }],

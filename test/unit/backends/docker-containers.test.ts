@@ -34,6 +34,12 @@ describe('docker run containers: host network, one source for the backend and co
     expect(probe.restart).toBe('no');
   });
 
+  it('probe.shards above 1 becomes `avcm receive --shards N` (one receiver stays the default)', () => {
+    const listen = { host: '127.0.0.1', port: 41000 };
+    expect(probeContainer(plan('probe: { shards: 2 }\n'), { image: 'avcm:t', listen }).command.slice(-2)).toEqual(['--shards', '2']);
+    expect(probeContainer(plan(), { image: 'avcm:t', listen }).command).not.toContain('--shards');
+  });
+
   it('the compose project uses the host network everywhere, publishes no ports, and sends to the probe on 127.0.0.1:5002', () => {
     const project = composeProject(plan(), { image: 'avcm:t' }) as { services: Record<string, Record<string, unknown>> };
     for (const [name, service] of Object.entries(project.services)) {

@@ -127,6 +127,22 @@ describe('avcm receive', () => {
     expect(existsSync(path.join(dir, 'r.json'))).toBe(true);
   });
 
+  it('--shards 2 (batched I/O) receives on two threads sharing the port: one report and one table of all sources', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'avcm-receive-'));
+    const port = await freePort();
+    const run = receive(['--listen', `udp://127.0.0.1:${port}`, '--duration', '5.5s', '--json', 'r.json', '--io', 'batched', '--shards', '2'], dir);
+    await until(() => run.out.stderr.includes('listening'), 20_000);
+    expect(run.out.stderr).toContain('batched I/O, 2 shards');
+    // Ten sources, each its own socket: the kernel spreads them over the two shards' sockets. Two tables (2 s, 4 s): on a busy machine the first may come before the shards' rows.
+    await Promise.all(Array.from({ length: 10 }, (_, k) => send(port, Array.from({ length: 50 }, (_, i) => rtpPacket({ seq: i, ts: i * 960, ssrc: 0x500 + k, participant: 2001 + k })))));
+    await run.done;
+    expect(run.out.code).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(dir, 'r.json'), 'utf8')) as ProbeReport;
+    expect(report.streams.map((s) => [s.participantId, s.totals.received, s.totals.lost])).toEqual(Array.from({ length: 10 }, (_, k) => [2001 + k, 50, 0]));
+    expect(run.out.stdout).toMatch(/\n2010\s+audio\s+00000509\s+50\s/);
+    expect(run.out.stderr).toContain('10 streams, 500 packets received, 0 lost');
+  }, 30_000);
+
   it('rejects a bad --listen with a usage error before binding anything', async () => {
     const run = receive(['--listen', 'http://example:1'], os.tmpdir());
     await run.done;
