@@ -1,5 +1,5 @@
 import { createRng, deriveSeed } from '../plan/rng.js';
-import { isSutSpike, type NetworkSpikeType, type PlannedSpike } from '../plan/types.js';
+import { isSutSpike, isViewerSide, type NetworkSpikeType, type PlannedSpike } from '../plan/types.js';
 import { BandwidthLimitStage } from './bandwidth-limit.js';
 import { BitrateReduceStage } from './bitrate-reduce.js';
 import { FrameDropStage } from './frame-drop.js';
@@ -25,9 +25,12 @@ function byChainOrder(a: { spike: PlannedSpike }, b: { spike: PlannedSpike }): n
   return CHAIN_ORDER[a.spike.type as NetworkSpikeType] - CHAIN_ORDER[b.spike.type as NetworkSpikeType] || a.spike.startMs - b.spike.startMs;
 }
 
-/** True when the spike hits this participant's media; `sut_*` spikes act on the system under test (the runner's), never here. */
+/**
+ * True when the spike hits this participant's media; `sut_*` spikes act on the system under test
+ * (the runner's), downlink spikes and layer_switch on what viewers receive (the probe's), never here.
+ */
 function targets(spike: PlannedSpike, participantId: number): boolean {
-  return !isSutSpike(spike.type) && spike.participantIds.includes(participantId);
+  return !isSutSpike(spike.type) && !isViewerSide(spike) && spike.participantIds.includes(participantId);
 }
 
 /**

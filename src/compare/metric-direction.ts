@@ -6,8 +6,8 @@ export type ComparedMetric = MetricName | 'recovery_seconds';
 /**
  * Which way a metric gets worse. Higher is worse for loss (wire and at playout), jitter, delay,
  * round trip, the feedback the viewer had to send (NACKs, retransmissions, PLIs: each stands for
- * something that went missing), keyframe response, freezes, outages, rejoin and recovery time; lower is worse for
- * MOS, bitrate and frame rates (received and decodable).
+ * something that went missing), keyframe response, freezes, outages, rejoin and recovery time, layer switches and their time;
+ * lower is worse for MOS, bitrate, frame rates (received and decodable) and the layer received.
  */
 export const WORSE_WHEN: Record<ComparedMetric, 'higher' | 'lower'> = {
   packet_loss_percent: 'higher',
@@ -27,6 +27,9 @@ export const WORSE_WHEN: Record<ComparedMetric, 'higher' | 'lower'> = {
   decodable_fps: 'lower',
   outage_seconds: 'higher',
   reconnect_seconds: 'higher',
+  layer: 'lower',
+  layer_switches: 'higher',
+  layer_switch_ms: 'higher',
   recovery_seconds: 'higher',
 };
 
@@ -65,5 +68,8 @@ export const DEFAULT_ABSOLUTE: Record<ComparedMetric, number> = {
   decodable_fps: 1,
   outage_seconds: 0.5,
   reconnect_seconds: 1,
+  layer: 0.2,
+  layer_switches: 1,
+  layer_switch_ms: 200,
   recovery_seconds: 1,
 };

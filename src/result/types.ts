@@ -22,7 +22,10 @@ export type MetricName =
   | 'freeze_ms'
   | 'decodable_fps'
   | 'outage_seconds'
-  | 'reconnect_seconds';
+  | 'reconnect_seconds'
+  | 'layer'
+  | 'layer_switches'
+  | 'layer_switch_ms';
 
 /** Every metric an assertion can name, in report order (wire figures first, then what the viewer saw). */
 export const METRIC_NAMES: readonly MetricName[] = [
@@ -43,6 +46,9 @@ export const METRIC_NAMES: readonly MetricName[] = [
   'decodable_fps',
   'outage_seconds',
   'reconnect_seconds',
+  'layer',
+  'layer_switches',
+  'layer_switch_ms',
 ];
 
 export type Scope = 'whole' | 'during_spikes' | 'baseline';

@@ -192,6 +192,8 @@ export function buildRunResult(input: VerdictInput): RunResult {
       ...scopeMetrics(report, scope, windowLengthMs, sender),
       outage_seconds: outageSeconds(report, scope, windowMs, durationMs, outageMinMs(report.media)),
       reconnect_seconds: figure.seconds,
+      layer_switches: null,
+      layer_switch_ms: null,
     });
     const baselineMetrics = metricsOf(baseline, reconnect.baseline);
     const result: StreamResult = {
