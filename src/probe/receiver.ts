@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { DownlinkChaos } from '../chaos/index.js';
 import { chooseIo, ioRequest, type IoChoice } from '../io/index.js';
 import { createRng } from '../plan/rng.js';
 import type { Endpoint, ExtensionPlan } from '../plan/types.js';
@@ -8,6 +9,7 @@ import { readRtxOriginalSequence } from '../session/index.js';
 import { udpKernelCounters } from './kernel-counters.js';
 import { BatchedProbeSocket } from './batched-probe-socket.js';
 import { DgramProbeSocket } from './dgram-probe-socket.js';
+import { DownlinkLink, LINK_PASS } from './downlink-link.js';
 import { estimateMos } from './mos.js';
 import { PLAYOUT_MODEL } from './playout.js';
 import type { DatagramSink, ProbeSocket } from './probe-socket.js';
@@ -59,6 +61,12 @@ export interface ProbeOptions {
    * (`chooseIo`). Default: AVCM_IO, else batched when the addon loads.
    */
   io?: IoChoice;
+  /**
+   * The viewer's downlink (`direction: downlink` spikes on it): media and RTX cross it before they
+   * are measured, so loss, delay and bandwidth limits on the viewer's side show in every figure
+   * and in the feedback the probe sends. Absent or empty: no link.
+   */
+  downlink?: DownlinkChaos | null;
 }
 
 /** The viewer figures `live()` sums since the run start, in `LiveViewerSummary` order. */
@@ -159,6 +167,17 @@ export class ProbeReceiver implements DatagramSink {
   /** `live()`'s viewer counts (LIVE_VIEWER_COUNTS) of windows old enough to no longer change, and how many windows they cover. */
   private readonly viewerSettled = new Float64Array(LIVE_VIEWER_COUNTS.length);
   private viewerSettledWindows = 0;
+  /** The viewer's downlink; null without downlink spikes. */
+  private readonly downlink: DownlinkLink | null;
+  /** True while the link hands over a held datagram: it crossed the link already. */
+  private releasing = false;
+  /** The link's release handler, bound once (not a closure per packet). */
+  private readonly releaseHeld = (buf: Uint8Array, length: number, participantId: number, returnPath: ReturnPath | null): void => {
+    this.arrivalEpochMs = this.runStartEpochMs + this.downlink!.releasedLeaveMs;
+    this.releasing = true;
+    this.ingestArrived(buf, length, participantId, returnPath);
+    this.releasing = false;
+  };
 
   private constructor(options: ProbeOptions, socket: ProbeSocket | null) {
     this.options = options;
@@ -175,7 +194,9 @@ export class ProbeReceiver implements DatagramSink {
     // The feedback loop also drives the viewer model's deadlines; without RTCP it sends nothing.
     this.feedback = rtcp !== null || this.viewer.jitterBuffer !== false ? new ReceiverFeedback(rtcp?.ssrc ?? 0, 'avcm-probe', rtcp?.reportIntervalMs ?? 0, createRng(rtcp?.ssrc ?? 1)) : null;
     for (const [rtx, media] of options.rtx?.ssrcs ?? []) this.rtxSsrcs.set(rtx | 0, media | 0);
-    if (this.feedback !== null && options.ticks !== 'manual') {
+    this.downlink = options.downlink && !options.downlink.empty ? new DownlinkLink(options.downlink) : null;
+    // A held datagram leaves at its time only if something looks: the tick does, even without feedback.
+    if ((this.feedback !== null || this.downlink !== null) && options.ticks !== 'manual') {
       this.tickTimer = setInterval(() => this.tick(), FEEDBACK_TICK_MS);
       this.tickTimer.unref();
     }
@@ -202,6 +223,10 @@ export class ProbeReceiver implements DatagramSink {
 
   /** The feedback loop's timed work as of `epochMs` (wall-clock ms); called by the caller with `ticks: 'manual'`, every few ms. */
   tickAt(epochMs: number): void {
+    if (this.downlink !== null) {
+      this.downlink.nowMs = epochMs - this.runStartEpochMs;
+      this.downlink.releaseDue(this.releaseHeld);
+    }
     this.feedback?.tick(epochMs - this.runStartEpochMs, epochMs);
     // The tick's RTCP (reports, NACKs, PLIs) leaves together.
     this.socket?.flush();
@@ -274,6 +299,7 @@ export class ProbeReceiver implements DatagramSink {
       return;
     }
     const id = participantId >= 0 ? participantId : p.participantId;
+    if (this.downlink !== null && !this.releasing && !this.crossesLink(buf, length, id, returnPath)) return;
     const rtx = this.options.rtx;
     if (rtx && p.payloadType === rtx.payloadType) {
       this.retransmission(buf, id, arrivalEpochMs - this.runStartEpochMs, returnPath);
@@ -313,6 +339,26 @@ export class ProbeReceiver implements DatagramSink {
     session.arrivalMs = arrivalMs;
     if (session.onMedia(buf, p, length, windowIndex)) this.activate(session);
     this.packetsReceived++;
+  }
+
+  /**
+   * The datagram in `this.parsed` at the viewer's link: true when it reaches the viewer now (then
+   * `this.parsed` still holds it), false when the link dropped or holds it. What the link let
+   * through earlier reaches the viewer first. Kept out of `ingestArrived` so that stays small
+   * enough for V8 to keep it allocation-free.
+   */
+  private crossesLink(buf: Uint8Array, length: number, participantId: number, returnPath: ReturnPath | null): boolean {
+    const link = this.downlink!;
+    const arrivalEpochMs = this.arrivalEpochMs;
+    link.nowMs = arrivalEpochMs - this.runStartEpochMs;
+    if (link.nextLeaveMs <= link.nowMs) {
+      // Released datagrams reuse `parsed` and the arrival field: restore both for this one.
+      link.releaseDue(this.releaseHeld);
+      this.arrivalEpochMs = arrivalEpochMs;
+      link.nowMs = arrivalEpochMs - this.runStartEpochMs;
+      parseRtp(buf, length, this.options.extensions, this.parsed);
+    }
+    return link.admit(buf, length, participantId, returnPath) === LINK_PASS;
   }
 
   /** An RTX packet (RFC 4588) in `this.parsed`: unwrapped in place and handed to its media stream. */
