@@ -18,7 +18,7 @@ export function probeFeedbackOptions(plan: Plan): Pick<ProbeOptions, 'viewer' | 
   }
   return {
     viewer: { nack: probe.nack, pli: probe.pli, jitterBuffer: probe.jitterBuffer },
-    rtcp: sendsRtcp ? { ssrc: probe.rtcpSsrc, reportIntervalMs: probe.reportIntervalMs } : null,
+    rtcp: sendsRtcp ? { ssrc: probe.rtcpSsrc, reportIntervalMs: probe.reportIntervalMs, remb: probe.remb !== false && probe.reportIntervalMs !== null } : null,
     rtx: plan.media.video ? { payloadType: plan.media.video.rtxPayloadType, ssrcs: rtxSsrcs } : null,
     downlink: plan.spikes.some((s) => s.direction === 'downlink') ? new DownlinkChaos(0, plan.spikes) : null,
   };

@@ -77,6 +77,32 @@ export class ReceiverSession {
     return this.stats.ssrc;
   }
 
+  /** REMB bookkeeping: bytes received and run ms at the previous estimate (-1: none yet). */
+  private rembMarkBytes = 0;
+  private rembMarkMs = -1;
+
+  /**
+   * The REMB estimate (bit/s) sent with this stream's receiver report at `nowMs` (run ms), from the
+   * rate it received since the previous report and the report's loss fraction (`fractionLost`,
+   * 0..255), as a browser's loss-based controller reasons: little loss (< 2 %) means the link
+   * carries more, so 1.5x the received rate invites the sender (or an SFU choosing a layer) up;
+   * heavy loss (> 10 %) means it carries less, so the rate times (1 - loss/2); between, the
+   * received rate. Null on the first report (no interval measured yet).
+   */
+  rembEstimateBps(nowMs: number, fractionLost: number): number | null {
+    const bytes = this.stats.bytesReceived;
+    const sinceMs = nowMs - this.rembMarkMs;
+    const first = this.rembMarkMs < 0;
+    const rateBps = ((bytes - this.rembMarkBytes) * 8 * 1000) / Math.max(sinceMs, 1);
+    this.rembMarkBytes = bytes;
+    this.rembMarkMs = nowMs;
+    if (first) return null;
+    const loss = fractionLost / 256;
+    if (loss < 0.02) return rateBps * 1.5;
+    if (loss > 0.1) return rateBps * (1 - loss / 2);
+    return rateBps;
+  }
+
   /**
    * The arrival time (run-relative ms) of the packet `onMedia`/`onRetransmission` handle next, set
    * by the caller: times cross the per-packet calls in fields, because V8 boxes a float argument

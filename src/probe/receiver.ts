@@ -48,7 +48,7 @@ export interface ProbeOptions {
    * The probe's RTCP: its SSRC and receiver report interval (null = no reports). Without it the
    * probe sends nothing back, whatever `viewer` asks (NACK and PLI need it).
    */
-  rtcp?: { ssrc: number; reportIntervalMs: number | null } | null;
+  rtcp?: { ssrc: number; reportIntervalMs: number | null; remb?: boolean } | null;
   /** RTX (RFC 4588): the payload type RTX packets arrive with, and RTX SSRC -> media SSRC where known. */
   rtx?: { payloadType: number; ssrcs?: ReadonlyMap<number, number> } | null;
   /**
@@ -192,7 +192,7 @@ export class ProbeReceiver implements DatagramSink {
     this.viewer = rtcp ? (options.viewer ?? OPEN_LOOP) : { ...(options.viewer ?? OPEN_LOOP), nack: false, pli: false };
     this.sendsRtcp = rtcp !== null;
     // The feedback loop also drives the viewer model's deadlines; without RTCP it sends nothing.
-    this.feedback = rtcp !== null || this.viewer.jitterBuffer !== false ? new ReceiverFeedback(rtcp?.ssrc ?? 0, 'avcm-probe', rtcp?.reportIntervalMs ?? 0, createRng(rtcp?.ssrc ?? 1)) : null;
+    this.feedback = rtcp !== null || this.viewer.jitterBuffer !== false ? new ReceiverFeedback(rtcp?.ssrc ?? 0, 'avcm-probe', rtcp?.reportIntervalMs ?? 0, createRng(rtcp?.ssrc ?? 1), rtcp?.remb ?? false) : null;
     for (const [rtx, media] of options.rtx?.ssrcs ?? []) this.rtxSsrcs.set(rtx | 0, media | 0);
     this.downlink = options.downlink && !options.downlink.empty ? new DownlinkLink(options.downlink) : null;
     // A held datagram leaves at its time only if something looks: the tick does, even without feedback.

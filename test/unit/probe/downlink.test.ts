@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DownlinkChaos } from '../../../src/chaos/index.js';
 import type { PlannedSpike } from '../../../src/plan/types.js';
 import { ProbeReceiver, type ReturnPath } from '../../../src/probe/index.js';
+import { RtcpReader } from '../../../src/rtcp/index.js';
 import { binomialTolerance, spike } from '../chaos/spike-fixture.js';
 import { EXT, rtpPacket } from './packets.js';
 
@@ -16,14 +17,14 @@ function downlink(type: PlannedSpike['type'], params: PlannedSpike['params'], ov
   return new DownlinkChaos(0, [spike(type, params, { direction: 'downlink', viewerIds: [0], participantIds: [], ...over })]);
 }
 
-function probe(chaos: DownlinkChaos | null, nack = false): ProbeReceiver {
+function probe(chaos: DownlinkChaos | null, nack = false, remb = false): ProbeReceiver {
   const p = ProbeReceiver.detached({
     videoPayloadType: 96,
     audioPayloadType: 111,
     extensions: EXT,
     ticks: 'manual',
     viewer: { nack, pli: false, jitterBuffer: false },
-    rtcp: nack ? { ssrc: 0xabcd, reportIntervalMs: null } : null,
+    rtcp: nack || remb ? { ssrc: 0xabcd, reportIntervalMs: remb ? 1000 : null, remb } : null,
     downlink: chaos,
   });
   p.start(RUN_START);
@@ -114,5 +115,24 @@ describe('a viewer\'s downlink at the probe: measured after the link', () => {
     expect(kbps).toBeGreaterThan(800);
     expect(kbps).toBeLessThan(1100);
     expect(stream.totals.lost).toBeGreaterThan(1500);
+  });
+
+  it('REMB (draft-alvestrand-rmcat-remb) with the receiver reports follows the viewer\'s link: near the cap under a 1 Mbit/s downlink, above the received rate on a clean one', () => {
+    const estimates = (chaos: DownlinkChaos | null): number[] => {
+      const p = probe(chaos, false, true);
+      const heard: number[] = [];
+      const reader = new RtcpReader();
+      const from: ReturnPath = { send: (buf, length) => void reader.read(buf, length, { remb: (_s, bps) => void heard.push(bps) }) };
+      // 1200-byte packets every 4 ms: about 2.5 Mbit/s offered for 10 s.
+      send(p, 2500, 4, { payloadBytes: 1200, from });
+      return heard;
+    };
+    const capped = estimates(downlink('bandwidth_limit', { bandwidthKbps: 1000, queueMs: 200 }));
+    const clean = estimates(null);
+    expect(capped.length).toBeGreaterThan(5);
+    expect(clean.length).toBeGreaterThan(5);
+    // Past the first seconds (the queue filling): the estimate stays at or below the cap.
+    for (const bps of capped.slice(3)) expect(bps).toBeLessThan(1_100_000);
+    for (const bps of clean.slice(1)) expect(bps).toBeGreaterThan(2_500_000);
   });
 });
