@@ -8,7 +8,7 @@ import type { ProbeOptions } from './receiver.js';
  * PLIs or receiver reports. The probe is the plan's first viewer (index 0): the downlink spikes
  * that target it make its link.
  */
-export function probeFeedbackOptions(plan: Plan): Pick<ProbeOptions, 'viewer' | 'rtcp' | 'rtx' | 'downlink'> {
+export function probeFeedbackOptions(plan: Plan): Pick<ProbeOptions, 'viewer' | 'rtcp' | 'rtx' | 'downlink' | 'layers'> {
   const probe = plan.probe;
   const sendsRtcp = probe.nack || probe.pli || probe.reportIntervalMs !== null;
   const rtxSsrcs = new Map<number, number>();
@@ -20,6 +20,7 @@ export function probeFeedbackOptions(plan: Plan): Pick<ProbeOptions, 'viewer' | 
     viewer: { nack: probe.nack, pli: probe.pli, jitterBuffer: probe.jitterBuffer },
     rtcp: sendsRtcp ? { ssrc: probe.rtcpSsrc, reportIntervalMs: probe.reportIntervalMs, remb: probe.remb !== false && probe.reportIntervalMs !== null } : null,
     rtx: plan.media.video ? { payloadType: plan.media.video.rtxPayloadType, ssrcs: rtxSsrcs } : null,
+    layers: plan.media.video?.simulcast ?? null,
     downlink: plan.spikes.some((s) => s.direction === 'downlink') ? new DownlinkChaos(0, plan.spikes) : null,
   };
 }

@@ -10,6 +10,7 @@ import { udpKernelCounters } from './kernel-counters.js';
 import { BatchedProbeSocket } from './batched-probe-socket.js';
 import { DgramProbeSocket } from './dgram-probe-socket.js';
 import { DownlinkLink, LINK_PASS } from './downlink-link.js';
+import { LayerTracker, type KnownLayer } from './layer-tracker.js';
 import { estimateMos } from './mos.js';
 import { PLAYOUT_MODEL } from './playout.js';
 import type { DatagramSink, ProbeSocket } from './probe-socket.js';
@@ -67,6 +68,8 @@ export interface ProbeOptions {
    * and in the feedback the probe sends. Absent or empty: no link.
    */
   downlink?: DownlinkChaos | null;
+  /** The simulcast layers (highest first, as the plan lists them): video streams then report which one they carry (`StreamReport.layers`). */
+  layers?: readonly KnownLayer[] | null;
 }
 
 /** The viewer figures `live()` sums since the run start, in `LiveViewerSummary` order. */
@@ -326,6 +329,7 @@ export class ProbeReceiver implements DatagramSink {
       this.streams.set(p.ssrc | 0, session);
       this.feedback?.add(session, arrivalEpochMs - this.runStartEpochMs);
       if (isVideo) this.videoSessions.push(session);
+      if (isVideo && this.options.layers && this.options.layers.length > 0) session.layers = new LayerTracker(this.options.layers);
       if (isVideo && id >= 0) this.videoByParticipant.set(id, session);
     } else if (session.stats.participantId === null && id >= 0) {
       session.stats.participantId = id;
@@ -522,7 +526,10 @@ export class ProbeReceiver implements DatagramSink {
     const count = windowCount ?? touched;
     const after = udpKernelCounters()?.rcvbufErrors ?? null;
     const endMs = count * this.windowMs;
-    const streams = [...this.streams.values()].map((session) => ({ ...session.stats.report(count), viewer: session.viewerReport(count, endMs) }));
+    const streams = [...this.streams.values()].map((session) => {
+      const layers = session.layers?.report(count);
+      return { ...session.stats.report(count), viewer: session.viewerReport(count, endMs), ...(layers ? { layers } : {}) };
+    });
     return {
       runStartEpochMs: this.runStartEpochMs,
       windowMs: this.windowMs,
