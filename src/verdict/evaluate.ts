@@ -1,3 +1,4 @@
+import { layerSwitches, layerSwitchMs } from './layer-switches.js';
 import { estimateMos, SILENCE_MIN_MS } from '../probe/index.js';
 import type { ProbeReport, StreamReport, WindowStats } from '../probe/types.js';
 import { isSutSpike, type Plan, type PlannedSpike } from '../plan/types.js';
@@ -192,8 +193,8 @@ export function buildRunResult(input: VerdictInput): RunResult {
       ...scopeMetrics(report, scope, windowLengthMs, sender),
       outage_seconds: outageSeconds(report, scope, windowMs, durationMs, outageMinMs(report.media)),
       reconnect_seconds: figure.seconds,
-      layer_switches: null,
-      layer_switch_ms: null,
+      layer_switches: layerSwitches(report, scope, windowMs),
+      layer_switch_ms: layerSwitchMs(report, spikes, plan, scope, windowMs, durationMs),
     });
     const baselineMetrics = metricsOf(baseline, reconnect.baseline);
     const result: StreamResult = {
