@@ -52,6 +52,9 @@ export function renderSummary(r: RunResult, options: { tty?: boolean } = {}): st
   lines.push(`${r.scenario}: ${verdict}  (${r.participants} participants, ${r.partitions} partitions, ${(r.measuredDurationMs / 1000).toFixed(0)}s, seed ${r.seed}, ${r.backend}/${r.transport} -> ${r.target}${ioLabel(r.io)})`);
   if (r.errorMessage) lines.push(`  ${r.errorMessage}`);
   if (r.baselineRun) lines.push(`  compared with ${r.baselineRun.report} (${r.baselineRun.scenario}, ${r.baselineRun.startedAt}, ${r.baselineRun.status})`);
+  if (r.assertions.length === 0 && r.status === 'passed' && r.streams.length === 0 && r.totals.packetsReceived === 0) {
+    lines.push('  nothing reached the probe, so nothing was measured; this run has no assertions, so it passes: add some to gate on what arrives');
+  }
   if (r.assertions.length > 0) {
     const rows = [
       ['', 'assertion', 'measured', 'limit', 'samples', ''],

@@ -3,20 +3,21 @@ import type { BenchFigures } from './run-bench.js';
 
 const ROWS: [keyof BenchFigures, string][] = [
   ['io_engines', 'UDP I/O engines'],
-  ['io_probe', 'UDP I/O probe'],
+  ['io_probe', 'UDP I/O receiver'],
   ['participants', 'participants'],
+  ['receiver', 'receiver (probe, or counting sink)'],
   ['simulcast', 'simulcast (3 layers)'],
   ['packets_per_s_per_participant', 'pkt/s per participant'],
   ['partitions', 'partitions'],
   ['target_packets_per_s', 'target pkt/s'],
-  ['achieved_packets_per_s', 'achieved pkt/s (at probe)'],
+  ['achieved_packets_per_s', 'achieved pkt/s (at the receiver)'],
   ['achieved_ratio', 'achieved / target'],
   ['target_bits_per_s', 'target bit/s'],
   ['achieved_bits_per_s', 'achieved bit/s'],
-  ['loss_percent', 'loss sender->probe %'],
+  ['loss_percent', 'loss sender->receiver %'],
   ['kernel_rcvbuf_errors', 'kernel RcvbufErrors'],
   ['kernel_sndbuf_errors', 'kernel SndbufErrors'],
-  ['kernel_drops', 'kernel drops at probe socket'],
+  ['kernel_drops', 'kernel drops at receiver socket'],
   ['send_dropped', 'packets dropped at send'],
   ['lateness_p50_ms', 'pacing lateness p50 ms'],
   ['lateness_p99_ms', 'pacing lateness p99 ms'],
@@ -24,7 +25,7 @@ const ROWS: [keyof BenchFigures, string][] = [
   ['event_loop_delay_p99_ms', 'event-loop delay p99 ms'],
   ['cpu_seconds_per_1k_packets', 'CPU s per 1k packets'],
   ['engine_cpu_us_per_packet', 'engine CPU us per packet'],
-  ['probe_cpu_us_per_packet', 'probe CPU us per packet'],
+  ['probe_cpu_us_per_packet', 'receiver CPU us per packet'],
   ['rss_mb_per_participant', 'RSS MB per participant'],
   ['first_packet_ms', 'start -> first packet ms'],
   ['send_errors', 'send errors'],
@@ -44,7 +45,7 @@ export function renderBenchTable(columns: { title: string; figures: BenchFigures
 export function renderHotPathTable(s: HotPathSummary): string {
   const rows: [string, number, number, number][] = [
     ['engine CPU us per packet', s.feedback_on.engine_cpu_us_per_packet, s.feedback_off.engine_cpu_us_per_packet, s.engine_added_percent],
-    ['probe CPU us per packet', s.feedback_on.probe_cpu_us_per_packet, s.feedback_off.probe_cpu_us_per_packet, s.probe_added_percent],
+    ['receiver CPU us per packet', s.feedback_on.probe_cpu_us_per_packet, s.feedback_off.probe_cpu_us_per_packet, s.probe_added_percent],
   ];
   const label = Math.max(...rows.map(([l]) => l.length));
   const lines = [`${''.padEnd(label)}  ${'feedback on'.padStart(11)}  ${'off'.padStart(7)}  ${'added'.padStart(8)}`];

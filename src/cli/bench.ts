@@ -6,7 +6,9 @@ import type { Deps } from './deps.js';
 import { chooseIo, ioFallbackNotice, ioRequest, type IoPath } from '../io/index.js';
 import { durationOption, integerOption, IO_OPTION_HELP, ioOption, partitionsOption, percentOption } from './options.js';
 
+/** Participants per pass of `--sweep`: sent and measured, and send only (`--no-probe`, to 3000). */
 const SWEEP = [100, 250, 500, 1000, 1500];
+const SEND_ONLY_SWEEP = [100, 500, 1000, 1500, 2000, 3000];
 
 interface BenchCliOptions {
   participants: number;
@@ -22,6 +24,8 @@ interface BenchCliOptions {
   runs: number;
   loss: number;
   io?: IoPath;
+  probe: boolean;
+  compareIo?: boolean;
 }
 
 /** `avcm bench`: the local engine against the probe on loopback, side by side with the naive baseline. */
@@ -32,7 +36,9 @@ export function registerBench(program: Command, deps: Deps, setExit: (code: numb
     .option('--participants <n>', 'participants to send', integerOption(1, 100_000), 100)
     .option('--duration <d>', 'how long each pass sends', durationOption, 10_000)
     .option('--partitions <n>', 'engine processes (default: the number of cores)', partitionsOption)
-    .option('--sweep', `run ${SWEEP.join(', ')} participants and report the largest N meeting the targets`)
+    .option('--sweep', `run ${SWEEP.join(', ')} participants (send only: ${SEND_ONLY_SWEEP.join(', ')}) and report the largest N meeting the targets`)
+    .option('--no-probe', 'send only: the engines send to a counting sink instead of the probe (open loop; targets: achieved and lateness)')
+    .option('--compare-io', 'run each pass on both UDP I/O paths (batched and dgram), side by side with the naive baseline')
     .option('--no-baseline', 'skip the naive baseline pass')
     .option('--no-feedback', 'run open loop: no RTCP from the participants, the probe only measures (as before the feedback loop)')
     .option('--simulcast', 'every participant sends the shipped three simulcast layers, each its own stream (no naive baseline: it sends one)')
@@ -58,34 +64,46 @@ export function registerBench(program: Command, deps: Deps, setExit: (code: numb
       const notice = ioFallbackNotice(io);
       if (notice !== null) log(notice);
       const nodeArgs = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(deps.cwd, options.cpuProf)}`] : undefined;
-      const pass = (participants: number, engine: 'paced' | 'naive'): Promise<BenchFigures> => {
-        log(`avcm bench: ${engine} engine, ${participants} participants${options.simulcast ? ' (simulcast)' : ''}, ${partitions} partitions, ${options.duration / 1000}s, ${options.feedback && engine === 'paced' ? 'feedback loop' : 'open loop'}, ${engine === 'naive' ? 'dgram' : io.path} I/O`);
-        return runBench({ participants, durationMs: options.duration, partitions, engine, feedback: options.feedback, simulcast: options.simulcast, nodeArgs, log, io });
+      const other = options.compareIo ? chooseIo(io.path === 'batched' ? 'dgram' : 'batched', deps.env) : null;
+      const paths = other ? [io, other] : [io];
+      const measured = options.probe;
+      const pass = (participants: number, engine: 'paced' | 'naive', passIo: typeof io): Promise<BenchFigures> => {
+        const loop = options.feedback && engine === 'paced' && measured ? 'feedback loop' : 'open loop';
+        log(`avcm bench: ${engine} engine, ${participants} participants${options.simulcast ? ' (simulcast)' : ''}, ${partitions} partitions, ${options.duration / 1000}s, ${loop}, ${engine === 'naive' ? 'dgram' : passIo.path} I/O, ${measured ? 'probe' : 'counting sink'}`);
+        return runBench({ participants, durationMs: options.duration, partitions, engine, feedback: options.feedback, simulcast: options.simulcast, probe: measured, nodeArgs, log, io: passIo });
       };
-      const counts = options.sweep ? SWEEP : [options.participants];
-      const results: { paced: BenchFigures; naive: BenchFigures | null; meets: boolean }[] = [];
+      const counts = options.sweep ? (measured ? SWEEP : SEND_ONLY_SWEEP) : [options.participants];
+      const results: { paced: BenchFigures; otherIo: BenchFigures | null; naive: BenchFigures | null; meets: boolean }[] = [];
       for (const n of counts) {
-        const paced = await pass(n, 'paced');
-        const naive = options.baseline && !options.simulcast ? await pass(n, 'naive') : null;
+        const [paced, otherIo = null] = [await pass(n, 'paced', io), ...(other ? [await pass(n, 'paced', other)] : [])];
+        const naive = options.baseline && !options.simulcast ? await pass(n, 'naive', io) : null;
         const meets = meetsTargets(paced);
-        results.push({ paced, naive, meets });
-        deps.stdout.write(`\n${n} participants (${meets ? 'meets' : 'misses'} the targets)\n`);
-        deps.stdout.write(renderBenchTable([{ title: 'avcm', figures: paced }, ...(naive ? [{ title: 'naive baseline', figures: naive }] : [])]));
+        results.push({ paced, otherIo, naive, meets });
+        deps.stdout.write(`\n${n} participants, ${measured ? 'sent and measured' : 'send only'} (${meets ? 'meets' : 'misses'} the targets)\n`);
+        const columns = [{ title: `avcm ${paced.io_engines ?? io.path}`, figures: paced }, ...(otherIo ? [{ title: `avcm ${otherIo.io_engines ?? other!.path}`, figures: otherIo }] : []), ...(naive ? [{ title: 'naive baseline', figures: naive }] : [])];
+        deps.stdout.write(renderBenchTable(columns));
         if (naive && naive.achieved_packets_per_s > 0) {
           deps.stdout.write(`ratio avcm / naive: ${(paced.achieved_packets_per_s / naive.achieved_packets_per_s).toFixed(2)}x packets/s, CPU per packet ${naive.cpu_seconds_per_1k_packets && paced.cpu_seconds_per_1k_packets ? (naive.cpu_seconds_per_1k_packets / paced.cpu_seconds_per_1k_packets).toFixed(2) : '-'}x less\n`);
         }
       }
       const passing = results.filter((r) => r.meets).map((r) => r.paced.participants);
       const largest = passing.length > 0 ? Math.max(...passing) : null;
-      if (options.sweep) deps.stdout.write(`\nlargest N meeting every target: ${largest ?? 'none'}\n`);
+      const cores = defaultPartitions();
+      const perCore = largest === null ? null : Math.round(largest / cores);
+      if (options.sweep) {
+        deps.stdout.write(`\nlargest N meeting every target (${measured ? 'sent and measured' : 'send only'}, ${paths[0].path} I/O): ${largest ?? 'none'}${perCore === null ? '' : ` = ${perCore} participants per core (${cores} cores)`}\n`);
+      }
       if (options.json) {
         const headline = results.find((r) => r.paced.participants === largest) ?? results[results.length - 1];
         const document = {
           ...headline.paced,
+          other_io: headline.otherIo,
           baseline: headline.naive,
-          targets: { achieved_ratio: '>= 0.99', loss_percent: '< 0.1', lateness_p99_ms: '< 5', rss_mb_per_participant: '< 0.5', first_packet_ms: '< 1000' },
+          targets: measured
+            ? { achieved_ratio: '>= 0.99', loss_percent: '< 0.1', lateness_p99_ms: '< 5', rss_mb_per_participant: '< 0.5', first_packet_ms: '< 1000' }
+            : { achieved_ratio: '>= 0.99', lateness_p99_ms: '< 5' },
           meets_targets: headline.meets,
-          ...(options.sweep ? { largest_participants_meeting_targets: largest, sweep: results } : {}),
+          ...(options.sweep ? { largest_participants_meeting_targets: largest, participants_per_core: perCore, cores, sweep: results } : {}),
         };
         await writeAtomically(path.resolve(deps.cwd, options.json), `${JSON.stringify(document, null, 2)}\n`);
       }

@@ -110,6 +110,11 @@ export class RejoiningParticipantTransport implements ParticipantTransport {
     this.current?.onFeedback(handler);
   }
 
+  /** The current session's video MID (simulcast layers carry it; each session negotiates its own, the same for avcm's offers). */
+  get videoMid(): string | null {
+    return this.current?.videoMid ?? null;
+  }
+
   /** Packets that could not be sent: the peer connections' errors, and packets dropped while no session was up. */
   get errors(): number {
     return this.earlierErrors + this.droppedWhileDown + (this.current?.errors ?? 0);

@@ -96,7 +96,7 @@ describe('Janus acted on mid-run through the command driver', () => {
     expect(outage.passed).toBe(false);
     expect(outage.measured!).toBeGreaterThan(1);
     expect(outage.message).toMatch(/^measured [\d.]+ \(limit < 1\) over 8 streams$/);
-    expect(junit).toMatch(/<failure message="during_spikes outage_seconds max &lt; 1: measured [\d.]+ \(limit &lt; 1\) over 8 streams" type="AssertionFailed"/);
+    expect(junit).toMatch(/<failure message="during_spikes outage_seconds max &lt; 1: measured [\d.]+ \(limit &lt; 1\) over 8 streams; worst: participant 100\d (audio|video) [\d.]+[^"]*" type="AssertionFailed"/);
     // The restart itself succeeded: this run failed its gate, it did not error.
     expect(result.sutEvents!.every((e) => e.ok)).toBe(true);
     console.log(`Janus restart, strict gate: ${result.assertions.map((a) => `${a.name} -> ${a.measured} ${a.passed ? 'pass' : 'FAIL'}`).join('; ')}`);

@@ -44,15 +44,24 @@ describe('gating a Janus VideoRoom', () => {
     expect(result.target).toMatch(/janus-videoroom/);
   }, 120_000);
 
-  it('a 10% loss spike on the publishers is measured after Janus at about 10% and fails < 5 (exit 1); with NACK the viewer loses far less', async (context) => {
+  it('a 10% loss spike on the publishers is measured after Janus at about 10% where nothing repairs it (audio) and fails max < 5 (exit 1); with NACK the viewer loses far less', async (context) => {
     if (!available) context.skip();
     const spike = 'duration: 12s\nspikes:\n  - { type: rtp_packet_loss, at: 2s, duration: 8s, loss_percentage: 10 }\n';
-    const { code, result, output } = await gate('janus-loss', `${spike}assertions:\n  during_spikes:\n    packet_loss_percent: ["avg < 5"]\n`);
+    const { code, result, output } = await gate('janus-loss', `${spike}assertions:\n  during_spikes:\n    packet_loss_percent: ["max < 5"]\n`);
     expect(code, output).toBe(1);
     const wire = result.assertions.find((a) => a.metric === 'packet_loss_percent')!;
-    expect(wire.measured!).toBeGreaterThan(7);
-    expect(wire.measured!).toBeLessThan(13);
     expect(wire.passed).toBe(false);
+    // Audio is not NACKed (like a browser's, it is concealed): what Janus forwards misses about the
+    // injected 10 %. Video's wire loss after Janus is lower: Janus NACKs the publishers itself and
+    // forwards the retransmissions late, which fill the probe's gaps (RFC 3550 counts them received).
+    const audio = result.streams.filter((s) => s.media === 'audio' && s.participantId !== null);
+    expect(audio).toHaveLength(5);
+    for (const s of audio) {
+      expect(s.duringSpikes.packet_loss_percent!).toBeGreaterThan(5);
+      expect(s.duringSpikes.packet_loss_percent!).toBeLessThan(16);
+    }
+    expect(wire.measured!).toBeGreaterThan(7);
+    expect(wire.measured!).toBeLessThan(20);
     // With the feedback loop (the default) Janus NACKs the publishers and they retransmit: what is
     // still missing at playout after the SFU is far below the wire's 10 % for video (audio, like a
     // browser's, is concealed, not NACKed: its playout loss stays the wire's).

@@ -28,7 +28,7 @@ describe('avcm bench (smoke)', () => {
     const run = await runCli(['bench', '--hot-path', '--participants', '4', '--duration', '2s', '--runs', '1', '--loss', '2', '--json', json], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/engine CPU us per packet/);
-    expect(run.stdout).toMatch(/probe CPU us per packet/);
+    expect(run.stdout).toMatch(/receiver CPU us per packet/);
     const summary = JSON.parse(await readFile(json, 'utf8')) as {
       runs: number;
       passes: { feedback: boolean; datagrams_sent: number; datagrams_delivered: number; rtcp_to_participants: number; engine_cpu_us_per_packet: number }[];
@@ -65,4 +65,19 @@ describe('avcm bench --simulcast (smoke)', () => {
     expect(figures.packets_received as number).toBeGreaterThan(0);
     expect(figures.engine_cpu_us_per_packet).toEqual(expect.any(Number));
   }, 90_000);
+
+  it('--no-probe --compare-io: send only to a counting sink, on both UDP I/O paths side by side', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'avcm-bench-'));
+    const json = path.join(dir, 'send.json');
+    const run = await runCli(['bench', '--no-probe', '--compare-io', '--no-baseline', '--participants', '4', '--duration', '2s', '--partitions', '1', '--json', json], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/send only/);
+    expect(run.stdout).toMatch(/avcm batched +avcm dgram/);
+    const figures = JSON.parse(await readFile(json, 'utf8')) as Record<string, unknown> & { other_io: Record<string, unknown> };
+    expect(figures.receiver).toBe('sink');
+    expect(figures.feedback).toBe(false);
+    expect([figures.io_engines, figures.other_io.io_engines].sort()).toEqual(['batched', 'dgram']);
+    // The sink counts what arrives: (nearly) everything the engines sent over loopback.
+    for (const f of [figures, figures.other_io]) expect(f.packets_received as number).toBeGreaterThan(0.9 * (f.packets_sent as number));
+  }, 120_000);
 });

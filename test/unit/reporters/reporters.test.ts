@@ -215,6 +215,15 @@ describe('console summary', () => {
     expect(renderSummary(sampleResult('aborted'))).toMatch(/t: ABORTED .*\n {2}interrupted by SIGINT\n/);
   });
 
+  it('a run without assertions in which nothing reached the probe passes, and says that nothing was measured', () => {
+    const { plan } = planOf('duration: 5s\nparticipants: { count: 2 }\n');
+    const empty = buildRunResult({ plan, assertions: [], file: 'x.yaml', probe: probeReport([], 5), target: 'udp://127.0.0.1:9', startedAt: new Date(), finishedAt: new Date(), packetsSent: 2000, restarts: [] });
+    expect(empty.status).toBe('passed');
+    expect(renderSummary(empty)).toMatch(/\n {2}nothing reached the probe, so nothing was measured; this run has no assertions/);
+    // A run that measured something says nothing of the kind.
+    expect(renderSummary(sampleResult())).not.toMatch(/nothing reached the probe/);
+  });
+
   it('with the feedback loop: residual loss next to the wire loss, a viewer line and a senders line, aligned', () => {
     const result = feedbackResult();
     const text = renderSummary(result);

@@ -1,14 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { loadScenarioSchema, parseScenarioText, validateLoaded, type Problem } from '../../../src/scenario/index.js';
-import { fitSemantics } from './fixtures/fit-semantics.js';
+import { fitSemantics, SHIPPED_TRACES } from './fixtures/fit-semantics.js';
 import { SchemaArbitraries, type SchemaNode } from './fixtures/schema-arbitrary.js';
 
 // Properties of `validate` over scenarios generated from the schema itself (so new fields are
 // covered): every valid scenario validates; one value made wrong (out of range, wrong type,
-// garbage, a port or host no RFC allows, a required key removed, an unknown key added) is always
-// refused, at a location; and no input at all makes it throw.
+// garbage, a port or host no RFC allows, a required key removed, an unknown key added, both of two
+// keys that exclude each other, a trace file that is not there) is always refused, at a location;
+// and no input at all makes it throw.
 
 const schema = loadScenarioSchema();
 const arbitraries = new SchemaArbitraries(schema);
@@ -27,8 +29,11 @@ function text(doc: unknown, json: boolean): string {
   return json ? JSON.stringify(doc, null, 2) : stringify(doc, { doubleQuotedAsJSON: true });
 }
 
+/** Where generated scenarios "are": trace files resolve from here, and the shipped traces/ are here. */
+const scenarioFolder = fileURLToPath(new URL('../../../', import.meta.url));
+
 function validate(source: string, file = 'generated.yaml') {
-  return validateLoaded(parseScenarioText(source, file));
+  return validateLoaded(parseScenarioText(source, file), { baseDir: scenarioFolder });
 }
 
 function located(problem: Problem): boolean {
@@ -76,7 +81,7 @@ function mutationsOf(doc: Doc): Mutation[][] {
     }
     const value = getAt(doc, path);
     if (value && typeof value === 'object' && !Array.isArray(value)) {
-      if (arbitraries.isClosedObject(node)) {
+      if (arbitraries.isClosedObject(node, value as Doc)) {
         mutations.push({ path, rule: `${rule} + unknown key`, describe: `${path.join('/')} + unknown key`, apply: (d) => setAt(d, path, { ...(getAt(d, path) as Doc), no_such_field: 1 }) });
       }
       for (const key of arbitraries.requiredFor(node as SchemaNode, value as Doc)) {
@@ -92,6 +97,16 @@ function mutationsOf(doc: Doc): Mutation[][] {
           },
         });
       }
+      for (const { key, value: added } of arbitraries.exclusiveAdditions(node, value as Doc)) {
+        mutations.push({ path: [...path, key], rule: `${rule} + ${key}`, describe: `${[...path, key].join('/')} added next to the key it excludes`, apply: (d) => setAt(d, [...path, key], added) });
+      }
+      // A trace (a spike's or a pool entry's) must be a file there, readable in its format: validation reads it.
+      if ((value as Doc).type === 'trace' && typeof (value as Doc).file === 'string') {
+        const file = (value as Doc).file as string;
+        const misread = file === SHIPPED_TRACES.mahimahi.file ? 'timeline' : 'mahimahi';
+        mutations.push({ path: [...path, 'file'], rule: 'trace file missing', describe: `${path.join('/')}/file is not there`, apply: (d) => setAt(d, [...path, 'file'], 'traces/no-such-trace.csv') });
+        mutations.push({ path, rule: `trace ${file} read as ${misread}`, describe: `${path.join('/')}/format = ${misread} for ${file}`, apply: (d) => setAt(d, [...path, 'format'], misread) });
+      }
     }
   }
   return groups.filter((group) => group.length > 0);
@@ -100,22 +115,35 @@ function mutationsOf(doc: Doc): Mutation[][] {
 /**
  * Documents that together hold every field: the required part alone, then each optional section
  * on its own (small documents: YAML parsing dominates the time; target and sfu exclude each
- * other), and both kinds of SFU.
+ * other), one per variant of a section that has them (each SFU kind, each SUT driver), and a list
+ * of variants (spikes: one of each type, and a pool) one item at a time.
  */
 function sectionDocuments(): { doc: Doc; under: string | null }[] {
+  sectionDocumentsMade ??= makeSectionDocuments();
+  return sectionDocumentsMade;
+}
+
+// Made once: the everyKey generator takes oneOf alternatives in turn, so a second making would differ.
+let sectionDocumentsMade: { doc: Doc; under: string | null }[] | undefined;
+
+function makeSectionDocuments(): { doc: Doc; under: string | null }[] {
   const [full] = fc.sample(everyField.valid(schema).map((doc) => doc as Doc), { numRuns: 1, seed: 14 });
   const required = ['version', 'name', 'duration', 'participants'];
   const base = Object.fromEntries(required.map((key) => [key, full[key]]));
-  const sfuKinds = fc
-    .sample(everyField.valid((schema.properties as Record<string, SchemaNode>).sfu), { numRuns: 20, seed: 14 })
-    .filter((sfu, i, all) => all.findIndex((other) => (other as Doc).kind === (sfu as Doc).kind) === i);
+  const properties = schema.properties as Record<string, SchemaNode>;
+  const sample = (arbitrary: fc.Arbitrary<unknown>): unknown => fc.sample(arbitrary, { numRuns: 1, seed: 14 })[0];
+  const sections = Object.keys(full)
+    .filter((key) => !required.includes(key))
+    .flatMap((key) => {
+      const node = everyField.resolve(properties[key]);
+      if (node.items && everyField.variants(node.items as SchemaNode).length > 1) return (sample(everyField.valid(node)) as unknown[]).map((item) => ({ key, value: [item] }));
+      return everyField.variants(node).map((variant) => ({ key, value: sample(variant) }));
+    });
+  // Assertions during spikes need a spike, and reconnect_seconds a sut_* spike.
+  const sutSpike = (full.spikes as Doc[]).filter((spike) => String(spike.type).startsWith('sut_')).slice(0, 1);
   return [
     { doc: fitSemantics(base), under: null },
-    ...Object.keys(full)
-      .filter((key) => !required.includes(key) && key !== 'sfu')
-      // Assertions during spikes need spikes.
-      .map((key) => ({ doc: fitSemantics({ ...base, ...(key === 'assertions' ? { spikes: full.spikes } : {}), [key]: full[key] }), under: key })),
-    ...sfuKinds.map((sfu) => ({ doc: fitSemantics({ ...base, sfu }), under: 'sfu' })),
+    ...sections.map(({ key, value }) => ({ doc: fitSemantics({ ...base, ...(key === 'assertions' ? { spikes: sutSpike } : {}), [key]: value }), under: key })),
   ];
 }
 
@@ -167,6 +195,7 @@ describe('validate, on scenarios generated from the schema', () => {
   it('refuses every wrong value of every field of a document that holds every field', () => {
     const documents = sectionDocuments();
     expect(new Set(documents.filter((d) => d.under === 'sfu').map((d) => d.doc.sfu.kind))).toEqual(new Set(['janus-videoroom', 'whip']));
+    expect(new Set(documents.filter((d) => d.under === 'sut').map((d) => d.doc.sut.driver))).toEqual(new Set(['command', 'docker', 'k8s']));
     const done = new Set<string>();
     for (const [i, { doc, under }] of documents.entries()) {
       expect(validate(text(doc, false)).problems, `the unmutated document is valid (${under ?? 'required part'})`).toEqual([]);

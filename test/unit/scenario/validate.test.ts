@@ -244,6 +244,16 @@ describe('every value is checked up front, at its line and column', () => {
     ['participants: { count: 2, transport: webrtc }\nsfu: { kind: janus-videoroom, url: "http://127.0.0.1:99999/janus" }', '/sfu/url', /is not a URL/],
     ['participants: { count: 2, transport: webrtc }\nsfu: { kind: whip, whip_url: "http://user:pw@h/whip", whep_url: "http://h/whep" }', '/sfu/whip_url', /carries credentials/],
     ['participants: { count: 2, transport: webrtc }\nturn: { urls: ["turn:127.0.0.1"], ttl: 30s }', '/turn/ttl', /1m\.\.168h/],
+    // A timer of 0 ms (0.0001 s rounds to it) fails every action at once; one past Node's timer range (about 24.8 days) fires at once too.
+    ['sut: { driver: command, restart: "true", timeout: 0.0001 }', '/sut/timeout', /expected a duration 1ms\.\.24h, found 0\.0001 \(0s\)/],
+    ['sut: { driver: command, restart: "true", timeout: 1000h }', '/sut/timeout', /1ms\.\.24h/],
+    ['sut: { driver: docker, container: sut, stop_timeout: 0.0001 }', '/sut/stop_timeout', /1ms\.\.24h/],
+    // A trace's queue is bounded like a bandwidth_limit's: a queue of 0 ms drops every packet.
+    ['spikes: [{ type: trace, file: traces/lte-handover.csv, queue: 0.0001 }]', '/spikes/0/queue', /1ms\.\.60s/],
+    ['spikes: [{ pool: [{ type: trace, weight: 1, file: traces/lte-handover.csv, queue: 2m }] }]', '/spikes/0/pool/0/queue', /1ms\.\.60s/],
+    // A simulcast layer's rate is held to the video's range: a layer of 0 kbps cannot be encoded.
+    ['media: { video: { simulcast: [{ rid: h, width: 640, height: 360, bitrate: 0kbps }] } }', '/media/video/simulcast/0/bitrate', /expected a bit rate 10kbps\.\.100mbps, found "0kbps"/],
+    ['media: { video: { simulcast: [{ rid: h, width: 640, height: 360, bitrate: 200mbps }] } }', '/media/video/simulcast/0/bitrate', /10kbps\.\.100mbps/],
   ])('%s', (line, path, message) => {
     const yaml = line.startsWith('duration') ? BASE.replace('duration: 60s', line) : line.startsWith('participants') ? BASE.replace('participants:\n  count: 10\n', `${line}\n`) : `${BASE}${line}\n`;
     const p = only(yaml);
