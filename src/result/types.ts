@@ -173,6 +173,12 @@ export interface StreamResult {
   baseline: MetricValues;
   /** Seconds after each spike that hit this participant until it was back to baseline; null if never within the run. */
   recoverySeconds: (number | null)[];
+  /**
+   * Simulcast: the metrics per layer (by rid), each scope narrowed to its windows in which the
+   * stream received mostly that layer (what `layers:` assertion blocks read). Absent for streams
+   * without layer information.
+   */
+  layers?: Record<string, { whole: MetricValues; duringSpikes: MetricValues; baseline: MetricValues }>;
   received: number;
   lost: number;
   /** What the sending participant's session saw of this stream's receiver (an SFU or the probe); null without RTCP. */

@@ -1,4 +1,4 @@
-import { layerSwitches, layerSwitchMs } from './layer-switches.js';
+import { layerResults, layerSwitches, layerSwitchMs } from './layer-switches.js';
 import { estimateMos, SILENCE_MIN_MS } from '../probe/index.js';
 import type { ProbeReport, StreamReport, WindowStats } from '../probe/types.js';
 import { isSutSpike, type Plan, type PlannedSpike } from '../plan/types.js';
@@ -207,6 +207,7 @@ export function buildRunResult(input: VerdictInput): RunResult {
       duringSpikes: metricsOf(during, reconnect.during_spikes),
       baseline: baselineMetrics,
       recoverySeconds: spikes.map((s) => recoverySeconds(windows, windowMs, s, baselineMetrics)),
+      ...layerResults(report, plan, { whole: windows, duringSpikes: during, baseline }, (scope) => metricsOf(scope, { seconds: null, never: false })),
       received: report.totals.received,
       lost: report.totals.lost,
       sender: sender ? senderTotals(sender) : null,

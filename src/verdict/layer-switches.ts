@@ -1,5 +1,6 @@
 import type { Plan, PlannedSpike } from '../plan/types.js';
 import type { StreamReport, WindowStats } from '../probe/index.js';
+import type { MetricValues, StreamResult } from '../result/types.js';
 
 /**
  * The simulcast switch figures of one stream (the verdict's `layer_switches`, `layer_switch_ms`),
@@ -61,4 +62,37 @@ export function layerSwitchMs(report: StreamReport, spikes: readonly PlannedSpik
     count++;
   }
   return count > 0 ? sum / count : null;
+}
+
+/** The layer (0 = the lowest) a stream received most frames of in window `index`; -1 when none. */
+function mainLayer(report: StreamReport, index: number): number {
+  const frames = report.layers?.frames ?? [];
+  let best = -1;
+  let most = 0;
+  for (let layer = 0; layer < frames.length; layer++) {
+    const n = frames[layer][index] ?? 0;
+    if (n > most) {
+      most = n;
+      best = layer;
+    }
+  }
+  return best;
+}
+
+/** `StreamResult.layers`: each scope's metrics narrowed to the windows in which the stream mostly received each layer; nothing without layer information. */
+export function layerResults(
+  report: StreamReport,
+  plan: Plan,
+  scopes: Record<'whole' | 'duringSpikes' | 'baseline', readonly WindowStats[]>,
+  metricsOf: (windows: readonly WindowStats[]) => MetricValues,
+): Pick<StreamResult, 'layers'> {
+  const simulcast = plan.media.video?.simulcast;
+  if (!report.layers || !simulcast) return {};
+  const layers: NonNullable<StreamResult['layers']> = {};
+  for (const { rid } of simulcast) {
+    const layer = layerNumber(plan, rid);
+    const on = (windows: readonly WindowStats[]): readonly WindowStats[] => windows.filter((w) => mainLayer(report, w.index) === layer);
+    layers[rid] = { whole: metricsOf(on(scopes.whole)), duringSpikes: metricsOf(on(scopes.duringSpikes)), baseline: metricsOf(on(scopes.baseline)) };
+  }
+  return { layers };
 }

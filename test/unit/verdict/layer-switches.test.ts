@@ -49,4 +49,22 @@ describe('verdict: layer_switches and layer_switch_ms from the probe\'s layer ch
     expect(r.streams[0].whole.layer_switches).toBeNull();
     expect(r.streams[0].whole.layer_switch_ms).toBeNull();
   });
+
+  it('a layers: block measures each layer over the windows in which the stream mostly received it', () => {
+    const yaml = YAML.replace('assertions:\n', 'assertions:\n  layer: ["max < 0.5"]\n  layers:\n    l: { layer: ["max < 0.5"] }\n    h: { layer: ["min > 1.5"] }\n');
+    const { scenario, plan } = planOf(yaml);
+    // 30 frames a window: the top layer (2) except windows 4..7 on the lowest (0).
+    const low = Array.from({ length: 12 }, (_, w) => (w >= 4 && w < 8 ? 30 : 0));
+    const top = low.map((n) => 30 - n);
+    const stream: StreamReport = { ...syntheticStream(plan.participants[0].id, 'video', 0x1234, 12), layers: { frames: [low, low.map(() => 0), top], bytes: [low, low, top], changes: [{ atMs: 0, layer: 2 }, { atMs: 4_000, layer: 0 }, { atMs: 8_000, layer: 2 }], moreChanges: 0 } };
+    const r = buildRunResult({ plan, assertions: scenario.assertions, file: 's.yaml', probe: probeReport([stream], 12), target: 'x', startedAt: NOW, finishedAt: NOW, packetsSent: 0, restarts: [] });
+    expect(r.streams[0].layers!.l.whole.layer).toBe(0);
+    expect(r.streams[0].layers!.h.whole.layer).toBe(2);
+    expect(r.streams[0].layers!.m.whole.layer).toBeNull();
+    const byName = new Map(r.assertions.map((a) => [a.name, a]));
+    // Over the whole run the mean layer is (8 x 2) / 12: the whole-run assertion fails, the per-layer ones pass.
+    expect(byName.get('layer max < 0.5')!.passed).toBe(false);
+    expect(byName.get('layer l layer max < 0.5')!).toMatchObject({ passed: true, measured: 0 });
+    expect(byName.get('layer h layer min > 1.5')!).toMatchObject({ passed: true, measured: 2 });
+  });
 });
