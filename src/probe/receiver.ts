@@ -172,15 +172,30 @@ export class ProbeReceiver implements DatagramSink {
   private viewerSettledWindows = 0;
   /** The viewer's downlink; null without downlink spikes. */
   private readonly downlink: DownlinkLink | null;
-  /** True while the link hands over a held datagram: it crossed the link already. */
-  private releasing = false;
-  /** The link's release handler, bound once (not a closure per packet). */
+  /** The link's release handler, bound once (not a closure per packet): a held datagram reaches the viewer. */
   private readonly releaseHeld = (buf: Uint8Array, length: number, participantId: number, returnPath: ReturnPath | null): void => {
     this.arrivalEpochMs = this.runStartEpochMs + this.downlink!.releasedLeaveMs;
-    this.releasing = true;
     this.ingestArrived(buf, length, participantId, returnPath);
-    this.releasing = false;
   };
+  /** The link's own parse of each datagram (whose participant it is), apart from `parsed`. */
+  private readonly linkParsed = createParsedRtp();
+  /**
+   * What the socket hands datagrams to: the probe itself, or with a downlink a sink that sends
+   * them across the link first. Kept out of `ingestArrived` so that, without a downlink, the hot
+   * path is exactly what it was (V8 inlines by size: a branch there cost allocations).
+   */
+  get sink(): DatagramSink {
+    if (this.downlink === null) return this;
+    const receiver = this;
+    return {
+      arrivalEpochMs: 0,
+      ingestArrived(buf, length, participantId, returnPath) {
+        receiver.arrivalEpochMs = this.arrivalEpochMs;
+        receiver.ingestLinked(buf, length, participantId, returnPath);
+      },
+      countTruncated: () => receiver.countTruncated(),
+    };
+  }
 
   private constructor(options: ProbeOptions, socket: ProbeSocket | null) {
     this.options = options;
@@ -244,7 +259,7 @@ export class ProbeReceiver implements DatagramSink {
     const io = options.io ?? chooseIo(ioRequest(undefined, process.env), process.env);
     const socket = io.path === 'batched' ? await BatchedProbeSocket.open(io.udp, options.listen, receiveBufferBytes) : await DgramProbeSocket.open(options.listen, receiveBufferBytes);
     const receiver = new ProbeReceiver(options, socket);
-    socket.start(receiver, receiver.sendsRtcp);
+    socket.start(receiver.sink, receiver.sendsRtcp);
     return receiver;
   }
 
@@ -279,7 +294,8 @@ export class ProbeReceiver implements DatagramSink {
    */
   ingest(buf: Uint8Array, length: number, arrivalEpochMs: number, participantId = -1, returnPath: ReturnPath | null = null): void {
     this.arrivalEpochMs = arrivalEpochMs;
-    this.ingestArrived(buf, length, participantId, returnPath);
+    if (this.downlink !== null) this.ingestLinked(buf, length, participantId, returnPath);
+    else this.ingestArrived(buf, length, participantId, returnPath);
   }
 
   /**
@@ -302,7 +318,6 @@ export class ProbeReceiver implements DatagramSink {
       return;
     }
     const id = participantId >= 0 ? participantId : p.participantId;
-    if (this.downlink !== null && !this.releasing && !this.crossesLink(buf, length, id, returnPath)) return;
     const rtx = this.options.rtx;
     if (rtx && p.payloadType === rtx.payloadType) {
       this.retransmission(buf, id, arrivalEpochMs - this.runStartEpochMs, returnPath);
@@ -346,23 +361,24 @@ export class ProbeReceiver implements DatagramSink {
   }
 
   /**
-   * The datagram in `this.parsed` at the viewer's link: true when it reaches the viewer now (then
-   * `this.parsed` still holds it), false when the link dropped or holds it. What the link let
-   * through earlier reaches the viewer first. Kept out of `ingestArrived` so that stays small
-   * enough for V8 to keep it allocation-free.
+   * A datagram (arrived at the `arrivalEpochMs` field) at the viewer's link: media and RTX cross
+   * it (dropped, held for later, or passed on now), RTCP from the sources goes straight on. What
+   * the link let through earlier reaches the viewer first.
    */
-  private crossesLink(buf: Uint8Array, length: number, participantId: number, returnPath: ReturnPath | null): boolean {
-    const link = this.downlink!;
+  private ingestLinked(buf: Uint8Array, length: number, participantId: number, returnPath: ReturnPath | null): void {
     const arrivalEpochMs = this.arrivalEpochMs;
+    const link = this.downlink!;
     link.nowMs = arrivalEpochMs - this.runStartEpochMs;
     if (link.nextLeaveMs <= link.nowMs) {
-      // Released datagrams reuse `parsed` and the arrival field: restore both for this one.
       link.releaseDue(this.releaseHeld);
       this.arrivalEpochMs = arrivalEpochMs;
       link.nowMs = arrivalEpochMs - this.runStartEpochMs;
-      parseRtp(buf, length, this.options.extensions, this.parsed);
     }
-    return link.admit(buf, length, participantId, returnPath) === LINK_PASS;
+    const p = this.linkParsed;
+    if (!isRtcpPacket(buf, length) && parseRtp(buf, length, this.options.extensions, p)) {
+      if (link.admit(buf, length, participantId >= 0 ? participantId : p.participantId, returnPath) !== LINK_PASS) return;
+    }
+    this.ingestArrived(buf, length, participantId, returnPath);
   }
 
   /** An RTX packet (RFC 4588) in `this.parsed`: unwrapped in place and handed to its media stream. */
