@@ -36,7 +36,12 @@ export class DownlinkLink {
   /** Datagrams the link delayed. */
   held = 0;
 
+  /** Per video SSRC (`ssrc | 0`): the RTP timestamp of its current frame and whether the link loses that frame (frame_drop). */
+  private readonly frames = new Map<number, { timestamp: number; dropped: boolean }>();
+  private readonly framesAct: boolean;
+
   constructor(private readonly chaos: DownlinkChaos) {
+    this.framesAct = chaos.hasFrameStages();
     for (let i = 0; i < HELD_PACKETS; i++) {
       this.slots.push(Buffer.alloc(SLOT_BYTES));
       this.free[i] = HELD_PACKETS - 1 - i;
@@ -72,6 +77,26 @@ export class DownlinkLink {
     this.due.push(leaveMs, slot);
     this.held++;
     return LINK_HELD;
+  }
+
+  /**
+   * frame_drop on the link, per video packet (at the `nowMs` field): whether it belongs to a frame
+   * the link loses whole. Asked once per frame, at the first packet of a new RTP timestamp of the
+   * SSRC; keyframes are never lost this way. Allocates only a stream's state on its first packet.
+   */
+  dropsFramePacket(ssrc: number, timestamp: number, keyframe: boolean, participantId: number): boolean {
+    if (!this.framesAct || !this.chaos.mayAct(this.nowMs)) return false;
+    let frame = this.frames.get(ssrc | 0);
+    if (frame === undefined) {
+      frame = { timestamp: timestamp + 1, dropped: false };
+      this.frames.set(ssrc | 0, frame);
+    }
+    if (frame.timestamp !== timestamp) {
+      frame.timestamp = timestamp;
+      frame.dropped = this.chaos.dropsFrame(keyframe, this.nowMs, participantId);
+    }
+    if (frame.dropped) this.dropped++;
+    return frame.dropped;
   }
 
   /** Earliest leave time held (run ms), Infinity when the link is empty. */

@@ -4,7 +4,7 @@ import { chooseIo, ioRequest, type IoChoice } from '../io/index.js';
 import { createRng } from '../plan/rng.js';
 import type { Endpoint, ExtensionPlan } from '../plan/types.js';
 import { isRtcpPacket } from '../rtcp/index.js';
-import { createParsedRtp, parseRtp, readRid } from '../rtp/index.js';
+import { classifyH264Payload, createParsedRtp, parseRtp, PAYLOAD_IDR, PAYLOAD_SPS, readRid } from '../rtp/index.js';
 import { readRtxOriginalSequence } from '../session/index.js';
 import { udpKernelCounters } from './kernel-counters.js';
 import { BatchedProbeSocket } from './batched-probe-socket.js';
@@ -376,7 +376,12 @@ export class ProbeReceiver implements DatagramSink {
     }
     const p = this.linkParsed;
     if (!isRtcpPacket(buf, length) && parseRtp(buf, length, this.options.extensions, p)) {
-      if (link.admit(buf, length, participantId >= 0 ? participantId : p.participantId, returnPath) !== LINK_PASS) return;
+      const id = participantId >= 0 ? participantId : p.participantId;
+      if (p.payloadType === this.options.videoPayloadType) {
+        const keyframe = (classifyH264Payload(buf, p.payloadOffset, p.payloadLength) & (PAYLOAD_IDR | PAYLOAD_SPS)) !== 0;
+        if (link.dropsFramePacket(p.ssrc, p.timestamp, keyframe, id)) return;
+      }
+      if (link.admit(buf, length, id, returnPath) !== LINK_PASS) return;
     }
     this.ingestArrived(buf, length, participantId, returnPath);
   }

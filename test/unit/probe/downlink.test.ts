@@ -135,4 +135,20 @@ describe('a viewer\'s downlink at the probe: measured after the link', () => {
     for (const bps of capped.slice(3)) expect(bps).toBeLessThan(1_100_000);
     for (const bps of clean.slice(1)) expect(bps).toBeGreaterThan(2_500_000);
   });
+
+  it('frame_drop on the downlink loses whole frames (every packet of a frame, never a keyframe), its share of them', () => {
+    const p = probe(downlink('frame_drop', { dropPercent: 30 }));
+    // 3000 frames of 3 packets each (same timestamp), P-slices only.
+    let seq = 0;
+    for (let frame = 0; frame < 3000; frame++) {
+      for (let k = 0; k < 3; k++) {
+        const packet = Buffer.concat([rtpPacket({ seq: seq++, ts: 3000 * frame, pt: 96, ssrc: 0x5555, participant: 7, marker: k === 2, payloadBytes: 0 }), Buffer.from([0x41, 0x9a, 0, 0])]);
+        p.ingest(packet, packet.length, RUN_START + frame * 33, -1, null);
+      }
+    }
+    const lost = p.report().streams[0].totals.lost;
+    // Whole frames: the loss is a multiple of 3 packets (dropped frames at the very end are not counted at all).
+    expect(lost % 3).toBe(0);
+    expect(Math.abs(lost / 3 / 3000 - 0.3)).toBeLessThan(binomialTolerance(0.3, 3000));
+  });
 });
