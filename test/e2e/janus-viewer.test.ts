@@ -42,13 +42,14 @@ describe('a viewer behind Janus', () => {
     // The wire figure gate fails: the viewer's link did lose about 10 %.
     expect(code, output).toBe(1);
     const video = result.streams.filter((s) => s.media === 'video' && s.participantId !== null);
-    expect(video).toHaveLength(2);
+    expect(video, output).toHaveLength(2);
     for (const s of video) {
-      expect(s.duringSpikes.packet_loss_percent!).toBeGreaterThan(6);
-      expect(s.duringSpikes.packet_loss_percent!).toBeLessThan(14);
-      expect(s.duringSpikes.residual_loss_percent!).toBeLessThan(3);
-      // Before the spike the link was clean.
-      expect(s.baseline.packet_loss_percent!).toBeLessThan(1);
+      const figures = JSON.stringify({ during: s.duringSpikes, baseline: s.baseline });
+      expect(s.duringSpikes.packet_loss_percent!, figures).toBeGreaterThan(6);
+      expect(s.duringSpikes.packet_loss_percent!, figures).toBeLessThan(14);
+      expect(s.duringSpikes.residual_loss_percent!, figures).toBeLessThan(3);
+      // Outside the spike the link was clean (a busy machine may lose a little on its own).
+      expect(s.baseline.packet_loss_percent!, figures).toBeLessThan(2);
     }
     const feedback = result.totals.feedback!;
     expect(feedback.nacksSent).toBeGreaterThan(0);
