@@ -59,6 +59,17 @@ int typed_array_data(napi_env env, napi_value value, napi_typedarray_type type, 
   return actual == type && length >= min_length;
 }
 
+int typed_array_bytes(napi_env env, napi_value value, void **data, size_t *bytes) {
+  bool is_typed_array = false;
+  if (napi_is_typedarray(env, value, &is_typed_array) != napi_ok || !is_typed_array) return 0;
+  napi_typedarray_type type;
+  size_t length;
+  if (napi_get_typedarray_info(env, value, &type, &length, data, NULL, NULL) != napi_ok) return 0;
+  if (type != napi_uint8_array && type != napi_int8_array && type != napi_uint8_clamped_array) return 0;
+  *bytes = length;
+  return 1;
+}
+
 /* A batch's native side writes into the slab and typed arrays the JS wrapper made. The batch's
  * external holds them with a strong reference (dropped by its finalizer), so whoever keeps the
  * external - a receiving socket does - keeps that memory valid, whatever became of the wrapper. */
@@ -135,9 +146,27 @@ NAPI_MODULE_INIT() {
     {"createReceiveBatch", NULL, receive_batch_create, NULL, NULL, NULL, napi_enumerable, state},
     {"startReceiving", NULL, receive_start, NULL, NULL, NULL, napi_enumerable, state},
     {"stopReceiving", NULL, receive_stop, NULL, NULL, NULL, napi_enumerable, state},
+    {"setPeer", NULL, js_set_peer, NULL, NULL, NULL, napi_enumerable, state},
+    {"srtpCreate", NULL, js_srtp_create, NULL, NULL, NULL, napi_enumerable, state},
+    {"srtpProtect", NULL, js_srtp_protect, NULL, NULL, NULL, napi_enumerable, state},
+    {"srtpUnprotect", NULL, js_srtp_unprotect, NULL, NULL, NULL, napi_enumerable, state},
+    {"srtpCounters", NULL, js_srtp_counters, NULL, NULL, NULL, napi_enumerable, state},
+    {"attachSrtp", NULL, js_srtp_attach, NULL, NULL, NULL, napi_enumerable, state},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   napi_set_named_property(env, exports, "COUNTER_NAMES", string_list(env, COUNTER_NAMES, C_COUNT));
   napi_set_named_property(env, exports, "FLUSH_NAMES", string_list(env, FLUSH_NAMES, F_COUNT));
+  napi_set_named_property(env, exports, "SRTP_COUNTER_NAMES", js_srtp_counter_names(env));
+  /* null when SRTP can run here; else why not (the libcrypto function that does not resolve). */
+  const char *missing = avcm_srtp_crypto_missing();
+  napi_value srtp_unavailable;
+  if (missing) {
+    char reason[160];
+    snprintf(reason, sizeof reason, "OpenSSL's %s does not resolve in this process", missing);
+    napi_create_string_utf8(env, reason, NAPI_AUTO_LENGTH, &srtp_unavailable);
+  } else {
+    napi_get_null(env, &srtp_unavailable);
+  }
+  napi_set_named_property(env, exports, "SRTP_UNAVAILABLE", srtp_unavailable);
   return exports;
 }

@@ -17,6 +17,8 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include "srtp.h"
+
 /* Per-socket counters, copied to JS as one Float64Array. The names are exported with the same
  * order (COUNTER_NAMES in addon.c) so the TypeScript side maps them by name, never by position. */
 enum {
@@ -55,6 +57,16 @@ enum {
   F_COUNT
 };
 
+/* What a WebRTC socket's receive batch says about each datagram (RFC 7983 by its first byte),
+ * in the batch's `kind` array. Sockets opened without `demux` report KIND_PLAIN for all. */
+typedef enum {
+  KIND_PLAIN = 0,    /* not classified: a plain RTP/RTCP socket */
+  KIND_MEDIA = 1,    /* RTP or RTCP, unprotected in place (SRTP/SRTCP authenticated and decrypted) */
+  KIND_PASS = 2,     /* STUN (0-3) or DTLS (20-63), or RTP/RTCP before keys: for the ICE/DTLS stack */
+  KIND_REJECTED = 3, /* SRTP/SRTCP that failed: tag, replay, too old, malformed (the session counts why) */
+  KIND_OTHER = 4     /* none of those ranges (TURN channel data, ZRTP, empty): dropped */
+} datagram_kind_t;
+
 typedef enum {
   GSO_ACTIVE = 0,      /* connected socket, kernel has UDP_SEGMENT: same-socket runs are coalesced */
   GSO_REFUSED = 1,     /* the kernel refused a GSO send once: sendmmsg from then on */
@@ -70,6 +82,11 @@ typedef struct udp_socket {
   int fd;
   int family; /* AF_INET or AF_INET6 */
   gso_state_t gso;
+  int gso_wanted;  /* asked for at open: an unconnected socket gets GSO once it has a peer */
+  int demux;       /* a WebRTC socket: classify received datagrams (datagram_kind_t) */
+  avcm_srtp_t *srtp; /* attached: flushes protect its RTP/RTCP, receives unprotect them */
+  struct sockaddr_in6 peer; /* default destination of an unconnected socket (peer_length 0: none) */
+  socklen_t peer_length;
   uint32_t last_rxq_ovfl; /* the kernel's drop count as last seen in an SO_RXQ_OVFL cmsg */
   double counters[C_COUNT];
   struct addon_state *state;
@@ -108,6 +125,15 @@ udp_socket_t *socket_lookup(addon_state_t *state, uint32_t id);
 void socket_release(udp_socket_t *socket, int from_teardown);
 void socket_stop_receiving(udp_socket_t *socket, int from_teardown);
 
+/* srtp-binding.c */
+napi_value js_srtp_create(napi_env env, napi_callback_info info);
+napi_value js_srtp_protect(napi_env env, napi_callback_info info);
+napi_value js_srtp_unprotect(napi_env env, napi_callback_info info);
+napi_value js_srtp_counters(napi_env env, napi_callback_info info);
+napi_value js_srtp_attach(napi_env env, napi_callback_info info);
+napi_value js_set_peer(napi_env env, napi_callback_info info);
+napi_value js_srtp_counter_names(napi_env env);
+
 /* send-batch.c */
 napi_value send_batch_create(napi_env env, napi_callback_info info);
 napi_value send_batch_flush(napi_env env, napi_callback_info info);
@@ -120,12 +146,15 @@ napi_value receive_stop(napi_env env, napi_callback_info info);
 /* addon.c: helpers shared by the files above */
 napi_value throw_errno(napi_env env, int err, const char *syscall, const char *detail);
 napi_value throw_type(napi_env env, const char *message);
+/* Any typed array or Buffer as bytes (data and byte length). */
+int typed_array_bytes(napi_env env, napi_value value, void **data, size_t *bytes);
 int typed_array_data(napi_env env, napi_value value, napi_typedarray_type type, size_t min_length, void **data);
 napi_ref hold_values(napi_env env, const napi_value *values, size_t count);
 void poll_handle_closed(uv_handle_t *handle);
 
 /* Numeric addresses as JS sees them: family 4 or 6, four host-order 32-bit words (IPv4 in word 0),
  * port in host order. IPv4-mapped IPv6 sources are reported as family 4. */
+int parse_numeric_host(const char *host, uint8_t *family, uint32_t words[4]);
 void address_to_words(const struct sockaddr *address, uint8_t *family, uint32_t words[4], uint16_t *port);
 int words_to_address(int socket_family, uint8_t family, const uint32_t words[4], uint16_t port,
                      struct sockaddr_in6 *out, socklen_t *length);

@@ -33,6 +33,7 @@ typedef struct receive_batch {
   uint16_t *port;
   double *arrival_epoch_ms;
   uint8_t *truncated;
+  uint8_t *kind; /* datagram_kind_t per datagram (KIND_PLAIN unless the socket demultiplexes) */
   napi_ref arrays; /* keeps the JS memory above alive as long as this batch */
   struct mmsghdr *messages;
   struct iovec *iovecs;
@@ -52,13 +53,13 @@ static void receive_batch_free(napi_env env, void *data, void *hint) {
 }
 
 /* createReceiveBatch(capacity, slotBytes, slab, lengths, family, address, port, arrivalEpochMs,
- *                    truncated) -> external. */
+ *                    truncated, kind) -> external. */
 napi_value receive_batch_create(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9], external;
+  size_t argc = 10;
+  napi_value argv[10], external;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   uint32_t capacity = 0, slot_bytes = 0;
-  if (argc < 9 || napi_get_value_uint32(env, argv[0], &capacity) != napi_ok || capacity == 0 ||
+  if (argc < 10 || napi_get_value_uint32(env, argv[0], &capacity) != napi_ok || capacity == 0 ||
       napi_get_value_uint32(env, argv[1], &slot_bytes) != napi_ok || slot_bytes == 0) {
     return throw_type(env, "createReceiveBatch: capacity and slotBytes must be positive integers");
   }
@@ -76,7 +77,8 @@ napi_value receive_batch_create(napi_env env, napi_callback_info info) {
       !typed_array_data(env, argv[5], napi_uint32_array, capacity * 4, (void **)&batch->address) ||
       !typed_array_data(env, argv[6], napi_uint16_array, capacity, (void **)&batch->port) ||
       !typed_array_data(env, argv[7], napi_float64_array, capacity, (void **)&batch->arrival_epoch_ms) ||
-      !typed_array_data(env, argv[8], napi_uint8_array, capacity, (void **)&batch->truncated)) {
+      !typed_array_data(env, argv[8], napi_uint8_array, capacity, (void **)&batch->truncated) ||
+      !typed_array_data(env, argv[9], napi_uint8_array, capacity, (void **)&batch->kind)) {
     free(batch);
     return throw_type(env, "createReceiveBatch: an array is missing, of the wrong type or too short");
   }
@@ -96,7 +98,7 @@ napi_value receive_batch_create(napi_env env, napi_callback_info info) {
     batch->messages[i].msg_hdr.msg_name = &batch->names[i];
     batch->messages[i].msg_hdr.msg_control = batch->controls[i].buffer;
   }
-  batch->arrays = hold_values(env, argv + 2, 7);
+  batch->arrays = hold_values(env, argv + 2, 8);
   napi_create_external(env, batch, receive_batch_free, NULL, &external);
   return external;
 }
@@ -105,6 +107,23 @@ static double realtime_epoch_ms(void) {
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   return (double)now.tv_sec * 1e3 + (double)now.tv_nsec / 1e6;
+}
+
+/* RFC 7983 by the first byte: RTP/RTCP (128-191) is unprotected here once the socket has its
+ * SRTP session (the plain length replaces *length); STUN (0-3) and DTLS (20-63), and media that
+ * arrives before the keys, are for the ICE/DTLS stack. */
+static datagram_kind_t classify(udp_socket_t *socket, uint8_t *datagram, uint32_t *length) {
+  if (*length == 0) return KIND_OTHER;
+  uint8_t first = datagram[0];
+  if (first >= 128 && first <= 191) {
+    if (!socket->srtp) return KIND_PASS;
+    int plain = avcm_srtp_unprotect(socket->srtp, datagram, *length);
+    if (plain < 0) return KIND_REJECTED;
+    *length = (uint32_t)plain;
+    return KIND_MEDIA;
+  }
+  if (first <= 3 || (first >= 20 && first <= 63)) return KIND_PASS;
+  return KIND_OTHER;
 }
 
 /* Reads what the kernel holds, up to the batch's capacity; returns the datagram count. */
@@ -163,6 +182,7 @@ static uint32_t receive_into(udp_socket_t *socket, receive_batch_t *batch) {
     socket->counters[C_DATAGRAMS_RECEIVED]++;
     socket->counters[C_BYTES_RECEIVED] += length;
     if (batch->truncated[i]) socket->counters[C_TRUNCATED]++;
+    batch->kind[i] = socket->demux && !batch->truncated[i] ? classify(socket, batch->slab + (size_t)i * batch->slot_bytes, &batch->lengths[i]) : KIND_PLAIN;
   }
   return got;
 }

@@ -49,6 +49,8 @@ typedef struct send_batch {
   gso_control_t *controls;
   uint32_t *message_first;
   uint32_t *message_packets;
+  uint8_t *skip;  /* per packet: 1 = not sent (SRTP refused to protect it; counted) */
+  uint32_t count; /* packets in the flush under way: the last one's room runs to the slab's end */
 } send_batch_t;
 
 static void send_batch_free(napi_env env, void *data, void *hint) {
@@ -61,6 +63,7 @@ static void send_batch_free(napi_env env, void *data, void *hint) {
   free(batch->controls);
   free(batch->message_first);
   free(batch->message_packets);
+  free(batch->skip);
   free(batch);
 }
 
@@ -98,8 +101,9 @@ napi_value send_batch_create(napi_env env, napi_callback_info info) {
   batch->controls = calloc(capacity, sizeof *batch->controls);
   batch->message_first = calloc(capacity, sizeof *batch->message_first);
   batch->message_packets = calloc(capacity, sizeof *batch->message_packets);
+  batch->skip = calloc(capacity, sizeof *batch->skip);
   if (!batch->messages || !batch->iovecs || !batch->names || !batch->controls ||
-      !batch->message_first || !batch->message_packets) {
+      !batch->message_first || !batch->message_packets || !batch->skip) {
     send_batch_free(env, batch, NULL);
     return throw_errno(env, ENOMEM, "createSendBatch", NULL);
   }
@@ -132,6 +136,10 @@ static uint32_t build_messages(send_batch_t *batch, udp_socket_t *socket, uint32
   size_t max_bytes = socket->family == AF_INET6 ? GSO_MAX_BYTES_V6 : GSO_MAX_BYTES_V4;
   uint32_t p = first;
   while (p < end) {
+    if (batch->skip[p]) {
+      p++;
+      continue;
+    }
     struct msghdr *header = &batch->messages[count].msg_hdr;
     memset(header, 0, sizeof *header);
     uint32_t segment = batch->lengths[p];
@@ -148,12 +156,16 @@ static uint32_t build_messages(send_batch_t *batch, udp_socket_t *socket, uint32
       header->msg_name = &batch->names[count];
       header->msg_namelen = length;
     } else if (socket->gso == GSO_ACTIVE && segment > 0) {
+      if (socket->peer_length) {
+        header->msg_name = &socket->peer;
+        header->msg_namelen = socket->peer_length;
+      }
       /* Segments must be equal; only the last may be shorter. They must also be contiguous in
        * the slab to form one iovec; the JS side packs them so, but we check rather than assume. */
       while (p + packets < end && packets < GSO_MAX_SEGMENTS) {
         uint32_t next = p + packets;
         uint32_t length = batch->lengths[next];
-        if (batch->dest_family[next] || length == 0 || length > segment || bytes + length > max_bytes ||
+        if (batch->dest_family[next] || batch->skip[next] || length == 0 || length > segment || bytes + length > max_bytes ||
             batch->offsets[next] != batch->offsets[p] + bytes) {
           break;
         }
@@ -172,6 +184,9 @@ static uint32_t build_messages(send_batch_t *batch, udp_socket_t *socket, uint32
         uint16_t segment_size = (uint16_t)segment;
         memcpy(CMSG_DATA(cmsg), &segment_size, sizeof segment_size);
       }
+    } else if (socket->peer_length) {
+      header->msg_name = &socket->peer;
+      header->msg_namelen = socket->peer_length;
     }
     batch->iovecs[count].iov_base = batch->slab + batch->offsets[p];
     batch->iovecs[count].iov_len = bytes;
@@ -201,8 +216,30 @@ static void count_sent(send_batch_t *batch, udp_socket_t *socket, uint32_t from,
   }
 }
 
+/* SRTP/SRTCP-protects the RTP and RTCP packets of [first, end) in place, once, before anything
+ * is sent (a GSO refusal resends from the slab: those bytes are already protected). Each packet's
+ * room is the slab up to the next packet: the JS side reserved the trailer there. STUN and DTLS
+ * (the ICE/DTLS stack's own packets) go out as they are. */
+static void protect_run(send_batch_t *batch, udp_socket_t *socket, uint32_t first, uint32_t end, double *result) {
+  for (uint32_t p = first; p < end; p++) {
+    uint8_t *packet = batch->slab + batch->offsets[p];
+    uint32_t length = batch->lengths[p];
+    if (!avcm_srtp_is_media(packet, length)) continue;
+    size_t next = p + 1 < batch->count ? batch->offsets[p + 1] : batch->slab_bytes;
+    size_t room = next > batch->offsets[p] ? next - batch->offsets[p] : 0;
+    int protected_length = avcm_srtp_protect(socket->srtp, packet, length, room);
+    if (protected_length < 0) {
+      batch->skip[p] = 1;
+      count_error(socket, result, EPROTO, 1);
+    } else {
+      batch->lengths[p] = (uint32_t)protected_length;
+    }
+  }
+}
+
 /* Sends packets [first, end), all on `socket`. */
 static void send_run(send_batch_t *batch, udp_socket_t *socket, uint32_t first, uint32_t end, double *result) {
+  if (socket->srtp) protect_run(batch, socket, first, end, result);
   uint32_t p = first;
   uint32_t counted_until = first;
   while (p < end) {
@@ -266,6 +303,8 @@ napi_value send_batch_flush(napi_env env, napi_callback_info info) {
   }
   double *result = batch->result;
   memset(result, 0, F_COUNT * sizeof *result);
+  memset(batch->skip, 0, count);
+  batch->count = count;
   uint32_t i = 0;
   while (i < count) {
     uint32_t id = batch->socket_ids[i];

@@ -76,7 +76,7 @@ int words_to_address(int socket_family, uint8_t family, const uint32_t words[4],
 
 /* Host strings are numeric only: resolving names is the caller's business (and asynchronous).
  * Unlike received addresses, ::ffff:a.b.c.d stays IPv6 here: the caller wrote it that way. */
-static int parse_host(const char *host, uint8_t *family, uint32_t words[4]) {
+int parse_numeric_host(const char *host, uint8_t *family, uint32_t words[4]) {
   struct in_addr v4;
   struct in6_addr v6;
   words[0] = words[1] = words[2] = words[3] = 0;
@@ -142,16 +142,16 @@ static void set_number(napi_env env, napi_value object, const char *name, double
 }
 
 /* open(bindHost, bindPort, connectHost | null, connectPort, sendBufferBytes, receiveBufferBytes,
- *      reusePort, gso, udpChecksum) -> { id, family, localPort, sendBufferBytes,
+ *      reusePort, gso, udpChecksum, demux) -> { id, family, localPort, sendBufferBytes,
  *      receiveBufferBytes, gsoState }. Throws an Error whose code is the errno name. */
 napi_value udp_open(napi_env env, napi_callback_info info) {
   addon_state_t *state;
-  size_t argc = 9;
-  napi_value argv[9];
+  size_t argc = 10;
+  napi_value argv[10];
   napi_get_cb_info(env, info, &argc, argv, NULL, (void **)&state);
   char bind_host[64], connect_host[64];
   int32_t bind_port, connect_port, send_buffer, receive_buffer;
-  bool reuse_port, gso, checksum;
+  bool reuse_port, gso, checksum, demux = false;
   napi_valuetype connect_type;
   napi_typeof(env, argv[2], &connect_type);
   int connect_wanted = connect_type == napi_string;
@@ -160,14 +160,15 @@ napi_value udp_open(napi_env env, napi_callback_info info) {
       (connect_wanted && !read_string(env, argv[2], connect_host, sizeof connect_host)) ||
       !read_int(env, argv[3], &connect_port) || !read_int(env, argv[4], &send_buffer) ||
       !read_int(env, argv[5], &receive_buffer) || !read_bool(env, argv[6], &reuse_port) ||
-      !read_bool(env, argv[7], &gso) || !read_bool(env, argv[8], &checksum)) {
-    return throw_type(env, "open(bindHost, bindPort, connectHost, connectPort, sndbuf, rcvbuf, reusePort, gso, udpChecksum)");
+      !read_bool(env, argv[7], &gso) || !read_bool(env, argv[8], &checksum) ||
+      (argc > 9 && !read_bool(env, argv[9], &demux))) {
+    return throw_type(env, "open(bindHost, bindPort, connectHost, connectPort, sndbuf, rcvbuf, reusePort, gso, udpChecksum, demux)");
   }
 
   uint8_t bind_family, connect_family = 0;
   uint32_t bind_words[4], connect_words[4];
-  if (!parse_host(bind_host, &bind_family, bind_words)) return throw_errno(env, EINVAL, "getaddrinfo", bind_host);
-  if (connect_wanted && !parse_host(connect_host, &connect_family, connect_words)) {
+  if (!parse_numeric_host(bind_host, &bind_family, bind_words)) return throw_errno(env, EINVAL, "getaddrinfo", bind_host);
+  if (connect_wanted && !parse_numeric_host(connect_host, &connect_family, connect_words)) {
     return throw_errno(env, EINVAL, "getaddrinfo", connect_host);
   }
   int family = bind_family == 6 ? AF_INET6 : AF_INET;
@@ -220,7 +221,9 @@ napi_value udp_open(napi_env env, napi_callback_info info) {
   socket->fd = fd;
   socket->family = family;
   socket->state = state;
-  /* GSO only for connected sockets: a super-datagram has one destination, and a connected
+  socket->demux = demux;
+  socket->gso_wanted = gso;
+  /* GSO only for connected sockets (or, later, an unconnected one given a peer: setPeer): a super-datagram has one destination, and a connected
    * socket's destination cannot differ between its segments. */
   if (!gso || !connect_wanted) {
     socket->gso = GSO_DISABLED;
@@ -283,6 +286,10 @@ void socket_stop_receiving(udp_socket_t *socket, int from_teardown) {
 
 void socket_release(udp_socket_t *socket, int from_teardown) {
   socket_stop_receiving(socket, from_teardown);
+  if (socket->srtp) {
+    avcm_srtp_release(socket->srtp);
+    socket->srtp = NULL;
+  }
   close(socket->fd);
   socket->fd = -1;
   socket->state->sockets[socket->id - 1] = NULL;
@@ -344,7 +351,7 @@ napi_value udp_parse_address(napi_env env, napi_callback_info info) {
     return throw_type(env, "parseAddress(host, Uint32Array(4))");
   }
   uint8_t family = 0;
-  if (!read_string(env, argv[0], host, sizeof host) || !parse_host(host, &family, out)) family = 0;
+  if (!read_string(env, argv[0], host, sizeof host) || !parse_numeric_host(host, &family, out)) family = 0;
   napi_create_uint32(env, family, &result);
   return result;
 }

@@ -159,9 +159,12 @@ function sendersLine(r: RunResult): string | null {
 /** `, io batched` (engines and probe alike), `, io engines batched / probe dgram`, or nothing when unknown (older results). */
 function ioLabel(io: RunResult['io'] | undefined): string {
   if (!io || (io.engines === null && io.probe === null)) return '';
-  if (io.engines === io.probe || io.probe === null) return `, io ${io.engines}`;
-  if (io.engines === null) return `, io probe ${io.probe}`;
-  return `, io engines ${io.engines} / probe ${io.probe}`;
+  // WebRTC sessions whose media stayed on werift although the batched layer was there are never hidden.
+  const media = io.webrtcMedia;
+  const onWerift = media && media.reasons.length > 0 ? ` (WebRTC media: ${media.participantsWerift + media.probeWerift} sessions on werift, ${media.probeBroken ?? 0} probe sessions not measured: ${media.reasons.join('; ')})` : '';
+  if (io.engines === io.probe || io.probe === null) return `, io ${io.engines}${onWerift}`;
+  if (io.engines === null) return `, io probe ${io.probe}${onWerift}`;
+  return `, io engines ${io.engines} / probe ${io.probe}${onWerift}`;
 }
 
 /**

@@ -2,7 +2,7 @@
  * Where the participant engines (and, for remote backends, the probe) run. local, docker and k8s
  * implement the same interface; the runner only ever sees `Backend`.
  */
-import type { EngineIoPath } from '../engine/index.js';
+import type { EngineIoPath, WebRtcMediaPaths } from '../engine/index.js';
 import type { IoRequest } from '../io/index.js';
 import type { Endpoint, Plan, PlannedSpike } from '../plan/types.js';
 import type { ProbeReport } from '../probe/types.js';
@@ -63,6 +63,8 @@ export interface EngineTotals {
   senders: SenderStreamReport[];
   /** Participants' lost WebRTC sessions and rejoins, once their partition is done. */
   reconnects: ReconnectRecord[];
+  /** WebRTC runs: connected participants' media on the native batched path vs werift's, and why; null for plain UDP. */
+  webrtcMedia: WebRtcMediaPaths | null;
 }
 
 /** A launched run: every partition is up (sockets open, media loaded) and waits for `start`. */

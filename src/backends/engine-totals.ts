@@ -30,6 +30,7 @@ export function sumEngineStats(stats: readonly (EngineStats | null)[], partition
     keyframesSent: 0,
     senders: [],
     reconnects: [],
+    webrtcMedia: null,
   };
   for (const s of stats) {
     if (!s) continue;
@@ -52,6 +53,12 @@ export function sumEngineStats(stats: readonly (EngineStats | null)[], partition
     totals.keyframesSent += s.keyframesSent ?? 0;
     if (s.senders) totals.senders.push(...s.senders);
     if (s.reconnects) totals.reconnects.push(...s.reconnects);
+    if (s.webrtcMedia) {
+      const media = (totals.webrtcMedia ??= { native: 0, werift: 0, reasons: [] });
+      media.native += s.webrtcMedia.native;
+      media.werift += s.webrtcMedia.werift;
+      for (const reason of s.webrtcMedia.reasons) if (!media.reasons.includes(reason)) media.reasons.push(reason);
+    }
     lateness.merge(s.lateness);
     if (s.process) {
       const p = (totals.processes ??= { cpuMs: 0, rssBytes: 0, eventLoopDelayP99Ms: 0, eventLoopDelayMaxMs: 0 });

@@ -2,6 +2,7 @@ import type { HotPathSummary } from './hot-path.js';
 import type { BenchFigures } from './run-bench.js';
 
 const ROWS: [keyof BenchFigures, string][] = [
+  ['transport', 'transport'],
   ['io_engines', 'UDP I/O engines'],
   ['io_probe', 'UDP I/O receiver'],
   ['participants', 'participants'],
@@ -24,6 +25,7 @@ const ROWS: [keyof BenchFigures, string][] = [
   ['lateness_max_ms', 'pacing lateness max ms'],
   ['event_loop_delay_p99_ms', 'event-loop delay p99 ms'],
   ['cpu_seconds_per_1k_packets', 'CPU s per 1k packets'],
+  ['participants_per_core', 'participants per core'],
   ['engine_cpu_us_per_packet', 'engine CPU us per packet'],
   ['probe_cpu_us_per_packet', 'receiver CPU us per packet'],
   ['rss_mb_per_participant', 'RSS MB per participant'],

@@ -1,9 +1,10 @@
 import os from 'node:os';
-import { LocalBackend } from '../backends/index.js';
+import { LocalBackend, type EngineTotals } from '../backends/index.js';
 import { LatenessHistogram } from '../engine/index.js';
 import type { IoChoice } from '../io/index.js';
 import { loadMediaLibrary, type MediaLibrary } from '../media/index.js';
 import { compile } from '../plan/index.js';
+import type { Plan } from '../plan/types.js';
 import { probeFeedbackOptions, ProbeReceiver, udpKernelCounters } from '../probe/index.js';
 import { scenarioFromText } from '../scenario/index.js';
 import { CountingSink } from './counting-sink.js';
@@ -11,6 +12,8 @@ import { CountingSink } from './counting-sink.js';
 /** What one benchmark pass measured; snake_case because it is the `--json` contract. */
 export interface BenchFigures {
   engine: 'paced' | 'naive';
+  /** `udp` (plain RTP) or `webrtc` (ICE + DTLS-SRTP through werift, media on the path `io_engines` names). */
+  transport: 'udp' | 'webrtc';
   /** What received the packets: the built-in probe (sent and measured) or a counting sink (`--no-probe`: send only). */
   receiver: 'probe' | 'sink';
   /** Whether the RTCP feedback loop ran (participants' sessions and the probe as a viewer). */
@@ -45,6 +48,8 @@ export interface BenchFigures {
   lateness_max_ms: number;
   event_loop_delay_p99_ms: number | null;
   cpu_seconds_per_1k_packets: number | null;
+  /** Participants one core sends and measures at this load: participants / (engines' + probe's CPU seconds per second of run). */
+  participants_per_core: number | null;
   /** CPU microseconds per packet in the engine processes (send side) and in the probe (receive side). */
   engine_cpu_us_per_packet: number | null;
   probe_cpu_us_per_packet: number | null;
@@ -65,6 +70,12 @@ export interface BenchOptions {
   simulcast?: boolean;
   /** Measure with the built-in probe (default); false = send only, to a counting sink (open loop). */
   probe?: boolean;
+  /**
+   * `webrtc`: the participants are WebRTC peers (werift's ICE and DTLS) answered by the built-in
+   * WebRTC probe; `io` then chooses their media path: batched = avcm's native SRTP, dgram = werift's
+   * JavaScript media path. Default `udp` (plain RTP). Paced engine, measured by the probe.
+   */
+  transport?: 'udp' | 'webrtc';
   /** Extra node flags for the engine processes (e.g. `--cpu-prof`). */
   nodeArgs?: string[];
   /** The I/O of the probe and the paced engines (resolved once by the caller); the naive baseline always uses dgram. */
@@ -98,6 +109,7 @@ function perParticipantRates(media: MediaLibrary): { packetsPerS: number; bitsPe
  * built-in probe over loopback for the duration, with every figure the performance goal names.
  */
 export async function runBench(options: BenchOptions): Promise<BenchFigures> {
+  if (options.transport === 'webrtc') return runWebRtcBench(options);
   const measured = options.probe !== false;
   // The naive baseline has no sessions, and a counting sink sends no RTCP: both are open loop.
   const feedback = options.feedback !== false && options.engine === 'paced' && measured;
@@ -136,47 +148,7 @@ export async function runBench(options: BenchOptions): Promise<BenchFigures> {
     const got = receiver.result(Math.ceil(plan.durationMs / 1000));
     const kernelAfter = udpKernelCounters();
     const probeCpu = process.cpuUsage(cpuBefore);
-    const received = got.received;
-    const durationS = plan.durationMs / 1000;
-    const lateness = new LatenessHistogram();
-    lateness.merge(totals.lateness);
-    const targetPackets = rates.packetsPerS * options.participants;
-    const cpuMs = totals.processes ? totals.processes.cpuMs + (probeCpu.user + probeCpu.system) / 1000 : null;
-    const rssBytes = totals.processes ? totals.processes.rssBytes + process.memoryUsage.rss() : null;
-    return {
-      engine: options.engine,
-      receiver: measured ? 'probe' : 'sink',
-      feedback,
-      io_engines: totals.io,
-      io_probe: got.io,
-      simulcast,
-      participants: options.participants,
-      packets_per_s_per_participant: round(rates.packetsPerS),
-      partitions: plan.partitions,
-      duration_s: durationS,
-      target_packets_per_s: round(targetPackets),
-      achieved_packets_per_s: round(received / durationS),
-      achieved_ratio: round(received / durationS / targetPackets, 4),
-      target_bits_per_s: round(rates.bitsPerS * options.participants),
-      achieved_bits_per_s: round((got.bytes * 8) / durationS),
-      packets_sent: totals.packetsSent,
-      packets_received: received,
-      loss_percent: totals.packetsSent > 0 ? round((100 * Math.max(0, totals.packetsSent - received)) / totals.packetsSent, 4) : 0,
-      kernel_rcvbuf_errors: kernelBefore && kernelAfter ? kernelAfter.rcvbufErrors - kernelBefore.rcvbufErrors : null,
-      kernel_sndbuf_errors: kernelBefore && kernelAfter ? kernelAfter.sndbufErrors - kernelBefore.sndbufErrors : null,
-      kernel_drops: got.kernelDrops,
-      send_dropped: totals.sendDropped,
-      lateness_p50_ms: round(lateness.quantileMs(0.5), 2),
-      lateness_p99_ms: round(lateness.quantileMs(0.99), 2),
-      lateness_max_ms: round(lateness.maxMs, 2),
-      event_loop_delay_p99_ms: totals.processes ? round(totals.processes.eventLoopDelayP99Ms, 2) : null,
-      cpu_seconds_per_1k_packets: cpuMs !== null && totals.packetsSent > 0 ? round(cpuMs / totals.packetsSent, 4) : null,
-      engine_cpu_us_per_packet: totals.processes && totals.packetsSent > 0 ? round((totals.processes.cpuMs * 1000) / totals.packetsSent, 2) : null,
-      probe_cpu_us_per_packet: received > 0 ? round((probeCpu.user + probeCpu.system) / received, 2) : null,
-      rss_mb_per_participant: rssBytes !== null ? round(rssBytes / 1e6 / options.participants, 3) : null,
-      first_packet_ms: totals.firstPacketMs !== null ? round(runStartEpochMs + totals.firstPacketMs - launchedAt) : null,
-      send_errors: totals.sendErrors,
-    };
+    return figures({ options, transport: 'udp', receiver: measured ? 'probe' : 'sink', feedback, simulcast, plan, rates, totals, got, kernelBefore, kernelAfter, probeCpu, runStartEpochMs, launchedAt });
   } finally {
     await handle.stop();
     await receiver.close();
@@ -227,6 +199,160 @@ async function sinkReceiver(io: IoChoice): Promise<PassReceiver> {
     receivedSoFar: () => sink.datagrams,
     result: () => ({ received: sink.datagrams, bytes: sink.bytes, io: sink.io, kernelDrops: sink.kernelDrops() }),
     close: async () => sink.close(),
+  };
+}
+
+/**
+ * One WebRTC pass: N WebRTC participants (ICE and DTLS through werift) answered by the built-in
+ * WebRTC probe over loopback; their media on avcm's native SRTP path (`io` batched) or werift's
+ * JavaScript path (`io` dgram), the probe's likewise. Feedback loop as in scenario runs.
+ */
+async function runWebRtcBench(options: BenchOptions): Promise<BenchFigures> {
+  const feedback = options.feedback !== false;
+  const openLoop = feedback ? '' : ', rtcp: false }\nprobe: { nack: false, pli: false, jitter_buffer: false, report_interval: false';
+  const simulcast = options.simulcast === true;
+  const scenario = scenarioFromText(
+    `version: 1\nname: bench-webrtc-${options.participants}\nduration: ${Math.ceil(options.durationMs / 1000)}s\n${simulcast ? 'media: { video: { simulcast: true } }\n' : ''}participants: { count: ${options.participants}, transport: webrtc, base_port: 0${openLoop} }\n`,
+    'bench',
+  );
+  const plan = compile(scenario, { partitions: options.partitions, seed: 1 });
+  const media = await loadMediaLibrary(plan.media, { baseDir: process.cwd() });
+  const rates = perParticipantRates(media);
+  const { WebRtcProbeSession, probeFeedback } = await import('../webrtc/index.js');
+  const probe = ProbeReceiver.detached({
+    videoPayloadType: plan.media.video!.payloadType,
+    audioPayloadType: plan.media.audio!.payloadType,
+    extensions: plan.extensions,
+    expectedDurationMs: plan.durationMs,
+    ...(feedback ? probeFeedbackOptions(plan) : {}),
+  });
+  const udp = options.io.path === 'batched' && options.io.udp.srtpUnavailable === null ? options.io.udp : undefined;
+  if (options.io.path === 'batched' && !udp) options.log(`avcm bench: native SRTP unavailable (${options.io.udp.srtpUnavailable}); WebRTC media on werift`);
+  const session = new WebRtcProbeSession({
+    videoPayloadType: plan.media.video!.payloadType,
+    audioPayloadType: plan.media.audio!.payloadType,
+    rtxPayloadType: plan.media.video!.rtxPayloadType ?? 97,
+    extensions: plan.extensions,
+    feedback: feedback ? probeFeedback(plan) : undefined,
+    simulcast,
+    iceServers: [],
+    loopbackOnly: true,
+    onRtxSsrcs: (pairs) => probe.registerRtx(pairs),
+    sink: probe,
+    udp,
+  });
+  const abort = new AbortController();
+  const launchedAt = Date.now();
+  // Loopback ICE between avcm's own peers, as `avcm test` does without an SFU or TURN.
+  const backend = new LocalBackend({ baseDir: process.cwd(), engine: 'paced', nodeArgs: options.nodeArgs, env: { ...process.env, AVCM_WEBRTC_LOOPBACK: '1' } });
+  const kernelBefore = udpKernelCounters();
+  try {
+    const handle = await backend.launch(plan, {
+      target: null,
+      signal: abort.signal,
+      log: options.log,
+      signaling: (participantId, offerSdp) => session.answer(participantId, offerSdp),
+      io: udp ? 'batched' : 'dgram',
+    });
+    try {
+      // CPU from here: ICE and DTLS setup are not the media path's cost.
+      const cpuBefore = process.cpuUsage();
+      const runStartEpochMs = Date.now() + 200;
+      probe.start(runStartEpochMs);
+      handle.start(runStartEpochMs);
+      const progress = setInterval(() => {
+        const t = handle.totals();
+        options.log(`  webrtc ${options.participants}: ${((Date.now() - runStartEpochMs) / 1000).toFixed(0)}s, ${t.packetsSent} sent, ${probe.live().packetsReceived} received`);
+      }, 5_000);
+      try {
+        await handle.finished();
+      } finally {
+        clearInterval(progress);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const totals = handle.totals();
+      const report = probe.report(Math.ceil(plan.durationMs / 1000));
+      const got = {
+        received: report.streams.reduce((sum, s) => sum + s.totals.received, 0),
+        bytes: report.streams.reduce((sum, s) => sum + s.totals.bytes, 0),
+        io: session.io,
+        kernelDrops: report.kernelDrops ?? null,
+      };
+      const kernelAfter = udpKernelCounters();
+      const probeCpu = process.cpuUsage(cpuBefore);
+      const paths = session.mediaPaths();
+      const reasons = [...paths.reasons, ...(totals.webrtcMedia?.reasons ?? [])];
+      if (reasons.length > 0) options.log(`avcm bench: WebRTC sessions on werift's path or not measured (${paths.broken} at the probe): ${reasons.join('; ')}`);
+      return figures({ options, transport: 'webrtc', receiver: 'probe', feedback, simulcast, plan, rates, totals, got, kernelBefore, kernelAfter, probeCpu, runStartEpochMs, launchedAt });
+    } finally {
+      await handle.stop();
+    }
+  } finally {
+    await session.close();
+  }
+}
+
+/** What one pass measured, from the engines' totals and what the receiver got. */
+function figures(p: {
+  options: BenchOptions;
+  transport: 'udp' | 'webrtc';
+  receiver: 'probe' | 'sink';
+  feedback: boolean;
+  simulcast: boolean;
+  plan: Plan;
+  rates: { packetsPerS: number; bitsPerS: number };
+  totals: EngineTotals;
+  got: { received: number; bytes: number; io: string | null; kernelDrops: number | null };
+  kernelBefore: ReturnType<typeof udpKernelCounters>;
+  kernelAfter: ReturnType<typeof udpKernelCounters>;
+  probeCpu: NodeJS.CpuUsage;
+  runStartEpochMs: number;
+  launchedAt: number;
+}): BenchFigures {
+  const { options, feedback, simulcast, plan, rates, totals, got, kernelBefore, kernelAfter, probeCpu, runStartEpochMs, launchedAt } = p;
+  const received = got.received;
+  const bytesReceived = got.bytes;
+  const durationS = plan.durationMs / 1000;
+  const lateness = new LatenessHistogram();
+  lateness.merge(totals.lateness);
+  const targetPackets = rates.packetsPerS * options.participants;
+  const cpuMs = totals.processes ? totals.processes.cpuMs + (probeCpu.user + probeCpu.system) / 1000 : null;
+  const rssBytes = totals.processes ? totals.processes.rssBytes + process.memoryUsage.rss() : null;
+  return {
+    engine: options.engine,
+    transport: p.transport,
+    receiver: p.receiver,
+    feedback,
+    io_engines: totals.io,
+    io_probe: got.io,
+    simulcast,
+    participants: options.participants,
+    packets_per_s_per_participant: round(rates.packetsPerS),
+    partitions: plan.partitions,
+    duration_s: durationS,
+    target_packets_per_s: round(targetPackets),
+    achieved_packets_per_s: round(received / durationS),
+    achieved_ratio: round(received / durationS / targetPackets, 4),
+    target_bits_per_s: round(rates.bitsPerS * options.participants),
+    achieved_bits_per_s: round((bytesReceived * 8) / durationS),
+    packets_sent: totals.packetsSent,
+    packets_received: received,
+    loss_percent: totals.packetsSent > 0 ? round((100 * Math.max(0, totals.packetsSent - received)) / totals.packetsSent, 4) : 0,
+    kernel_rcvbuf_errors: kernelBefore && kernelAfter ? kernelAfter.rcvbufErrors - kernelBefore.rcvbufErrors : null,
+    kernel_sndbuf_errors: kernelBefore && kernelAfter ? kernelAfter.sndbufErrors - kernelBefore.sndbufErrors : null,
+    kernel_drops: got.kernelDrops,
+    send_dropped: totals.sendDropped,
+    lateness_p50_ms: round(lateness.quantileMs(0.5), 2),
+    lateness_p99_ms: round(lateness.quantileMs(0.99), 2),
+    lateness_max_ms: round(lateness.maxMs, 2),
+    event_loop_delay_p99_ms: totals.processes ? round(totals.processes.eventLoopDelayP99Ms, 2) : null,
+    cpu_seconds_per_1k_packets: cpuMs !== null && totals.packetsSent > 0 ? round(cpuMs / totals.packetsSent, 4) : null,
+    participants_per_core: cpuMs !== null && cpuMs > 0 ? round(options.participants / (cpuMs / 1000 / durationS), 1) : null,
+    engine_cpu_us_per_packet: totals.processes && totals.packetsSent > 0 ? round((totals.processes.cpuMs * 1000) / totals.packetsSent, 2) : null,
+    probe_cpu_us_per_packet: received > 0 ? round(((probeCpu.user + probeCpu.system) / received), 2) : null,
+    rss_mb_per_participant: rssBytes !== null ? round(rssBytes / 1e6 / options.participants, 3) : null,
+    first_packet_ms: totals.firstPacketMs !== null ? round(runStartEpochMs + totals.firstPacketMs - launchedAt) : null,
+    send_errors: totals.sendErrors,
   };
 }
 

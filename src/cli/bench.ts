@@ -1,14 +1,16 @@
 import { writeAtomically } from '../../reporters/write-atomically.js';
 import path from 'node:path';
-import type { Command } from 'commander';
-import type { BenchFigures } from '../bench/index.js';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { BenchFigures, BenchOptions } from '../bench/index.js';
 import type { Deps } from './deps.js';
-import { chooseIo, ioFallbackNotice, ioRequest, type IoPath } from '../io/index.js';
+import { AvcmError } from '../errors/index.js';
+import { chooseIo, ioFallbackNotice, ioRequest, type IoChoice, type IoPath } from '../io/index.js';
 import { durationOption, integerOption, IO_OPTION_HELP, ioOption, partitionsOption, percentOption } from './options.js';
 
 /** Participants per pass of `--sweep`: sent and measured, and send only (`--no-probe`, to 3000). */
 const SWEEP = [100, 250, 500, 1000, 1500];
 const SEND_ONLY_SWEEP = [100, 500, 1000, 1500, 2000, 3000];
+const WEBRTC_SWEEP = [20, 50, 100, 200];
 
 interface BenchCliOptions {
   participants: number;
@@ -26,6 +28,12 @@ interface BenchCliOptions {
   io?: IoPath;
   probe: boolean;
   compareIo?: boolean;
+  transport: 'udp' | 'webrtc';
+}
+
+function transportOption(value: string): 'udp' | 'webrtc' {
+  if (value !== 'udp' && value !== 'webrtc') throw new InvalidArgumentError('expected udp or webrtc');
+  return value;
 }
 
 /** `avcm bench`: the local engine against the probe on loopback, side by side with the naive baseline. */
@@ -48,6 +56,7 @@ export function registerBench(program: Command, deps: Deps, setExit: (code: numb
     .option('--runs <n>', '--hot-path: pairs of passes (on, off) whose medians are reported', integerOption(1, 50), 3)
     .option('--loss <percent>', '--hot-path: drop this % of packets between engine and probe (exercises NACK/RTX)', percentOption, 0)
     .option('--io <path>', IO_OPTION_HELP, ioOption)
+    .option('--transport <kind>', "udp (plain RTP, default) or webrtc: WebRTC participants answered by the built-in WebRTC probe, their media on avcm's native SRTP path (--io batched) side by side with werift's media path (the baseline)", transportOption, 'udp')
     .action(async (options: BenchCliOptions) => {
       const { defaultPartitions, meetsTargets, renderBenchTable, renderHotPathTable, runBench, runHotPathComparison } = await import('../bench/index.js');
       const partitions = options.partitions ?? defaultPartitions();
@@ -64,6 +73,12 @@ export function registerBench(program: Command, deps: Deps, setExit: (code: numb
       const notice = ioFallbackNotice(io);
       if (notice !== null) log(notice);
       const nodeArgs = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(deps.cwd, options.cpuProf)}`] : undefined;
+      if (options.transport === 'webrtc') {
+        if (!options.probe || options.compareIo) throw new AvcmError('E_USAGE', '--transport webrtc: --no-probe and --compare-io are for plain RTP', { hint: 'the WebRTC participants need the built-in WebRTC probe to answer them; the webrtc pass already compares the native and werift media paths' });
+        await webrtcBench(options, partitions, io, nodeArgs, deps, log, runBench, renderBenchTable);
+        setExit(0);
+        return;
+      }
       const other = options.compareIo ? chooseIo(io.path === 'batched' ? 'dgram' : 'batched', deps.env) : null;
       const paths = other ? [io, other] : [io];
       const measured = options.probe;
@@ -109,4 +124,38 @@ export function registerBench(program: Command, deps: Deps, setExit: (code: numb
       }
       setExit(0);
     });
+}
+
+/**
+ * `avcm bench --transport webrtc`: WebRTC participants on the media path `--io` chose (batched:
+ * avcm's native SRTP) and, unless `--no-baseline` or that path already is werift's, the same load
+ * on werift's JavaScript media path (`--io dgram`), side by side.
+ */
+async function webrtcBench(
+  options: BenchCliOptions,
+  partitions: number,
+  io: IoChoice,
+  nodeArgs: string[] | undefined,
+  deps: Deps,
+  log: (line: string) => void,
+  runBench: (options: BenchOptions) => Promise<BenchFigures>,
+  renderBenchTable: (columns: { title: string; figures: BenchFigures }[]) => string,
+): Promise<void> {
+  const pass = (participants: number, passIo: IoChoice): Promise<BenchFigures> => {
+    log(`avcm bench: webrtc, ${participants} participants, ${partitions} partitions, ${options.duration / 1000}s, ${options.feedback ? 'feedback loop' : 'open loop'}, media on ${passIo.path === 'batched' ? 'the native path' : "werift's path"}`);
+    return runBench({ participants, durationMs: options.duration, partitions, engine: 'paced', feedback: options.feedback, simulcast: options.simulcast, nodeArgs, log, io: passIo, transport: 'webrtc' });
+  };
+  const counts = options.sweep ? WEBRTC_SWEEP : [options.participants];
+  const results: { native: BenchFigures | null; werift: BenchFigures | null }[] = [];
+  for (const n of counts) {
+    const native = io.path === 'batched' ? await pass(n, io) : null;
+    const werift = io.path === 'dgram' || options.baseline ? await pass(n, { path: 'dgram', fallbackReason: null }) : null;
+    results.push({ native, werift });
+    const columns = [...(native ? [{ title: 'native media', figures: native }] : []), ...(werift ? [{ title: 'werift media', figures: werift }] : [])];
+    deps.stdout.write(`\n${n} WebRTC participants\n${renderBenchTable(columns)}`);
+    if (native?.participants_per_core && werift?.participants_per_core) {
+      deps.stdout.write(`ratio native / werift: ${(native.participants_per_core / werift.participants_per_core).toFixed(2)}x participants per core\n`);
+    }
+  }
+  if (options.json) await writeAtomically(path.resolve(deps.cwd, options.json), `${JSON.stringify(options.sweep ? { sweep: results } : results[0], null, 2)}\n`);
 }

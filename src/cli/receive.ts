@@ -8,7 +8,7 @@ import type { ExtensionPlan } from '../plan/types.js';
 import type { UdpUrl } from '../scenario/units.js';
 import type { Deps } from './deps.js';
 import { parseDurationMs } from '../scenario/units.js';
-import { chooseIo, ioFallbackNotice, ioRequest, type IoPath } from '../io/index.js';
+import { chooseIo, ioFallbackNotice, ioRequest, type BatchedUdp, type IoPath } from '../io/index.js';
 import { durationOption, httpUrlOption, integerOption, IO_OPTION_HELP, ioOption, udpListenOption } from './options.js';
 
 /** `--jitter-buffer adaptive | off | DURATION` as the probe's playout model. */
@@ -93,11 +93,14 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
         rtcp: options.feedback ? { ssrc: randomInt(1, 0xffff_ffff), reportIntervalMs: 1000 } : null,
         rtx: { payloadType: options.rtxPt },
       };
-      const io = options.webrtc ? null : chooseIo(ioRequest(options.io, deps.env), deps.env);
-      const notice = io === null ? null : ioFallbackNotice(io);
-      if (notice !== null) deps.stderr.write(`${notice}\n`);
-      const probe = io === null ? ProbeReceiver.detached(probeOptions) : await ProbeReceiver.open({ ...probeOptions, io });
-      const closeWebRtc = options.webrtc ? await answerOverRest(probe, probeOptions, { api: options.api!, test: options.test!, count: options.count!, firstId: options.firstId, token: options.token ?? deps.env.AVCM_TOKEN }, deps) : null;
+      // WebRTC: the same choice decides whether the sessions' media runs on the native path (werift keeps ICE and DTLS).
+      const io = chooseIo(ioRequest(options.io, deps.env), deps.env);
+      const notice = ioFallbackNotice(io);
+      if (notice !== null) deps.stderr.write(`${notice}${options.webrtc ? '; WebRTC media on werift' : ''}\n`);
+      const probe = options.webrtc ? ProbeReceiver.detached(probeOptions) : await ProbeReceiver.open({ ...probeOptions, io });
+      const udp = io.path === 'batched' && io.udp.srtpUnavailable === null ? io.udp : undefined;
+      if (options.webrtc && io.path === 'batched' && !udp) deps.stderr.write(`avcm: native SRTP unavailable (${io.udp.srtpUnavailable}); WebRTC media on werift\n`);
+      const closeWebRtc = options.webrtc ? await answerOverRest(probe, probeOptions, { api: options.api!, test: options.test!, count: options.count!, firstId: options.firstId, token: options.token ?? deps.env.AVCM_TOKEN }, deps, udp) : null;
       const startedAt = options.startAt ?? Date.now();
       probe.start(startedAt);
       deps.stderr.write(
@@ -136,13 +139,15 @@ export function registerReceive(program: Command, deps: Deps, setExit: (code: nu
 
 /**
  * `--webrtc`: fetches each participant's offer from `GET /api/v1/test/:id/sdp/:participant`,
- * answers it with a werift peer that feeds the probe, and posts the answer back.
+ * answers it with a werift peer that feeds the probe (its media on the native path with `udp`),
+ * and posts the answer back.
  */
 async function answerOverRest(
   probe: ProbeReceiver,
   options: { videoPayloadType: number; audioPayloadType: number; extensions: ExtensionPlan; viewer?: ProbeOptions['viewer']; rtx?: ProbeOptions['rtx'] },
   rest: { api: string; test: string; count: number; firstId: number; token?: string },
   deps: Deps,
+  udp: BatchedUdp | undefined,
 ): Promise<() => Promise<void>> {
   const { WebRtcProbeSession } = await import('../webrtc/index.js');
   const rtxPayloadType = options.rtx?.payloadType ?? 97;
@@ -155,7 +160,8 @@ async function answerOverRest(
     iceServers: [],
     loopbackOnly: /\/\/(127\.|localhost)/.test(rest.api),
     onRtxSsrcs: (pairs) => probe.registerRtx(pairs),
-    onRtp: (bytes, arrivalEpochMs, participantId, returnPath) => probe.ingest(bytes, bytes.length, arrivalEpochMs, participantId, returnPath),
+    sink: probe,
+    udp,
   });
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(rest.token ? { authorization: `Bearer ${rest.token}` } : {}) };
   const base = `${rest.api.replace(/\/$/, '')}/api/v1/test/${encodeURIComponent(rest.test)}/sdp`;

@@ -195,6 +195,25 @@ class AgentCommands {
   }
 }
 
+/**
+ * The batched layer WebRTC participants' media runs on (werift keeps ICE and DTLS), or null for
+ * werift's own path: `--io dgram`, no addon (`auto` says so in one line), or no native SRTP in this
+ * process (`auto`: one line; `--io batched`: E_USAGE, as asked for and not there).
+ */
+function webrtcMediaIo(options: AgentOptions, media: MediaLibrary): BatchedEngineIo | null {
+  const choice = chooseIo(options.io ?? 'auto', options.env);
+  const notice = ioFallbackNotice(choice);
+  if (notice !== null) options.log?.(`${notice}; WebRTC media on werift`);
+  if (choice.path === 'dgram') return null;
+  const unavailable = choice.udp.srtpUnavailable;
+  if (unavailable !== null) {
+    if (options.io === 'batched') throw new AvcmError('E_USAGE', `--io batched: WebRTC media needs the addon's SRTP, which is unavailable here: ${unavailable}`, { hint: 'use --io dgram (werift carries the media), or rebuild the addon with `npm run native:build`' });
+    options.log?.(`avcm: native SRTP unavailable (${unavailable}); WebRTC media on werift`);
+    return null;
+  }
+  return new BatchedEngineIo(choice.udp, { target: null, maxPacketBytes: maxPacketBytesFor(media) });
+}
+
 /** How long a rejoining participant's new session may take to connect, ms. */
 const REJOIN_CONNECT_TIMEOUT_MS = 10_000;
 
@@ -221,7 +240,9 @@ async function transportOpener(
     const io = new BatchedEngineIo(choice.udp, { target: await resolveEndpoint(target!), maxPacketBytes: maxPacketBytesFor(media) });
     return { openTransport: async (participant) => io.open(participant), io, reconnects: () => [] };
   }
-  const { WebRtcParticipantTransport, RejoiningParticipantTransport, ReconnectLog, iceServersFor, participantFeedback } = await import('../webrtc/index.js');
+  const { WebRtcParticipantTransport, RejoiningParticipantTransport, ReconnectLog, NativeIceSockets, iceServersFor, participantFeedback } = await import('../webrtc/index.js');
+  // WebRTC media on the batched layer when `--io` gives it (and its SRTP runs here); else werift's path.
+  const native = webrtcMediaIo(options, media);
   const feedback = participantFeedback(plan);
   const log = new ReconnectLog();
   let signal = signalRunner;
@@ -235,6 +256,7 @@ async function transportOpener(
   }
   const iceServers = iceServersFor(plan.turn, env);
   const loopbackOnly = env.AVCM_WEBRTC_LOOPBACK === '1';
+  let nativeSockets: import('../webrtc/index.js').NativeIceSockets | undefined;
   const join = async (participant: PlannedParticipant, connectTimeoutMs?: number): Promise<import('../webrtc/index.js').WebRtcParticipantTransport> => {
     const transport = await WebRtcParticipantTransport.create({
       participantId: participant.id,
@@ -247,6 +269,7 @@ async function transportOpener(
       feedback,
       iceServers,
       loopbackOnly,
+      native: native ? (nativeSockets ??= new NativeIceSockets(native)) : undefined,
     });
     try {
       await transport.acceptAnswer(await signal(participant.id, await transport.createOffer()));
@@ -257,7 +280,7 @@ async function transportOpener(
     }
     return transport;
   };
-  const io = immediateIo('webrtc');
+  const io = native ?? immediateIo('webrtc');
   // Without an SFU the other end is avcm's own probe (or a REST client): nothing to join again.
   if (!plan.sfu) return { openTransport: (participant) => join(participant), io, reconnects: () => [] };
   return {

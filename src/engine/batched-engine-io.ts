@@ -21,18 +21,24 @@ const MIN_PACKET_BYTES = 1500;
  * Created by the agent for a UDP plan; `open` is its transport opener.
  */
 export class BatchedEngineIo implements EngineIo, PacketQueue {
-  readonly path = 'batched' as const;
-  private readonly udp: BatchedUdp;
-  private readonly target: UdpEndpoint;
+  /** `batched` for plain RTP participants; `webrtc-batched` when WebRTC participants' media runs here (SRTP in the flush). */
+  readonly path: 'batched' | 'webrtc-batched';
+  readonly udp: BatchedUdp;
+  private readonly target: UdpEndpoint | null;
   private readonly sendBatch: SendBatch;
-  private readonly receiveBatch: ReceiveBatch;
+  /** Shared by every socket of the engine (plain participants' RTCP, WebRTC peers' ICE sockets). */
+  readonly receiveBatch: ReceiveBatch;
   /** One view per receive slot, made once: the slot layout is fixed, so a datagram needs no new object. */
   private readonly slotViews: Buffer[];
 
-  /** `target` must be numeric (see `resolveEndpoint`); `maxPacketBytes` the longest packet the engine sends. */
-  constructor(udp: BatchedUdp, options: { target: UdpEndpoint; maxPacketBytes: number }) {
+  /**
+   * `target` must be numeric (see `resolveEndpoint`); null for WebRTC participants, whose sockets
+   * ICE opens (`NativeIceSockets` over this io). `maxPacketBytes` the longest packet the engine sends.
+   */
+  constructor(udp: BatchedUdp, options: { target: UdpEndpoint | null; maxPacketBytes: number }) {
     this.udp = udp;
     this.target = options.target;
+    this.path = options.target === null ? 'webrtc-batched' : 'batched';
     this.sendBatch = udp.createSendBatch({ capacity: SEND_BATCH_PACKETS, maxPacketBytes: options.maxPacketBytes });
     this.receiveBatch = udp.createReceiveBatch({ capacity: RECEIVE_BATCH_DATAGRAMS });
     const { data, offset, slotBytes, capacity } = this.receiveBatch;
@@ -44,6 +50,7 @@ export class BatchedEngineIo implements EngineIo, PacketQueue {
    * receiving RTCP. Synchronous; throws E_NETWORK naming the participant and port.
    */
   open(participant: PlannedParticipant): BatchedUdpTransport {
+    if (this.target === null) throw new AvcmError('E_INTERNAL', `participant ${participant.id}: a WebRTC engine io has no UDP target to open a socket to`);
     let socket: BatchedUdpSocket;
     try {
       socket = this.udp.openSocket({ bind: { port: participant.port }, connect: this.target, sendBufferBytes: SEND_BUFFER_BYTES, label: `participant ${participant.id}` });

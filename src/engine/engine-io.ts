@@ -1,5 +1,9 @@
-/** Which I/O an engine's participants use: avcm's batched UDP layer, node:dgram, or werift's WebRTC stack. */
-export type EngineIoPath = 'batched' | 'dgram' | 'webrtc';
+/**
+ * Which I/O an engine's participants use: avcm's batched UDP layer, node:dgram, werift's WebRTC
+ * stack (`webrtc`: werift's sockets and SRTP), or WebRTC with the media on the batched layer
+ * (`webrtc-batched`: werift's ICE and DTLS, avcm's native SRTP).
+ */
+export type EngineIoPath = 'batched' | 'dgram' | 'webrtc' | 'webrtc-batched';
 
 /**
  * The I/O layer under an engine's transports. Batched transports only queue packets; the engine

@@ -23,6 +23,11 @@ export interface EngineStats {
   sendQueueBusy: number;
   /** The I/O the participants used. Absent in reports of engines older than the batched layer. */
   io?: EngineIoPath;
+  /**
+   * WebRTC runs: connected participants whose media the batched native path carries, those on
+   * werift's path, and why (distinct reasons). Absent for plain UDP and in older engines' reports.
+   */
+  webrtcMedia?: WebRtcMediaPaths;
   /** Batched I/O: send calls refused with a full socket buffer (EAGAIN/ENOBUFS); 0 with dgram. */
   wouldBlock?: number;
   /** Batched I/O: packets handed to the socket layer that never left (full buffer, send errors); 0 with dgram, which queues instead. */
@@ -45,6 +50,13 @@ export interface EngineStats {
   reconnects?: ReconnectRecord[];
   /** The engine process's resources (filled by the agent when it reports). */
   process: { cpuUserMs: number; cpuSystemMs: number; rssBytes: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number } | null;
+}
+
+/** Where WebRTC participants' media runs (see `EngineStats.webrtcMedia`). */
+export interface WebRtcMediaPaths {
+  native: number;
+  werift: number;
+  reasons: string[];
 }
 
 export function emptyEngineStats(partition: number, participants: number): EngineStats {

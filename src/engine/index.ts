@@ -4,7 +4,7 @@ export { systemClock, type Clock } from './clock.js';
 export { BatchedEngineIo, maxPacketBytesFor } from './batched-engine-io.js';
 export { DelayLine } from './delay-line.js';
 export { immediateIo, type EngineIo, type EngineIoPath } from './engine-io.js';
-export { emptyEngineStats, type EngineStats } from './engine-stats.js';
+export { emptyEngineStats, type EngineStats, type WebRtcMediaPaths } from './engine-stats.js';
 export { LatenessHistogram, LATENESS_BUCKET_MS } from './lateness.js';
 export { PartitionEngine, type EngineOptions } from './partition-engine.js';
 export { resolvePartitionId } from './partition-identity.js';

@@ -7,7 +7,7 @@ import { SenderFeedback, SenderSession, type SenderStreamReport } from '../sessi
 import type { Clock } from './clock.js';
 import { DelayLine, type DelayedSender } from './delay-line.js';
 import { type EngineIo, immediateIo } from './engine-io.js';
-import { emptyEngineStats, type EngineStats } from './engine-stats.js';
+import { emptyEngineStats, type EngineStats, type WebRtcMediaPaths } from './engine-stats.js';
 import { LatenessHistogram } from './lateness.js';
 import { offsetInPeriodMs, PeriodicSchedule } from './periodic-schedule.js';
 import type { ParticipantTransport } from './transport.js';
@@ -442,10 +442,19 @@ export class PartitionEngine implements DelayedSender {
     let sendErrors = 0;
     let sendRefused = 0;
     let queueBusy = 0;
+    let webrtcMedia: WebRtcMediaPaths | undefined;
     for (const transport of this.transports) {
       sendErrors += transport.errors;
       sendRefused += transport.refused ?? 0;
       queueBusy += transport.queueBusy;
+      if (transport.mediaPath === undefined) continue;
+      webrtcMedia ??= { native: 0, werift: 0, reasons: [] };
+      if (transport.mediaPath === 'native') webrtcMedia.native++;
+      else if (transport.mediaPath === 'werift') {
+        webrtcMedia.werift++;
+        const reason = transport.mediaPathReason;
+        if (reason && !webrtcMedia.reasons.includes(reason)) webrtcMedia.reasons.push(reason);
+      }
     }
     const now = this.clock ? this.clock.nowMs() : 0;
     let active = 0;
@@ -458,6 +467,7 @@ export class PartitionEngine implements DelayedSender {
       sendRefused,
       sendQueueBusy: queueBusy,
       io: this.io.path,
+      ...(webrtcMedia ? { webrtcMedia } : {}),
       wouldBlock: this.io.wouldBlock,
       sendDropped: this.io.sendDropped,
       delayLineOverflows: this.delayLine.overflowDrops,

@@ -20,6 +20,14 @@ export interface ParticipantTransport {
    * packets so an SFU can place their unsignaled SSRCs. Undefined for plain UDP (no SDP).
    */
   readonly videoMid?: string | null;
+  /**
+   * WebRTC: where the media of the session runs once connected: `native` (avcm's batched path,
+   * SRTP in the addon) or `werift` (its JavaScript path); null while not connected. Undefined for
+   * plain UDP.
+   */
+  readonly mediaPath?: 'native' | 'werift' | null;
+  /** WebRTC: why the media runs on werift's path although the batched layer was there (a TURN relay, ...); null otherwise. */
+  readonly mediaPathReason?: string | null;
   /** Errors the transport saw so far (counted, never thrown: the run goes on). */
   readonly errors: number;
   /**

@@ -2,6 +2,7 @@ import { AvcmError } from '../errors/index.js';
 import { errnoName } from './errno-name.js';
 import type { NativeOpenResult, NativeUdpBinding } from './native-binding.js';
 import type { ReceiveBatch } from './receive-batch.js';
+import type { SrtpSession } from './srtp-session.js';
 
 /** A host and port, as the plan's endpoints are. */
 export interface UdpEndpoint {
@@ -72,6 +73,12 @@ export interface UdpSocketOptions {
   udpChecksum?: boolean;
   /** Who owns the socket, for error messages ("participant 1001", "the probe"); default "UDP socket". */
   label?: string;
+  /**
+   * A WebRTC socket: each received datagram is classified by its first byte as RFC 7983 says
+   * (`ReceiveBatch.kind`: STUN and DTLS for the ICE/DTLS stack, RTP/RTCP unprotected once an
+   * SRTP session is attached). Default false (every datagram `plain`).
+   */
+  demux?: boolean;
 }
 
 /**
@@ -93,6 +100,14 @@ export class BatchedUdpSocket {
   private readonly native: NativeUdpBinding;
   private readonly raw: Float64Array;
   private readonly counterIndex: ReadonlyMap<string, number>;
+  /**
+   * Bytes a send batch reserves after each RTP packet and each RTCP compound for SRTP's trailer
+   * (0 while no session is attached): the batch packs packets so that, once protected in place,
+   * they lie end to end again (GSO needs that).
+   */
+  rtpTrailerBytes = 0;
+  rtcpTrailerBytes = 0;
+  private srtp: SrtpSession | null = null;
   private receiving = false;
   private isClosed = false;
 
@@ -165,6 +180,35 @@ export class BatchedUdpSocket {
   }
 
   /**
+   * From now on this socket's RTP and RTCP are protected by `session` when a send batch flushes
+   * them (STUN and DTLS go out as pushed) and, on a `demux` socket, unprotected when received.
+   * Null detaches. Packets already pushed are protected by whatever is attached at the flush.
+   * Throws E_INTERNAL when closed.
+   */
+  attachSrtp(session: SrtpSession | null): void {
+    if (this.isClosed) throw new AvcmError('E_INTERNAL', `${this.label}: attachSrtp on a closed socket`);
+    this.native.attachSrtp(this.id, session === null ? null : session.handle);
+    this.srtp = session;
+    this.rtpTrailerBytes = session === null ? 0 : session.rtpOverhead;
+    this.rtcpTrailerBytes = session === null ? 0 : session.rtcpOverhead;
+  }
+
+  /** The attached SRTP session, or null. */
+  get srtpSession(): SrtpSession | null {
+    return this.srtp;
+  }
+
+  /**
+   * Where packets pushed without a destination go, on an unconnected socket (a WebRTC socket,
+   * which ICE uses to talk to several candidates, sends its media to the selected one). Such
+   * packets may use GSO. `host` must be numeric; null forgets it. Throws E_INTERNAL when closed.
+   */
+  setPeer(peer: UdpEndpoint | null): void {
+    if (this.isClosed) throw new AvcmError('E_INTERNAL', `${this.label}: setPeer on a closed socket`);
+    this.native.setPeer(this.id, peer === null ? null : peer.host, peer === null ? 0 : peer.port);
+  }
+
+  /**
    * Closes the socket; idempotent, synchronous, safe inside `onBatch`. Datagrams still queued are
    * discarded; packets still in a SendBatch for this socket are counted as dropped by its flush.
    */
@@ -172,6 +216,7 @@ export class BatchedUdpSocket {
     if (this.isClosed) return;
     this.isClosed = true;
     this.receiving = false;
+    this.srtp = null;
     this.native.close(this.id, this.raw);
   }
 }

@@ -4,6 +4,7 @@ import type { NativeUdpBinding } from './native-binding.js';
 import { openError } from './open-error.js';
 import { ReceiveBatch, type ReceiveBatchOptions } from './receive-batch.js';
 import { SendBatch, type SendBatchOptions } from './send-batch.js';
+import { SrtpSession, type SrtpKeys } from './srtp-session.js';
 import { UdpDestination } from './udp-destination.js';
 
 /**
@@ -46,11 +47,32 @@ export class BatchedUdp {
         options.reusePort ?? false,
         options.gso ?? true,
         options.udpChecksum ?? true,
+        options.demux ?? false,
       );
     } catch (error) {
       throw openError(error, { label, bindHost, bindPort, connect });
     }
     return new BatchedUdpSocket(this.native, opened, { host: bindHost, port: bindPort }, connect, label);
+  }
+
+  /**
+   * Null when SRTP sessions can be made in this process; else why not (the addon calls the OpenSSL
+   * that Node exports, and checks at load that every function it needs is there).
+   */
+  get srtpUnavailable(): string | null {
+    if (this.native.SRTP_UNAVAILABLE === undefined) return 'this avcm_udp binary predates SRTP; rebuild it with `npm run native:build`';
+    return this.native.SRTP_UNAVAILABLE;
+  }
+
+  /**
+   * An SRTP/SRTCP session with a DTLS-SRTP association's keys, to attach to sockets
+   * (`BatchedUdpSocket.attachSrtp`). Throws E_NETWORK for a profile the native path does not
+   * implement or when `srtpUnavailable`.
+   */
+  createSrtpSession(keys: SrtpKeys): SrtpSession {
+    const unavailable = this.srtpUnavailable;
+    if (unavailable !== null) throw new AvcmError('E_NETWORK', `native SRTP is unavailable: ${unavailable}`, { hint: 'WebRTC media then stays on werift (--io dgram)' });
+    return new SrtpSession(this.native, keys);
   }
 
   /** A send batch for any of this thread's sockets; make one per pacer and reuse it. */
@@ -78,9 +100,14 @@ export class BatchedUdp {
 
   /** `127.0.0.1:5004` or `[::1]:5004` (for messages and logs). */
   formatDestination(destination: UdpDestination): string {
-    const a = destination.address;
-    const host = this.native.formatAddress(destination.family, a[0], a[1], a[2], a[3]);
+    const host = this.formatHost(destination);
     return destination.family === 6 ? `[${host}]:${destination.port}` : `${host}:${destination.port}`;
+  }
+
+  /** The address alone, `127.0.0.1` or `::1` (allocates a string: not for every packet). */
+  formatHost(destination: UdpDestination): string {
+    const a = destination.address;
+    return this.native.formatAddress(destination.family, a[0], a[1], a[2], a[3]);
   }
 }
 

@@ -15,6 +15,9 @@ export interface NativeOpenResult {
 /** An opaque handle to a batch's native scratch memory (a napi external). */
 export type NativeBatchHandle = object & { readonly __nativeBatch: unique symbol };
 
+/** An opaque handle to a native SRTP session (a napi external, freed when collected and detached). */
+export type NativeSrtpHandle = object & { readonly __nativeSrtp: unique symbol };
+
 /**
  * The addon's functions exactly as native/*.c define them. Only src/io calls them; everything
  * else uses the wrappers, which own the typed arrays whose memory the addon reads and writes.
@@ -30,6 +33,7 @@ export interface NativeUdpBinding {
     reusePort: boolean,
     gso: boolean,
     udpChecksum: boolean,
+    demux: boolean,
   ): NativeOpenResult;
   close(id: number, finalCounters: Float64Array): boolean;
   counters(id: number, out: Float64Array): boolean;
@@ -57,11 +61,23 @@ export interface NativeUdpBinding {
     port: Uint16Array,
     arrivalEpochMs: Float64Array,
     truncated: Uint8Array,
+    kind: Uint8Array,
   ): NativeBatchHandle;
   startReceiving(id: number, batch: NativeBatchHandle, onBatch: (count: number) => void): void;
   stopReceiving(id: number): void;
+  setPeer(id: number, host: string | null, port: number): void;
+  srtpCreate(profile: number, localKey: Uint8Array, localSalt: Uint8Array, remoteKey: Uint8Array, remoteSalt: Uint8Array): NativeSrtpHandle;
+  /** The protected length, or minus an SRTP error code. */
+  srtpProtect(session: NativeSrtpHandle, buffer: Uint8Array, length: number): number;
+  /** The plain length, or minus an SRTP error code. */
+  srtpUnprotect(session: NativeSrtpHandle, buffer: Uint8Array, length: number): number;
+  srtpCounters(session: NativeSrtpHandle, out: Float64Array): void;
+  attachSrtp(id: number, session: NativeSrtpHandle | null): void;
   readonly COUNTER_NAMES: readonly string[];
   readonly FLUSH_NAMES: readonly string[];
+  readonly SRTP_COUNTER_NAMES: readonly string[];
+  /** Null when SRTP can run in this process, else why not. */
+  readonly SRTP_UNAVAILABLE: string | null;
 }
 
 interface NodeGypBuild {

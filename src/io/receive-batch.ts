@@ -1,6 +1,23 @@
 import type { NativeBatchHandle, NativeUdpBinding } from './native-binding.js';
 import type { UdpDestination } from './udp-destination.js';
 
+/**
+ * What a `demux` socket's receive batch says about each datagram (`ReceiveBatch.kind`), by its
+ * first byte as RFC 7983 says. Sockets opened without `demux` report `plain` for all.
+ */
+export const DATAGRAM_KIND = {
+  /** Not classified (a plain RTP/RTCP socket). */
+  plain: 0,
+  /** RTP or RTCP, unprotected in place by the attached SRTP session. */
+  media: 1,
+  /** STUN (first byte 0-3) or DTLS (20-63), or RTP/RTCP before an SRTP session was attached: for the ICE/DTLS stack. */
+  pass: 2,
+  /** SRTP/SRTCP the session refused (tag, replay, too old, malformed); its counters say why. */
+  rejected: 3,
+  /** None of those ranges (TURN channel data, ZRTP, empty): dropped. */
+  other: 4,
+} as const;
+
 /** Sizes of a receive batch. */
 export interface ReceiveBatchOptions {
   /** Datagrams per batch (one recvmmsg call, one JS callback); default 256. */
@@ -35,6 +52,8 @@ export class ReceiveBatch {
   readonly arrivalEpochMs: Float64Array;
   /** 1 when the datagram was longer than `slotBytes` and was cut (MSG_TRUNC). */
   readonly truncated: Uint8Array;
+  /** `DATAGRAM_KIND` of each datagram (`plain` unless the socket was opened with `demux`). */
+  readonly kind: Uint8Array;
   /** @internal The addon's scratch memory for this batch. */
   readonly handle: NativeBatchHandle;
 
@@ -51,7 +70,8 @@ export class ReceiveBatch {
     this.port = new Uint16Array(this.capacity);
     this.arrivalEpochMs = new Float64Array(this.capacity);
     this.truncated = new Uint8Array(this.capacity);
-    this.handle = native.createReceiveBatch(this.capacity, this.slotBytes, this.data, this.length, this.family, this.address, this.port, this.arrivalEpochMs, this.truncated);
+    this.kind = new Uint8Array(this.capacity);
+    this.handle = native.createReceiveBatch(this.capacity, this.slotBytes, this.data, this.length, this.family, this.address, this.port, this.arrivalEpochMs, this.truncated, this.kind);
   }
 
   /** Copies datagram `index`'s source into `out` (no allocation) and returns it. */

@@ -97,10 +97,20 @@ export class SendBatch {
   push(socket: BatchedUdpSocket, header: Uint8Array, headerLength: number, payload: Uint8Array | null, destination?: UdpDestination): boolean {
     const i = this.count;
     const packetLength = headerLength + (payload === null ? 0 : payload.length);
-    if (packetLength > this.maxPacketBytes || headerLength > header.length) {
-      throw new AvcmError('E_INTERNAL', `SendBatch.push: a ${packetLength}-byte packet (header ${headerLength} of ${header.length} bytes) does not fit a ${this.maxPacketBytes}-byte slot`);
+    // A socket with SRTP gets its trailer protected in place at the flush: room for it stays free
+    // after the packet (RTP or RTCP told apart as the addon does, RFC 7983 / RFC 5761).
+    let trailer = 0;
+    if (socket.rtpTrailerBytes !== 0 && headerLength >= 2) {
+      const first = header[0];
+      if (first >= 128 && first <= 191) {
+        const second = header[1];
+        trailer = second >= 192 && second <= 223 ? socket.rtcpTrailerBytes : socket.rtpTrailerBytes;
+      }
     }
-    if (i === this.capacity || this.usedBytes + packetLength > this.slab.length) return false;
+    if (packetLength + trailer > this.maxPacketBytes || headerLength > header.length) {
+      throw new AvcmError('E_INTERNAL', `SendBatch.push: a ${packetLength}-byte packet (header ${headerLength} of ${header.length} bytes, trailer ${trailer}) does not fit a ${this.maxPacketBytes}-byte slot`);
+    }
+    if (i === this.capacity || this.usedBytes + packetLength + trailer > this.slab.length) return false;
     const offset = this.usedBytes;
     const slab = this.slab;
     // A short header is a loop, not a subarray: subarray would allocate a view per packet.
@@ -123,7 +133,7 @@ export class SendBatch {
       this.destinationAddress[k + 3] = a[3];
     }
     this.count = i + 1;
-    this.usedBytes = offset + packetLength;
+    this.usedBytes = offset + packetLength + trailer;
     return true;
   }
 

@@ -273,12 +273,29 @@ export type RunStatus = 'passed' | 'failed' | 'error' | 'aborted';
 
 /**
  * The I/O the run actually used: `batched` (avcm's sendmmsg/GSO/recvmmsg addon), `dgram`
- * (node:dgram, the fallback), `webrtc` (werift's own sockets). null when nothing reported one.
+ * (node:dgram, the fallback), `webrtc` (werift's own sockets and SRTP), `webrtc-batched` (werift's
+ * ICE and DTLS, the media SRTP-protected on the batched addon). null when nothing reported one.
  */
 export interface RunIo {
   /** What the partitions reported; `mixed` when they differed (e.g. pods from different images). */
-  engines: 'batched' | 'dgram' | 'webrtc' | 'mixed' | null;
-  probe: 'batched' | 'dgram' | 'webrtc' | null;
+  engines: 'batched' | 'dgram' | 'webrtc' | 'webrtc-batched' | 'mixed' | null;
+  probe: 'batched' | 'dgram' | 'webrtc' | 'webrtc-batched' | null;
+  /**
+   * WebRTC runs on the batched layer: sessions whose media the native path carried, and those
+   * that stayed on werift's path (a TURN relay, ...) with the reasons. Absent otherwise.
+   */
+  webrtcMedia?: WebRtcMediaSummary;
+}
+
+/** Where WebRTC sessions' media ran (see `RunIo.webrtcMedia`). */
+export interface WebRtcMediaSummary {
+  participantsNative: number;
+  participantsWerift: number;
+  probeNative: number;
+  probeWerift: number;
+  /** Probe sessions not connected on the probe's side, or whose SRTP never authenticated: their media was not measured. */
+  probeBroken: number;
+  reasons: string[];
 }
 
 export interface RunResult {

@@ -13,7 +13,8 @@ import { isLocalHost } from '../ports/index.js';
 import { probeFeedbackOptions, ProbeReceiver } from '../probe/index.js';
 import type { ProbeReport } from '../probe/types.js';
 import { ReportWriteError, writeReports } from '../../reporters/index.js';
-import type { RunResult } from '../result/types.js';
+import type { RunResult, WebRtcMediaSummary } from '../result/types.js';
+import type { WebRtcMediaPaths } from '../engine/index.js';
 import { buildRunResult } from '../verdict/index.js';
 import type { ProbeSubscriptions, SfuAdapter } from '../sfu/index.js';
 import { SutTimeline } from '../sut/index.js';
@@ -232,6 +233,13 @@ export class ScenarioRun implements RunningRun {
       } else {
         const { WebRtcProbeSession, iceServersFor, probeFeedback } = await import('../webrtc/index.js');
         const probe = this.probe;
+        // The probe's media on the batched layer as `--io` says (werift keeps ICE and DTLS); the engines are told the same path.
+        const io = chooseIo(engineIo, this.context.env);
+        const notice = ioFallbackNotice(io);
+        if (notice !== null) this.context.log(`${notice}; WebRTC media on werift`);
+        engineIo = io.path;
+        const udp = io.path === 'batched' && io.udp.srtpUnavailable === null ? io.udp : undefined;
+        if (io.path === 'batched' && !udp) this.context.log(`avcm: native SRTP unavailable (${io.udp.srtpUnavailable}); the WebRTC probe's media on werift`);
         const session = new WebRtcProbeSession({
           videoPayloadType: plan.media.video?.payloadType ?? null,
           audioPayloadType: plan.media.audio?.payloadType ?? null,
@@ -242,7 +250,8 @@ export class ScenarioRun implements RunningRun {
           iceServers: iceServersFor(plan.turn, this.context.env),
           loopbackOnly: iceOnLoopback,
           onRtxSsrcs: (pairs) => probe.registerRtx(pairs),
-          onRtp: (bytes, arrivalEpochMs, participantId, returnPath) => probe.ingest(bytes, bytes.length, arrivalEpochMs, participantId, returnPath),
+          sink: probe,
+          udp,
         });
         this.cleanups.push(() => session.close());
         webrtcSession = session;
@@ -287,7 +296,7 @@ export class ScenarioRun implements RunningRun {
     this.context.log(
       `avcm: ${plan.scenario}: ${plan.participants.length} participants in ${plan.partitions} partition${plan.partitions === 1 ? '' : 's'} -> ${targetLabel}, ${plan.spikes.length} spikes, seed ${plan.seed}`,
     );
-    this.handle = await backend.launch(plan, { target, signal: this.abort.signal, log: this.context.log, signaling, io: plan.transport === 'webrtc' ? undefined : engineIo });
+    this.handle = await backend.launch(plan, { target, signal: this.abort.signal, log: this.context.log, signaling, io: engineIo });
     this.checkAborted();
     let subscriptions: ProbeSubscriptions | null = null;
     let layerSwitches: import('../sfu/index.js').LayerSwitchTimeline | null = null;
@@ -359,6 +368,8 @@ export class ScenarioRun implements RunningRun {
       senders: totals.senders,
       restarts: this.handle.restarts(),
       engineIo: totals.io,
+      probeIo: this.webrtcSession?.io,
+      webrtcMedia: this.webrtcMediaSummary(plan.scenario, totals.webrtcMedia),
       baseline: this.request.baseline ?? null,
       relativeWithoutBaseline: this.request.baselineOptional ? 'skip' : 'fail',
       sutActions: sut?.records() ?? [],
@@ -367,6 +378,24 @@ export class ScenarioRun implements RunningRun {
       ...(failure ? this.failureStatus(failure, measuredMs) : {}),
       ...(sutFailure ? { status: 'error' as const, errorMessage: `${sutFailure.message} (${sutFailure.hint})` } : {}),
     });
+  }
+
+  /**
+   * Where the WebRTC sessions' media ran when the batched layer carried any of it; a session that
+   * stayed on werift's path is said in the log too, never silently.
+   */
+  private webrtcMediaSummary(scenario: string, participants: WebRtcMediaPaths | null): WebRtcMediaSummary | undefined {
+    const probe = this.webrtcSession ? this.webrtcSession.mediaPaths() : null;
+    if (!participants && !probe) return undefined;
+    const reasons = [...new Set([...(participants?.reasons ?? []), ...(probe?.reasons ?? [])])];
+    const summary = { participantsNative: participants?.native ?? 0, participantsWerift: participants?.werift ?? 0, probeNative: probe?.native ?? 0, probeWerift: probe?.werift ?? 0, probeBroken: probe?.broken ?? 0, reasons };
+    // Sessions left on werift although the batched layer was there (a TURN relay, ...); `--io dgram` and the fallback say so once at the start.
+    if (reasons.length > 0) {
+      this.context.log(
+        `avcm: ${scenario}: WebRTC media: ${summary.participantsWerift} participants and ${summary.probeWerift} probe sessions on werift's path, ${summary.probeBroken} probe sessions not measured: ${reasons.join('; ')}`,
+      );
+    }
+    return summary;
   }
 
   /** A run whose backend failed mid-run is an `error` (exit 3), never `aborted` (which is the user's stop): it says what failed, when, and that the figures are partial. */

@@ -39,6 +39,10 @@ export interface VerdictInput {
   restarts: { partition: number; count: number }[];
   /** The I/O the engines reported using (null: unknown); the probe's comes from its report (WebRTC when the plan says so). */
   engineIo?: RunIo['engines'];
+  /** The probe's I/O when its owner knows better than its report (the WebRTC probe: `webrtc` or `webrtc-batched`). */
+  probeIo?: RunIo['probe'];
+  /** WebRTC on the batched layer: where the sessions' media ran. */
+  webrtcMedia?: RunIo['webrtcMedia'];
   /** The run relative assertions (`avg >= baseline - 0.1`) compare with (`avcm test --baseline`). */
   baseline?: BaselineReference | null;
   /** A relative assertion without a baseline run: fails (default) or is skipped (`--baseline-optional`). */
@@ -252,7 +256,7 @@ export function buildRunResult(input: VerdictInput): RunResult {
     participants: plan.participants.length,
     partitions: plan.partitions,
     target: input.target,
-    io: { engines: input.engineIo ?? null, probe: probe.io ?? (plan.transport === 'webrtc' ? 'webrtc' : null) },
+    io: { engines: input.engineIo ?? null, probe: input.probeIo ?? probe.io ?? (plan.transport === 'webrtc' ? 'webrtc' : null), ...(input.webrtcMedia ? { webrtcMedia: input.webrtcMedia } : {}) },
     startedAt: input.startedAt.toISOString(),
     finishedAt: input.finishedAt.toISOString(),
     plannedDurationMs: plan.durationMs,

@@ -46,3 +46,52 @@ export function remapExtensions(extensions: ExtensionElement[], map: Uint8Array)
   extensions.length = kept;
   return extensions;
 }
+
+/**
+ * `remapExtensions` on an RTP packet's bytes, in place (the native path has no parsed packet):
+ * renumbers avcm's extensions in the RFC 8285 block and turns every other element into padding
+ * (zero bytes, which RFC 8285 parsers skip). One-byte (0xBEDE) and two-byte (0x100X) blocks;
+ * other header extension profiles and malformed blocks are left as they are.
+ */
+export function remapExtensionsInPlace(buf: Uint8Array, length: number, map: Uint8Array): void {
+  if (length < 12 || (buf[0] & 0x10) === 0) return;
+  let at = 12 + 4 * (buf[0] & 0x0f);
+  if (at + 4 > length) return;
+  const profile = (buf[at] << 8) | buf[at + 1];
+  const end = at + 4 + 4 * ((buf[at + 2] << 8) | buf[at + 3]);
+  if (end > length) return;
+  at += 4;
+  if (profile === 0xbede) {
+    while (at < end) {
+      const head = buf[at];
+      if (head === 0) {
+        at++;
+        continue;
+      }
+      const id = head >> 4;
+      if (id === 15) return;
+      const next = at + 2 + (head & 0x0f);
+      if (next > end) return;
+      const to = map[id];
+      // One-byte elements can only carry ids 1..14.
+      if (to === 0 || to > 14) buf.fill(0, at, next);
+      else buf[at] = (to << 4) | (head & 0x0f);
+      at = next;
+    }
+  } else if ((profile & 0xfff0) === 0x1000) {
+    while (at < end) {
+      const id = buf[at];
+      if (id === 0) {
+        at++;
+        continue;
+      }
+      if (at + 2 > end) return;
+      const next = at + 2 + buf[at + 1];
+      if (next > end) return;
+      const to = map[id];
+      if (to === 0) buf.fill(0, at, next);
+      else buf[at] = to;
+      at = next;
+    }
+  }
+}

@@ -3,7 +3,7 @@ import type { BackoffPolicy } from './backoff.js';
 import type { ReconnectEntry, ReconnectLog } from './reconnect-record.js';
 import { rejoinWithBackoff } from './rejoin.js';
 import { sessionLostReason, SESSION_HEALTH, type HealthThresholds } from './session-health.js';
-import type { WebRtcParticipantTransport } from './webrtc-participant.js';
+import type { MediaPath, WebRtcParticipantTransport } from './webrtc-participant.js';
 
 /** How often a participant's session is looked at. */
 const WATCH_INTERVAL_MS = 250;
@@ -108,6 +108,15 @@ export class RejoiningParticipantTransport implements ParticipantTransport {
   onFeedback(handler: FeedbackHandler): void {
     this.feedback = handler;
     this.current?.onFeedback(handler);
+  }
+
+  /** Where the current session's media runs (null while none is up). */
+  get mediaPath(): MediaPath | null {
+    return this.current?.mediaPath ?? null;
+  }
+
+  get mediaPathReason(): string | null {
+    return this.current?.mediaPathReason ?? null;
   }
 
   /** The current session's video MID (simulcast layers carry it; each session negotiates its own, the same for avcm's offers). */

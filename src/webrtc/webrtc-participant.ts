@@ -2,7 +2,10 @@ import type { RTCPeerConnection, RTCRtpSender, RTCRtpTransceiver } from 'werift'
 import type { FeedbackHandler, ParticipantTransport } from '../engine/transport.js';
 import type { ExtensionPlan } from '../plan/types.js';
 import { isRtcpPacket } from '../rtcp/index.js';
+import { handOverMedia } from './media-handover.js';
 import { MediaTap } from './media-tap.js';
+import type { NativeIceSocket, NativeIceSockets } from './native-ice-socket.js';
+import { gatherOnNativeSockets } from './native-gathering.js';
 import { NO_FEEDBACK, type FeedbackProfile } from './media-profile.js';
 import { connectionUp, createPeer, gatheringComplete, selectedLocalCandidateType, type IceOptions } from './peer-config.js';
 import { negotiatedFeedback } from './sdp-feedback.js';
@@ -32,15 +35,27 @@ export interface WebRtcParticipantOptions extends IceOptions {
   extensions: ExtensionPlan;
   /** The RTCP feedback offered (the plan's `rtcp`); default none. */
   feedback?: FeedbackProfile;
+  /**
+   * The engine's batched layer (`--io` chose it): ICE then gathers on native sockets and, once
+   * DTLS is up, the media is SRTP-protected natively in the engine's send batch. Without it
+   * (dgram, no addon) werift carries the media.
+   */
+  native?: NativeIceSockets;
 }
+
+/** Where a connected participant's media runs: avcm's batched path (`native`) or werift's. */
+export type MediaPath = 'native' | 'werift';
 
 /**
  * A participant as a WebRTC peer (werift: ICE, DTLS-SRTP). It offers send-only H.264 and Opus
  * with the plan's payload types, SSRCs (RTX too), simulcast RIDs and RTCP feedback, and sends the engine's packets
  * exactly as stamped (sequence numbers, timestamps, extensions, SSRC) through a `MediaTap`: the
  * engine's session stages answer the RTCP the far end sends, so werift's own sender never does.
- * The tap parses, copies and encrypts each packet; that costs allocations, accepted here until the
- * native path takes the media over.
+ * With the engine's batched layer (`native`), ICE runs on native sockets and `connected` hands the
+ * media over to them: each packet is then only copied into the engine's send batch, which
+ * SRTP-protects and sends the tick's packets in one native call, and the far end's SRTCP is
+ * unprotected per received batch. Otherwise (or when the selected pair is relayed through TURN)
+ * the tap parses, copies and encrypts each packet in JavaScript.
  *
  * Order: `create` → `createOffer` → (signal the offer, get the answer) → `acceptAnswer` →
  * `connected` → `send`... → `close`.
@@ -56,6 +71,12 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
   /** For the session's watcher: when the connection state last changed, and the far end's last RTCP (epoch ms). */
   private stateSinceEpochMs = Date.now();
   private lastInboundEpochMs: number | null = null;
+  private readonly native: NativeIceSockets | null;
+  /** The native socket carrying the media once handed over. */
+  private media: NativeIceSocket | null = null;
+  /** Where the media runs once connected (null before); `mediaPathReason` says why when it is werift's although the batched layer was there. */
+  mediaPath: MediaPath | null = null;
+  mediaPathReason: string | null = null;
 
   private constructor(
     private readonly pc: RTCPeerConnection,
@@ -63,6 +84,7 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
     private readonly videoTransceiver: RTCRtpTransceiver | null,
   ) {
     this.who = `participant ${options.participantId}`;
+    this.native = options.native ?? null;
     this.tap = new MediaTap(pc);
     // RTCP from the far end (receiver reports, NACK, PLI, FIR, REMB) goes to the engine's stages.
     this.tap.attach(null, (bytes) => {
@@ -102,7 +124,10 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
 
   /** The local offer SDP, after ICE gathering finished (no trickle: it carries every candidate). */
   async createOffer(): Promise<string> {
-    await this.pc.setLocalDescription(await this.pc.createOffer());
+    const offer = await this.pc.createOffer();
+    const native = this.native;
+    if (native) gatherOnNativeSockets(this.pc, (family) => native.open(this.who, family));
+    await this.pc.setLocalDescription(offer);
     await gatheringComplete(this.pc, this.who, GATHER_TIMEOUT_MS);
     return this.pc.localDescription!.sdp;
   }
@@ -117,9 +142,31 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
     this.feedback = handler;
   }
 
-  /** Resolves when ICE and DTLS are up; E_NETWORK naming the participant on failure or timeout. */
+  /**
+   * Resolves when ICE and DTLS are up, the media handed over to the native path when there is
+   * one (`mediaPath`); E_NETWORK naming the participant on failure or timeout.
+   */
   async connected(timeoutMs: number = CONNECT_TIMEOUT_MS): Promise<void> {
     await connectionUp(this.pc, this.who, timeoutMs);
+    if (this.mediaPath !== null) return;
+    if (!this.native) {
+      this.mediaPath = 'werift';
+      return;
+    }
+    const handover = handOverMedia(this.pc, this.native.io.udp);
+    if (handover.socket === null) {
+      this.mediaPath = 'werift';
+      this.mediaPathReason = handover.reason;
+      return;
+    }
+    const socket = handover.socket;
+    // The far end's SRTCP, unprotected natively: the engine's session stages answer it.
+    socket.onMedia = (buf, length) => {
+      this.lastInboundEpochMs = socket.arrivalEpochMs;
+      this.feedback?.(buf, length);
+    };
+    this.media = socket;
+    this.mediaPath = 'native';
   }
 
   /** The session as its watcher samples it (connection state, and what the far end last sent). */
@@ -150,6 +197,12 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
   send(header: Buffer, headerLength: number, payload: Buffer): void {
     if (this.closed || this.pc.connectionState !== 'connected' || headerLength < 4) {
       this.errorCount++;
+      return;
+    }
+    const media = this.media;
+    if (media !== null) {
+      if (media.closed) this.errorCount++;
+      else media.sendMedia(header, headerLength, payload);
       return;
     }
     if (isRtcpPacket(header, headerLength)) this.tap.sendRtcp(header, headerLength);

@@ -1,8 +1,14 @@
 import type { RTCPeerConnection } from 'werift';
 import { AvcmError } from '../errors/index.js';
+import type { BatchedUdp } from '../io/index.js';
 import type { ExtensionPlan } from '../plan/types.js';
-import { extensionRemap, remapExtensions } from './extension-remap.js';
+import { isRtcpPacket } from '../rtcp/index.js';
+import { extensionRemap, remapExtensions, remapExtensionsInPlace } from './extension-remap.js';
+import { handOverMedia } from './media-handover.js';
 import { MediaTap } from './media-tap.js';
+import { NativeIceSockets, type NativeIceSocket } from './native-ice-socket.js';
+import { gatherOnNativeSockets } from './native-gathering.js';
+import { ProbeMediaIo } from './probe-media-io.js';
 import { NO_FEEDBACK, type FeedbackProfile } from './media-profile.js';
 import { connectionUp, createPeer, gatheringComplete, type IceOptions } from './peer-config.js';
 import { negotiatedFeedback } from './sdp-feedback.js';
@@ -25,6 +31,31 @@ export interface PeerReturnPath {
  */
 export type RtpSink = (buf: Buffer, arrivalEpochMs: number, participantId: number, returnPath: PeerReturnPath) => void;
 
+/**
+ * The allocation-free form of `RtpSink` (`ProbeReceiver` is one): `arrivalEpochMs` is set before
+ * each `ingestArrived` (a float argument would be boxed per call); `buf` may be a reused view,
+ * valid during the call only.
+ */
+export interface ProbeIngest {
+  arrivalEpochMs: number;
+  ingestArrived(buf: Uint8Array, length: number, participantId: number, returnPath: PeerReturnPath | null): void;
+}
+
+/** Where a probe session's media ran: avcm's batched path, or werift's (and why). */
+export interface ProbeMediaPaths {
+  /** Connected sessions whose media the native path carries. */
+  native: number;
+  /** Connected sessions whose media runs on werift's path (with the reasons when the batched layer was there). */
+  werift: number;
+  /**
+   * Sessions whose participant offered but which are not connected at the probe (ICE or DTLS
+   * failed or is still going on this side), or whose native SRTP refused every packet (keys that
+   * do not match the far end's): their media is not measured. Said in `reasons` too.
+   */
+  broken: number;
+  reasons: string[];
+}
+
 /** What the probe side needs: the plan's payload types and extension ids, ICE settings, the sink. */
 export interface WebRtcProbeOptions extends IceOptions {
   videoPayloadType: number | null;
@@ -36,7 +67,15 @@ export interface WebRtcProbeOptions extends IceOptions {
   feedback?: FeedbackProfile;
   /** Whether participants publish simulcast: the probe then negotiates the RID, repaired RID and MID extensions. */
   simulcast?: boolean;
-  onRtp: RtpSink;
+  /** Where decrypted packets go (one of `sink` and `onRtp` is needed; `sink` wins). */
+  sink?: ProbeIngest;
+  onRtp?: RtpSink;
+  /**
+   * The batched layer (`chooseIo` gave it): every peer's ICE then runs on native sockets and,
+   * once DTLS is up, its SRTP is unprotected natively per received batch and the probe's RTCP
+   * protected natively per flush. Without it (dgram, or no addon) werift carries the media.
+   */
+  udp?: BatchedUdp;
   /** Called with RTX SSRC -> media SSRC pairs a remote SDP declares (a=ssrc-group:FID). */
   onRtxSsrcs?: (pairs: Map<number, number>) => void;
 }
@@ -52,7 +91,13 @@ interface Peer {
   /** For the subscription's watcher: when the connection state last changed, the last packet from the far end (epoch ms). */
   stateSinceEpochMs: number;
   lastInboundEpochMs: number | null;
+  /** The native socket carrying this session's media, once handed over; null: werift's path. */
+  media: NativeIceSocket | null;
+  /** Why the media stayed on werift's path (null while not connected or when native). */
+  mediaReason: string | null;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /**
  * The probe's WebRTC side: one werift peer per participant (participant offers, probe answers),
@@ -66,8 +111,56 @@ interface Peer {
 export class WebRtcProbeSession {
   private readonly peers = new Map<number, Peer>();
   private closed = false;
+  private readonly sink: ProbeIngest;
+  private readonly mediaIo: ProbeMediaIo | null;
+  private readonly sockets: NativeIceSockets | null;
 
-  constructor(private readonly options: WebRtcProbeOptions) {}
+  constructor(private readonly options: WebRtcProbeOptions) {
+    this.sink = options.sink ?? adaptRtpSink(options.onRtp);
+    this.mediaIo = options.udp ? new ProbeMediaIo(options.udp) : null;
+    const io = this.mediaIo;
+    this.sockets = io ? new NativeIceSockets(io, { afterBatch: () => io.flush() }) : null;
+  }
+
+  /** `webrtc-batched` when the peers run on the batched layer (their media once handed over), else `webrtc` (werift's). */
+  get io(): 'webrtc-batched' | 'webrtc' {
+    return this.sockets ? 'webrtc-batched' : 'webrtc';
+  }
+
+  /** How many connected sessions carry their media natively, how many on werift's path and why. */
+  mediaPaths(): ProbeMediaPaths {
+    const paths: ProbeMediaPaths = { native: 0, werift: 0, broken: 0, reasons: [] };
+    const say = (reason: string): void => {
+      if (!paths.reasons.includes(reason)) paths.reasons.push(reason);
+    };
+    for (const peer of this.peers.values()) {
+      const state = peer.pc.connectionState;
+      if (state !== 'connected') {
+        paths.broken++;
+        say(`probe sessions not connected at the end (${state}): ICE or DTLS did not complete on the probe's side`);
+        continue;
+      }
+      const srtp = peer.media?.socket.srtpSession?.counters();
+      if (srtp && srtp.rtpUnprotected + srtp.rtcpUnprotected === 0 && srtp.authFailures > 0) {
+        paths.broken++;
+        say("probe sessions whose every SRTP packet failed authentication (the two ends' DTLS-SRTP keys differ)");
+        continue;
+      }
+      if (peer.media !== null) paths.native++;
+      else {
+        paths.werift++;
+        // No reason without the batched layer: werift's path was chosen, not fallen back to.
+        if (peer.mediaReason !== null) say(peer.mediaReason);
+      }
+    }
+    return paths;
+  }
+
+  /** Before werift gathers (setLocalDescription): its host candidates on native sockets, when the probe has the batched layer. */
+  private gather(peer: Peer, participantId: number): void {
+    const sockets = this.sockets;
+    if (sockets) gatherOnNativeSockets(peer.pc, (family) => sockets.open(`probe for participant ${participantId}`, family));
+  }
 
   /**
    * Answers participant `participantId`'s offer (the participant, or an SFU forwarding it, offers):
@@ -78,7 +171,9 @@ export class WebRtcProbeSession {
     const peer = await this.peer(participantId);
     this.learnRemote(peer, offerSdp);
     await peer.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
-    await peer.pc.setLocalDescription(await peer.pc.createAnswer());
+    const answer = await peer.pc.createAnswer();
+    this.gather(peer, participantId);
+    await peer.pc.setLocalDescription(answer);
     await gatheringComplete(peer.pc, `probe for participant ${participantId}`, GATHER_TIMEOUT_MS);
     return peer.pc.localDescription!.sdp;
   }
@@ -91,7 +186,9 @@ export class WebRtcProbeSession {
     const peer = await this.peer(participantId);
     if (this.options.videoPayloadType !== null) peer.pc.addTransceiver('video', { direction: 'recvonly' });
     if (this.options.audioPayloadType !== null) peer.pc.addTransceiver('audio', { direction: 'recvonly' });
-    await peer.pc.setLocalDescription(await peer.pc.createOffer());
+    const offer = await peer.pc.createOffer();
+    this.gather(peer, participantId);
+    await peer.pc.setLocalDescription(offer);
     await gatheringComplete(peer.pc, `probe for participant ${participantId}`, GATHER_TIMEOUT_MS);
     return peer.pc.localDescription!.sdp;
   }
@@ -127,14 +224,26 @@ export class WebRtcProbeSession {
     const peer: Peer = {
       pc,
       tap,
-      returnPath: { send: (buf, length) => void tap.sendRtcp(buf, length) },
+      returnPath: {
+        send: (buf, length) => {
+          const media = peer.media;
+          if (media !== null) media.sendMedia(buf, length, EMPTY);
+          else tap.sendRtcp(buf, length);
+        },
+      },
       remap: null,
       payloadTypes: new Uint8Array(128),
       stateSinceEpochMs: Date.now(),
       lastInboundEpochMs: null,
+      media: null,
+      mediaReason: null,
     };
-    pc.connectionStateChange.subscribe(() => (peer.stateSinceEpochMs = Date.now()));
-    const onRtp = this.options.onRtp;
+    pc.connectionStateChange.subscribe((state) => {
+      peer.stateSinceEpochMs = Date.now();
+      if (state === 'connected') this.handOver(peer, participantId);
+    });
+    const sink = this.sink;
+    // werift's path: media before the handover, and all of it without the batched layer.
     tap.attach(
       (rtp, arrivalEpochMs) => {
         peer.lastInboundEpochMs = arrivalEpochMs;
@@ -142,17 +251,51 @@ export class WebRtcProbeSession {
         if (planPayloadType === 0) return;
         rtp.header.payloadType = planPayloadType;
         if (peer.remap) remapExtensions(rtp.header.extensions, peer.remap);
-        onRtp(rtp.serialize(), arrivalEpochMs, participantId, peer.returnPath);
+        const bytes = rtp.serialize();
+        sink.arrivalEpochMs = arrivalEpochMs;
+        sink.ingestArrived(bytes, bytes.length, participantId, peer.returnPath);
       },
       (bytes, arrivalEpochMs) => {
         peer.lastInboundEpochMs = arrivalEpochMs;
-        onRtp(bytes, arrivalEpochMs, participantId, peer.returnPath);
+        sink.arrivalEpochMs = arrivalEpochMs;
+        sink.ingestArrived(bytes, bytes.length, participantId, peer.returnPath);
       },
     );
     const previous = this.peers.get(participantId);
     this.peers.set(participantId, peer);
     if (previous) await previous.pc.close().catch(() => undefined);
     return peer;
+  }
+
+  /**
+   * The session just connected: with the batched layer, its media moves onto the native socket of
+   * the selected pair, whose decrypted packets are normalized in place (payload types, extension
+   * ids, as werift's path does on parsed packets) and ingested; otherwise, or when the handover
+   * cannot be made, werift keeps the media and `mediaPaths` says why.
+   */
+  private handOver(peer: Peer, participantId: number): void {
+    if (!this.options.udp || peer.media !== null || this.peers.get(participantId) !== peer) return;
+    const handover = handOverMedia(peer.pc, this.options.udp);
+    if (handover.socket === null) {
+      peer.mediaReason = handover.reason;
+      return;
+    }
+    const socket = handover.socket;
+    const sink = this.sink;
+    const payloadTypes = peer.payloadTypes;
+    socket.onMedia = (buf, length) => {
+      peer.lastInboundEpochMs = socket.arrivalEpochMs;
+      if (!isRtcpPacket(buf, length)) {
+        const planPayloadType = payloadTypes[buf[1] & 0x7f];
+        if (planPayloadType === 0) return;
+        buf[1] = (buf[1] & 0x80) | planPayloadType;
+        if (peer.remap) remapExtensionsInPlace(buf, length, peer.remap);
+      }
+      sink.arrivalEpochMs = socket.arrivalEpochMs;
+      sink.ingestArrived(buf, length, participantId, peer.returnPath);
+    };
+    peer.media = socket;
+    peer.mediaReason = null;
   }
 
   /** Resolves when participant `participantId`'s session is up; E_NETWORK on failure or timeout. */
@@ -181,6 +324,19 @@ export class WebRtcProbeSession {
     this.closed = true;
     const peers = [...this.peers.values()];
     this.peers.clear();
+    this.mediaIo?.flush();
+    this.mediaIo?.close();
     await Promise.all(peers.map(({ pc }) => pc.close().catch(() => undefined)));
   }
+}
+
+function adaptRtpSink(onRtp: RtpSink | undefined): ProbeIngest {
+  if (!onRtp) throw new AvcmError('E_INTERNAL', 'WebRtcProbeSession needs `sink` or `onRtp`');
+  return {
+    arrivalEpochMs: 0,
+    // The callback form keeps its buffer: hand it a copy of the (possibly reused) view.
+    ingestArrived(buf, length, participantId, returnPath) {
+      onRtp(Buffer.from(buf.subarray(0, length)), this.arrivalEpochMs, participantId, returnPath!);
+    },
+  };
 }

@@ -71,6 +71,11 @@ assertions:
       0,
     );
     expect(r.transport).toBe('webrtc');
+    // By default the loop ran over avcm's native SRTP/SRTCP (werift only did ICE and DTLS): the
+    // probe's NACKs and receiver reports were protected and unprotected by the addon on both ends.
+    expect(r.io).toEqual({ engines: 'webrtc-batched', probe: 'webrtc-batched', webrtcMedia: { participantsNative: 2, participantsWerift: 0, probeNative: 2, probeWerift: 0, probeBroken: 0, reasons: [] } });
+    expect(r.totals.feedback!.nacksSent).toBeGreaterThan(0);
+    expect(r.totals.feedback!.senderNacksReceived).toBeGreaterThan(0);
     for (const s of video(r)) {
       expect(s.sender!.retransmissionsSent).toBeGreaterThan(0);
       expect(s.sender!.rttMs).not.toBeNull();

@@ -110,3 +110,54 @@ describe('avcm test on both UDP I/O paths', () => {
     expect(bad.stderr).toContain('AVCM_IO=fast: expected batched, dgram or auto');
   });
 });
+
+/** A clean WebRTC run (participants -> the built-in WebRTC probe): nothing may be lost on loopback. */
+async function webrtcScenario(name: string): Promise<string> {
+  const file = path.join(dir, `${name}.yaml`);
+  await writeFile(
+    file,
+    `version: 1
+name: ${name}
+seed: 7
+duration: 5s
+participants: { count: 2, transport: webrtc, base_port: 0 }
+assertions:
+  packet_loss_percent: ["max < 1"]
+`,
+  );
+  return file;
+}
+
+describe('avcm test with WebRTC participants on both media paths', () => {
+  it('by default the media runs on the native path (werift does ICE and DTLS only); --io dgram keeps werift\'s media path; both measure a clean run', async () => {
+    const file = await webrtcScenario('webrtc-io');
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.AVCM_IO;
+    const native = await runCli(['test', file, '--out-dir', path.join(dir, 'webrtc-auto'), '--partitions', '1'], { cwd: dir, env });
+    expect(native.code, native.stderr + native.stdout).toBe(0);
+    expect(native.stdout).toContain('io webrtc-batched)');
+    const n = await result('webrtc-auto', 'webrtc-io');
+    expect(n.io).toEqual({ engines: 'webrtc-batched', probe: 'webrtc-batched', webrtcMedia: { participantsNative: 2, participantsWerift: 0, probeNative: 2, probeWerift: 0, probeBroken: 0, reasons: [] } });
+
+    const werift = await runCli(['test', file, '--out-dir', path.join(dir, 'webrtc-dgram'), '--partitions', '1', '--io', 'dgram'], { cwd: dir, env });
+    expect(werift.code, werift.stderr + werift.stdout).toBe(0);
+    expect(werift.stderr).not.toContain('unavailable');
+    const w = await result('webrtc-dgram', 'webrtc-io');
+    expect(w.io).toMatchObject({ engines: 'webrtc', probe: 'webrtc', webrtcMedia: { participantsNative: 0, participantsWerift: 2, probeNative: 0, probeWerift: 2, probeBroken: 0, reasons: [] } });
+    for (const r of [n, w]) {
+      expect(r.streams.filter((s) => s.participantId !== null)).toHaveLength(4);
+      expect(r.totals.packetsReceived).toBeGreaterThan(0.99 * r.totals.packetsSent!);
+    }
+  }, 120_000);
+
+  it('without the addon (AVCM_NATIVE_DISABLE=1) a WebRTC run says so in one line, keeps werift\'s media path and records it', async () => {
+    const file = await webrtcScenario('webrtc-fallback');
+    const env: NodeJS.ProcessEnv = { ...process.env, AVCM_NATIVE_DISABLE: '1' };
+    delete env.AVCM_IO;
+    const run = await runCli(['test', file, '--out-dir', path.join(dir, 'webrtc-fallback'), '--partitions', '1'], { cwd: dir, env });
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    expect(run.stderr.split('\n').filter((line) => line.includes('unavailable'))).toEqual([`${NOTICE}; WebRTC media on werift`]);
+    expect(run.stdout).toContain('io webrtc)');
+    expect((await result('webrtc-fallback', 'webrtc-fallback')).io).toMatchObject({ engines: 'webrtc', probe: 'webrtc' });
+  }, 120_000);
+});

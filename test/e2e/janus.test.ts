@@ -42,6 +42,10 @@ describe('gating a Janus VideoRoom', () => {
     expect(code, output).toBe(0);
     expect(result.streams.filter((s) => s.participantId !== null)).toHaveLength(10);
     expect(result.target).toMatch(/janus-videoroom/);
+    // By default (the addon loads here) the media of every session ran on avcm's native SRTP path:
+    // Janus decrypted the publishers' SRTP and the probe decrypted Janus's, both checked above.
+    expect(result.io).toMatchObject({ engines: 'webrtc-batched', probe: 'webrtc-batched', webrtcMedia: { participantsNative: 5, participantsWerift: 0, probeWerift: 0, probeBroken: 0 } });
+    expect(result.io.webrtcMedia!.probeNative).toBeGreaterThanOrEqual(5);
   }, 120_000);
 
   it('a 10% loss spike on the publishers is measured after Janus at about 10% where nothing repairs it (audio) and fails max < 5 (exit 1); with NACK the viewer loses far less', async (context) => {
@@ -72,6 +76,9 @@ describe('gating a Janus VideoRoom', () => {
     const feedback = result.totals.feedback!;
     expect(feedback.senderNacksReceived).toBeGreaterThan(0);
     expect(feedback.senderRetransmissionsSent).toBeGreaterThan(0);
+    // That loop ran over avcm's native SRTCP: Janus's NACKs were unprotected by the addon.
+    expect(result.io.engines).toBe('webrtc-batched');
+    expect(result.io.webrtcMedia).toMatchObject({ participantsNative: 5, participantsWerift: 0 });
     console.log(
       `Janus, 10% publisher loss, feedback on: wire ${wire.measured}% during the spike, video residual ${residual.toFixed(3)}%; ` +
         `Janus sent ${feedback.senderNacksReceived} NACKs to the publishers, they served ${feedback.senderRetransmissionsSent} retransmissions; ` +

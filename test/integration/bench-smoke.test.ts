@@ -81,3 +81,30 @@ describe('avcm bench --simulcast (smoke)', () => {
     for (const f of [figures, figures.other_io]) expect(f.packets_received as number).toBeGreaterThan(0.9 * (f.packets_sent as number));
   }, 120_000);
 });
+
+describe('avcm bench --transport webrtc (smoke)', () => {
+  it('WebRTC participants on the native media path and on werift\'s, side by side: each column says which path ran and every packet sent was measured', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'avcm-bench-webrtc-'));
+    const json = path.join(dir, 'bench.json');
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.AVCM_IO;
+    const run = await runCli(['bench', '--transport', 'webrtc', '--participants', '2', '--duration', '3s', '--partitions', '1', '--json', json], { cwd: dir, env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/native media\s+werift media/);
+    expect(run.stdout).toMatch(/participants per core/);
+    const figures = JSON.parse(await readFile(json, 'utf8')) as { native: Record<string, unknown>; werift: Record<string, unknown> };
+    expect(figures.native).toMatchObject({ transport: 'webrtc', io_engines: 'webrtc-batched', io_probe: 'webrtc-batched', participants: 2 });
+    expect(figures.werift).toMatchObject({ transport: 'webrtc', io_engines: 'webrtc', io_probe: 'webrtc', participants: 2 });
+    for (const column of [figures.native, figures.werift]) {
+      expect(column.packets_received as number).toBeGreaterThan(0);
+      expect(column.participants_per_core).toEqual(expect.any(Number));
+      expect(column.engine_cpu_us_per_packet).toEqual(expect.any(Number));
+    }
+  }, 180_000);
+
+  it('--transport other than udp or webrtc is a usage error', async () => {
+    const run = await runCli(['bench', '--transport', 'sctp'], { cwd: os.tmpdir() });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('expected udp or webrtc');
+  });
+});

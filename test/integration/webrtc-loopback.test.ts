@@ -27,6 +27,31 @@ describe('WebRTC participants -> WebRTC probe on loopback (werift, DTLS-SRTP)', 
   }, 60_000);
 });
 
+describe.each([
+  { participants: 'native', probe: 'native' },
+  { participants: 'native', probe: 'werift' },
+  { participants: 'werift', probe: 'native' },
+] as const)('WebRTC on the batched native path (participants $participants, probe $probe): DTLS-SRTP keys from werift, SRTP in the addon', (paths) => {
+  it('3 participants x 200 packets across the sequence wrap: zero loss, every byte intact, media where asked', async () => {
+    const r = await roundTrip(3, 200, { iceServers: [], iceTransportPolicy: 'all' }, undefined, paths);
+    expect(r.sendErrors).toBe(0);
+    expect(r.participantPaths).toEqual(paths.participants === 'native' ? ['native', 'native', 'native'] : ['werift', 'werift', 'werift']);
+    expect(r.probePaths).toMatchObject(paths.probe === 'native' ? { native: 3, werift: 0, broken: 0 } : { native: 0, werift: 3, broken: 0 });
+    expect(r.nativeRtpProtected).toBe(paths.participants === 'native' ? 600 : 0);
+    expect(r.streams.size).toBe(6);
+    for (let i = 0; i < 3; i++) {
+      for (const ssrc of [0x10000000 + i * 2, 0x10000001 + i * 2]) {
+        const s = r.streams.get(ssrc)!;
+        expect(s, `stream ${ssrc.toString(16)}`).toBeDefined();
+        expect([...s.participantIds]).toEqual([1001 + i]);
+        expect(s.seqs).toEqual(expectedSeqs(65_500 + i, 100));
+        expect(s.badTimestamps).toBe(0);
+        expect(s.badPayloads).toBe(0);
+      }
+    }
+  }, 90_000);
+});
+
 describe('WebRTC probe: extension ids and the probe ingest path', () => {
   it('a peer that numbered payload type and extensions differently (as SFUs do): the probe hands over bytes with the plan numbers', async () => {
     const planExt = { layout: 'rfc8285' as const, participantIdId: 1, absSendTimeId: 2 };

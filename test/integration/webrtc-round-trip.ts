@@ -1,5 +1,7 @@
 // Shared by the WebRTC integration tests: N participants -> one WebRTC probe, in-test signaling.
-import { WebRtcParticipantTransport, WebRtcProbeSession, type IceServer } from '../../src/webrtc/index.js';
+import { BatchedEngineIo } from '../../src/engine/index.js';
+import { loadBatchedUdp } from '../../src/io/index.js';
+import { NativeIceSockets, WebRtcParticipantTransport, WebRtcProbeSession, type IceServer, type MediaPath, type ProbeMediaPaths } from '../../src/webrtc/index.js';
 
 export const EXT = { layout: 'rfc8285' as const, participantIdId: 1, absSendTimeId: 2 };
 export const VIDEO_PT = 96;
@@ -23,6 +25,17 @@ export interface RoundTripResult {
   candidateTypes: (string | null)[];
   offers: string[];
   sendErrors: number;
+  /** Where each participant's media ran, and the probe's sessions. */
+  participantPaths: (MediaPath | null)[];
+  probePaths: ProbeMediaPaths;
+  /** RTP packets the participants' native SRTP sessions protected. */
+  nativeRtpProtected: number;
+}
+
+/** Which side runs its media on avcm's batched native path (else werift's). */
+export interface RoundTripPaths {
+  participants: 'native' | 'werift';
+  probe: 'native' | 'werift';
 }
 
 interface Planned {
@@ -100,7 +113,19 @@ function record(streams: Map<number, SeenStream>, planned: Planned[], buf: Buffe
  * `packetsPerParticipant` packets from each (alternating video/audio) and waits until all arrived
  * or a bound passes.
  */
-export async function roundTrip(count: number, packetsPerParticipant: number, participantIce: { iceServers: IceServer[]; iceTransportPolicy: 'all' | 'relay' }, connectTimeoutMs = BOUND_MS): Promise<RoundTripResult> {
+export async function roundTrip(
+  count: number,
+  packetsPerParticipant: number,
+  participantIce: { iceServers: IceServer[]; iceTransportPolicy: 'all' | 'relay' },
+  connectTimeoutMs = BOUND_MS,
+  paths: RoundTripPaths = { participants: 'werift', probe: 'werift' },
+): Promise<RoundTripResult> {
+  const wantsNative = paths.participants === 'native' || paths.probe === 'native';
+  const load = wantsNative ? loadBatchedUdp() : null;
+  if (load && !load.available) throw new Error(`batched UDP I/O unavailable: ${load.reason}`);
+  const udp = load?.available ? load.udp : undefined;
+  const engineIo = udp && paths.participants === 'native' ? new BatchedEngineIo(udp, { target: null, maxPacketBytes: 1500 }) : null;
+  const native = engineIo ? new NativeIceSockets(engineIo) : undefined;
   const streams = new Map<number, SeenStream>();
   let received = 0;
   const planned: Planned[] = Array.from({ length: count }, (_, i) => ({ id: 1001 + i, videoSsrc: 0x10000000 + i * 2, audioSsrc: 0x10000001 + i * 2, seqStart: 65_500 + i, tsStart: 0xfffff000 + i }));
@@ -110,6 +135,7 @@ export async function roundTrip(count: number, packetsPerParticipant: number, pa
     extensions: EXT,
     iceServers: [],
     loopbackOnly: true,
+    udp: paths.probe === 'native' ? udp : undefined,
     onRtp: (buf, arrivalEpochMs, participantId) => {
       if (!(Math.abs(arrivalEpochMs - Date.now()) < 1000)) throw new Error(`arrival time ${arrivalEpochMs} is not epoch ms`);
       received++;
@@ -126,6 +152,7 @@ export async function roundTrip(count: number, packetsPerParticipant: number, pa
           audio: { ssrc: p.audioSsrc, payloadType: AUDIO_PT },
           extensions: EXT,
           loopbackOnly: true,
+          native,
           ...participantIce,
         }),
       );
@@ -152,13 +179,23 @@ export async function roundTrip(count: number, packetsPerParticipant: number, pa
         t.send(header, header.length, payloadFor(ssrc, seq, 60 + (n % 40)));
         header.fill(0); // the engine reuses its header buffer right after send()
       });
+      // As the engine does at the end of each tick: the batched path's packets leave here.
+      engineIo?.flush();
       if (k % 4 === 3) await new Promise((r) => setTimeout(r, 1));
     }
     const deadline = Date.now() + BOUND_MS;
     while (received < count * packetsPerParticipant && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     // A little longer, so duplicates would show up too.
     await new Promise((r) => setTimeout(r, 100));
-    return { streams, candidateTypes, offers, sendErrors: transports.reduce((sum, t) => sum + t.errors, 0) };
+    return {
+      streams,
+      candidateTypes,
+      offers,
+      sendErrors: transports.reduce((sum, t) => sum + t.errors, 0) + (engineIo?.sendDropped ?? 0),
+      participantPaths: transports.map((t) => t.mediaPath),
+      probePaths: session.mediaPaths(),
+      nativeRtpProtected: (native?.openSockets() ?? []).reduce((sum, s) => sum + (s.socket.srtpSession?.counters().rtpProtected ?? 0), 0),
+    };
   } finally {
     await Promise.all(transports.map((t) => t.close()));
     await session.close();
