@@ -180,7 +180,7 @@ export class ProbeReceiver implements DatagramSink {
   /** The link's own parse of each datagram (whose participant it is), apart from `parsed`. */
   private readonly linkParsed = createParsedRtp();
   /**
-   * What the socket hands datagrams to: the probe itself, or with a downlink a sink that sends
+   * What the socket (or a WebRTC probe session) hands datagrams to: the probe itself, or with a downlink a sink that sends
    * them across the link first. Kept out of `ingestArrived` so that, without a downlink, the hot
    * path is exactly what it was (V8 inlines by size: a branch there cost allocations).
    */

@@ -250,7 +250,7 @@ export class ScenarioRun implements RunningRun {
           iceServers: iceServersFor(plan.turn, this.context.env),
           loopbackOnly: iceOnLoopback,
           onRtxSsrcs: (pairs) => probe.registerRtx(pairs),
-          sink: probe,
+          sink: probe.sink,
           udp,
         });
         this.cleanups.push(() => session.close());
