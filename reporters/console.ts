@@ -1,5 +1,6 @@
 import type { RunResult } from '../src/result/types.js';
 import type { RunProgress } from '../src/runner/types.js';
+import { describeUnhealthy } from '../src/verdict/index.js';
 import { limitText, worstText } from './assertion-text.js';
 
 function fmt(value: number | null | undefined, digits = 2): string {
@@ -46,8 +47,9 @@ export function renderSummary(r: RunResult, options: { tty?: boolean } = {}): st
   const pass = options.tty ? '✓' : 'PASS';
   const fail = options.tty ? '✗' : 'FAIL';
   const skip = options.tty ? '-' : 'SKIP';
+  const unsure = options.tty ? '?' : 'INCONCLUSIVE';
   const lines: string[] = [];
-  const verdict = { passed: 'PASSED', failed: 'FAILED', error: 'ERROR', aborted: 'ABORTED' }[r.status];
+  const verdict = { passed: 'PASSED', failed: 'FAILED', inconclusive: 'INCONCLUSIVE', error: 'ERROR', aborted: 'ABORTED' }[r.status];
   lines.push('');
   lines.push(`${r.scenario}: ${verdict}  (${r.participants} participants, ${r.partitions} partitions, ${(r.measuredDurationMs / 1000).toFixed(0)}s, seed ${r.seed}, ${r.backend}/${r.transport} -> ${r.target}${ioLabel(r.io)})`);
   if (r.errorMessage) lines.push(`  ${r.errorMessage}`);
@@ -59,12 +61,12 @@ export function renderSummary(r: RunResult, options: { tty?: boolean } = {}): st
     const rows = [
       ['', 'assertion', 'measured', 'limit', 'samples', ''],
       ...r.assertions.map((a) => [
-        a.passed ? pass : a.skipped ? skip : fail,
+        a.passed ? pass : a.skipped ? skip : a.inconclusive ? unsure : fail,
         a.name,
         a.measured === null ? '-' : String(a.measured),
         limitText(a),
         String(a.samples),
-        a.passed ? '' : a.skipped ? a.message : [a.message, worstText(a)].filter(Boolean).join('; '),
+        a.passed ? '' : a.skipped || a.inconclusive ? a.message : [a.message, worstText(a)].filter(Boolean).join('; '),
       ]),
     ];
     for (const line of alignRows(rows, [false, false, true, false, true, false])) lines.push(`  ${line}`);
@@ -82,6 +84,8 @@ export function renderSummary(r: RunResult, options: { tty?: boolean } = {}): st
   const senders = sendersLine(r);
   if (senders) lines.push(`  senders: ${senders}`);
   for (const line of sutLines(r)) lines.push(`  ${line}`);
+  const generator = healthLine(r);
+  if (generator) lines.push(`  ${generator}`);
   if (r.totals.malformedPackets > 0) lines.push(`  ${r.totals.malformedPackets} malformed packets arrived at the probe`);
   const sendErrors = sendErrorsLine(r);
   if (sendErrors) lines.push(`  ${sendErrors}`);
@@ -154,6 +158,30 @@ function sendersLine(r: RunResult): string | null {
     `${plural(f.senderNacksReceived, 'NACK')} received, ${plural(f.senderRetransmissionsSent, 'retransmission')} sent`,
     `${plural(f.senderPlisReceived, 'PLI')} + ${plural(f.senderFirsReceived, 'FIR')} received, ${plural(f.senderKeyframesSent, 'keyframe')} sent`,
   ].join(' | ');
+}
+
+/**
+ * The load generator's own health: healthy in every window (with its worst figures), or the parts
+ * and windows that were not and why. Null for results from before it was measured.
+ */
+export function healthLine(r: RunResult): string | null {
+  const h = r.health;
+  if (!h || (h.engines.length === 0 && h.probe.length === 0)) return null;
+  if (h.unhealthy.length > 0) {
+    const inconclusive = r.assertions.filter((a) => a.inconclusive).length;
+    return `generator: UNHEALTHY in ${h.unhealthyWindows} of ${h.windows} windows: ${describeUnhealthy(h.unhealthy)}${inconclusive > 0 ? `; ${plural(inconclusive, 'assertion')} inconclusive` : ''}`;
+  }
+  const worst = (values: (number | null)[]): number | null => values.reduce<number | null>((m, v) => (v === null ? m : m === null ? v : Math.max(m, v)), null);
+  const engines = h.engines.flatMap((e) => e.windows.filter((w) => w.index < h.windows));
+  const probe = h.probe.filter((w) => w.index < h.windows);
+  const parts = [
+    `pacing lateness p99 ${fmt(worst(engines.map((w) => w.latenessP99Ms)), 1)} ms`,
+    `event-loop delay p99 ${fmt(worst([...engines, ...probe].map((w) => w.eventLoopDelayP99Ms)), 1)} ms`,
+    `CPU ${fmt(worst([...engines, ...probe].map((w) => w.cpuPercent)), 0)} %`,
+  ];
+  const lag = worst(probe.map((w) => w.receiveLagP99Ms));
+  if (lag !== null) parts.push(`receive lag p99 ${fmt(lag, 1)} ms`);
+  return `generator: healthy in all ${h.windows} windows (worst: ${parts.join(', ')})`;
 }
 
 /** `, io batched` (engines and probe alike), `, io engines batched / probe dgram`, or nothing when unknown (older results). */

@@ -10,7 +10,9 @@ import { worstText } from './assertion-text.js';
  * limit and sample count (and baseline value) as its properties, and the run's facts as testsuite properties: seed, backend,
  * the wire packet counts and, with the feedback loop, its totals (`viewer_*`: what the probe
  * asked for and saw; `sender_*`: what the senders were asked and did). A run that errored or was
- * interrupted gets an `<error>` testcase named `run`. Each action on the system under test
+ * interrupted gets an `<error>` testcase named `run`. An inconclusive assertion (the load
+ * generator was unhealthy in windows it depends on) is an `<error>` of type GeneratorOverload, not
+ * a failure: nothing about the system under test was shown. Each action on the system under test
  * (`sut_*` spikes) is a testcase of class `avcm.<scenario>.sut` with its command's output; a
  * failed action is a failure there.
  */
@@ -62,11 +64,15 @@ export function renderJunit(result: RunResult): string {
       .error(result.errorMessage ?? result.status, result.status === 'aborted' ? 'Aborted' : 'RunError');
   }
   if (result.baselineRun) suite.property('baseline_report', result.baselineRun.report).property('baseline_started_at', result.baselineRun.startedAt);
+  if (result.health) {
+    suite.property('generator_windows', String(result.health.windows)).property('generator_unhealthy_windows', String(result.health.unhealthyWindows));
+  }
   for (const assertion of result.assertions) {
     const testCase = suite.testCase().className(className).name(assertion.name).time(0);
     for (const [name, value] of testCaseProperties(assertion)) testCase.property(name, value);
     if (assertion.location) testCase.file(assertion.location.file);
     if (assertion.skipped) testCase.skipped().standardOutput(assertion.message);
+    else if (assertion.inconclusive) testCase.error(`${assertion.name}: ${assertion.message}`, 'GeneratorOverload');
     else if (!assertion.passed) testCase.failure([`${assertion.name}: ${assertion.message}`, worstText(assertion)].filter(Boolean).join('; '), 'AssertionFailed');
   }
   // Each action on the system under test is a testcase too: a failed one is why the run errored.

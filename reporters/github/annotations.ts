@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { RunResult } from '../../src/result/types.js';
 import { limitText, worstText } from '../assertion-text.js';
-import { errorCommand } from './workflow-commands.js';
+import { errorCommand, warningCommand } from './workflow-commands.js';
 
 /**
  * Where annotations point: GitHub resolves `file=` against the repository root (the workspace),
@@ -23,7 +23,8 @@ export function workspacePath(file: string, paths: AnnotationPaths): string {
 /**
  * The `::error` annotations of a run, one per failing assertion at its line in the scenario file
  * (GitHub shows them on the file in the pull request), and one for a run that broke or was
- * interrupted. Messages say measured vs limit and the worst streams.
+ * interrupted. Messages say measured vs limit and the worst streams. An inconclusive assertion
+ * (the load generator was overloaded) is a `::warning` at its line, saying why it was not judged.
  */
 export function renderAnnotations(result: RunResult, paths: AnnotationPaths): string[] {
   const lines: string[] = [];
@@ -34,6 +35,10 @@ export function renderAnnotations(result: RunResult, paths: AnnotationPaths): st
   for (const a of result.assertions) {
     if (a.passed || a.skipped) continue;
     const where = a.location ? { file: workspacePath(a.location.file, paths), line: a.location.line, col: a.location.column } : { file: scenarioFile };
+    if (a.inconclusive) {
+      lines.push(warningCommand(`${a.name}: ${a.message}`, { ...where, title: `avcm: ${result.scenario} inconclusive (E_GENERATOR_OVERLOAD)` }));
+      continue;
+    }
     const message = [`${a.name}: ${a.message} (limit ${limitText(a)})`, worstText(a)].filter(Boolean).join('; ');
     lines.push(errorCommand(message, { ...where, title: `avcm: ${result.scenario} failed` }));
   }

@@ -1,5 +1,6 @@
 import type { RunResult, StreamResult } from '../../src/result/types.js';
 import { limitText, worstText } from '../assertion-text.js';
+import { healthLine } from '../console.js';
 
 /** How many streams the "worst streams" table lists. */
 const WORST_STREAMS = 5;
@@ -27,13 +28,15 @@ export function renderJobSummary(result: RunResult, files?: { json: string; juni
     '',
   );
   if (result.errorMessage) out.push(`> ${md(result.errorMessage)}`, '');
+  const generator = healthLine(result);
+  if (generator) out.push(md(generator), '');
   if (result.baselineRun) out.push(`Compared with \`${md(result.baselineRun.report)}\` (${md(result.baselineRun.scenario)}, ${result.baselineRun.startedAt}, ${result.baselineRun.status}).`, '');
   if (result.assertions.length > 0) {
     out.push('| | assertion | measured | limit | samples | detail |', '| --- | --- | ---: | --- | ---: | --- |');
     for (const a of result.assertions) {
-      const detail = a.passed ? '' : a.skipped ? a.message : [a.message, worstText(a)].filter(Boolean).join('; ');
+      const detail = a.passed ? '' : a.skipped || a.inconclusive ? a.message : [a.message, worstText(a)].filter(Boolean).join('; ');
       const line = a.location ? ` (line ${a.location.line})` : '';
-      out.push(`| ${a.passed ? '✅' : a.skipped ? '⏭️' : '❌'} | \`${md(a.name)}\`${line} | ${num(a.measured, 3)} | ${md(limitText(a))} | ${a.samples} | ${md(detail)} |`);
+      out.push(`| ${a.passed ? '✅' : a.skipped ? '⏭️' : a.inconclusive ? '❔' : '❌'} | \`${md(a.name)}\`${line} | ${num(a.measured, 3)} | ${md(limitText(a))} | ${a.samples} | ${md(detail)} |`);
     }
     out.push('');
   }

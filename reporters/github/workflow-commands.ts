@@ -20,9 +20,18 @@ export interface AnnotationAt {
 
 /** One `::error ...::message` line (no trailing newline). */
 export function errorCommand(message: string, at: AnnotationAt = {}): string {
+  return annotation('error', message, at);
+}
+
+/** One `::warning ...::message` line (no trailing newline): something GitHub shows without calling it a failure. */
+export function warningCommand(message: string, at: AnnotationAt = {}): string {
+  return annotation('warning', message, at);
+}
+
+function annotation(kind: 'error' | 'warning', message: string, at: AnnotationAt): string {
   const properties = (['file', 'line', 'col', 'title'] as const)
     .filter((key) => at[key] !== undefined)
     .map((key) => `${key}=${escapeProperty(String(at[key]))}`)
     .join(',');
-  return `::error${properties ? ` ${properties}` : ''}::${escapeData(message)}`;
+  return `::${kind}${properties ? ` ${properties}` : ''}::${escapeData(message)}`;
 }

@@ -27,7 +27,7 @@ export const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
 header{padding:18px 28px;background:#1d2330;color:#fff}
 header h1{margin:0 0 4px;font-size:20px} header .status{display:inline-block;padding:2px 10px;border-radius:10px;font-weight:600;margin-left:8px}
-.passed{background:#1f9d55}.failed{background:#d64545}.error{background:#b7791f}.aborted{background:#718096}
+.passed{background:#1f9d55}.failed{background:#d64545}.error{background:#b7791f}.aborted{background:#718096}.inconclusive{background:#805ad5}
 main{padding:20px 28px;max-width:1280px}
 section{background:#fff;border:1px solid #e2e5ea;border-radius:8px;padding:16px 18px;margin-bottom:18px}
 h2{font-size:16px;margin:0 0 12px}
@@ -38,7 +38,8 @@ table.streams{font-size:13px} table.streams th,table.streams td{padding:4px 7px}
 th.group-start,td.group-start{border-left:1px solid #d5dae1}
 th.sortable{cursor:pointer;user-select:none} th.sortable:after{content:"\\00a0\\2195";color:#9aa3ae}
 table.streams th.sortable:after{content:none} th.sortable[data-dir=asc]:after{content:"\\00a0\\2191";color:#1d2330} th.sortable[data-dir=desc]:after{content:"\\00a0\\2193";color:#1d2330}
-tr.ok td.verdict{color:#1f9d55;font-weight:600} tr.fail td.verdict{color:#d64545;font-weight:600}
+tr.ok td.verdict{color:#1f9d55;font-weight:600} tr.fail td.verdict{color:#d64545;font-weight:600} tr.inconclusive td.verdict{color:#805ad5;font-weight:600}
+p.ok{color:#1f9d55} p.fail{color:#d64545;font-weight:600}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(560px,1fr));gap:14px} .charts .wide{grid-column:1/-1}
 .meta{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px} .meta dt{color:#5a6473} .meta dd{margin:0}
 .scroll{max-height:480px;overflow:auto}

@@ -1,8 +1,10 @@
 import type { RunResult, StreamResult } from '../../src/result/types.js';
+import { describeCause } from '../../src/health/index.js';
+import { describeUnhealthy } from '../../src/verdict/index.js';
 import { limitText, worstText } from '../assertion-text.js';
 import { sendErrorsLine } from '../console.js';
 import { cell, escapeHtml, scriptJson, SORT_SCRIPT, STYLE, uplot } from './page-parts.js';
-import { CHART_SCRIPT, chartData, chartDivs } from './timeline-charts.js';
+import { CHART_SCRIPT, chartData, chartDivs, HEALTH_CHART_PREFIX } from './timeline-charts.js';
 
 /** A column of a per-stream table: its header, what a stream shows in it and with how many decimals. */
 interface Column {
@@ -173,6 +175,36 @@ ${reconnectRows}
 `;
 }
 
+/**
+ * The load generator's health panel: its figures over time (charts drawn from the timeline), the
+ * limits they were judged by, and every unhealthy part of a window and why. Empty for results from
+ * before health was measured.
+ */
+function healthSection(result: RunResult, healthCharts: string): string {
+  const h = result.health;
+  if (!h || (h.engines.length === 0 && h.probe.length === 0)) return '';
+  const t = h.thresholds;
+  const limits = `limits per window: pacing lateness p99 ${t.pacingLatenessMs} ms, event-loop delay p99 ${t.eventLoopDelayMs} ms, CPU ${t.cpuPercent} % of a core, receive lag p99 ${t.receiveLagMs} ms, ${t.sendDrops} packets not sent, ${t.kernelDrops} kernel drops at the probe${t.markInconclusive ? '' : ' (health.inconclusive: false: assertions judged anyway)'}`;
+  const verdict =
+    h.unhealthy.length === 0
+      ? `healthy in all ${h.windows} windows`
+      : `UNHEALTHY in ${h.unhealthyWindows} of ${h.windows} windows: ${describeUnhealthy(h.unhealthy)}; ${result.assertions.filter((a) => a.inconclusive).length} assertion(s) inconclusive`;
+  const rows = h.unhealthy
+    .map((u) => `<tr class="fail">${cell(u.index, 0)}${cell(u.part, 0, 'l')}${cell(u.causes.map(describeCause).join(', '), 0, 'l')}</tr>`)
+    .join('\n');
+  return `<section id="health"><h2>Load generator health <small>${escapeHtml(limits)}</small></h2>
+<p class="${h.unhealthy.length === 0 ? 'ok' : 'fail'}">${escapeHtml(verdict)}</p>
+${healthCharts}${
+    rows
+      ? `<table class="sortable" id="health-windows"><thead><tr><th>window</th><th class="l">part</th><th class="l">why</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>`
+      : ''
+  }</section>
+`;
+}
+
 /** The run's feedback totals for the metadata list: what the viewer asked for and saw, what the senders were asked and did. */
 function feedbackMeta(result: RunResult): [string, string][] {
   const f = result.totals.feedback;
@@ -186,7 +218,8 @@ function feedbackMeta(result: RunResult): [string, string][] {
 /**
  * The HTML report: one self-contained file (uPlot and the result inlined, nothing loaded from the
  * network) with time series (spike windows shaded, actions on the system under test marked) of wire and residual loss, MOS, jitter, delay
- * and round trip, bitrate, and the viewer's NACKs, PLIs and freezes; the assertion table, a
+ * and round trip, bitrate, and the viewer's NACKs, PLIs and freezes; the load generator's health
+ * panel (its figures over time, unhealthy windows and why); the assertion table, a
  * sortable per-stream table (wire, viewer, sender) and the run metadata.
  */
 export function renderHtml(result: RunResult): string {
@@ -194,7 +227,7 @@ export function renderHtml(result: RunResult): string {
   const assertions = result.assertions
     .map(
       (a) =>
-        `<tr class="${a.passed ? 'ok' : a.skipped ? 'skip' : 'fail'}">${cell(a.name, 0, 'l')}<td class="verdict" data-v="${a.passed ? 1 : a.skipped ? 0.5 : 0}">${a.passed ? 'pass' : a.skipped ? 'skipped' : 'FAIL'}</td>${cell(a.measured, 3)}${cell(limitText(a), 0)}${cell(a.samples, 0)}${cell(a.passed || a.skipped ? a.message : [a.message, worstText(a)].filter(Boolean).join('; '), 0, 'l')}</tr>`,
+        `<tr class="${a.passed ? 'ok' : a.skipped ? 'skip' : a.inconclusive ? 'inconclusive' : 'fail'}">${cell(a.name, 0, 'l')}<td class="verdict" data-v="${a.passed ? 1 : a.skipped || a.inconclusive ? 0.5 : 0}">${a.passed ? 'pass' : a.skipped ? 'skipped' : a.inconclusive ? 'INCONCLUSIVE' : 'FAIL'}</td>${cell(a.measured, 3)}${cell(limitText(a), 0)}${cell(a.samples, 0)}${cell(a.passed || a.skipped || a.inconclusive ? a.message : [a.message, worstText(a)].filter(Boolean).join('; '), 0, 'l')}</tr>`,
     )
     .join('\n');
   const viewer = result.streams.some((s) => s.whole.residual_loss_percent !== null);
@@ -240,7 +273,8 @@ export function renderHtml(result: RunResult): string {
 ${assertions}
 </tbody></table></section>
 <section><h2>Over time <small><span class="legend-spike"></span> spike windows${(result.sutEvents ?? []).length ? '<span class="legend-sut"></span> actions on the system under test' : ''}</small></h2>
-${chartDivs(charts.charts)}</section>
+${chartDivs(charts.charts.filter((c) => !c.id.startsWith(HEALTH_CHART_PREFIX)))}</section>
+${healthSection(result, chartDivs(charts.charts.filter((c) => c.id.startsWith(HEALTH_CHART_PREFIX))))}
 ${viewer ? `<section><h2>What the viewer saw, next to the wire</h2>\n${streamTable('viewer', viewerGroups((result.sutEvents ?? []).length > 0), result.streams)}</section>\n` : ''}<section><h2>Streams${sender ? ': on the wire, and at the sender' : ''}</h2>
 ${streamTable('streams', wireGroups(viewer, sender), result.streams)}</section>
 ${sutSection(result)}<section><h2>Spikes</h2>

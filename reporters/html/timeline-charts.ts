@@ -54,11 +54,33 @@ export const CHARTS: Chart[] = [
     ],
   },
   { id: 'chart-freezes', title: 'video freezes per second', series: [{ label: 'freezes (W3C freezeCount, in the second they began)', field: 'freezes', color: '#d64545', steps: true }] },
+  // The load generator's own health (HEALTH_CHART_PREFIX): drawn in the report's health panel.
+  {
+    id: 'chart-health-timing',
+    title: 'generator: how late it ran, ms (worst part per second)',
+    series: [
+      { label: 'pacing lateness p99 (engines)', field: 'healthLatenessMs', color: '#2b6cb0' },
+      { label: 'event-loop delay p99 (engines, probe)', field: 'healthEventLoopDelayMs', color: '#b7791f' },
+      { label: 'receive lag p99 (probe)', field: 'healthReceiveLagMs', color: '#553c9a' },
+    ],
+  },
+  {
+    id: 'chart-health-load',
+    title: 'generator: CPU % of a core (busiest process) and unhealthy parts per second',
+    series: [
+      { label: 'CPU %', field: 'healthCpuPercent', color: '#dd6b20' },
+      { label: 'unhealthy parts (right axis)', field: 'healthUnhealthyParts', color: '#d64545', right: true, steps: true },
+    ],
+  },
 ];
+
+/** Charts whose id starts with this are the generator's health (their own panel in the report). */
+export const HEALTH_CHART_PREFIX = 'chart-health';
 
 /** The charts with data in any of the runs, each without the series no run measured. */
 export function chartsOf(timelines: readonly (readonly TimelinePoint[])[]): Chart[] {
-  const measured = (field: keyof TimelinePoint): boolean => timelines.some((timeline) => timeline.some((p) => p[field] !== null));
+  // Health fields are absent (not null) in results from before they were measured.
+  const measured = (field: keyof TimelinePoint): boolean => timelines.some((timeline) => timeline.some((p) => p[field] !== null && p[field] !== undefined));
   return CHARTS.map((c) => ({ ...c, series: c.series.filter((s) => measured(s.field)) })).filter((c) => c.series.length > 0);
 }
 

@@ -3,6 +3,7 @@
  * implement the same interface; the runner only ever sees `Backend`.
  */
 import type { EngineIoPath, WebRtcMediaPaths } from '../engine/index.js';
+import type { EngineHealthWindow } from '../health/index.js';
 import type { IoRequest } from '../io/index.js';
 import type { Endpoint, Plan, PlannedSpike } from '../plan/types.js';
 import type { ProbeReport } from '../probe/types.js';
@@ -53,7 +54,7 @@ export interface EngineTotals {
   wouldBlock: number;
   sendDropped: number;
   /** Engine processes' resources summed (CPU, RSS) or maxed (event-loop delay); null before the first report. */
-  processes: { cpuMs: number; rssBytes: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number } | null;
+  processes: { cpuMs: number; rssBytes: number; heapUsedBytes: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number } | null;
   /** The feedback loop at the senders: RTCP sent and received, retransmissions and keyframes sent in answer. */
   rtcpSent: number;
   rtcpReceived: number;
@@ -65,6 +66,14 @@ export interface EngineTotals {
   reconnects: ReconnectRecord[];
   /** WebRTC runs: connected participants' media on the native batched path vs werift's, and why; null for plain UDP. */
   webrtcMedia: WebRtcMediaPaths | null;
+  /** Each partition's health, window by window, as far as it reported (engines of older images report none). */
+  health: PartitionHealth[];
+}
+
+/** One partition's engine health over the windows it reported. */
+export interface PartitionHealth {
+  partition: number;
+  windows: EngineHealthWindow[];
 }
 
 /** A launched run: every partition is up (sockets open, media loaded) and waits for `start`. */

@@ -1,12 +1,36 @@
 import type { EngineStats } from '../engine/engine-stats.js';
 import { LatenessHistogram } from '../engine/lateness.js';
-import type { EngineTotals } from './backend.js';
+import type { EngineHealthWindow } from '../health/index.js';
+import type { EngineTotals, PartitionHealth } from './backend.js';
+
+/**
+ * Every health window each partition reported (`health` events), kept by window index: a window
+ * reported again (a restarted pod's log read anew) replaces the earlier report. Bounded by the
+ * run's windows per partition.
+ */
+export class PartitionHealthLog {
+  private readonly byPartition = new Map<number, Map<number, EngineHealthWindow>>();
+
+  add(partition: number, windows: readonly EngineHealthWindow[]): void {
+    let log = this.byPartition.get(partition);
+    if (!log) this.byPartition.set(partition, (log = new Map()));
+    for (const window of windows) log.set(window.index, window);
+  }
+
+  /** Per partition (ascending), its windows in order. */
+  series(): PartitionHealth[] {
+    return [...this.byPartition.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([partition, log]) => ({ partition, windows: [...log.values()].sort((a, b) => a.index - b.index) }));
+  }
+}
 
 /**
  * Sums the partitions' latest stats into run totals: counters add up, lateness histograms merge
- * exactly, CPU and RSS add, event-loop delay takes the worst partition. Used by every backend.
+ * exactly, CPU and RSS add, event-loop delay takes the worst partition; the health windows stay
+ * per partition (each is judged on its own). Used by every backend.
  */
-export function sumEngineStats(stats: readonly (EngineStats | null)[], partitionsReady: number, partitionsDone: number): EngineTotals {
+export function sumEngineStats(stats: readonly (EngineStats | null)[], partitionsReady: number, partitionsDone: number, health: PartitionHealthLog | null = null): EngineTotals {
   const lateness = new LatenessHistogram();
   const totals: EngineTotals = {
     participants: 0,
@@ -31,6 +55,7 @@ export function sumEngineStats(stats: readonly (EngineStats | null)[], partition
     senders: [],
     reconnects: [],
     webrtcMedia: null,
+    health: health?.series() ?? [],
   };
   for (const s of stats) {
     if (!s) continue;
@@ -61,9 +86,10 @@ export function sumEngineStats(stats: readonly (EngineStats | null)[], partition
     }
     lateness.merge(s.lateness);
     if (s.process) {
-      const p = (totals.processes ??= { cpuMs: 0, rssBytes: 0, eventLoopDelayP99Ms: 0, eventLoopDelayMaxMs: 0 });
+      const p = (totals.processes ??= { cpuMs: 0, rssBytes: 0, heapUsedBytes: 0, eventLoopDelayP99Ms: 0, eventLoopDelayMaxMs: 0 });
       p.cpuMs += s.process.cpuUserMs + s.process.cpuSystemMs;
       p.rssBytes += s.process.rssBytes;
+      p.heapUsedBytes += s.process.heapUsedBytes ?? 0;
       p.eventLoopDelayP99Ms = Math.max(p.eventLoopDelayP99Ms, s.process.eventLoopDelayP99Ms);
       p.eventLoopDelayMaxMs = Math.max(p.eventLoopDelayMaxMs, s.process.eventLoopDelayMaxMs);
     }

@@ -29,12 +29,16 @@ interface BenchCliOptions {
   probe: boolean;
   compareIo?: boolean;
   transport: 'udp' | 'webrtc';
+  soak?: number;
 }
 
 function transportOption(value: string): 'udp' | 'webrtc' {
   if (value !== 'udp' && value !== 'webrtc') throw new InvalidArgumentError('expected udp or webrtc');
   return value;
 }
+
+/** How often `--soak` samples memory and event-loop delay, ms. */
+const SOAK_INTERVAL_MS = 10_000;
 
 /** `avcm bench`: the local engine against the probe on loopback, side by side with the naive baseline. */
 export function registerBench(program: Command, deps: Deps, setExit: (code: number) => void): void {
@@ -57,8 +61,9 @@ export function registerBench(program: Command, deps: Deps, setExit: (code: numb
     .option('--loss <percent>', '--hot-path: drop this % of packets between engine and probe (exercises NACK/RTX)', percentOption, 0)
     .option('--io <path>', IO_OPTION_HELP, ioOption)
     .option('--transport <kind>', "udp (plain RTP, default) or webrtc: WebRTC participants answered by the built-in WebRTC probe, their media on avcm's native SRTP path (--io batched) side by side with werift's media path (the baseline)", transportOption, 'udp')
+    .option('--soak <d>', 'one long run (e.g. 10m) at --participants (default 100): RSS, heap and event-loop delay of engines and probe sampled every 10 s, with their slopes per minute', durationOption)
     .action(async (options: BenchCliOptions) => {
-      const { defaultPartitions, meetsTargets, renderBenchTable, renderHotPathTable, runBench, runHotPathComparison } = await import('../bench/index.js');
+      const { defaultPartitions, meetsTargets, renderBenchTable, renderHotPathTable, renderSoak, runBench, runHotPathComparison, runSoak } = await import('../bench/index.js');
       const partitions = options.partitions ?? defaultPartitions();
       const log = (line: string): void => void deps.stderr.write(`${line}\n`);
       if (options.hotPath) {
@@ -72,6 +77,14 @@ export function registerBench(program: Command, deps: Deps, setExit: (code: numb
       const io = chooseIo(ioRequest(options.io, deps.env), deps.env);
       const notice = ioFallbackNotice(io);
       if (notice !== null) log(notice);
+      if (options.soak !== undefined) {
+        log(`avcm bench --soak: ${options.participants} participants, ${partitions} partitions, ${options.soak / 1000}s, sampled every ${SOAK_INTERVAL_MS / 1000}s, ${io.path} I/O`);
+        const soak = await runSoak({ participants: options.participants, durationMs: options.soak, partitions, intervalMs: SOAK_INTERVAL_MS, io, log });
+        deps.stdout.write(renderSoak(soak));
+        if (options.json) await writeAtomically(path.resolve(deps.cwd, options.json), `${JSON.stringify(soak, null, 2)}\n`);
+        setExit(0);
+        return;
+      }
       const nodeArgs = options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(deps.cwd, options.cpuProf)}`] : undefined;
       if (options.transport === 'webrtc') {
         if (!options.probe || options.compareIo) throw new AvcmError('E_USAGE', '--transport webrtc: --no-probe and --compare-io are for plain RTP', { hint: 'the WebRTC participants need the built-in WebRTC probe to answer them; the webrtc pass already compares the native and werift media paths' });

@@ -3,6 +3,7 @@
  * shapes for local child processes, containers and pods (only the pipe differs). Mergeable
  * counters and histograms cross it, never percentiles.
  */
+import type { EngineHealthWindow } from '../health/index.js';
 import type { PlannedSpike } from '../plan/types.js';
 import type { EngineStats } from './engine-stats.js';
 
@@ -19,6 +20,12 @@ export type AgentEvent =
   | { type: 'offer'; partition: number; participantId: number; sdp: string }
   | { type: 'started'; partition: number; runStartEpochMs: number; lateJoinMs: number }
   | { type: 'stats'; stats: EngineStats }
+  /**
+   * The engine's own health over the run windows that just ended (one, or several when the
+   * process stalled past their ends): sent after each window, and for the last partial one
+   * before `done`. Runners keep every window they receive.
+   */
+  | { type: 'health'; partition: number; windows: EngineHealthWindow[] }
   | { type: 'done'; stats: EngineStats }
   | { type: 'error'; partition: number; code: string; message: string; hint?: string };
 

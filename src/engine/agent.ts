@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { AvcmError, toAvcmError } from '../errors/index.js';
+import { ProcessHealthSampler, WindowTicker, type EngineHealthWindow } from '../health/index.js';
 import { chooseIo, ioFallbackNotice, resolveEndpoint, type IoRequest } from '../io/index.js';
 import { loadMediaLibrary, type MediaLibrary } from '../media/index.js';
 import type { Endpoint, Plan, PlannedParticipant, PlannedSpike } from '../plan/types.js';
@@ -16,7 +16,8 @@ import { NaiveEngine } from './naive-engine.js';
 import { PartitionEngine, type EngineOptions } from './partition-engine.js';
 import { UdpTransport } from './transport-udp.js';
 
-const STATS_INTERVAL_MS = 1_000;
+/** The run's windows (the probe's), at whose ends the agent reports stats and health. */
+const WINDOW_MS = 1_000;
 
 export interface AgentOptions {
   planFile: string;
@@ -89,27 +90,52 @@ export async function runAgent(options: AgentOptions): Promise<number> {
 
     const clock = systemClock(startEpochMs);
     emit({ type: 'started', partition, runStartEpochMs: startEpochMs, lateJoinMs: Math.max(0, clock.nowMs()) });
-    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-    loopDelay.enable();
     // CPU from the run start on: startup (module loading, media packetizing) is not per-packet work.
     const cpuAtStart = process.cpuUsage();
+    const health = new ProcessHealthSampler();
     const withProcess = (stats: EngineStats): EngineStats => {
       const cpu = process.cpuUsage(cpuAtStart);
+      const loop = health.sinceStart();
       return {
         ...stats,
         process: {
           cpuUserMs: cpu.user / 1000,
           cpuSystemMs: cpu.system / 1000,
           rssBytes: process.memoryUsage.rss(),
-          eventLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
-          eventLoopDelayMaxMs: loopDelay.max / 1e6,
+          heapUsedBytes: process.memoryUsage().heapUsed,
+          eventLoopDelayP99Ms: loop.p99Ms,
+          eventLoopDelayMaxMs: loop.maxMs,
         },
       };
     };
-    const statsTimer = setInterval(() => emit({ type: 'stats', stats: withProcess(running.snapshot()) }), STATS_INTERVAL_MS);
+    // At the end of every window: the counters so far, and the window's health. A stall's timing
+    // figures stand for each window it spanned; its counts are the last window's (never twice).
+    const counted = { sendErrors: 0, wouldBlock: 0, sendDropped: 0 };
+    const reportWindows = (first: number, last: number): void => {
+      const stats = running.snapshot();
+      emit({ type: 'stats', stats: withProcess(stats) });
+      const lateness = running.takeWindowLateness();
+      const figures: Omit<EngineHealthWindow, 'index'> = {
+        latenessP99Ms: lateness.p99Ms,
+        latenessMaxMs: lateness.maxMs,
+        ...health.sample(),
+        sendErrors: stats.sendErrors - counted.sendErrors,
+        wouldBlock: (stats.wouldBlock ?? 0) - counted.wouldBlock,
+        sendDropped: (stats.sendDropped ?? 0) - counted.sendDropped,
+      };
+      counted.sendErrors = stats.sendErrors;
+      counted.wouldBlock = stats.wouldBlock ?? 0;
+      counted.sendDropped = stats.sendDropped ?? 0;
+      const windows: EngineHealthWindow[] = [];
+      for (let index = first; index < last; index++) windows.push({ index, ...figures, sendErrors: 0, wouldBlock: 0, sendDropped: 0 });
+      windows.push({ index: last, ...figures });
+      emit({ type: 'health', partition, windows });
+    };
+    const ticker = new WindowTicker(startEpochMs, WINDOW_MS, () => clock.epochMs(), reportWindows);
+    ticker.start();
     await running.run(clock);
-    clearInterval(statsTimer);
-    loopDelay.disable();
+    ticker.finish();
+    health.close();
     unsubscribe?.();
     await metricsServer?.close();
     emit({ type: 'done', stats: { ...withProcess(running.snapshot(true)), reconnects: reconnects() } });

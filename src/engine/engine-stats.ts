@@ -49,7 +49,15 @@ export interface EngineStats {
   /** Lost WebRTC sessions of this partition's participants and their rejoins; only in the final report (`done`) of WebRTC runs through an SFU. */
   reconnects?: ReconnectRecord[];
   /** The engine process's resources (filled by the agent when it reports). */
-  process: { cpuUserMs: number; cpuSystemMs: number; rssBytes: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number } | null;
+  process: {
+    cpuUserMs: number;
+    cpuSystemMs: number;
+    rssBytes: number;
+    /** V8 heap in use, bytes (absent from engines before the soak benchmark). */
+    heapUsedBytes?: number;
+    eventLoopDelayP99Ms: number;
+    eventLoopDelayMaxMs: number;
+  } | null;
 }
 
 /** Where WebRTC participants' media runs (see `EngineStats.webrtcMedia`). */

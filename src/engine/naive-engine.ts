@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import { AvcmError } from '../errors/index.js';
+import { DelayHistogram } from '../health/index.js';
 import type { MediaLibrary } from '../media/index.js';
 import type { Endpoint, Plan, PlannedParticipant, PlannedSpike } from '../plan/types.js';
 import { absSendTimeFromMs } from '../rtp/index.js';
@@ -19,6 +20,7 @@ export class NaiveEngine {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly stats: EngineStats;
   private readonly lateness = new LatenessHistogram();
+  private readonly windowLateness = new DelayHistogram();
   private clock: Clock | null = null;
   private sendErrors = 0;
 
@@ -67,7 +69,9 @@ export class NaiveEngine {
           this.timers.push(
             setTimeout(() => {
               const fire = (): void => {
-                this.lateness.record(clock.nowMs() - (participant.startOffsetMs + frame * periodMs));
+                const latenessMs = clock.nowMs() - (participant.startOffsetMs + frame * periodMs);
+                this.lateness.record(latenessMs);
+                this.windowLateness.record(latenessMs);
                 const media = video.frames[frame % video.frames.length];
                 const ts = (participant.videoTsStart + frame * video.timestampStep) % 0x1_0000_0000;
                 media.payloads.forEach((payload, i) => {
@@ -87,7 +91,9 @@ export class NaiveEngine {
           this.timers.push(
             setTimeout(() => {
               const fire = (): void => {
-                this.lateness.record(clock.nowMs() - (participant.startOffsetMs + frame * audio.ptimeMs));
+                const latenessMs = clock.nowMs() - (participant.startOffsetMs + frame * audio.ptimeMs);
+                this.lateness.record(latenessMs);
+                this.windowLateness.record(latenessMs);
                 const ts = (participant.audioTsStart + frame * audio.timestampStep) % 0x1_0000_0000;
                 this.sendFresh(socket, this.plan.media.audio!.payloadType, participant, participant.audioSsrc!, seq, ts, false, audio.frames[frame % audio.frames.length]);
                 seq = (seq + 1) & 0xffff;
@@ -131,6 +137,11 @@ export class NaiveEngine {
 
   injectSpike(_spike: PlannedSpike): void {
     // The baseline has no chaos stages; it is only ever run clean.
+  }
+
+  /** As `PartitionEngine.takeWindowLateness`. */
+  takeWindowLateness(): { p99Ms: number | null; maxMs: number | null } {
+    return this.windowLateness.take();
   }
 
   snapshot(): EngineStats {

@@ -1,4 +1,5 @@
 import { createParticipantChaos, DROP, type ParticipantChaos } from '../chaos/index.js';
+import { DelayHistogram } from '../health/index.js';
 import type { MediaLibrary, VideoTrack } from '../media/index.js';
 import { createRng, deriveSeed } from '../plan/rng.js';
 import { isViewerSide, type Plan, type PlannedParticipant, type PlannedSpike } from '../plan/types.js';
@@ -101,6 +102,8 @@ export class PartitionEngine implements DelayedSender {
   private readonly delayLine: DelayLine;
   private readonly spikes: PlannedSpike[];
   private readonly lateness = new LatenessHistogram();
+  /** The current window's lateness, for the generator's health (taken and reset once per window). */
+  private readonly windowLateness = new DelayHistogram();
   private readonly stats: EngineStats;
   private readonly durationMs: number;
   /** The streams' RTCP feedback loop (SRs, NACK/PLI answers); null when the plan has none. */
@@ -353,6 +356,7 @@ export class PartitionEngine implements DelayedSender {
     const frame = video.frames[index];
     const now = this.tickNowMs;
     this.lateness.record(now - dueMs);
+    this.windowLateness.record(now - dueMs);
     const chaos = this.chaos[stream.participantSlot];
     const packetCount = frame.payloads.length;
     const emitCount = chaos === null ? packetCount : chaos.planVideoFrame(packetCount, frame.bytes, frame.keyframe, now);
@@ -373,6 +377,7 @@ export class PartitionEngine implements DelayedSender {
     const stream = this.audioStreams[streamId];
     const audio = this.media.audio!;
     this.lateness.record(this.tickNowMs - dueMs);
+    this.windowLateness.record(this.tickNowMs - dueMs);
     const timestamp = (stream.tsStart + frameNumber * audio.timestampStep) % 0x1_0000_0000;
     this.sendPacket(stream, audio.frames[frameNumber % audio.frames.length], timestamp, false);
   }
@@ -475,6 +480,11 @@ export class PartitionEngine implements DelayedSender {
       lateness: this.lateness.toSparse(),
       senders: withStreams ? this.senderReports() : null,
     };
+  }
+
+  /** Pacing lateness of the frames sent since the last call (p99, max; null when none), ms; starts the next window. Once per window. */
+  takeWindowLateness(): { p99Ms: number | null; maxMs: number | null } {
+    return this.windowLateness.take();
   }
 
   /** Every stream's feedback figures over the run's windows. */

@@ -14,6 +14,10 @@ export const ERROR_CODES = {
   E_REPORT: { exitCode: 3, summary: 'a report could not be written' },
   E_SUT_DRIVER: { exitCode: 3, summary: "the sut: driver cannot reach what it acts on (Docker engine, Kubernetes API, the container, pods or deployment); checked before the run starts" },
   E_SUT_ACTION_FAILED: { exitCode: 3, summary: 'an action on the system under test (a sut_* spike) failed; recorded in the report, the run goes on' },
+  E_GENERATOR_OVERLOAD: {
+    exitCode: 3,
+    summary: "avcm's own engines or probe were overloaded (late, starved, dropping) in windows an assertion depends on: the assertion is inconclusive, not failed",
+  },
   E_INTERNAL: { exitCode: 3, summary: 'a bug in avcm; please report it with --debug output' },
 } as const;
 

@@ -79,6 +79,11 @@ export class DgramProbeSocket implements ProbeSocket {
 
   flush(): void {}
 
+  /** Arrival times are taken in JS here: there is no earlier time to be late against. */
+  takeReceiveLag(): null {
+    return null;
+  }
+
   kernelDrops(): null {
     return null;
   }

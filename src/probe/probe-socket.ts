@@ -26,6 +26,12 @@ export interface ProbeSocket {
   start(sink: DatagramSink, returnPaths: boolean): void;
   /** Sends the RTCP queued since the last call (batched); called after each feedback tick. No-op for dgram. */
   flush(): void;
+  /**
+   * How late the probe handled datagrams behind their kernel arrival time since the last call
+   * (p99, max, ms; null when none arrived), starting the next window; null where arrival times
+   * are taken in JS (dgram). Called once per window.
+   */
+  takeReceiveLag(): { p99Ms: number | null; maxMs: number | null } | null;
   /** Datagrams the kernel dropped at this socket because its buffer was full (SO_RXQ_OVFL); null where unknown (dgram). */
   kernelDrops(): number | null;
   /** Idempotent. */

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { DownlinkChaos } from '../chaos/index.js';
+import type { ProbeHealthWindow } from '../health/index.js';
 import { chooseIo, ioRequest, type IoChoice } from '../io/index.js';
 import { createRng } from '../plan/rng.js';
 import type { Endpoint, ExtensionPlan } from '../plan/types.js';
@@ -7,6 +8,7 @@ import { isRtcpPacket } from '../rtcp/index.js';
 import { classifyH264Payload, createParsedRtp, parseRtp, PAYLOAD_IDR, PAYLOAD_SPS, readRid } from '../rtp/index.js';
 import { readRtxOriginalSequence } from '../session/index.js';
 import { udpKernelCounters } from './kernel-counters.js';
+import { ProbeHealthRecorder } from './probe-health.js';
 import { BatchedProbeSocket } from './batched-probe-socket.js';
 import { DgramProbeSocket } from './dgram-probe-socket.js';
 import { DownlinkLink, LINK_PASS } from './downlink-link.js';
@@ -278,11 +280,23 @@ export class ProbeReceiver implements DatagramSink {
     return new ProbeReceiver({ ...options, listen: { host: '0.0.0.0', port: 0 } }, null);
   }
 
-  /** Sets window 0's start: the run start every partition shares. Packets before it count in window 0. */
+  /**
+   * Sets window 0's start: the run start every partition shares. Packets before it count in
+   * window 0. From then on the probe measures its own health at the end of every window (unless
+   * driven in fake time).
+   */
   start(runStartEpochMs: number): void {
     this.runStartEpochMs = runStartEpochMs;
     this.runStarted = true;
     for (const session of this.streams.values()) session.stats.setRunStart(runStartEpochMs);
+    if (this.options.ticks !== 'manual' && !this.closed && this.health === null) {
+      this.health = new ProbeHealthRecorder(runStartEpochMs, this.windowMs, () => this.nowEpochMs(), this.socket);
+    }
+  }
+
+  /** The probe's own health windows recorded so far (the soak benchmark samples them while running). */
+  healthSoFar(): readonly ProbeHealthWindow[] {
+    return this.health?.recorded() ?? [];
   }
 
   /**
@@ -304,6 +318,12 @@ export class ProbeReceiver implements DatagramSink {
    * datagram), while a field store into this reused object allocates nothing.
    */
   arrivalEpochMs = 0;
+  /**
+   * The probe's own health, window by window from the run start (not in fake time: `ticks:
+   * 'manual'`). Declared after the fields the per-datagram path writes: one more field before them
+   * moved `arrivalEpochMs` out of the object's own slots, and V8 then boxed it on every write.
+   */
+  private health: ProbeHealthRecorder | null = null;
 
   /** `ingest` with the arrival time taken from the `arrivalEpochMs` field (the allocation-free form sockets use). */
   ingestArrived(buf: Uint8Array, length: number, participantId: number, returnPath: ReturnPath | null): void {
@@ -562,6 +582,8 @@ export class ProbeReceiver implements DatagramSink {
       kernelDrops: this.socket?.kernelDrops() ?? null,
       io: this.io,
       feedback: this.feedback ? { rtcpSent: this.feedback.rtcpSent, rtcpReceived: this.feedback.rtcpReceived, rtcpMalformed: this.feedback.rtcpMalformed, unmatchedRetransmissions: this.unmatchedRetransmissions } : null,
+      // Windows that ended while the report was asked for are in it.
+      health: this.health?.recorded().slice() ?? [],
     };
   }
 
@@ -570,6 +592,7 @@ export class ProbeReceiver implements DatagramSink {
     if (this.closed) return;
     this.closed = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
+    this.health?.close();
     await this.socket?.close();
   }
 }

@@ -1,3 +1,4 @@
+import type { ProbeHealthWindow } from '../health/index.js';
 import type { ViewerReport } from './viewer-stats.js';
 
 /**
@@ -111,4 +112,9 @@ export interface ProbeReport {
   io?: 'batched' | 'dgram' | null;
   /** The probe's RTCP: compounds sent (RR, NACK, PLI) and received (SR), malformed ones, RTX it could not place; null when it sent none. */
   feedback?: { rtcpSent: number; rtcpReceived: number; rtcpMalformed: number; unmatchedRetransmissions: number } | null;
+  /**
+   * The probe's own health per window since the run start (receive lag, event-loop delay, CPU,
+   * kernel drops); empty in fake time, absent in reports of probes from before it was measured.
+   */
+  health?: ProbeHealthWindow[];
 }

@@ -2,6 +2,7 @@
  * The run result: the single JSON document every reporter renders (console, JUnit, HTML, JSON).
  * Built by the verdict from the plan and the probe report; it carries measured values only.
  */
+import type { EngineHealthWindow, HealthCause, HealthFigure, HealthThresholds, ProbeHealthWindow } from '../health/index.js';
 import type { SpikeType, SutSpikeType } from '../plan/types.js';
 import type { MediaKind } from '../probe/types.js';
 
@@ -90,10 +91,31 @@ export interface AssertionResult {
    * reports before avcm 0.2.
    */
   skipped?: boolean;
+  /**
+   * Not judged: the load generator (a partition's engine, or the probe) was unhealthy in windows
+   * this assertion depends on (the windows of its scope, for the streams it takes samples from),
+   * so what it measured may be avcm's own doing. `passed` is false, `measured` is still what was
+   * measured. Absent when judged.
+   */
+  inconclusive?: InconclusiveReason;
   /** Display name, e.g. `packet_loss_percent avg < 2` or `during_spikes mos avg >= 3`. */
   name: string;
   /** Why it failed, in words (measured vs limit, or "no samples"). */
   message: string;
+}
+
+/** Why an assertion was not judged: where and how the generator was unhealthy in its windows. */
+export interface InconclusiveReason {
+  /** The unhealthy windows among those it depends on (indices; window i is [i, i + 1) s of the run). */
+  windows: number[];
+  /** The windows it depends on, in all. */
+  windowsInScope: number;
+  /** Partitions (engines) unhealthy in those windows, ascending. */
+  partitions: number[];
+  /** Whether the probe was unhealthy in any of them. */
+  probe: boolean;
+  /** Which figures exceeded their limits. */
+  figures: HealthFigure[];
 }
 
 /** A baseline-relative limit and the value it was resolved from. */
@@ -217,6 +239,38 @@ export interface TimelinePoint {
   plis: number | null;
   /** Mean round trip the senders measured in the window, ms; null without reports. */
   rttMs: number | null;
+  /**
+   * The generator's health in the window (absent in reports from before it was measured): the
+   * worst partition's pacing lateness p99, the worst process's (engines', probe's) event-loop
+   * delay p99 and CPU, the probe's receive lag p99; null where nothing measured it.
+   */
+  healthLatenessMs?: number | null;
+  healthEventLoopDelayMs?: number | null;
+  healthCpuPercent?: number | null;
+  healthReceiveLagMs?: number | null;
+  /** How many parts of the generator (partitions, the probe) were unhealthy in the window; null when none measured itself. */
+  healthUnhealthyParts?: number | null;
+}
+
+/** A health window as judged: the figures and what exceeded its limit (empty: healthy). */
+export type JudgedWindow<T> = T & { causes: HealthCause[] };
+
+/**
+ * The load generator's own health over the run, window by window: every figure each engine
+ * process and the probe measured of themselves, judged against the scenario's `health:` limits.
+ */
+export interface RunHealth {
+  /** The limits the windows were judged by (ms, percent of a core, counts). */
+  thresholds: HealthThresholds;
+  /** Each partition's engine, window by window (as far as it reported). */
+  engines: { partition: number; windows: JudgedWindow<EngineHealthWindow>[] }[];
+  /** The probe, window by window; empty when it did not measure itself (fake time, older remote probes). */
+  probe: JudgedWindow<ProbeHealthWindow>[];
+  /** Every unhealthy part of a window, in window order: which part and why. */
+  unhealthy: { index: number; partition: number | null; part: string; causes: HealthCause[] }[];
+  /** Windows measured (0 ... windowCount - 1 of the run) and how many of them had an unhealthy part. */
+  windows: number;
+  unhealthyWindows: number;
 }
 
 export interface SpikeWindow {
@@ -269,7 +323,11 @@ export interface ReconnectResult {
   error: string | null;
 }
 
-export type RunStatus = 'passed' | 'failed' | 'error' | 'aborted';
+/**
+ * `inconclusive`: no assertion failed, but some could not be judged because the load generator
+ * was unhealthy in windows they depend on (exit 3, E_GENERATOR_OVERLOAD).
+ */
+export type RunStatus = 'passed' | 'failed' | 'inconclusive' | 'error' | 'aborted';
 
 /**
  * The I/O the run actually used: `batched` (avcm's sendmmsg/GSO/recvmmsg addon), `dgram`
@@ -304,9 +362,9 @@ export interface RunResult {
   description: string;
   file: string | null;
   status: RunStatus;
-  /** Set when status is `error` or `aborted`. */
+  /** Set when status is `error`, `aborted` or `inconclusive` (what was overloaded, where, when, and what to do). */
   errorMessage: string | null;
-  /** The error code of an `error` run (E_BACKEND, E_NETWORK, E_MEDIA, ...); null otherwise. */
+  /** The error code of an `error` run (E_BACKEND, E_NETWORK, E_MEDIA, ...), E_GENERATOR_OVERLOAD for `inconclusive`; null otherwise. */
   errorCode: string | null;
   seed: number;
   backend: string;
@@ -367,5 +425,7 @@ export interface RunResult {
   sutEvents?: SutEventResult[];
   /** Lost WebRTC sessions (participants publishing, the probe subscribing) and how they came back (absent in results from before SUT chaos). */
   reconnects?: ReconnectResult[];
+  /** The load generator's health, window by window (absent in results from before it was measured). */
+  health?: RunHealth;
   avcmVersion: string;
 }

@@ -152,6 +152,7 @@ export class ScenarioRun implements RunningRun {
       for (const cleanup of this.cleanups) await cleanup().catch(() => undefined);
       await this.probe?.close().catch(() => undefined);
     }
+    if (result.status === 'inconclusive') this.context.log(`avcm: ${scenario.name}: ${result.errorCode}: ${result.errorMessage}`);
     const exitCode =
       result.status === 'passed' ? 0 : result.status === 'failed' ? 1 : result.status === 'aborted' ? (this.stopReason === 'SIGTERM' ? 143 : 130) : 3;
     return this.finish(result, exitCode);
@@ -374,6 +375,7 @@ export class ScenarioRun implements RunningRun {
       relativeWithoutBaseline: this.request.baselineOptional ? 'skip' : 'fail',
       sutActions: sut?.records() ?? [],
       reconnects: [...totals.reconnects, ...(subscriptions?.records() ?? [])],
+      health: { thresholds: effective.health, engines: totals.health, probe: probeReport.health ?? [] },
       ...(outcome === 'aborted' ? { status: 'aborted' as const, errorMessage: `interrupted by ${this.stopReason} after ${(measuredMs / 1000).toFixed(1)}s` } : {}),
       ...(failure ? this.failureStatus(failure, measuredMs) : {}),
       ...(sutFailure ? { status: 'error' as const, errorMessage: `${sutFailure.message} (${sutFailure.hint})` } : {}),

@@ -1,3 +1,4 @@
+import type { HealthThresholds } from '../health/index.js';
 import { parseExpression } from '../verdict/parse-assertion.js';
 import { METRIC_NAMES } from '../result/index.js';
 import type { AssertionSpec, NumberRange, Scenario, SimpleTargetSelector, SimulcastLayer, SpikeEntry, SpikeShape, TargetSelector, WeightedShape } from './scenario.js';
@@ -24,6 +25,7 @@ export const DEFAULTS = {
   turn: { secret_env: 'AVCM_TURN_SECRET', ttl: '1h' },
   extensions: { layout: 'rfc8285', participant_id: 1, abs_send_time: 2, rtp_stream_id: 10, repaired_rtp_stream_id: 11, mid: 4 },
   scaling: { partitions: 'auto', participants_per_partition: 150, max_partitions: 10 },
+  health: { inconclusive: true, pacing_lateness: '25ms', event_loop_delay: '50ms', cpu_percent: 95, receive_lag: '50ms', send_drops: 0, kernel_drops: 0 },
   spike: { count: 1, duration: '10s', participants: 'all', direction: 'uplink', viewers: 'all', pattern: 'random', mean_burst_packets: 3, base_latency_ms: 0, transition: '2s', queue: '200ms', trace_format: 'auto' },
   sut: { timeout: '60s', stop_timeout: '10s', namespace: 'default' },
   distribution: { strategy: 'even', min_spacing: '5s', jitter_percent: 15, respect_min_offset: true, waves: 3, burst_size: 3 },
@@ -174,6 +176,21 @@ function viewerSpecs(viewers: ScenarioDocument['viewers']): Scenario['viewers'] 
   return viewers ? viewers.map((v) => ({ name: v.name, layer: v.layer ?? null })) : null;
 }
 
+/** The `health:` section's limits with units resolved (ms). */
+function healthThresholds(health: ScenarioDocument['health']): HealthThresholds {
+  const h = { ...DEFAULTS.health, ...(health ?? {}) };
+  const d = DEFAULTS.health;
+  return {
+    markInconclusive: h.inconclusive,
+    pacingLatenessMs: ms(h.pacing_lateness, d.pacing_lateness),
+    eventLoopDelayMs: ms(h.event_loop_delay, d.event_loop_delay),
+    cpuPercent: h.cpu_percent,
+    receiveLagMs: ms(h.receive_lag, d.receive_lag),
+    sendDrops: h.send_drops,
+    kernelDrops: h.kernel_drops,
+  };
+}
+
 function sutSpec(sut: ScenarioDocument['sut']): Scenario['sut'] {
   if (!sut) return null;
   const d = DEFAULTS.sut;
@@ -270,6 +287,7 @@ export function applyDefaults(doc: ScenarioDocument, file: string | null): Scena
       participantsPerPartition: scaling.participants_per_partition,
       maxPartitions: scaling.max_partitions,
     },
+    health: healthThresholds(doc.health),
     spikes: (doc.spikes ?? []).map(spikeEntry),
     distribution: {
       strategy: dist.strategy,

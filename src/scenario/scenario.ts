@@ -1,3 +1,4 @@
+import type { HealthThresholds } from '../health/index.js';
 import type { SfuSpec, SpikeType, SutSpec } from '../plan/types.js';
 import type { MetricName, Op, Scope, SourceLocation, Stat } from '../result/types.js';
 import type { BaselineLimit } from '../verdict/parse-assertion.js';
@@ -159,6 +160,8 @@ export interface Scenario {
   sut: SutSpec | null;
   extensions: { layout: 'rfc8285' | 'legacy'; participantIdId: number; absSendTimeId: number; ridId: number; repairedRidId: number; midId: number };
   scaling: { partitions: number | 'auto'; participantsPerPartition: number; maxPartitions: number };
+  /** When the generator counts as unhealthy in a window (the `health:` section with defaults). */
+  health: HealthThresholds;
   spikes: SpikeEntry[];
   distribution: Distribution;
   assertions: AssertionSpec[];

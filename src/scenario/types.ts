@@ -144,6 +144,8 @@ export interface ScenarioDocument {
   sut?: SutDocument;
   rtp?: { extensions?: { layout?: 'rfc8285' | 'legacy'; participant_id?: number; abs_send_time?: number; rtp_stream_id?: number; repaired_rtp_stream_id?: number; mid?: number } };
   scaling?: { partitions?: number | 'auto'; participants_per_partition?: number; max_partitions?: number };
+  /** When avcm's own side counts as overloaded (limits per window), and whether that makes assertions inconclusive. */
+  health?: { inconclusive?: boolean; pacing_lateness?: Duration; event_loop_delay?: Duration; cpu_percent?: number; receive_lag?: Duration; send_drops?: number; kernel_drops?: number };
   spikes?: SpikeSpec[];
   distribution?: {
     strategy?: 'even' | 'random' | 'front_loaded' | 'back_loaded' | 'legacy' | 'wave' | 'burst';

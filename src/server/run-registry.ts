@@ -9,9 +9,11 @@ import type { Scenario } from '../scenario/index.js';
 
 /**
  * A run's life: `created` (interactive API, not started yet) -> `queued` (handed to the runner) ->
- * `running` (the runner reports it running) -> `passed` | `failed` | `error` | `cancelled`.
+ * `running` (the runner reports it running) -> `passed` | `failed` | `inconclusive` | `error` |
+ * `cancelled`. `inconclusive`: no assertion failed, but some could not be judged because avcm's own
+ * engines or probe were overloaded (E_GENERATOR_OVERLOAD).
  */
-export type RunState = 'created' | 'queued' | 'running' | 'passed' | 'failed' | 'error' | 'cancelled';
+export type RunState = 'created' | 'queued' | 'running' | 'passed' | 'failed' | 'inconclusive' | 'error' | 'cancelled';
 
 export interface RunEntry {
   id: string;
@@ -54,7 +56,7 @@ export interface RunRegistryOptions {
   maxRetainedRuns?: number;
 }
 
-const FINISHED: ReadonlySet<RunState> = new Set(['passed', 'failed', 'error', 'cancelled']);
+const FINISHED: ReadonlySet<RunState> = new Set(['passed', 'failed', 'inconclusive', 'error', 'cancelled']);
 
 /**
  * The server's runs: each isolated (its own id, runner run and report folder), a bound on how many
@@ -211,6 +213,8 @@ function finalState(outcome: RunOutcome, cancelled: boolean): RunState {
       return 'passed';
     case 'failed':
       return 'failed';
+    case 'inconclusive':
+      return 'inconclusive';
     case 'aborted':
       return 'cancelled';
     default:

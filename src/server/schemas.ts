@@ -17,7 +17,7 @@ export const REPORT_PARAMS = {
 } as const;
 
 /** The states a run can be in (see RunState). */
-export const RUN_STATES = ['created', 'queued', 'running', 'passed', 'failed', 'error', 'cancelled'] as const;
+export const RUN_STATES = ['created', 'queued', 'running', 'passed', 'failed', 'inconclusive', 'error', 'cancelled'] as const;
 
 export const LIST_QUERY = {
   type: 'object',

@@ -3,13 +3,23 @@ import type { AssertionSpec } from '../scenario/scenario.js';
 import { baselineValue, summaryOf } from './baseline-value.js';
 import { statOf } from './metrics.js';
 import { compare, formatBaselineLimit, resolveBaselineLimit } from './parse-assertion.js';
-import { metricSamples, recoverySamples } from './summary.js';
+import { eligibleStreams, metricSamples, recoverySamples } from './summary.js';
+import { summarizeReason, type GeneratorHealth, type WindowDependency } from './generator-health.js';
 import { worstStreams } from './worst-streams.js';
 
 /** The run a relative assertion compares with: its report as read, and the path it was given as. */
 export interface BaselineReference {
   report: string;
   result: RunResult;
+}
+
+/**
+ * The generator's health for the assertions: its judgement, and which windows each participant
+ * stream's samples come from, per scope (its partition, and the run windows of the scope).
+ */
+export interface AssertionHealth {
+  generator: GeneratorHealth;
+  dependencyOf(stream: StreamResult, scope: Scope): WindowDependency;
 }
 
 /**
@@ -25,6 +35,10 @@ export interface BaselineReference {
  * assertion without a baseline run is measured but not judged: `skipped`. `neverRejoined` lists,
  * per scope, the participants that never published again after a `sut_*` spike: a
  * reconnect_seconds assertion fails naming them.
+ * With `health`, an assertion that depends on a window in which the generator was unhealthy (a
+ * window of its scope, of a stream it takes samples from: every eligible stream of its metric,
+ * the targeted streams' whole run for recovery_seconds) is `inconclusive` whatever it measured;
+ * the others are judged as without it.
  */
 export function evaluateAssertions(
   specs: readonly AssertionSpec[],
@@ -32,70 +46,95 @@ export function evaluateAssertions(
   baseline: BaselineReference | null,
   withoutBaseline: 'fail' | 'skip' = 'fail',
   neverRejoined: Record<Scope, readonly number[]> = { whole: [], during_spikes: [], baseline: [] },
+  health: AssertionHealth | null = null,
 ): AssertionResult[] {
   const baselineSummary = baseline ? summaryOf(baseline.result) : null;
-  return specs.map((a): AssertionResult => {
-    const limitText = a.relative ? formatBaselineLimit(a.relative) : String(a.threshold);
-    const name = `${a.scope === 'whole' ? '' : `${a.scope} `}${a.layer ? `layer ${a.layer} ` : ''}${a.metric} ${a.stat} ${a.op} ${limitText}`;
-    const reference = a.relative && baseline && baselineSummary ? baselineValue(baselineSummary, a.metric, a.scope, a.stat) : null;
-    const threshold = !a.relative ? a.threshold : reference === null ? null : resolveBaselineLimit(a.relative, reference);
-    const base = {
-      expression: a.expression,
-      metric: a.metric,
-      scope: a.scope,
-      stat: a.stat,
-      op: a.op,
-      threshold,
-      baseline: a.relative ? { limit: limitText, value: reference === null ? null : round(reference), report: baseline?.report ?? '' } : null,
-      location: a.location,
-      worst: worstStreams(streams, a, threshold),
-      name,
+  const judged = specs.map((a) => judge(a, streams, baseline, baselineSummary, withoutBaseline, neverRejoined));
+  if (health === null) return judged;
+  return judged.map((result, i) => {
+    const a = specs[i];
+    if (result.skipped) return result;
+    const sampled = a.metric === 'recovery_seconds' ? streams.filter((s) => s.recoverySeconds.length > 0) : eligibleStreams(streams, a.metric);
+    const scope = a.metric === 'recovery_seconds' ? 'whole' : a.scope;
+    const reason = health.generator.unhealthyIn(sampled.map((s) => health.dependencyOf(s, scope)));
+    if (reason === null) return result;
+    return {
+      ...result,
+      passed: false,
+      inconclusive: reason,
+      message: `not judged: the load generator was unhealthy in ${reason.windows.length} of the ${reason.windowsInScope} windows it depends on (${summarizeReason(reason)}); ${result.message}`,
     };
-    let samples: number[];
-    if (a.metric === 'recovery_seconds') {
-      const raw = recoverySamples(streams);
-      const never = raw.filter((v) => v === null).length;
-      if (never > 0) {
-        return { ...base, measured: null, samples: raw.length, passed: false, message: `${never} of ${raw.length} spike/stream pairs never recovered to baseline within the run` };
-      }
-      samples = raw as number[];
-    } else if (a.metric === 'reconnect_seconds' && neverRejoined[a.scope].length > 0) {
-      const ids = neverRejoined[a.scope];
-      return { ...base, measured: null, samples: streams.length, passed: false, message: `participant${ids.length === 1 ? '' : 's'} ${ids.join(', ')} never published again after a sut_* spike (every rejoin attempt failed)` };
-    } else {
-      samples = metricSamples(streams, a.metric, a.scope, a.layer ?? null);
+  });
+}
+
+function judge(
+  a: AssertionSpec,
+  streams: readonly StreamResult[],
+  baseline: BaselineReference | null,
+  baselineSummary: ReturnType<typeof summaryOf> | null,
+  withoutBaseline: 'fail' | 'skip',
+  neverRejoined: Record<Scope, readonly number[]>,
+): AssertionResult {
+  const limitText = a.relative ? formatBaselineLimit(a.relative) : String(a.threshold);
+  const name = `${a.scope === 'whole' ? '' : `${a.scope} `}${a.layer ? `layer ${a.layer} ` : ''}${a.metric} ${a.stat} ${a.op} ${limitText}`;
+  const reference = a.relative && baseline && baselineSummary ? baselineValue(baselineSummary, a.metric, a.scope, a.stat) : null;
+  const threshold = !a.relative ? a.threshold : reference === null ? null : resolveBaselineLimit(a.relative, reference);
+  const base = {
+    expression: a.expression,
+    metric: a.metric,
+    scope: a.scope,
+    stat: a.stat,
+    op: a.op,
+    threshold,
+    baseline: a.relative ? { limit: limitText, value: reference === null ? null : round(reference), report: baseline?.report ?? '' } : null,
+    location: a.location,
+    worst: worstStreams(streams, a, threshold),
+    name,
+  };
+  let samples: number[];
+  if (a.metric === 'recovery_seconds') {
+    const raw = recoverySamples(streams);
+    const never = raw.filter((v) => v === null).length;
+    if (never > 0) {
+      return { ...base, measured: null, samples: raw.length, passed: false, message: `${never} of ${raw.length} spike/stream pairs never recovered to baseline within the run` };
     }
-    const measured = statOf(a.stat, samples);
-    if (measured === null) {
-      return { ...base, measured: null, samples: 0, passed: false, message: `no samples in scope ${a.scope}: nothing was measured for ${a.metric}` };
-    }
-    const over = `over ${samples.length} ${a.metric === 'recovery_seconds' ? 'spike/stream pairs' : 'streams'}`;
-    if (a.relative && !baseline && withoutBaseline === 'skip') {
-      return { ...base, measured: round(measured), samples: samples.length, passed: false, skipped: true, message: `measured ${round(measured)} ${over}; not judged: no baseline run to compare with (--baseline-optional)` };
-    }
-    if (a.relative && !baseline) {
-      return { ...base, measured: round(measured), samples: samples.length, passed: false, message: `measured ${round(measured)} ${over}, but "${limitText}" needs a baseline run (avcm test --baseline REPORT.json)` };
-    }
-    if (threshold === null) {
-      return {
-        ...base,
-        measured: round(measured),
-        samples: samples.length,
-        passed: false,
-        message: `measured ${round(measured)} ${over}, but the baseline run (${baseline!.report}) measured no ${a.metric} ${a.scope === 'whole' ? '' : `in scope ${a.scope} `}to compare with`,
-      };
-    }
-    const limit = a.relative ? `${a.op} ${threshold} = ${limitText.replace('baseline', `baseline ${round(reference!)}`)}` : `${a.op} ${threshold}`;
+    samples = raw as number[];
+  } else if (a.metric === 'reconnect_seconds' && neverRejoined[a.scope].length > 0) {
+    const ids = neverRejoined[a.scope];
+    return { ...base, measured: null, samples: streams.length, passed: false, message: `participant${ids.length === 1 ? '' : 's'} ${ids.join(', ')} never published again after a sut_* spike (every rejoin attempt failed)` };
+  } else {
+    samples = metricSamples(streams, a.metric, a.scope, a.layer ?? null);
+  }
+  const measured = statOf(a.stat, samples);
+  if (measured === null) {
+    return { ...base, measured: null, samples: 0, passed: false, message: `no samples in scope ${a.scope}: nothing was measured for ${a.metric}` };
+  }
+  const over = `over ${samples.length} ${a.metric === 'recovery_seconds' ? 'spike/stream pairs' : 'streams'}`;
+  if (a.relative && !baseline && withoutBaseline === 'skip') {
+    return { ...base, measured: round(measured), samples: samples.length, passed: false, skipped: true, message: `measured ${round(measured)} ${over}; not judged: no baseline run to compare with (--baseline-optional)` };
+  }
+  if (a.relative && !baseline) {
+    return { ...base, measured: round(measured), samples: samples.length, passed: false, message: `measured ${round(measured)} ${over}, but "${limitText}" needs a baseline run (avcm test --baseline REPORT.json)` };
+  }
+  if (threshold === null) {
     return {
       ...base,
       measured: round(measured),
       samples: samples.length,
-      // A relative limit comes from a report, where values are kept to 1/1000: compare what would be
-      // reported, so a run held against its own report passes `<= baseline`.
-      passed: compare(a.relative ? round(measured) : measured, a.op, threshold),
-      message: `measured ${round(measured)} (limit ${limit}) ${over}`,
+      passed: false,
+      message: `measured ${round(measured)} ${over}, but the baseline run (${baseline!.report}) measured no ${a.metric} ${a.scope === 'whole' ? '' : `in scope ${a.scope} `}to compare with`,
     };
-  });
+  }
+  const limit = a.relative ? `${a.op} ${threshold} = ${limitText.replace('baseline', `baseline ${round(reference!)}`)}` : `${a.op} ${threshold}`;
+  return {
+    ...base,
+    measured: round(measured),
+    samples: samples.length,
+    // A relative limit comes from a report, where values are kept to 1/1000: compare what would be
+    // reported, so a run held against its own report passes `<= baseline`.
+    passed: compare(a.relative ? round(measured) : measured, a.op, threshold),
+    message: `measured ${round(measured)} (limit ${limit}) ${over}`,
+  };
 }
 
 function round(value: number): number {

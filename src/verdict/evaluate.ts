@@ -11,7 +11,8 @@ import type { ReconnectRecord } from '../webrtc/reconnect-record.js';
 import { mergeRenumberedStreams, type MergedStream } from './merge-streams.js';
 import { outageSeconds, reconnectSeconds, type ReconnectFigure, type RelativeReconnect, type SutSpikeOutcome } from './recovery-metrics.js';
 import { AVCM_VERSION } from '../version.js';
-import { evaluateAssertions, type BaselineReference } from './evaluate-assertions.js';
+import { evaluateAssertions, type AssertionHealth, type BaselineReference } from './evaluate-assertions.js';
+import { GeneratorHealth, OVERLOAD_HINT, type GeneratorHealthInput } from './generator-health.js';
 import { scopeMetrics } from './metrics.js';
 import { spikeTailMs } from './spike-tail.js';
 import { summarizeStreams } from './summary.js';
@@ -51,6 +52,11 @@ export interface VerdictInput {
   sutActions?: readonly SutActionRecord[];
   /** Lost WebRTC sessions of participants and of the probe's subscriptions, and how they came back (epoch times). */
   reconnects?: readonly ReconnectRecord[];
+  /**
+   * The load generator's own health (the scenario's limits, each partition's and the probe's
+   * windows); without it every assertion is judged as measured.
+   */
+  health?: GeneratorHealthInput | null;
   /** Overrides the verdict: an interrupted or failed run is never `passed`. */
   status?: 'aborted' | 'error';
   /** The AvcmError code of an `error` run (E_BACKEND, E_NETWORK, ...). */
@@ -88,6 +94,9 @@ interface StreamContext {
   sender: SenderStreamReport | null;
   /** reconnect_seconds per scope, with whether a rejoin never succeeded (which fails the assertion). */
   reconnect: Record<Scope, ReconnectFigure>;
+  /** The partition that sent it (null: not a planned participant's), and each scope's run windows, for the generator's health. */
+  partition: number | null;
+  scopeWindows: Record<Scope, number[]>;
 }
 
 function overlaps(window: WindowStats, windowMs: number, spike: PlannedSpike): boolean {
@@ -145,7 +154,12 @@ function nearSpike(window: WindowStats, windowMs: number, spike: PlannedSpike): 
  *   up again; 0 when it never lost it. A participant that never rejoined fails the assertion.
  * - Timeline: per window, over all streams: loss % (sum lost / sum expected), mean jitter, mean
  *   delay, the MOS of those, total kbit/s, packets/s, and how many spikes overlap the window.
- * - Status: `passed` iff every assertion passed (or was skipped); an `aborted` or `error` override always wins.
+ * - Generator health (see GeneratorHealth): an assertion that depends on a window in which a
+ *   partition whose streams it samples, or the probe, was unhealthy is `inconclusive` (neither
+ *   passed nor failed); the windows it depends on are those of its scope, on the run's window
+ *   grid (whole: every window; during_spikes / baseline: as above, per participant).
+ * - Status: `failed` if an assertion failed; else `inconclusive` (E_GENERATOR_OVERLOAD) if one
+ *   was; else `passed` (every assertion passed or was skipped). An `aborted` or `error` override always wins.
  */
 export function buildRunResult(input: VerdictInput): RunResult {
   const { plan, probe } = input;
@@ -160,6 +174,10 @@ export function buildRunResult(input: VerdictInput): RunResult {
     for (const layer of p.videoLayers ?? []) bySsrc.set(layer.ssrc, p.id);
   }
   const known = new Set(plan.participants.map((p) => p.id));
+  const partitionOf = new Map(plan.participants.map((p) => [p.id, p.partition]));
+  const generator = input.health ? new GeneratorHealth(input.health, windowCount) : null;
+  // The run's window grid: a scope's windows are judged for health whether or not a stream had packets in them.
+  const runWindows = Array.from({ length: windowCount }, (_, index) => ({ index }) as WindowStats);
   // Sender figures belong to the stream with their SSRC (each simulcast layer has its own); through
   // an SFU the probe sees other SSRCs, and then to the participant's medium: its first stream, a
   // simulcast publisher's top layer (what an SFU forwards by default).
@@ -216,16 +234,30 @@ export function buildRunResult(input: VerdictInput): RunResult {
       lost: report.totals.lost,
       sender: sender ? senderTotals(sender) : null,
     };
-    return { report, participantId, result, spikes, sender, reconnect };
+    const scopeWindows: Record<Scope, number[]> = {
+      whole: runWindows.map((w) => w.index),
+      during_spikes: runWindows.filter((w) => spikes.some((s) => overlaps(w, windowMs, s))).map((w) => w.index),
+      baseline: runWindows.filter((w) => !spikes.some((s) => nearSpike(w, windowMs, s))).map((w) => w.index),
+    };
+    return { report, participantId, result, spikes, sender, reconnect, partition: participantId === null ? null : (partitionOf.get(participantId) ?? null), scopeWindows };
   });
 
   // Assertion samples are the streams of planned participants; stray streams are only reported.
   const participantStreams = contexts.filter((c) => c.participantId !== null).map((c) => c.result);
   const neverRejoinedIn = (scope: Scope): number[] => [...new Set(contexts.filter((c) => c.participantId !== null && c.reconnect[scope].never).map((c) => c.participantId!))];
   const neverRejoined = { whole: neverRejoinedIn('whole'), during_spikes: neverRejoinedIn('during_spikes'), baseline: neverRejoinedIn('baseline') };
-  const assertions: AssertionResult[] = evaluateAssertions(input.assertions, participantStreams, input.baseline ?? null, input.relativeWithoutBaseline, neverRejoined);
+  const byResult = new Map(contexts.map((c) => [c.result, c]));
+  const health: AssertionHealth | null = generator && {
+    generator,
+    dependencyOf: (stream, scope) => {
+      const c = byResult.get(stream)!;
+      return { partition: c.partition, windows: c.scopeWindows[scope] };
+    },
+  };
+  const assertions: AssertionResult[] = evaluateAssertions(input.assertions, participantStreams, input.baseline ?? null, input.relativeWithoutBaseline, neverRejoined, health);
 
   const timeline = buildTimeline(contexts, plan.spikes, windowCount, windowMs, windowLengthMs);
+  if (generator) timeline.forEach((point, i) => Object.assign(point, generator.timelineFields(i)));
   const spikes: SpikeWindow[] = plan.spikes.map((s) => ({
     id: s.id,
     type: s.type,
@@ -238,7 +270,13 @@ export function buildRunResult(input: VerdictInput): RunResult {
     (t, s) => ({ received: t.received + s.totals.received, lost: t.lost + s.totals.lost, bytes: t.bytes + s.totals.bytes }),
     { received: 0, lost: 0, bytes: 0 },
   );
-  const status = input.status ?? (assertions.every((a) => a.passed || a.skipped) ? 'passed' : 'failed');
+  const failed = assertions.some((a) => !a.passed && !a.skipped && !a.inconclusive);
+  const inconclusive = assertions.filter((a) => a.inconclusive);
+  const status = input.status ?? (failed ? 'failed' : inconclusive.length > 0 ? 'inconclusive' : 'passed');
+  const overload =
+    status === 'inconclusive' && generator
+      ? `${inconclusive.length} of ${assertions.length} assertion${assertions.length === 1 ? '' : 's'} inconclusive: the load generator was overloaded in windows ${inconclusive.length === 1 ? 'it depends' : 'they depend'} on: ${generator.describe(GeneratorHealth.union(inconclusive.map((a) => a.inconclusive!)))} (hint: ${OVERLOAD_HINT})`
+      : null;
   const viewerTotal = (field: 'nacksSent' | 'retransmittedPackets' | 'packetsRecovered' | 'plisSent' | 'freezes' | 'freezeMs'): number => probe.streams.reduce((sum, st) => sum + (st.viewer?.totals[field] ?? 0), 0);
   const senderTotal = (field: 'nacksReceived' | 'retransmissionsSent' | 'plisReceived' | 'firsReceived' | 'keyframesSent'): number => (input.senders ?? []).reduce((sum, st) => sum + st.totals[field], 0);
   const hasFeedback = probe.streams.some((st) => st.viewer !== null) || (input.senders ?? []).length > 0;
@@ -248,8 +286,8 @@ export function buildRunResult(input: VerdictInput): RunResult {
     description: plan.description,
     file: input.file,
     status,
-    errorMessage: input.errorMessage ?? null,
-    errorCode: input.status === 'error' ? (input.errorCode ?? null) : null,
+    errorMessage: input.errorMessage ?? overload,
+    errorCode: input.status === 'error' ? (input.errorCode ?? null) : status === 'inconclusive' ? 'E_GENERATOR_OVERLOAD' : null,
     seed: plan.seed,
     backend: plan.backend,
     transport: plan.transport,
@@ -321,6 +359,7 @@ export function buildRunResult(input: VerdictInput): RunResult {
         error: r.error,
       }))
       .sort((a, b) => a.lostAtMs - b.lostAtMs || a.participantId - b.participantId),
+    ...(generator ? { health: generator.result() } : {}),
     avcmVersion: AVCM_VERSION,
   };
 }

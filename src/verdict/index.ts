@@ -5,3 +5,4 @@ export { parseExpression, compare, formatBaselineLimit, resolveBaselineLimit, EX
 export { summarizeStreams, summarizeSamples, metricSamples, eligibleStreams, VIDEO_ONLY_METRICS } from './summary.js';
 export { baselineValue, summaryOf } from './baseline-value.js';
 export { worstStreams, formatWorstStreams, WORST_STREAM_COUNT } from './worst-streams.js';
+export { GeneratorHealth, describeUnhealthy, summarizeReason, windowList, OVERLOAD_HINT, type GeneratorHealthInput, type WindowDependency } from './generator-health.js';

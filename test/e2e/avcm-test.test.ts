@@ -4,6 +4,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/result/types.js';
 import { runCli } from '../helpers/cli.js';
+import { expectCleanVerdict } from '../helpers/clean-verdict.js';
 import { spawnCli } from '../helpers/spawn-cli.js';
 
 // Whole runs: real engine processes send the shipped clip over loopback to the built-in probe;
@@ -27,7 +28,7 @@ async function result(name: string): Promise<RunResult> {
 const assertion = (r: RunResult, name: string) => r.assertions.find((a) => a.name === name)!;
 
 describe('avcm test, end to end on loopback', () => {
-  it('a clean run measures ~0 loss and MOS >= 4 and passes (exit 0)', async () => {
+  it('a clean run measures ~0 loss and MOS >= 4 and passes (exit 0), or on a busy machine is inconclusive (exit 3), never failed', async () => {
     const file = await scenario(
       'clean',
       `duration: 6s
@@ -40,20 +41,23 @@ assertions:
 `,
     );
     const run = await runCli(['test', file, '--out-dir', path.join(dir, 'out'), '--partitions', '2'], { cwd: dir });
-    expect(run.code, run.stderr + run.stdout).toBe(0);
     const r = await result('clean');
-    expect(r.status).toBe('passed');
     expect(r.streams).toHaveLength(8);
+    expect(run.stdout).toMatch(/packet_loss_percent max < 0.5/);
+    // On a busy machine the generator's own lateness makes it inconclusive, never failed.
+    if (!expectCleanVerdict(run.code, r, run.stderr + run.stdout)) return;
     expect(r.totals.packetsLost).toBe(0);
     for (const s of r.streams) expect(s.whole.mos!).toBeGreaterThanOrEqual(4);
-    expect(run.stdout).toMatch(/packet_loss_percent max < 0.5/);
   });
 
   it('a 10% loss spike is measured at about 10% and fails a < 5 assertion (exit 1)', async () => {
+    // What the injected chaos measures is the point here: judged whatever the machine's load
+    // (health: inconclusive false), so a busy machine cannot turn the exit 1 into a 3.
     const file = await scenario(
       'loss10',
       `duration: 10s
 participants: { count: 4, base_port: 0 }
+health: { inconclusive: false }
 spikes:
   - type: rtp_packet_loss
     at: 2s
@@ -102,7 +106,7 @@ assertions:
     expect(r.totals.packetsLost).toBe(0);
   });
 
-  it('WebRTC participants (werift, DTLS-SRTP) measured by the built-in WebRTC probe pass a clean gate', async () => {
+  it('WebRTC participants (werift, DTLS-SRTP) measured by the built-in WebRTC probe pass a clean gate (or, on a busy machine, are inconclusive)', async () => {
     const file = await scenario(
       'webrtc',
       `duration: 5s
@@ -114,10 +118,11 @@ assertions:
 `,
     );
     const run = await runCli(['test', file, '--out-dir', path.join(dir, 'out'), '--partitions', '1'], { cwd: dir });
-    expect(run.code, run.stderr + run.stdout).toBe(0);
     const r = await result('webrtc');
     expect(r.transport).toBe('webrtc');
     expect(r.streams.filter((s) => s.participantId !== null)).toHaveLength(6);
+    // DTLS-SRTP set-up can stall a busy engine for a first window or two: inconclusive, never failed.
+    if (!expectCleanVerdict(run.code, r, run.stderr + run.stdout)) return;
     expect(r.totals.packetsReceived).toBe(r.totals.packetsSent);
   });
 

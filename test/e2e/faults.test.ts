@@ -80,7 +80,7 @@ describe('a target that refuses (nothing listens: ICMP port unreachable)', () =>
   it('counts the refused sends, goes on to the end, and says so in the summary and the reports', async () => {
     const port = await closedPort();
     // The probe listens elsewhere (an ephemeral port), so nothing arrives: the verdict fails on no samples.
-    const file = await scenario('refused', `duration: 4s\nparticipants: { count: 2 }\ntarget: udp://127.0.0.1:${port}\nprobe: { listen: "udp://127.0.0.1:0" }\nassertions:\n  packet_loss_percent: ["max < 1"]\n`);
+    const file = await scenario('refused', `duration: 4s\nparticipants: { count: 2 }\nhealth: { inconclusive: false }\ntarget: udp://127.0.0.1:${port}\nprobe: { listen: "udp://127.0.0.1:0" }\nassertions:\n  packet_loss_percent: ["max < 1"]\n`);
     const run = await runCli(['test', file, '--out-dir', path.join(dir, 'out'), '--partitions', '1'], { cwd: dir });
     const output = run.stdout + run.stderr;
     expect(run.code, output).toBe(1);

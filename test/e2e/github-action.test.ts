@@ -109,7 +109,7 @@ beforeAll(async () => {
   for (const dir of ['node_modules', 'schemas', 'media', 'reporters', 'prebuilds']) await symlink(path.join(REPO, dir), path.join(actionPath, dir));
   workspace = await mkdtemp(path.join(os.tmpdir(), 'avcm-workspace-'));
   const gate = (loss: number) =>
-    `version: 1\nname: pr-gate\nseed: 3\nduration: 5s\nparticipants: { count: 2, base_port: 0 }\nscaling: { partitions: 1 }\nspikes:\n  - { type: rtp_packet_loss, at: 1s, duration: 3s, loss_percentage: ${loss} }\nassertions:\n  packet_loss_percent: ["avg <= baseline + 1"]\n  frame_rate_fps: ["avg > 20"]\n`;
+    `version: 1\nname: pr-gate\nseed: 3\nduration: 5s\nparticipants: { count: 2, base_port: 0 }\nscaling: { partitions: 1 }\nspikes:\n  - { type: rtp_packet_loss, at: 1s, duration: 3s, loss_percentage: ${loss} }\nassertions:\n  packet_loss_percent: ["avg <= baseline + 1"]\n  frame_rate_fps: ["avg > 20"]\nhealth: { inconclusive: false }\n`;
   await writeFile(path.join(workspace, 'gate.yaml'), gate(1));
   await writeFile(path.join(workspace, 'worse.yaml'), gate(30));
 }, 360_000);

@@ -27,6 +27,7 @@ name: ${name}
 seed: 7
 duration: 6s
 participants: { count: 4, base_port: 0, rtcp: false }
+health: { inconclusive: false }
 probe: { nack: false, pli: false, jitter_buffer: false, report_interval: false }
 spikes:
   - type: rtp_packet_loss

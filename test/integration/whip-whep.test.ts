@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/result/types.js';
 import { runCli } from '../helpers/cli.js';
 import { MiniWhipWhep } from '../helpers/mini-whip-whep.js';
+import { expectCleanVerdict } from '../helpers/clean-verdict.js';
 
 let server: MiniWhipWhep;
 beforeAll(async () => {
@@ -22,10 +23,11 @@ describe('sfu: whip (RFC 9725 WHIP publish, WHEP subscribe)', () => {
       `version: 1\nname: whip-gate\nduration: 6s\nparticipants: { count: 2, transport: webrtc, base_port: 0 }\nsfu: { kind: whip, whip_url: "${server.url}/whip/{participant}", whep_url: "${server.url}/whep/{participant}" }\nassertions:\n  packet_loss_percent: ["max < 2"]\n  frame_rate_fps: ["avg > 25"]\n`,
     );
     const run = await runCli(['test', file, '--out-dir', dir, '--partitions', '1'], { cwd: dir });
-    expect(run.code, run.stderr + run.stdout).toBe(0);
     expect(server.publishes).toBe(2);
     expect(server.subscribes).toBe(2);
     const result = JSON.parse(await readFile(path.join(dir, 'whip-gate.json'), 'utf8')) as RunResult;
+    // Passed, or inconclusive where the machine was too busy for the generator (never failed).
+    expectCleanVerdict(run.code, result, run.stderr + run.stdout);
     expect(result.streams.map((s) => `${s.participantId}/${s.media}`).sort()).toEqual(['1001/audio', '1001/video', '1002/audio', '1002/video']);
   }, 90_000);
 

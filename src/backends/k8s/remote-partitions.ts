@@ -1,6 +1,6 @@
 import { lineReader, type AgentEvent, type EngineStats } from '../../engine/index.js';
 import type { EngineTotals } from '../backend.js';
-import { sumEngineStats } from '../engine-totals.js';
+import { PartitionHealthLog, sumEngineStats } from '../engine-totals.js';
 
 interface PartitionState {
   ready: boolean;
@@ -16,6 +16,7 @@ interface PartitionState {
  */
 export class RemotePartitions {
   private readonly states: PartitionState[];
+  private readonly health = new PartitionHealthLog();
 
   constructor(readonly partitions: number) {
     this.states = Array.from({ length: partitions }, () => ({ ready: false, done: false, stats: null, error: null, restarts: 0 }));
@@ -31,6 +32,7 @@ export class RemotePartitions {
     if (!state) return;
     if (event.type === 'ready') state.ready = true;
     else if (event.type === 'stats') state.stats = event.stats;
+    else if (event.type === 'health') this.health.add(partition, event.windows);
     else if (event.type === 'done') {
       state.stats = event.stats;
       state.done = true;
@@ -61,7 +63,7 @@ export class RemotePartitions {
   }
 
   totals(): EngineTotals {
-    return sumEngineStats(this.states.map((s) => s.stats), this.readyCount, this.doneCount);
+    return sumEngineStats(this.states.map((s) => s.stats), this.readyCount, this.doneCount, this.health);
   }
 }
 

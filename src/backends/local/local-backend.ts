@@ -9,7 +9,7 @@ import type { Plan, PlannedSpike } from '../../plan/types.js';
 import type { Backend, EngineTotals, LaunchOptions, RunHandle } from '../backend.js';
 import { checkSourcePortsFree, reservePorts, type PortReservation } from '../../ports/index.js';
 import { formatUdpUrl } from '../../scenario/units.js';
-import { sumEngineStats } from '../engine-totals.js';
+import { PartitionHealthLog, sumEngineStats } from '../engine-totals.js';
 import { ioArgs } from '../io-args.js';
 import { selfCommand } from './self-command.js';
 
@@ -92,7 +92,8 @@ export class LocalBackend implements Backend {
       child.stdin!.on('error', () => undefined);
       agents.push(agent);
     }
-    const handle = new LocalRunHandle(agents, workDir, reservation);
+    const health = new PartitionHealthLog();
+    const handle = new LocalRunHandle(agents, workDir, reservation, health);
     const onEvent = (agent: Agent, event: AgentEvent): void => {
       if (event.type === 'offer') {
         const answer = options.signaling
@@ -109,6 +110,7 @@ export class LocalBackend implements Backend {
       }
       if (event.type === 'ready') agent.ready = true;
       else if (event.type === 'stats') agent.stats = event.stats;
+      else if (event.type === 'health') health.add(agent.partition, event.windows);
       else if (event.type === 'done') {
         agent.stats = event.stats;
         agent.done = true;
@@ -140,6 +142,7 @@ class LocalRunHandle implements RunHandle {
     private readonly workDir: string,
     /** The run's fixed source ports, held until its engines are gone. */
     private readonly reservation: PortReservation,
+    private readonly health: PartitionHealthLog,
   ) {
     for (const agent of agents) void agent.exited.then(() => this.changed());
   }
@@ -233,7 +236,7 @@ class LocalRunHandle implements RunHandle {
   }
 
   totals(): EngineTotals {
-    return sumEngineStats(this.agents.map((a) => a.stats), this.agents.filter((a) => a.ready).length, this.agents.filter((a) => a.done).length);
+    return sumEngineStats(this.agents.map((a) => a.stats), this.agents.filter((a) => a.ready).length, this.agents.filter((a) => a.done).length, this.health);
   }
 
   finished(): Promise<void> {

@@ -5,7 +5,7 @@ import type { PlannedSpike } from '../../../src/plan/types.js';
 import type { RunResult, RunStatus } from '../../../src/result/types.js';
 import type { LiveSpike, RunOutcome, RunProgress, RunRequest, Runner, RunningRun } from '../../../src/runner/types.js';
 
-const EXIT: Record<RunStatus, number> = { passed: 0, failed: 1, error: 3, aborted: 143 };
+const EXIT: Record<RunStatus, number> = { passed: 0, failed: 1, inconclusive: 3, error: 3, aborted: 143 };
 
 /**
  * A run that follows the runner contract and is driven by the test: `begin()` makes it running,
