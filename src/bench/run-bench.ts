@@ -245,7 +245,7 @@ async function runWebRtcBench(options: BenchOptions): Promise<BenchFigures> {
     iceServers: [],
     loopbackOnly: true,
     onRtxSsrcs: (pairs) => probe.registerRtx(pairs),
-    sink: probe,
+    sink: probe.sink,
     udp,
   });
   const abort = new AbortController();

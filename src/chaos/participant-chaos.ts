@@ -1,33 +1,14 @@
 import { createRng, deriveSeed } from '../plan/rng.js';
-import { isSutSpike, type NetworkSpikeType, type PlannedSpike } from '../plan/types.js';
-import { BandwidthLimitStage } from './bandwidth-limit.js';
-import { BitrateReduceStage } from './bitrate-reduce.js';
-import { FrameDropStage } from './frame-drop.js';
-import { MahimahiLinkStage } from './mahimahi-link.js';
-import { NetworkJitterStage } from './network-jitter.js';
-import { PacketLossStage } from './packet-loss.js';
+import { isSutSpike, isViewerSide, type PlannedSpike } from '../plan/types.js';
+import { byChainOrder, createFrameStage, createPacketStage } from './stage-factory.js';
 import { DROP, isActive, type FrameStage, type PacketStage } from './stage.js';
-import { TimelineReplayStage } from './timeline-replay.js';
 
 /**
- * Chain position of each stage type. Encoder side: whole frames are skipped before the remaining
- * ones are thinned (thinning a frame that is then skipped would spend the byte budget twice).
- * Network side: loss and jitter model the lossy, variable path up to the bottleneck, the bottleneck
- * queue comes last, so what leaves the chain never exceeds the limited rate (a receiver-side
- * bitrate assertion under `bandwidth_limit` holds) and the queue sees packets when jitter lets them
- * arrive. A trace replays a whole recorded path (loss, its own bottleneck, delay) and sits with
- * the jitter. Same-type spikes that overlap are simply chained, in start order.
+ * True when the spike hits this participant's media; `sut_*` spikes act on the system under test
+ * (the runner's), downlink spikes and layer_switch on what viewers receive (the probe's), never here.
  */
-const CHAIN_ORDER: Record<NetworkSpikeType, number> = { frame_drop: 0, bitrate_reduce: 1, rtp_packet_loss: 0, network_jitter: 1, trace: 1, bandwidth_limit: 2 };
-
-function byChainOrder(a: { spike: PlannedSpike }, b: { spike: PlannedSpike }): number {
-  // Stages exist for network spikes only (see `targets`).
-  return CHAIN_ORDER[a.spike.type as NetworkSpikeType] - CHAIN_ORDER[b.spike.type as NetworkSpikeType] || a.spike.startMs - b.spike.startMs;
-}
-
-/** True when the spike hits this participant's media; `sut_*` spikes act on the system under test (the runner's), never here. */
 function targets(spike: PlannedSpike, participantId: number): boolean {
-  return !isSutSpike(spike.type) && spike.participantIds.includes(participantId);
+  return !isSutSpike(spike.type) && !isViewerSide(spike) && spike.participantIds.includes(participantId);
 }
 
 /**
@@ -59,26 +40,10 @@ export class ParticipantChaos {
   addSpike(spike: PlannedSpike): void {
     if (!targets(spike, this.participantId) || this.spikes.some((s) => s.id === spike.id)) return;
     const rng = createRng(deriveSeed(spike.seed, this.participantId));
-    switch (spike.type) {
-      case 'rtp_packet_loss':
-        this.packetStages.push(new PacketLossStage(spike, rng));
-        break;
-      case 'network_jitter':
-        this.packetStages.push(new NetworkJitterStage(spike, rng));
-        break;
-      case 'bandwidth_limit':
-        this.packetStages.push(new BandwidthLimitStage(spike));
-        break;
-      case 'frame_drop':
-        this.frameStages.push(new FrameDropStage(spike, rng));
-        break;
-      case 'bitrate_reduce':
-        this.frameStages.push(new BitrateReduceStage(spike));
-        break;
-      case 'trace':
-        this.packetStages.push(spike.trace?.kind === 'mahimahi' ? new MahimahiLinkStage(spike) : new TimelineReplayStage(spike, rng));
-        break;
-    }
+    const packetStage = createPacketStage(spike, rng);
+    if (packetStage !== null) this.packetStages.push(packetStage);
+    const frameStage = createFrameStage(spike, rng);
+    if (frameStage !== null) this.frameStages.push(frameStage);
     this.spikes.push(spike);
     this.packetStages.sort(byChainOrder);
     this.frameStages.sort(byChainOrder);

@@ -164,7 +164,7 @@ async function answerOverRest(
     iceServers: [],
     loopbackOnly: /\/\/(127\.|localhost)/.test(rest.api),
     onRtxSsrcs: (pairs) => probe.registerRtx(pairs),
-    sink: probe,
+    sink: probe.sink,
     udp,
   });
   const headers: Record<string, string> = { 'content-type': 'application/json', ...(rest.token ? { authorization: `Bearer ${rest.token}` } : {}) };

@@ -35,5 +35,8 @@ export const DEFAULT_ABSOLUTE: Record<ComparedMetric, number> = {
   decodable_fps: 1,
   outage_seconds: 0.5,
   reconnect_seconds: 1,
+  layer: 0.2,
+  layer_switches: 1,
+  layer_switch_ms: 200,
   recovery_seconds: 1,
 };

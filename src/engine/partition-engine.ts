@@ -2,7 +2,7 @@ import { createParticipantChaos, DROP, type ParticipantChaos } from '../chaos/in
 import { DelayHistogram } from '../health/index.js';
 import type { MediaLibrary, VideoTrack } from '../media/index.js';
 import { createRng, deriveSeed } from '../plan/rng.js';
-import type { Plan, PlannedParticipant, PlannedSpike } from '../plan/types.js';
+import { isViewerSide, type Plan, type PlannedParticipant, type PlannedSpike } from '../plan/types.js';
 import { absSendTimeFromMs, extensionBlockBytes, RtpHeaderWriter } from '../rtp/index.js';
 import { SenderFeedback, SenderSession, type SenderStreamReport } from '../session/index.js';
 import type { Clock } from './clock.js';
@@ -464,7 +464,7 @@ export class PartitionEngine implements DelayedSender {
     const now = this.clock ? this.clock.nowMs() : 0;
     let active = 0;
     for (const spike of this.spikes) {
-      if (spike.startMs <= now && now < spike.endMs && spike.participantIds.some((id) => this.participantIds.has(id))) active++;
+      if (spike.startMs <= now && now < spike.endMs && !isViewerSide(spike) && spike.participantIds.some((id) => this.participantIds.has(id))) active++;
     }
     return {
       ...this.stats,

@@ -79,7 +79,20 @@ function resolveParams(shape: SpikeShape, scenario: Scenario, rng: Rng): SpikePa
     case 'sut_kill':
       // The driver's settings are the plan's `sut`; a SUT spike has no parameters of its own.
       return {};
+    case 'layer_switch':
+      return { layer: shape.layer };
   }
+}
+
+/**
+ * The viewers a downlink spike or layer_switch acts on, as indices into the plan's viewers
+ * (validation checked the names); without a `viewers:` section the probe's one viewer, index 0.
+ */
+function pickViewers(entry: SpikeEntry, scenario: Scenario): number[] {
+  const viewers = scenario.viewers;
+  if (!viewers) return [0];
+  if (entry.viewers === 'all') return viewers.map((_, i) => i);
+  return viewers.flatMap((v, i) => ((entry.viewers as string[]).includes(v.name) ? [i] : []));
 }
 
 /**
@@ -128,6 +141,9 @@ function planSpikes(scenario: Scenario, seed: number, allIds: number[]): Planned
       placedBy: p.entry.atMs === null ? 'distribution' : 'at',
     };
     if (p.shape.trace?.data) planned.trace = p.shape.trace.data;
+    // Only viewer-side spikes carry these fields: every other plan stays as it was before them.
+    if (p.entry.direction === 'downlink') planned.direction = 'downlink';
+    if (p.entry.direction === 'downlink' || p.shape.type === 'layer_switch') planned.viewerIds = pickViewers(p.entry, scenario);
     return planned;
   });
   return spikes.sort((a, b) => a.startMs - b.startMs || a.entry - b.entry || a.id.localeCompare(b.id));
@@ -259,7 +275,7 @@ export function compile(scenario: Scenario, options: CompileOptions = {}): Plan 
     target: scenario.target,
     probeListen: scenario.probeListen,
     rtcp: scenario.participants.rtcp,
-    probe: { ...scenario.probe, rtcpSsrc: probeSsrc(seed, participants), shards: probeShards(scenario.probe.shards, participants.length) },
+    probe: probePlan(scenario, seed, participants),
     basePort: scenario.participants.basePort,
     media: {
       video: video && {
@@ -291,5 +307,13 @@ export function compile(scenario: Scenario, options: CompileOptions = {}): Plan 
     sfu: scenario.sfu,
     // Only plans with a sut: section carry one: every other plan stays byte-identical to before.
     ...(scenario.sut ? { sut: scenario.sut } : {}),
+    // Likewise viewers: only scenarios that name them.
+    ...(scenario.viewers ? { viewers: scenario.viewers.map((v, index) => ({ index, name: v.name, layer: v.layer ?? video?.simulcast?.[0]?.rid ?? null })) } : {}),
   };
+}
+
+/** The probe's settings; `remb` only when turned off, so plans with the default stay as they were. */
+function probePlan(scenario: Scenario, seed: number, participants: PlannedParticipant[]): Plan['probe'] {
+  const { remb, ...probe } = scenario.probe;
+  return { ...probe, rtcpSsrc: probeSsrc(seed, participants), shards: probeShards(scenario.probe.shards, participants.length), ...(remb ? {} : { remb: false }) };
 }

@@ -26,7 +26,10 @@ export type LiveSpikeType = Exclude<NetworkSpikeType, 'trace'>;
 /** Spikes that act on the system under test itself, through the scenario's `sut` driver (src/sut). */
 export type SutSpikeType = 'sut_restart' | 'sut_pause' | 'sut_kill';
 
-export type SpikeType = NetworkSpikeType | SutSpikeType;
+/** Spikes that act on the viewers' subscriptions (the probe's side), never on media or the SUT. */
+export type ViewerSpikeType = 'layer_switch';
+
+export type SpikeType = NetworkSpikeType | SutSpikeType | ViewerSpikeType;
 
 export const SUT_SPIKE_TYPES: readonly SutSpikeType[] = ['sut_restart', 'sut_pause', 'sut_kill'];
 
@@ -79,6 +82,8 @@ export interface SpikeParams {
   queueMs?: number;
   /** trace: the trace file as the scenario names it (for reports; the data is `PlannedSpike.trace`). */
   traceFile?: string;
+  /** layer_switch: the simulcast layer (its rid) the targeted viewers switch to for the spike. */
+  layer?: string;
 }
 
 export interface PlannedSpike {
@@ -90,8 +95,15 @@ export interface PlannedSpike {
   startMs: number;
   endMs: number;
   params: SpikeParams;
-  /** Targeted participant ids, ascending. */
+  /** Targeted participant ids, ascending (downlink spikes and layer_switch: whose streams on the targeted viewers). */
   participantIds: number[];
+  /**
+   * `downlink`: the spike acts at the probe on what the viewers in `viewerIds` receive, not on the
+   * participants' media. Absent for uplink spikes (every plan from before downlink chaos).
+   */
+  direction?: 'downlink';
+  /** Downlink spikes and layer_switch: the targeted viewers' indices (into `Plan.viewers`; 0 = the probe's one viewer without them), ascending. */
+  viewerIds?: number[];
   /** Seed for the stage's own random draws (loss, jitter), derived from the plan seed. */
   seed: number;
   /** How the start was chosen: by `at`, or by the distribution strategy. */
@@ -157,6 +169,17 @@ export interface ProbePlan {
   rtcpSsrc: number;
   /** Worker threads the built-in probe is sharded over (1 = one receiver in the runner's thread); `auto` resolved by participant count. */
   shards: number;
+  /** Whether the probe sends REMB with its receiver reports; absent = true (plans from before REMB carry none). */
+  remb?: boolean;
+}
+
+/** One viewer the probe plays (a scenario's `viewers`): it subscribes to every participant. */
+export interface PlannedViewer {
+  /** Position in `Plan.viewers`, what spikes' `viewerIds` name. */
+  index: number;
+  name: string;
+  /** The simulcast layer (rid) it subscribes to; null without simulcast. */
+  layer: string | null;
 }
 
 export interface AudioPlan {
@@ -248,4 +271,11 @@ export interface Plan {
   sfu: SfuSpec | null;
   /** How `sut_*` spikes act on the system under test; absent when the scenario has no `sut:` section. */
   sut?: SutSpec;
+  /** The viewers the probe plays; absent without a `viewers:` section (the probe is then one viewer that measures every stream). */
+  viewers?: PlannedViewer[];
+}
+
+/** Whether a spike acts at the probe on what viewers receive (a downlink spike or a layer_switch), not on the participants' media. */
+export function isViewerSide(spike: Pick<PlannedSpike, 'type' | 'direction'>): boolean {
+  return spike.direction === 'downlink' || spike.type === 'layer_switch';
 }

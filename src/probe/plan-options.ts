@@ -1,12 +1,14 @@
+import { DownlinkChaos } from '../chaos/index.js';
 import type { Plan } from '../plan/types.js';
 import type { ProbeOptions } from './receiver.js';
 
 /**
  * The probe's viewer behaviour, RTCP and RTX settings for a plan (the scenario's `probe:` section
  * and the participants' RTX SSRCs, every simulcast layer's too). The probe sends RTCP only when it has something to send: NACKs,
- * PLIs or receiver reports.
+ * PLIs or receiver reports. The probe is the plan's first viewer (index 0): the downlink spikes
+ * that target it make its link.
  */
-export function probeFeedbackOptions(plan: Plan): Pick<ProbeOptions, 'viewer' | 'rtcp' | 'rtx'> {
+export function probeFeedbackOptions(plan: Plan): Pick<ProbeOptions, 'viewer' | 'rtcp' | 'rtx' | 'downlink' | 'layers'> {
   const probe = plan.probe;
   const sendsRtcp = probe.nack || probe.pli || probe.reportIntervalMs !== null;
   const rtxSsrcs = new Map<number, number>();
@@ -16,7 +18,9 @@ export function probeFeedbackOptions(plan: Plan): Pick<ProbeOptions, 'viewer' | 
   }
   return {
     viewer: { nack: probe.nack, pli: probe.pli, jitterBuffer: probe.jitterBuffer },
-    rtcp: sendsRtcp ? { ssrc: probe.rtcpSsrc, reportIntervalMs: probe.reportIntervalMs } : null,
+    rtcp: sendsRtcp ? { ssrc: probe.rtcpSsrc, reportIntervalMs: probe.reportIntervalMs, remb: probe.remb !== false && probe.reportIntervalMs !== null } : null,
     rtx: plan.media.video ? { payloadType: plan.media.video.rtxPayloadType, ssrcs: rtxSsrcs } : null,
+    layers: plan.media.video?.simulcast ?? null,
+    downlink: plan.spikes.some((s) => s.direction === 'downlink') ? new DownlinkChaos(0, plan.spikes) : null,
   };
 }

@@ -5,8 +5,10 @@ import {
   nackEntryCount,
   RtcpReader,
   sdesCnameBytes,
+  rembBytes,
   writeNack,
   writePli,
+  writeRemb,
   writeReceiverReport,
   writeSdesCname,
   type RtcpVisitor,
@@ -49,6 +51,8 @@ export class ReceiverFeedback implements FeedbackSink, RtcpVisitor {
     /** Mean RR interval, ms (each drawn from 0.5x..1.5x, RFC 3550 6.3.1); 0 = no reports. */
     private readonly reportIntervalMs: number,
     private readonly rng: Rng,
+    /** Whether each video stream's receiver report carries a REMB (the probe's estimate of the viewer's link for that stream). */
+    private readonly sendsRemb = false,
   ) {
     this.cname = Buffer.from(cname, 'utf8');
   }
@@ -78,7 +82,7 @@ export class ReceiverFeedback implements FeedbackSink, RtcpVisitor {
     this.epochMs = epochMs;
     for (let id = this.reports.popDue(nowMs); id >= 0; id = this.reports.popDue(nowMs)) {
       const session = this.sessions[id];
-      if (session.returnPath !== null) this.send(session, this.reportHead(session));
+      if (session.returnPath !== null) this.send(session, this.withRemb(session, this.reportHead(session), nowMs));
       session.nextReportMs = nowMs + this.reportIntervalMs * (0.5 + this.rng.next());
       this.reports.push(session.nextReportMs, id);
     }
@@ -103,6 +107,20 @@ export class ReceiverFeedback implements FeedbackSink, RtcpVisitor {
     const at = writeReceiverReport(this.buffer, 0, this.rtcpSsrc, this.blocks, 1);
     return writeSdesCname(this.buffer, at, this.rtcpSsrc, this.cname);
   }
+
+  /** Appends a REMB for a video stream after the head at `at` (when REMB is on and an estimate exists); returns the compound's length. */
+  private withRemb(session: ReceiverSession, at: number, nowMs: number): number {
+    if (!this.sendsRemb || session.stats.media !== 'video' || at + rembBytes(1) > this.buffer.length) return at;
+    const estimate = session.rembEstimateBps(nowMs, this.block.fractionLost);
+    if (estimate === null) return at;
+    this.rembSsrcs[0] = session.ssrc;
+    this.rembsSent++;
+    return writeRemb(this.buffer, at, this.rtcpSsrc, estimate, this.rembSsrcs, 1);
+  }
+
+  /** REMBs sent (with receiver reports). */
+  rembsSent = 0;
+  private readonly rembSsrcs = [0];
 
   sendNack(session: ReceiverSession, seqs: Uint16Array, count: number): void {
     if (session.returnPath === null) return;

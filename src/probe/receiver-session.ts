@@ -1,3 +1,4 @@
+import type { LayerTracker } from './layer-tracker.js';
 import { classifyH264Payload, type ParsedRtp } from '../rtp/index.js';
 import { KeyframeRequester, NACK_MODEL, NackGenerator, ReceptionReport } from '../session/index.js';
 import type { ReportBlock } from '../rtcp/index.js';
@@ -77,6 +78,37 @@ export class ReceiverSession {
     return this.stats.ssrc;
   }
 
+  /** Which simulcast layer the stream carries (video streams of a simulcast plan); null otherwise. */
+  layers: LayerTracker | null = null;
+  /** The layer the stream's RID names (-1: none or unknown), looked up once the stream's RID is known. */
+  ridLayer = -1;
+
+  /** REMB bookkeeping: bytes received and run ms at the previous estimate (-1: none yet). */
+  private rembMarkBytes = 0;
+  private rembMarkMs = -1;
+
+  /**
+   * The REMB estimate (bit/s) sent with this stream's receiver report at `nowMs` (run ms), from the
+   * rate it received since the previous report and the report's loss fraction (`fractionLost`,
+   * 0..255), as a browser's loss-based controller reasons: little loss (< 2 %) means the link
+   * carries more, so 1.5x the received rate invites the sender (or an SFU choosing a layer) up;
+   * heavy loss (> 10 %) means it carries less, so the rate times (1 - loss/2); between, the
+   * received rate. Null on the first report (no interval measured yet).
+   */
+  rembEstimateBps(nowMs: number, fractionLost: number): number | null {
+    const bytes = this.stats.bytesReceived;
+    const sinceMs = nowMs - this.rembMarkMs;
+    const first = this.rembMarkMs < 0;
+    const rateBps = ((bytes - this.rembMarkBytes) * 8 * 1000) / Math.max(sinceMs, 1);
+    this.rembMarkBytes = bytes;
+    this.rembMarkMs = nowMs;
+    if (first) return null;
+    const loss = fractionLost / 256;
+    if (loss < 0.02) return rateBps * 1.5;
+    if (loss > 0.1) return rateBps * (1 - loss / 2);
+    return rateBps;
+  }
+
   /**
    * The arrival time (run-relative ms) of the packet `onMedia`/`onRetransmission` handle next, set
    * by the caller: times cross the per-packet calls in fields, because V8 boxes a float argument
@@ -91,6 +123,7 @@ export class ReceiverSession {
    */
   onMedia(buf: Uint8Array, p: ParsedRtp, length: number, windowIndex: number): boolean {
     const arrivalMs = this.arrivalMs;
+    if (this.layers !== null) this.trackLayer(buf, p, length, windowIndex);
     const nackList = this.nackList;
     if (nackList !== null) {
       // Looked up as far back as NACKs are remembered: an answer to a late NACK comes from far behind.
@@ -117,6 +150,14 @@ export class ReceiverSession {
     }
     this.toPlayout(buf, p, ext, false);
     return this.busy;
+  }
+
+  /** Hands the packet to the layer tracker (kept out of `onMedia` so that stays small enough for V8 to inline). */
+  private trackLayer(buf: Uint8Array, p: ParsedRtp, length: number, windowIndex: number): void {
+    const layers = this.layers!;
+    if (this.ridLayer === -1 && this.stats.rid !== null) this.ridLayer = layers.layerOfRid(this.stats.rid);
+    layers.arrivalMs = this.arrivalMs;
+    layers.onPacket(buf, p, length, windowIndex, this.ridLayer);
   }
 
   /** Whether the probe NACKed `sequenceNumber` of this stream (what an RTX packet may answer, RFC 4588 5.3). */

@@ -1,15 +1,18 @@
 import { performance } from 'node:perf_hooks';
+import type { DownlinkChaos } from '../chaos/index.js';
 import type { ProbeHealthWindow } from '../health/index.js';
 import { chooseIo, ioRequest, type IoChoice } from '../io/index.js';
 import { createRng } from '../plan/rng.js';
 import type { Endpoint, ExtensionPlan } from '../plan/types.js';
 import { isRtcpPacket } from '../rtcp/index.js';
-import { createParsedRtp, parseRtp, readRid } from '../rtp/index.js';
+import { classifyH264Payload, createParsedRtp, parseRtp, PAYLOAD_IDR, PAYLOAD_SPS, readRid } from '../rtp/index.js';
 import { readRtxOriginalSequence } from '../session/index.js';
 import { udpKernelCounters } from './kernel-counters.js';
 import { ProbeHealthRecorder } from './probe-health.js';
 import { BatchedProbeSocket } from './batched-probe-socket.js';
 import { DgramProbeSocket } from './dgram-probe-socket.js';
+import { DownlinkLink, LINK_PASS } from './downlink-link.js';
+import { LayerTracker, type KnownLayer } from './layer-tracker.js';
 import { estimateMos } from './mos.js';
 import { liveSummary, sortStreamRows, type LiveParts, type LiveStreamRow, type LiveSummary, type LiveViewerParts } from './live-summary.js';
 import { PLAYOUT_MODEL } from './playout.js';
@@ -50,7 +53,7 @@ export interface ProbeOptions {
    * The probe's RTCP: its SSRC and receiver report interval (null = no reports). Without it the
    * probe sends nothing back, whatever `viewer` asks (NACK and PLI need it).
    */
-  rtcp?: { ssrc: number; reportIntervalMs: number | null } | null;
+  rtcp?: { ssrc: number; reportIntervalMs: number | null; remb?: boolean } | null;
   /** RTX (RFC 4588): the payload type RTX packets arrive with, and RTX SSRC -> media SSRC where known. */
   rtx?: { payloadType: number; ssrcs?: ReadonlyMap<number, number> } | null;
   /**
@@ -68,6 +71,14 @@ export interface ProbeOptions {
    * port and the kernel spreads the sources over them. Default false.
    */
   reusePort?: boolean;
+  /**
+   * The viewer's downlink (`direction: downlink` spikes on it): media and RTX cross it before they
+   * are measured, so loss, delay and bandwidth limits on the viewer's side show in every figure
+   * and in the feedback the probe sends. Absent or empty: no link.
+   */
+  downlink?: DownlinkChaos | null;
+  /** The simulcast layers (highest first, as the plan lists them): video streams then report which one they carry (`StreamReport.layers`). */
+  layers?: readonly KnownLayer[] | null;
 }
 
 /** The viewer figures `live()` sums since the run start, in `LiveViewerSummary` order. */
@@ -122,6 +133,32 @@ export class ProbeReceiver implements DatagramSink, RunningProbe {
   /** `live()`'s viewer counts (LIVE_VIEWER_COUNTS) of windows old enough to no longer change, and how many windows they cover. */
   private readonly viewerSettled = new Float64Array(LIVE_VIEWER_COUNTS.length);
   private viewerSettledWindows = 0;
+  /** The viewer's downlink; null without downlink spikes. */
+  private readonly downlink: DownlinkLink | null;
+  /** The link's release handler, bound once (not a closure per packet): a held datagram reaches the viewer. */
+  private readonly releaseHeld = (buf: Uint8Array, length: number, participantId: number, returnPath: ReturnPath | null): void => {
+    this.arrivalEpochMs = this.runStartEpochMs + this.downlink!.releasedLeaveMs;
+    this.ingestArrived(buf, length, participantId, returnPath);
+  };
+  /** The link's own parse of each datagram (whose participant it is), apart from `parsed`. */
+  private readonly linkParsed = createParsedRtp();
+  /**
+   * What the socket (or a WebRTC probe session) hands datagrams to: the probe itself, or with a downlink a sink that sends
+   * them across the link first. Kept out of `ingestArrived` so that, without a downlink, the hot
+   * path is exactly what it was (V8 inlines by size: a branch there cost allocations).
+   */
+  get sink(): DatagramSink {
+    if (this.downlink === null) return this;
+    const receiver = this;
+    return {
+      arrivalEpochMs: 0,
+      ingestArrived(buf, length, participantId, returnPath) {
+        receiver.arrivalEpochMs = this.arrivalEpochMs;
+        receiver.ingestLinked(buf, length, participantId, returnPath);
+      },
+      countTruncated: () => receiver.countTruncated(),
+    };
+  }
 
   private constructor(options: ProbeOptions, socket: ProbeSocket | null) {
     this.options = options;
@@ -136,9 +173,11 @@ export class ProbeReceiver implements DatagramSink, RunningProbe {
     this.viewer = rtcp ? (options.viewer ?? OPEN_LOOP) : { ...(options.viewer ?? OPEN_LOOP), nack: false, pli: false };
     this.sendsRtcp = rtcp !== null;
     // The feedback loop also drives the viewer model's deadlines; without RTCP it sends nothing.
-    this.feedback = rtcp !== null || this.viewer.jitterBuffer !== false ? new ReceiverFeedback(rtcp?.ssrc ?? 0, 'avcm-probe', rtcp?.reportIntervalMs ?? 0, createRng(rtcp?.ssrc ?? 1)) : null;
+    this.feedback = rtcp !== null || this.viewer.jitterBuffer !== false ? new ReceiverFeedback(rtcp?.ssrc ?? 0, 'avcm-probe', rtcp?.reportIntervalMs ?? 0, createRng(rtcp?.ssrc ?? 1), rtcp?.remb ?? false) : null;
     for (const [rtx, media] of options.rtx?.ssrcs ?? []) this.rtxSsrcs.set(rtx | 0, media | 0);
-    if (this.feedback !== null && options.ticks !== 'manual') {
+    this.downlink = options.downlink && !options.downlink.empty ? new DownlinkLink(options.downlink) : null;
+    // A held datagram leaves at its time only if something looks: the tick does, even without feedback.
+    if ((this.feedback !== null || this.downlink !== null) && options.ticks !== 'manual') {
       this.tickTimer = setInterval(() => this.tick(), FEEDBACK_TICK_MS);
       this.tickTimer.unref();
     }
@@ -165,6 +204,10 @@ export class ProbeReceiver implements DatagramSink, RunningProbe {
 
   /** The feedback loop's timed work as of `epochMs` (wall-clock ms); called by the caller with `ticks: 'manual'`, every few ms. */
   tickAt(epochMs: number): void {
+    if (this.downlink !== null) {
+      this.downlink.nowMs = epochMs - this.runStartEpochMs;
+      this.downlink.releaseDue(this.releaseHeld);
+    }
     this.feedback?.tick(epochMs - this.runStartEpochMs, epochMs);
     // The tick's RTCP (reports, NACKs, PLIs) leaves together.
     this.socket?.flush();
@@ -179,7 +222,7 @@ export class ProbeReceiver implements DatagramSink, RunningProbe {
     const io = options.io ?? chooseIo(ioRequest(undefined, process.env), process.env);
     const socket = io.path === 'batched' ? await BatchedProbeSocket.open(io.udp, options.listen, receiveBufferBytes, options.reusePort === true) : await DgramProbeSocket.open(options.listen, receiveBufferBytes);
     const receiver = new ProbeReceiver(options, socket);
-    socket.start(receiver, receiver.sendsRtcp);
+    socket.start(receiver.sink, receiver.sendsRtcp);
     return receiver;
   }
 
@@ -226,7 +269,8 @@ export class ProbeReceiver implements DatagramSink, RunningProbe {
    */
   ingest(buf: Uint8Array, length: number, arrivalEpochMs: number, participantId = -1, returnPath: ReturnPath | null = null): void {
     this.arrivalEpochMs = arrivalEpochMs;
-    this.ingestArrived(buf, length, participantId, returnPath);
+    if (this.downlink !== null) this.ingestLinked(buf, length, participantId, returnPath);
+    else this.ingestArrived(buf, length, participantId, returnPath);
   }
 
   /**
@@ -281,6 +325,7 @@ export class ProbeReceiver implements DatagramSink, RunningProbe {
       this.streams.set(p.ssrc | 0, session);
       this.feedback?.add(session, arrivalEpochMs - this.runStartEpochMs);
       if (isVideo) this.videoSessions.push(session);
+      if (isVideo && this.options.layers && this.options.layers.length > 0) session.layers = new LayerTracker(this.options.layers);
       if (isVideo && id >= 0) this.videoByParticipant.set(id, session);
     } else if (session.stats.participantId === null && id >= 0) {
       session.stats.participantId = id;
@@ -294,6 +339,32 @@ export class ProbeReceiver implements DatagramSink, RunningProbe {
     session.arrivalMs = arrivalMs;
     if (session.onMedia(buf, p, length, windowIndex)) this.activate(session);
     this.packetsReceived++;
+  }
+
+  /**
+   * A datagram (arrived at the `arrivalEpochMs` field) at the viewer's link: media and RTX cross
+   * it (dropped, held for later, or passed on now), RTCP from the sources goes straight on. What
+   * the link let through earlier reaches the viewer first.
+   */
+  private ingestLinked(buf: Uint8Array, length: number, participantId: number, returnPath: ReturnPath | null): void {
+    const arrivalEpochMs = this.arrivalEpochMs;
+    const link = this.downlink!;
+    link.nowMs = arrivalEpochMs - this.runStartEpochMs;
+    if (link.nextLeaveMs <= link.nowMs) {
+      link.releaseDue(this.releaseHeld);
+      this.arrivalEpochMs = arrivalEpochMs;
+      link.nowMs = arrivalEpochMs - this.runStartEpochMs;
+    }
+    const p = this.linkParsed;
+    if (!isRtcpPacket(buf, length) && parseRtp(buf, length, this.options.extensions, p)) {
+      const id = participantId >= 0 ? participantId : p.participantId;
+      if (p.payloadType === this.options.videoPayloadType) {
+        const keyframe = (classifyH264Payload(buf, p.payloadOffset, p.payloadLength) & (PAYLOAD_IDR | PAYLOAD_SPS)) !== 0;
+        if (link.dropsFramePacket(p.ssrc, p.timestamp, keyframe, id)) return;
+      }
+      if (link.admit(buf, length, id, returnPath) !== LINK_PASS) return;
+    }
+    this.ingestArrived(buf, length, participantId, returnPath);
   }
 
   /** An RTX packet (RFC 4588) in `this.parsed`: unwrapped in place and handed to its media stream. */
@@ -468,7 +539,10 @@ export class ProbeReceiver implements DatagramSink, RunningProbe {
     const count = windowCount ?? this.windowsTouched();
     const after = udpKernelCounters()?.rcvbufErrors ?? null;
     const endMs = count * this.windowMs;
-    const streams = [...this.streams.values()].map((session) => ({ ...session.stats.report(count), viewer: session.viewerReport(count, endMs) }));
+    const streams = [...this.streams.values()].map((session) => {
+      const layers = session.layers?.report(count);
+      return { ...session.stats.report(count), viewer: session.viewerReport(count, endMs), ...(layers ? { layers } : {}) };
+    });
     return {
       runStartEpochMs: this.runStartEpochMs,
       windowMs: this.windowMs,

@@ -436,6 +436,11 @@ export class StreamStats {
     return this.jitter;
   }
 
+  /** Header + payload bytes received so far. */
+  get bytesReceived(): number {
+    return this.totalBytes;
+  }
+
   /** Received packets so far (duplicates excluded). */
   get received(): number {
     return this.totalReceived;

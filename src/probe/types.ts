@@ -39,6 +39,15 @@ export interface StreamReport {
   participantId: number | null;
   /** The simulcast layer this stream is, from the RID header extension (RFC 8852); absent when the packets carried none. */
   rid?: string;
+  /** The viewer (a scenario's `viewers`) that received this stream; absent when the probe plays no named viewers. */
+  viewerName?: string;
+  /**
+   * Which simulcast layer the stream carried (0 = the lowest), from the packets' RID or the
+   * resolution in keyframes' SPS: per layer and window the frames completed and bytes received,
+   * and each change of the layer received (the first packet of a frame on the new layer; the first
+   * entry is the first layer seen). Absent when the stream carried no layer information.
+   */
+  layers?: StreamLayers;
   media: MediaKind;
   payloadType: number;
   firstSeenMs: number;
@@ -63,6 +72,22 @@ export interface StreamReport {
    * in reports of probes from before it was measured.
    */
   silences?: { startMs: number; endMs: number }[];
+}
+
+/** A stream's layer figures (`StreamReport.layers`). */
+export interface StreamLayers {
+  /** frames[layer][window], bytes[layer][window]: dense from window 0, as long as the stream's windows. */
+  frames: number[][];
+  bytes: number[][];
+  /** Run-relative ms and the new layer, in time order (at most 256; later changes are counted in `moreChanges`). */
+  changes: LayerChange[];
+  moreChanges: number;
+}
+
+/** A change of the layer a stream carried (received, or rendered by the viewer model). */
+export interface LayerChange {
+  atMs: number;
+  layer: number;
 }
 
 export interface ProbeReport {

@@ -1,3 +1,5 @@
+import type { LayerChange } from './types.js';
+
 /**
  * What a viewer experienced, per stream and window: the probe's receiver session (NACK, PLI,
  * reports) and its playout model (jitter buffer, decoding, rendering). Named after the W3C WebRTC
@@ -50,4 +52,10 @@ export type ViewerField = keyof typeof VIEWER_FIELDS;
 export interface ViewerReport {
   totals: Record<ViewerField, number>;
   windows: Record<ViewerField, number[]>;
+  /**
+   * The layer of the frames the viewer rendered, each time it changed (the first entry is the
+   * first rendered frame's layer): when a switch reached the picture. Absent when the stream
+   * carried no layer information.
+   */
+  layerChanges?: LayerChange[];
 }

@@ -23,7 +23,10 @@ export type MetricName =
   | 'freeze_ms'
   | 'decodable_fps'
   | 'outage_seconds'
-  | 'reconnect_seconds';
+  | 'reconnect_seconds'
+  | 'layer'
+  | 'layer_switches'
+  | 'layer_switch_ms';
 
 /** Every metric an assertion can name, in report order (wire figures first, then what the viewer saw). */
 export const METRIC_NAMES: readonly MetricName[] = [
@@ -44,6 +47,9 @@ export const METRIC_NAMES: readonly MetricName[] = [
   'decodable_fps',
   'outage_seconds',
   'reconnect_seconds',
+  'layer',
+  'layer_switches',
+  'layer_switch_ms',
 ];
 
 export type Scope = 'whole' | 'during_spikes' | 'baseline';
@@ -189,6 +195,12 @@ export interface StreamResult {
   baseline: MetricValues;
   /** Seconds after each spike that hit this participant until it was back to baseline; null if never within the run. */
   recoverySeconds: (number | null)[];
+  /**
+   * Simulcast: the metrics per layer (by rid), each scope narrowed to its windows in which the
+   * stream received mostly that layer (what `layers:` assertion blocks read). Absent for streams
+   * without layer information.
+   */
+  layers?: Record<string, { whole: MetricValues; duringSpikes: MetricValues; baseline: MetricValues }>;
   received: number;
   lost: number;
   /** What the sending participant's session saw of this stream's receiver (an SFU or the probe); null without RTCP. */

@@ -6,8 +6,9 @@ export type ComparedMetric = MetricName | 'recovery_seconds';
 /**
  * Which way a metric gets worse. Higher is worse for loss (wire and at playout), jitter, delay,
  * round trip, the feedback the viewer had to send (NACKs, retransmissions, PLIs: each stands for
- * something that went missing), keyframe response, freezes, outages, rejoin and recovery time; lower is worse for
- * MOS, bitrate and frame rates (received and decodable).
+ * something that went missing), keyframe response, freezes, outages, rejoin and recovery time,
+ * layer switches and their time; lower is worse for MOS, bitrate, frame rates (received and
+ * decodable) and the layer received.
  */
 export const WORSE_WHEN: Record<ComparedMetric, 'higher' | 'lower'> = {
   packet_loss_percent: 'higher',
@@ -27,5 +28,8 @@ export const WORSE_WHEN: Record<ComparedMetric, 'higher' | 'lower'> = {
   decodable_fps: 'lower',
   outage_seconds: 'higher',
   reconnect_seconds: 'higher',
+  layer: 'lower',
+  layer_switches: 'higher',
+  layer_switch_ms: 'higher',
   recovery_seconds: 'higher',
 };

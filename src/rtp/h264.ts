@@ -232,8 +232,11 @@ export const PAYLOAD_IDR = 1;
 export const PAYLOAD_SLICE = 2;
 /** `classifyH264Payload` flag: a slice with nal_ref_idc != 0 (other frames may reference it). */
 export const PAYLOAD_REFERENCE = 4;
+/** `classifyH264Payload` flag: the payload carries a sequence parameter set (it leads a keyframe). */
+export const PAYLOAD_SPS = 8;
 
 function sliceFlags(nalHeader: number, type: number): number {
+  if (type === NAL_SPS) return PAYLOAD_SPS;
   if (type !== NAL_SLICE && type !== NAL_IDR) return 0;
   let flags = PAYLOAD_SLICE;
   if (type === NAL_IDR) flags |= PAYLOAD_IDR;

@@ -251,7 +251,7 @@ export class ScenarioRun implements RunningRun {
           iceServers: iceServersFor(plan.turn, this.context.env),
           loopbackOnly: iceOnLoopback,
           onRtxSsrcs: (pairs) => probe.registerRtx(pairs),
-          sink: probe,
+          sink: probe.sink,
           udp,
         });
         this.cleanups.push(() => session.close());
@@ -282,9 +282,11 @@ export class ScenarioRun implements RunningRun {
       });
       if (plan.probe.shards > 1) {
         this.context.log(
-          io.path === 'batched'
+          this.probe instanceof ShardedProbe
             ? `avcm: ${plan.scenario}: probe sharded over ${plan.probe.shards} worker threads (SO_REUSEPORT)`
-            : `avcm: ${plan.scenario}: probe.shards ${plan.probe.shards} needs batched UDP I/O; one receiver on node:dgram`,
+            : io.path === 'batched'
+              ? `avcm: ${plan.scenario}: probe.shards ${plan.probe.shards} ignored: the viewer's downlink is one link, measured by one receiver`
+              : `avcm: ${plan.scenario}: probe.shards ${plan.probe.shards} needs batched UDP I/O; one receiver on node:dgram`,
         );
       }
       // With a target of its own the probe's address is not in the run line below; port 0 made it ephemeral.
@@ -308,10 +310,14 @@ export class ScenarioRun implements RunningRun {
     this.handle = await backend.launch(plan, { target, signal: this.abort.signal, log: this.context.log, signaling, io: engineIo });
     this.checkAborted();
     let subscriptions: ProbeSubscriptions | null = null;
+    let layerSwitches: import('../sfu/index.js').LayerSwitchTimeline | null = null;
     if (sfu && this.webrtcSession) {
       // The probe subscribes to every participant through the SFU: what it measures is what the SFU
       // forwarded. It subscribes again, as a viewer app would, when a subscription is lost.
-      const { ProbeSubscriptions } = await import('../sfu/index.js');
+      const { ProbeSubscriptions, LayerSwitchTimeline } = await import('../sfu/index.js');
+      // A simulcast run's viewer asks for its layer from the first subscription on, and switches as layer_switch spikes say.
+      layerSwitches = LayerSwitchTimeline.forPlan(plan, sfu);
+      await layerSwitches?.subscribeAtHome();
       const opened = await ProbeSubscriptions.open(sfu, this.webrtcSession, plan.participants.map((p) => p.id));
       subscriptions = opened;
       this.cleanups.push(async () => opened.close());
@@ -323,6 +329,7 @@ export class ScenarioRun implements RunningRun {
     this.probe?.start(runStartEpochMs);
     this.handle.start(runStartEpochMs);
     sut?.start(runStartEpochMs);
+    layerSwitches?.start(runStartEpochMs);
     this.state = 'running';
     this.context.log(`avcm: ${plan.scenario}: all ${plan.partitions} partition${plan.partitions === 1 ? '' : 's'} ready, sending for ${(plan.durationMs / 1000).toFixed(0)}s`);
     const aborted = new Promise<'aborted'>((resolve) => this.abort.signal.addEventListener('abort', () => resolve('aborted'), { once: true }));
@@ -345,6 +352,10 @@ export class ScenarioRun implements RunningRun {
     // A paused or killed SUT is brought back before anything else (also when interrupted).
     await sut?.close();
     subscriptions?.close();
+    layerSwitches?.close();
+    for (const failed of layerSwitches?.records().filter((r) => r.error !== null) ?? []) {
+      this.context.log(`avcm: ${plan.scenario}: layer switch of participant ${failed.participantId} to substream ${failed.substream} failed: ${failed.error}`);
+    }
     const finishedAt = new Date();
     const measuredMs = Math.min(plan.durationMs, Math.max(0, finishedAt.getTime() - runStartEpochMs));
     const windowMs = 1000;

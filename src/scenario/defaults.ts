@@ -2,7 +2,7 @@ import type { HealthThresholds } from '../health/index.js';
 import { parseExpression } from '../verdict/parse-assertion.js';
 import { METRIC_NAMES } from '../result/index.js';
 import type { AssertionSpec, NumberRange, Scenario, SimpleTargetSelector, SimulcastLayer, SpikeEntry, SpikeShape, TargetSelector, WeightedShape } from './scenario.js';
-import type { ScenarioDocument, SimulcastLayerSpec, SpikeSpec, SpikeTypeSpec } from './types.js';
+import type { MetricAssertions, ScenarioDocument, SimulcastLayerSpec, SpikeSpec, SpikeTypeSpec } from './types.js';
 import { parseDurationMs, parseRateKbps, parseShare, parseUdpListenUrl, parseUdpUrl } from './units.js';
 
 /**
@@ -21,12 +21,12 @@ export const DEFAULTS = {
   audio: { ptime: '20ms', bitrate: '64kbps', payload_type: 111 },
   participants: { first_id: 1001, transport: 'udp', video: true, audio: true, base_port: 0 },
   rtcp: { nack: true, rtx: true, pli: true, report_interval: '1s', history: '1s' },
-  probe: { nack: true, pli: true, jitter_buffer: 'adaptive', report_interval: '1s', shards: 1 },
+  probe: { nack: true, pli: true, jitter_buffer: 'adaptive', report_interval: '1s', shards: 1, remb: true },
   turn: { secret_env: 'AVCM_TURN_SECRET', ttl: '1h' },
   extensions: { layout: 'rfc8285', participant_id: 1, abs_send_time: 2, rtp_stream_id: 10, repaired_rtp_stream_id: 11, mid: 4 },
   scaling: { partitions: 'auto', participants_per_partition: 150, max_partitions: 10 },
   health: { inconclusive: true, pacing_lateness: '25ms', event_loop_delay: '50ms', cpu_percent: 95, receive_lag: '50ms', send_drops: 0, kernel_drops: 0 },
-  spike: { count: 1, duration: '10s', participants: 'all', pattern: 'random', mean_burst_packets: 3, base_latency_ms: 0, transition: '2s', queue: '200ms', trace_format: 'auto' },
+  spike: { count: 1, duration: '10s', participants: 'all', direction: 'uplink', viewers: 'all', pattern: 'random', mean_burst_packets: 3, base_latency_ms: 0, transition: '2s', queue: '200ms', trace_format: 'auto' },
   sut: { timeout: '60s', stop_timeout: '10s', namespace: 'default' },
   distribution: { strategy: 'even', min_spacing: '5s', jitter_percent: 15, respect_min_offset: true, waves: 3, burst_size: 3 },
 } as const;
@@ -93,6 +93,8 @@ function spikeShape(spec: SpikeTypeSpec): SpikeShape {
     case 'sut_kill':
       // Acts on the system under test through the scenario's `sut` driver: no parameters of its own.
       return { type: spec.type };
+    case 'layer_switch':
+      return { type: spec.type, layer: spec.layer };
   }
 }
 
@@ -109,6 +111,10 @@ function spikeEntry(spec: SpikeSpec, index: number): SpikeEntry {
     durationGiven: spec.duration !== undefined,
     atMs: spec.at === undefined ? null : parseDurationMs(spec.at),
     targets: targetSelector(spec.participants),
+    direction: spec.direction ?? d.direction,
+    directionGiven: spec.direction !== undefined,
+    viewers: spec.viewers ?? d.viewers,
+    viewersGiven: spec.viewers !== undefined,
     shapes,
     pooled,
   };
@@ -116,19 +122,26 @@ function spikeEntry(spec: SpikeSpec, index: number): SpikeEntry {
 
 function assertionSpecs(doc: ScenarioDocument): AssertionSpec[] {
   const specs: AssertionSpec[] = [];
-  const add = (metric: AssertionSpec['metric'], scope: AssertionSpec['scope'], list: string[] | undefined) => {
-    const parent = scope === 'whole' ? ['assertions', metric] : ['assertions', scope, metric];
+  const add = (metric: AssertionSpec['metric'], scope: AssertionSpec['scope'], layer: string | null, list: string[] | undefined) => {
+    const scopePath = scope === 'whole' ? ['assertions'] : ['assertions', scope];
+    const parent = layer === null ? [...scopePath, metric] : [...scopePath, 'layers', layer, metric];
     (list ?? []).forEach((expression, index) => {
       const parsed = parseExpression(expression);
       if ('error' in parsed) return; // validation reported it; never reached for a valid document
-      specs.push({ metric, scope, expression: expression.trim(), ...parsed, path: [...parent, index], location: null });
+      specs.push({ metric, scope, layer, expression: expression.trim(), ...parsed, path: [...parent, index], location: null });
     });
   };
   const assertions = doc.assertions ?? {};
-  for (const metric of METRIC_NAMES) add(metric, 'whole', assertions[metric]);
-  for (const metric of METRIC_NAMES) add(metric, 'during_spikes', assertions.during_spikes?.[metric]);
-  for (const metric of METRIC_NAMES) add(metric, 'baseline', assertions.baseline?.[metric]);
-  add('recovery_seconds', 'whole', assertions.recovery_seconds);
+  const scoped: [AssertionSpec['scope'], MetricAssertions | undefined][] = [
+    ['whole', assertions],
+    ['during_spikes', assertions.during_spikes],
+    ['baseline', assertions.baseline],
+  ];
+  for (const [scope, block] of scoped) for (const metric of METRIC_NAMES) add(metric, scope, null, block?.[metric]);
+  add('recovery_seconds', 'whole', null, assertions.recovery_seconds);
+  for (const [scope, block] of scoped) {
+    for (const [layer, metrics] of Object.entries(block?.layers ?? {})) for (const metric of METRIC_NAMES) add(metric, scope, layer, metrics[metric]);
+  }
   return specs;
 }
 
@@ -155,7 +168,13 @@ function probeOptions(probe: ScenarioDocument['probe']): Scenario['probe'] {
     jitterBuffer: buffer === false ? false : { fixedDelayMs: buffer === 'adaptive' ? null : ms(buffer, '0') },
     reportIntervalMs: reports === false ? null : ms(reports, d.report_interval),
     shards: probe?.shards ?? d.shards,
+    remb: probe?.remb ?? d.remb,
   };
+}
+
+/** `viewers` as written (a layer left out is null: the compiler gives such a viewer the top layer). */
+function viewerSpecs(viewers: ScenarioDocument['viewers']): Scenario['viewers'] {
+  return viewers ? viewers.map((v) => ({ name: v.name, layer: v.layer ?? null })) : null;
 }
 
 /** The `health:` section's limits with units resolved (ms). */
@@ -249,6 +268,7 @@ export function applyDefaults(doc: ScenarioDocument, file: string | null): Scena
     target,
     probeListen: doc.probe?.listen === undefined ? null : parseUdpListenUrl(doc.probe.listen),
     probe: probeOptions(doc.probe),
+    viewers: viewerSpecs(doc.viewers),
     turn: doc.turn
       ? {
           urls: doc.turn.urls,

@@ -38,6 +38,8 @@ export interface SpikeShape {
   queueMs?: number;
   /** trace: the file as written, its format, and its contents once read (validation reads it). */
   trace?: { file: string; format: 'auto' | 'timeline' | 'mahimahi'; data: NetworkTrace | null };
+  /** layer_switch: the rid of the layer the viewers switch to. */
+  layer?: string;
 }
 
 /** One choice of a spike entry: a shape, its weight, and where it is written (for located problems). */
@@ -60,6 +62,14 @@ export interface SpikeEntry {
   durationGiven: boolean;
   atMs: number | null;
   targets: TargetSelector;
+  /** Where it acts: on the participants' media (`uplink`) or at the probe on what viewers receive (`downlink`). */
+  direction: 'uplink' | 'downlink';
+  /** Whether `direction` was written (layer_switch and sut_* refuse one). */
+  directionGiven: boolean;
+  /** Downlink spikes and layer_switch: the viewers by name, or all. */
+  viewers: 'all' | string[];
+  /** Whether `viewers` was written (uplink spikes refuse one). */
+  viewersGiven: boolean;
   shapes: WeightedShape[];
   /** Written as a weighted `pool` (even of one entry). */
   pooled: boolean;
@@ -80,6 +90,8 @@ export interface Distribution {
 export interface AssertionSpec {
   metric: MetricName | 'recovery_seconds';
   scope: Scope;
+  /** Set for an assertion in a `layers:` block: the rid of the simulcast layer it is measured on. */
+  layer: string | null;
   expression: string;
   stat: Stat;
   op: Op;
@@ -138,7 +150,9 @@ export interface Scenario {
   target: UdpUrl | null;
   probeListen: UdpUrl | null;
   /** How the probe behaves as a viewer. */
-  probe: { nack: boolean; pli: boolean; jitterBuffer: { fixedDelayMs: number | null } | false; reportIntervalMs: number | null; shards: number | 'auto' };
+  probe: { nack: boolean; pli: boolean; jitterBuffer: { fixedDelayMs: number | null } | false; reportIntervalMs: number | null; remb: boolean; shards: number | 'auto' };
+  /** The viewers the probe plays, each one's layer as written (null: the top one); null = one viewer measuring every stream (no `viewers:` section). */
+  viewers: { name: string; layer: string | null }[] | null;
   turn: { urls: string[]; secretEnv: string; ttlSeconds: number } | null;
   /** Join a real SFU through its own signaling (WebRTC); null = plain RTP to the target. */
   sfu: SfuSpec | null;

@@ -220,6 +220,91 @@ function checkSimulcast(scenario: Scenario, out: SemanticProblem[]): void {
   }
 }
 
+/** Spike types that can act on a viewer's downlink: the network's, and whole frames lost on the way (`bitrate_reduce` is an encoder setting). */
+const DOWNLINK_TYPES: ReadonlySet<string> = new Set(['rtp_packet_loss', 'network_jitter', 'bandwidth_limit', 'trace', 'frame_drop']);
+
+/**
+ * Viewers and what acts on them: unique names; a viewer's layer, a layer_switch's layer and a
+ * `layers:` assertion block name simulcast layers; `viewers` on a spike name viewers and only go
+ * with downlink spikes and layer_switch; downlink spikes take network types; layer metrics need
+ * simulcast. The probe of the docker and k8s backends (`avcm receive`) plays one viewer with no
+ * downlink, and WHEP has no way to ask for a layer.
+ */
+function checkViewers(scenario: Scenario, out: SemanticProblem[]): void {
+  const viewers = scenario.viewers;
+  const rids = (scenario.media.video?.simulcast ?? []).map((l) => l.rid);
+  const ridList = rids.map((r) => `"${r}"`).join(', ');
+  const names = new Set<string>();
+  const whep = scenario.sfu?.kind === 'whip';
+  (viewers ?? []).forEach((viewer, i) => {
+    if (names.has(viewer.name)) out.push({ path: ['viewers', i, 'name'], message: `viewer name "${viewer.name}" is used twice: give every viewer its own name` });
+    names.add(viewer.name);
+  });
+  (viewers ?? []).forEach(({ layer }, i) => {
+    if (layer === null) return;
+    if (rids.length === 0) out.push({ path: ['viewers', i, 'layer'], message: `viewer layer "${layer}" names a simulcast layer, but media.video.simulcast is off` });
+    else if (!rids.includes(layer)) out.push({ path: ['viewers', i, 'layer'], message: `layer "${layer}" is not one of the simulcast layers (${ridList})` });
+    else if (whep) out.push({ path: ['viewers', i, 'layer'], message: 'WHEP has no way to ask for a simulcast layer: remove layer (the SFU picks one) or use sfu kind janus-videoroom' });
+  });
+  if (viewers && scenario.backend !== 'local') {
+    out.push({ path: ['viewers'], message: `viewers are played by the local probe; the ${scenario.backend} backend's probe measures one viewer: remove viewers or use backend local` });
+  }
+  for (const spike of scenario.spikes) {
+    const at = ['spikes', spike.index];
+    const types = spike.shapes.map((option) => option.shape.type);
+    const layerSwitch = types.includes('layer_switch');
+    if (spike.directionGiven && (layerSwitch || types.some((t) => isSutSpike(t)))) {
+      out.push({ path: [...at, 'direction'], message: `${layerSwitch ? 'layer_switch acts on the viewers\' subscriptions' : 'sut_* spikes act on the system under test'}: direction does not apply, remove it` });
+    }
+    if (spike.direction === 'downlink') {
+      for (const option of spike.shapes) {
+        // layer_switch and sut_* were told above that direction does not apply.
+        if (DOWNLINK_TYPES.has(option.shape.type) || option.shape.type === 'layer_switch' || isSutSpike(option.shape.type)) continue;
+        const why = option.shape.type === 'bitrate_reduce' ? 'is an encoder setting of the publisher; a viewer\'s narrow link is a downlink bandwidth_limit' : 'cannot act on a downlink';
+        out.push({ path: [...option.path, 'type'], message: `${option.shape.type} ${why}` });
+      }
+      if (scenario.backend !== 'local') out.push({ path: [...at, 'direction'], message: `downlink spikes act in the local probe; the ${scenario.backend} backend's probe has no downlink: use backend local` });
+    }
+    if (spike.viewersGiven && spike.direction !== 'downlink' && !layerSwitch) {
+      out.push({ path: [...at, 'viewers'], message: 'viewers selects whom a downlink spike or a layer_switch acts on: add direction: downlink, or remove viewers' });
+    }
+    if (spike.viewersGiven && spike.viewers !== 'all') {
+      spike.viewers.forEach((name, i) => {
+        if (!viewers) out.push({ path: [...at, 'viewers', i], message: `viewer "${name}" is not defined: the scenario has no viewers section` });
+        else if (!names.has(name)) out.push({ path: [...at, 'viewers', i], message: `viewer "${name}" is not one of the viewers (${[...names].map((n) => `"${n}"`).join(', ')})` });
+      });
+    }
+    for (const option of spike.shapes) {
+      if (option.shape.type !== 'layer_switch') continue;
+      const layer = option.shape.layer ?? '';
+      if (rids.length === 0) out.push({ path: [...option.path, 'layer'], message: 'layer_switch switches between simulcast layers, but media.video.simulcast is off' });
+      else if (!rids.includes(layer)) out.push({ path: [...option.path, 'layer'], message: `layer "${layer}" is not one of the simulcast layers (${ridList})` });
+      if (!viewers) out.push({ path: [...option.path, 'type'], message: 'layer_switch switches viewers\' subscriptions: add a viewers section (each viewer subscribes to one layer)' });
+      if (whep) out.push({ path: [...option.path, 'type'], message: 'WHEP has no way to ask for a simulcast layer: layer_switch needs sfu kind janus-videoroom (or the built-in probe)' });
+    }
+  }
+  const layerMetrics = scenario.assertions.filter((a) => a.metric === 'layer' || a.metric === 'layer_switches' || a.metric === 'layer_switch_ms' || a.layer !== null);
+  const reported = new Set<string>();
+  for (const a of layerMetrics) {
+    // The metric's list, or the layers block's entry for the rid: one problem per place.
+    const place = a.path.slice(0, a.layer !== null ? a.path.indexOf('layers') + 2 : a.path.length - 1);
+    const key = place.join('/');
+    if (reported.has(key)) continue;
+    if (rids.length === 0) {
+      out.push({ path: place, message: `"${a.expression}" is measured on simulcast layers, but media.video.simulcast is off` });
+      reported.add(key);
+    } else if (a.layer !== null && !rids.includes(a.layer)) {
+      out.push({ path: place, message: `layer "${a.layer}" is not one of the simulcast layers (${ridList})` });
+      reported.add(key);
+    }
+  }
+  const switches = scenario.spikes.some((s) => s.direction === 'downlink' || s.shapes.some((o) => o.shape.type === 'layer_switch'));
+  const timed = scenario.assertions.find((a) => a.metric === 'layer_switch_ms');
+  if (timed && !switches && rids.length > 0) {
+    out.push({ path: timed.path.slice(0, -1), message: `"${timed.expression}" times layer switches from their cause (a layer_switch, or a downlink spike), but the scenario has neither` });
+  }
+}
+
 /** Checks that need the whole scenario (the schema cannot express them). */
 export function semanticProblems(scenario: Scenario, options: { partitions?: number } = {}): SemanticProblem[] {
   const out: SemanticProblem[] = [];
@@ -229,6 +314,7 @@ export function semanticProblems(scenario: Scenario, options: { partitions?: num
   checkPayloadTypes(scenario, out);
   checkSut(scenario, out);
   checkSimulcast(scenario, out);
+  checkViewers(scenario, out);
   if (scenario.spikes.length === 0) {
     const scoped = scenario.assertions.find((a) => a.scope === 'during_spikes' || a.metric === 'recovery_seconds');
     if (scoped) {

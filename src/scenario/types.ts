@@ -25,6 +25,10 @@ interface SpikeCommon {
   /** Explicit start; such an entry is not placed by the distribution. */
   at?: Duration;
   participants?: SpikeTargets;
+  /** `uplink` (default): on the participants' media before the SUT; `downlink`: at the probe, on what the targeted viewers receive. */
+  direction?: 'uplink' | 'downlink';
+  /** downlink spikes and layer_switch: the viewers (names from `viewers`) they act on; default all. */
+  viewers?: 'all' | string[];
 }
 
 /** A spike type and its parameters (a spike's, or a pool entry's). */
@@ -36,7 +40,9 @@ export type SpikeTypeSpec =
   | { type: 'bandwidth_limit'; bandwidth_kbps: Ranged<number>; queue?: Duration }
   | { type: 'trace'; file: string; format?: 'auto' | 'timeline' | 'mahimahi'; queue?: Duration }
   /** Acts on the system under test through the `sut` driver (restart it, pause it for the duration, kill it). */
-  | { type: 'sut_restart' | 'sut_pause' | 'sut_kill' };
+  | { type: 'sut_restart' | 'sut_pause' | 'sut_kill' }
+  /** Switches the targeted viewers' subscriptions to the simulcast layer `layer` (a rid) for the duration, then back. */
+  | { type: 'layer_switch'; layer: string };
 
 /** One spike entry: a type, or a weighted pool of types (each event draws one). */
 export type SpikeSpec = SpikeCommon & (SpikeTypeSpec | { pool: (SpikeTypeSpec & { weight: number })[] });
@@ -57,7 +63,17 @@ export type SutDocument =
   | { driver: 'docker'; container: string; stop_timeout?: Duration; timeout?: Duration }
   | { driver: 'k8s'; namespace?: string; selector: string; deployment?: string; kubeconfig?: string; timeout?: Duration };
 
-export type MetricAssertions = Partial<Record<MetricName, AssertionExpression[]>>;
+export type MetricAssertions = Partial<Record<MetricName, AssertionExpression[]>> & {
+  /** The same metrics per simulcast layer (by rid), over the windows in which a stream received mostly that layer. */
+  layers?: Record<string, Partial<Record<MetricName, AssertionExpression[]>>>;
+};
+
+/** One viewer the probe plays: its name and the simulcast layer it subscribes to. */
+export interface ViewerSpec {
+  name: string;
+  /** A simulcast layer's rid; default the top layer. */
+  layer?: string;
+}
 
 /** One simulcast layer as written: its RID and the size and rate the clip is converted to for it. */
 export interface SimulcastLayerSpec {
@@ -118,7 +134,11 @@ export interface ScenarioDocument {
     report_interval?: false | Duration;
     /** Worker threads the built-in probe is sharded over (default 1); `auto` decides by participant count. */
     shards?: number | 'auto';
+    /** Send REMB with the receiver reports (default true). */
+    remb?: boolean;
   };
+  /** The viewers the probe plays (default: one viewer measuring every stream). */
+  viewers?: ViewerSpec[];
   turn?: { urls: string[]; secret_env?: string; ttl?: Duration };
   sfu?:
     | { kind: 'janus-videoroom'; url: string; room?: number; secret_env?: string }

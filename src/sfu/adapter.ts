@@ -1,5 +1,5 @@
 import type { SfuSpec } from '../plan/types.js';
-import { createRoom, destroyRoom, ensureRoom, JanusSession, publish, subscribe } from './janus-videoroom.js';
+import { configureSubstream, createRoom, destroyRoom, ensureRoom, JanusSession, publish, subscribe } from './janus-videoroom.js';
 import { endSession, exchangeSdp, participantUrl } from './whip.js';
 
 /** What the probe side needs from a WebRTC receiver: answer an SFU's offer, or offer and accept an answer. */
@@ -31,6 +31,12 @@ export interface SfuAdapter {
    * again. Dialects without a session (WHIP/WHEP) never call it.
    */
   onSignalingLost(listener: (reason: string) => void): void;
+  /**
+   * The simulcast layer (0 = the lowest) the probe's subscription to `participantId` asks for,
+   * from now on and on every resubscription: called before `subscribe` for the viewer's layer and
+   * by layer_switch spikes. Dialects without layer choice (WHEP) leave it out.
+   */
+  setLayer?(participantId: number, substream: number): Promise<void>;
   /** Ends sessions and removes what `prepare` made. Idempotent. */
   close(): Promise<void>;
 }
@@ -48,6 +54,9 @@ class JanusVideoRoomAdapter implements SfuAdapter {
   private publishers: number;
   /** Each participant's publisher or subscriber handle, in the session it was made in. */
   private readonly handles = new Map<number, { session: JanusSession; handle: number }>();
+  /** The probe's subscriber video mids per participant, and the layer each subscription asks for. */
+  private readonly videoMids = new Map<number, string[]>();
+  private readonly layers = new Map<number, number>();
   private readonly lostListeners: ((reason: string) => void)[] = [];
 
   constructor(
@@ -102,8 +111,21 @@ class JanusVideoRoomAdapter implements SfuAdapter {
   async subscribe(participantId: number, probe: ProbeSide): Promise<void> {
     await this.forget(participantId);
     const session = await this.janus();
-    const handle = await subscribe(session, this.room!, participantId, (offer) => probe.answer(participantId, offer));
+    const substream = this.layers.get(participantId);
+    const handle = await subscribe(session, this.room!, participantId, (offer) => probe.answer(participantId, offer), {
+      ...(substream !== undefined ? { substream } : {}),
+      onVideoMids: (mids) => this.videoMids.set(participantId, mids),
+    });
     this.handles.set(participantId, { session, handle });
+  }
+
+  async setLayer(participantId: number, substream: number): Promise<void> {
+    this.layers.set(participantId, substream);
+    const current = this.handles.get(participantId);
+    const mids = this.videoMids.get(participantId);
+    // Not subscribed yet (or resubscribing): the subscription asks for the layer when it joins.
+    if (!current || !mids || mids.length === 0 || current.session.lostReason !== null) return;
+    await configureSubstream(current.session, current.handle, mids, substream);
   }
 
   onSignalingLost(listener: (reason: string) => void): void {

@@ -259,6 +259,8 @@ export interface SubscribeOptions {
   /** Simulcast layer index: 0 = the lowest, 2 = the highest (Janus's numbering). */
   substream?: number;
   temporal?: number;
+  /** Told the subscriber's video mids (from Janus's `attached` event): what a later `configure` names. */
+  onVideoMids?: (mids: string[]) => void;
 }
 
 /**
@@ -272,6 +274,8 @@ export async function subscribe(session: JanusSession, room: number, participant
   try {
     const event = await session.message(handle, { request: 'join', ptype: 'subscriber', room, streams: [stream] }, undefined, true);
     if (!event.jsep) throw new AvcmError('E_NETWORK', `Janus sent no offer for feed ${participantId}`);
+    const streams = (event.plugindata?.data as { streams?: { type?: string; mid?: string }[] } | undefined)?.streams ?? [];
+    options.onVideoMids?.(streams.filter((st) => st.type === 'video' && typeof st.mid === 'string').map((st) => st.mid!));
     const answerSdp = await answer(event.jsep.sdp);
     await session.message(handle, { request: 'start', room }, { type: 'answer', sdp: answerSdp }, true);
     return handle;
@@ -279,6 +283,15 @@ export async function subscribe(session: JanusSession, room: number, participant
     await session.detach(handle);
     throw error;
   }
+}
+
+/**
+ * Asks Janus to forward simulcast layer `substream` (0 = the lowest) on a subscriber's video
+ * streams `mids` (VideoRoom `configure` with `streams`, the multistream API of Janus 1.x). Janus
+ * switches at the new layer's next keyframe (and asks the publisher for one).
+ */
+export async function configureSubstream(session: JanusSession, handle: number, mids: readonly string[], substream: number): Promise<void> {
+  await session.message(handle, { request: 'configure', streams: mids.map((mid) => ({ mid, substream })) }, undefined, true);
 }
 
 /** The room's participants as Janus lists them (VideoRoom `listparticipants`): id and whether it publishes. */

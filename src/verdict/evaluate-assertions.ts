@@ -91,7 +91,7 @@ function judge(
   neverRejoined: Record<Scope, readonly number[]>,
 ): AssertionResult {
   const limitText = a.relative ? formatBaselineLimit(a.relative) : String(a.threshold);
-  const name = `${a.scope === 'whole' ? '' : `${a.scope} `}${a.metric} ${a.stat} ${a.op} ${limitText}`;
+  const name = `${a.scope === 'whole' ? '' : `${a.scope} `}${a.layer ? `layer ${a.layer} ` : ''}${a.metric} ${a.stat} ${a.op} ${limitText}`;
   const reference = a.relative && baseline && baselineSummary ? baselineValue(baselineSummary, a.metric, a.scope, a.stat) : null;
   const threshold = !a.relative ? a.threshold : reference === null ? null : resolveBaselineLimit(a.relative, reference);
   const base = {
@@ -118,7 +118,7 @@ function judge(
     const ids = neverRejoined[a.scope];
     return { ...base, measured: null, samples: streams.length, passed: false, message: `participant${ids.length === 1 ? '' : 's'} ${ids.join(', ')} never published again after a sut_* spike (every rejoin attempt failed)` };
   } else {
-    samples = metricSamples(streams, a.metric, a.scope);
+    samples = metricSamples(streams, a.metric, a.scope, a.layer ?? null);
   }
   const measured = statOf(a.stat, samples);
   if (measured === null) {

@@ -1,3 +1,4 @@
+import { layerResults, layerSwitches, layerSwitchMs } from './layer-switches.js';
 import { estimateMos, SILENCE_MIN_MS } from '../probe/index.js';
 import type { ProbeReport, StreamReport, WindowStats } from '../probe/types.js';
 import { isSutSpike, type Plan, type PlannedSpike } from '../plan/types.js';
@@ -214,6 +215,8 @@ export function buildRunResult(input: VerdictInput): RunResult {
       ...scopeMetrics(report, scope, windowLengthMs, sender),
       outage_seconds: outageSeconds(report, scope, windowMs, durationMs, outageMinMs(report.media)),
       reconnect_seconds: figure.seconds,
+      layer_switches: layerSwitches(report, scope, windowMs),
+      layer_switch_ms: layerSwitchMs(report, spikes, plan, scope, windowMs, durationMs),
     });
     const baselineMetrics = metricsOf(baseline, reconnect.baseline);
     const result: StreamResult = {
@@ -226,6 +229,7 @@ export function buildRunResult(input: VerdictInput): RunResult {
       duringSpikes: metricsOf(during, reconnect.during_spikes),
       baseline: baselineMetrics,
       recoverySeconds: spikes.map((s) => recoverySeconds(windows, windowMs, s, baselineMetrics)),
+      ...layerResults(report, plan, { whole: windows, duringSpikes: during, baseline }, (scope) => metricsOf(scope, { seconds: null, never: false })),
       received: report.totals.received,
       lost: report.totals.lost,
       sender: sender ? senderTotals(sender) : null,

@@ -59,7 +59,23 @@ function merge(group: StreamReport[]): MergedStream {
     windows,
     viewer: parts.every((p) => p.viewer !== null) ? mergeViewers(parts.map((p) => p.viewer!)) : null,
     silences: uncovered(parts),
+    ...mergeLayers(parts),
   };
+}
+
+/** The joined streams' layer figures: counts added per layer and window, changes in time order (a repeat of the same layer dropped). */
+function mergeLayers(parts: StreamReport[]): Pick<StreamReport, 'layers'> {
+  const withLayers = parts.filter((p) => p.layers !== undefined).map((p) => p.layers!);
+  if (withLayers.length === 0) return {};
+  const add = (field: 'frames' | 'bytes'): number[][] => {
+    const rows = Math.max(...withLayers.map((l) => l[field].length));
+    return Array.from({ length: rows }, (_, layer) => {
+      const columns = Math.max(...withLayers.map((l) => l[field][layer]?.length ?? 0));
+      return Array.from({ length: columns }, (_, w) => withLayers.reduce((sum, l) => sum + (l[field][layer]?.[w] ?? 0), 0));
+    });
+  };
+  const changes = withLayers.flatMap((l) => l.changes).sort((a, b) => a.atMs - b.atMs).filter((c, i, all) => i === 0 || all[i - 1].layer !== c.layer);
+  return { layers: { frames: add('frames'), bytes: add('bytes'), changes, moreChanges: withLayers.reduce((sum, l) => sum + l.moreChanges, 0) } };
 }
 
 function mergeWindow(index: number, parts: WindowStats[]): WindowStats {

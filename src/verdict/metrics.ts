@@ -31,15 +31,18 @@ function senderSum(sender: SenderStreamReport, field: SenderField, windows: read
  * - residual_loss_percent = 100 * sum(missing at playout) / sum(due at playout)
  * - nack_count, retransmitted_packets, pli_count, freeze_count, freeze_ms = sums over the scope
  * - keyframe_response_ms = sum(response times) / count; decodable_fps = sum(frames rendered) / seconds
+ * Simulcast (streams that carried layer information):
+ * - layer = the frames-weighted mean of the layer received (0 = the lowest)
  * From the sender's reports (null without RTCP):
  * - rtt_ms = sum(round-trip samples) / count
- * Not from windows (the verdict adds them: see recovery-metrics.ts): outage_seconds, reconnect_seconds.
+ * Not from windows (the verdict adds them: see recovery-metrics.ts, layer-switches.ts): outage_seconds,
+ * reconnect_seconds, layer_switches, layer_switch_ms.
  * And:
  * - mos = the E-model of the viewer's loss (residual loss with the playout model, else wire loss),
  *   the jitter, and the delay (one-way, or half the round trip when none was measured) plus the
  *   measured jitter-buffer delay.
  */
-export function scopeMetrics(stream: StreamReport, windows: readonly WindowStats[], windowLengthMs: (index: number) => number, sender: SenderStreamReport | null = null): Omit<MetricValues, 'outage_seconds' | 'reconnect_seconds'> {
+export function scopeMetrics(stream: StreamReport, windows: readonly WindowStats[], windowLengthMs: (index: number) => number, sender: SenderStreamReport | null = null): Omit<MetricValues, 'outage_seconds' | 'reconnect_seconds' | 'layer_switches' | 'layer_switch_ms'> {
   let expected = 0;
   let lost = 0;
   let bytes = 0;
@@ -97,7 +100,24 @@ export function scopeMetrics(stream: StreamReport, windows: readonly WindowStats
     freeze_count: video ? viewerCount('freezes') : null,
     freeze_ms: video ? viewerCount('freezeMs') : null,
     decodable_fps: video && viewer && seconds > 0 ? viewerSum(stream, 'framesRendered', windows) / seconds : null,
+    layer: meanLayer(stream, windows),
   };
+}
+
+/** The layer received over the windows, weighted by frames (0 = the lowest); null without layer information or frames. */
+function meanLayer(stream: StreamReport, windows: readonly WindowStats[]): number | null {
+  const layers = stream.layers;
+  if (!layers) return null;
+  let weighted = 0;
+  let frames = 0;
+  for (const w of windows) {
+    for (let layer = 0; layer < layers.frames.length; layer++) {
+      const n = layers.frames[layer][w.index] ?? 0;
+      weighted += layer * n;
+      frames += n;
+    }
+  }
+  return frames > 0 ? weighted / frames : null;
 }
 
 /** Linear-interpolation percentile (the "R-7" definition, as numpy's default) of sorted values. */

@@ -35,11 +35,14 @@ export function eligibleStreams(streams: readonly StreamResult[], metric: Metric
 }
 
 /** A metric's non-null values in a scope, one per eligible participant stream. */
-export function metricSamples(streams: readonly StreamResult[], metric: MetricName, scope: Scope): number[] {
+export function metricSamples(streams: readonly StreamResult[], metric: MetricName, scope: Scope, layer: string | null = null): number[] {
   const field = scopeField(scope);
   const out: number[] = [];
   for (const s of eligibleStreams(streams, metric)) {
-    const value = s[field][metric];
+    // A `layers:` block's assertion samples only the windows in which a stream received that layer.
+    const values = layer === null ? s : s.layers?.[layer];
+    if (values === undefined) continue;
+    const value = values[field][metric];
     if (value !== null) out.push(value);
   }
   return out;

@@ -9,7 +9,7 @@ import type { ProbeReport } from '../types.js';
  */
 export interface ShardWorkerData {
   shard: number;
-  options: Omit<ProbeOptions, 'io' | 'ticks' | 'reusePort'>;
+  options: Omit<ProbeOptions, 'io' | 'ticks' | 'reusePort' | 'downlink'>;
 }
 
 /** The main thread to a shard. Requests carry an id the answer repeats. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AvcmError } from '../../../../src/errors/index.js';
 import { liveSummary, mergeShardReports, ProbeReceiver } from '../../../../src/probe/index.js';
+import { mergeShardHealth } from '../../../../src/probe/shards/merge-shard-reports.js';
 import type { ProbeReport } from '../../../../src/probe/types.js';
 import { absSendTime, EXT, rtpPacket } from '../packets.js';
 
@@ -39,9 +40,11 @@ describe('mergeShardReports', () => {
     const garbage = Buffer.from([1, 2, 3]);
     whole.ingest(garbage, 3, start);
     shards[1].ingest(garbage, 3, start);
-    const merged = mergeShardReports(shards.map((s) => s.report(5)), 0);
-    const expected: ProbeReport = { ...whole.report(5), kernelRcvbufErrors: 0 };
+    const { health: mergedHealth, ...merged } = mergeShardReports(shards.map((s) => s.report(5)), 0);
+    // Health (event-loop delay, CPU) is each thread's own timing, never the same twice: compared apart below.
+    const { health: _health, ...expected }: ProbeReport = { ...whole.report(5), kernelRcvbufErrors: 0 };
     expect(merged).toEqual(expected);
+    expect(mergedHealth).toBeDefined();
     expect(merged.streams).toHaveLength(12);
     expect(merged.malformedPackets).toBe(1);
     expect(merged.streams.some((s) => s.totals.lost > 0 && s.totals.reordered > 0)).toBe(true);
@@ -52,6 +55,16 @@ describe('mergeShardReports', () => {
     const merged = mergeShardReports([base, { ...base, kernelDrops: 4, feedback: { rtcpSent: 5, rtcpReceived: 1, rtcpMalformed: 2, unmatchedRetransmissions: 0 } }], 7);
     expect(merged).toMatchObject({ malformedPackets: 2, foreignPackets: 4, kernelRcvbufErrors: 7, kernelDrops: 7, io: 'batched', feedback: { rtcpSent: 15, rtcpReceived: 5, rtcpMalformed: 2, unmatchedRetransmissions: 1 } });
     expect(mergeShardReports([base, { ...base, kernelDrops: null, feedback: null }], null)).toMatchObject({ kernelDrops: null, feedback: null, kernelRcvbufErrors: null });
+  });
+
+  it("health per window is the worst shard's: the largest lags, stalls and CPU, the sockets' drops summed", () => {
+    const w = (index: number, lag: number | null, stall: number, cpu: number, drops: number | null) => ({ index, receiveLagP99Ms: lag, receiveLagMaxMs: lag === null ? null : lag * 2, eventLoopDelayP99Ms: stall, eventLoopDelayMaxMs: stall * 2, cpuPercent: cpu, kernelDrops: drops, rcvbufErrors: 5 });
+    const merged = mergeShardHealth([
+      [w(0, 1, 2, 30, 0), w(1, 80, 3, 40, 2)],
+      [w(0, 4, 1, 35, 1), w(1, null, 90, 38, 3), w(2, 2, 2, 20, 0)],
+    ]);
+    expect(merged).toEqual([w(0, 4, 2, 35, 1), { ...w(1, 80, 90, 40, 5) }, w(2, 2, 2, 20, 0)]);
+    expect(mergeShardHealth([[w(0, 1, 1, 1, null)], [w(0, 1, 1, 1, 4)]])[0].kernelDrops).toBeNull();
   });
 
   it('refuses a stream measured by two shards (its packets came from two sources): E_RUN naming the SSRC and the shards', () => {
