@@ -27,11 +27,13 @@ COPY traces ./traces
 COPY media ./media
 COPY monitoring ./monitoring
 COPY k8s ./k8s
-# The batched UDP addon (sendmmsg/GSO/recvmmsg), compiled against this image's own Node headers
-# (nodedir: no header download). The runtime image has no compiler, so it is built here.
+# The batched UDP addon (sendmmsg/GSO/recvmmsg, native SRTP), compiled against this image's own
+# Node headers (nodedir: no header download; /usr/local in the official images, /usr in the local
+# base scripts/docker-local.sh makes). The runtime image has no compiler, so it is built here.
+ARG NODE_DIR=/usr/local
 COPY binding.gyp ./
 COPY native ./native
-RUN npm_config_nodedir=/usr/local npm run native:build
+RUN npm_config_nodedir=${NODE_DIR} npm run native:build
 RUN npm run build && npm prune --omit=dev
 
 # --- runtime: node + ffmpeg, no compilers, no dev dependencies ---

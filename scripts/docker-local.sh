@@ -106,22 +106,28 @@ start_engine() {
   say "engine $(docker_cli version --format '{{.Server.Version}}') started (pid $(cat "$state_dir/dockerd.pid"), log $state_dir/dockerd.log)"
 }
 
-# The local base: Debian bookworm (minbase, from Debian's archive) + this host's node and npm + this
-# host's CA bundle (so npm in `docker build` trusts what the host trusts). Tagged by the Node.js version.
+# The local base: Debian bookworm (minbase, from Debian's archive, plus python3, make and g++ for
+# node-gyp) + this host's node, npm and Node.js headers (the Dockerfile compiles the native addon
+# against them: NODE_DIR=/usr) + this host's CA bundle (so npm in `docker build` trusts what the
+# host trusts). Tagged by the Node.js version.
 build_base() {
   local node_bin node_version tag rootfs
   node_bin="$(readlink -f "$(command -v node)")" || fail "no node on PATH to put into the base image"
   node_version="$("$node_bin" --version)"
-  tag="avcm-base:$suite-node${node_version#v}"
+  tag="avcm-base:$suite-node${node_version#v}-gyp"
   if docker_cli image inspect "$tag" >/dev/null 2>&1; then echo "$tag"; return 0; fi
   [ "$SUDO" = none ] && fail "the base image $tag is missing and building it needs root (debootstrap, chroot)"
   command -v debootstrap >/dev/null || { say "installing debootstrap from Debian" >&2; apt_install debootstrap || fail "debootstrap could not be installed"; }
   rootfs="$state_dir/rootfs"
   as_root rm -rf "$rootfs"
   say "building the base image $tag (debootstrap $suite from $mirror; once)" >&2
-  as_root debootstrap --variant=minbase "$suite" "$rootfs" "$mirror" >"$state_dir/debootstrap.log" 2>&1 \
+  as_root debootstrap --variant=minbase --include=python3,make,g++ "$suite" "$rootfs" "$mirror" >"$state_dir/debootstrap.log" 2>&1 \
     || { tail -20 "$state_dir/debootstrap.log" >&2; fail "debootstrap failed (log $state_dir/debootstrap.log)"; }
   as_root cp "$node_bin" "$rootfs/usr/bin/node"
+  local headers
+  headers="$(dirname "$node_bin")/../include/node"
+  [ -f "$headers/node_api.h" ] || fail "no Node.js headers next to $node_bin (looked in $headers): the image's native addon is compiled against them"
+  as_root mkdir -p "$rootfs/usr/include" && as_root cp -a "$(readlink -f "$headers")" "$rootfs/usr/include/node"
   # Libraries node links that the minimal system lacks (none for the official builds; several for Debian's nodejs).
   ldd "$node_bin" | awk '/=> \//{print $3} /^[ \t]*\//{print $1}' | while read -r lib; do
     [ -e "$rootfs$lib" ] || { as_root mkdir -p "$rootfs$(dirname "$lib")" && as_root cp -L "$lib" "$rootfs$lib"; }
@@ -152,7 +158,7 @@ build_image() {
   local base="$1"
   say "building $image from the Dockerfile on $base (log $state_dir/build.log)"
   # The legacy builder on the host's network: the engine has no bridge for build steps.
-  if ! DOCKER_BUILDKIT=0 docker_cli build --network host --build-arg "BUILD_IMAGE=$base" --build-arg "BASE_IMAGE=$base" \
+  if ! DOCKER_BUILDKIT=0 docker_cli build --network host --build-arg "BUILD_IMAGE=$base" --build-arg "BASE_IMAGE=$base" --build-arg NODE_DIR=/usr \
     -t "$image" "$repo" >"$state_dir/build.log" 2>&1; then
     tail -30 "$state_dir/build.log" >&2
     fail "docker build failed (log $state_dir/build.log)"
