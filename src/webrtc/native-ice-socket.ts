@@ -57,6 +57,9 @@ export class NativeIceSocket {
   readonly socket: BatchedUdpSocket;
   private readonly counts: NativeIceSocketCounters = { mediaReceived: 0, passed: 0, rejected: 0, dropped: 0, stackMediaDropped: 0 };
   private readonly owner: NativeIceSockets;
+  /** werift's datagrams of a batch not handed over yet (see `pass`), oldest first. */
+  private readonly pending: { data: Buffer; addr: Address }[] = [];
+  private pendingScheduled = false;
 
   /** @internal Made by `NativeIceSockets.open`. */
   constructor(owner: NativeIceSockets, socket: BatchedUdpSocket) {
@@ -92,6 +95,7 @@ export class NativeIceSocket {
     if (this.closed) return;
     this.closed = true;
     this.onMedia = null;
+    this.pending.length = 0;
     this.socket.close();
   };
 
@@ -123,6 +127,7 @@ export class NativeIceSocket {
   receive(batch: ReceiveBatch, views: Buffer[], count: number): void {
     const { kind, length, truncated, arrivalEpochMs } = batch;
     const counts = this.counts;
+    let passedBefore = false;
     for (let i = 0; i < count; i++) {
       if (truncated[i] !== 0) {
         counts.dropped++;
@@ -138,7 +143,8 @@ export class NativeIceSocket {
         }
       } else if (k === DATAGRAM_KIND.pass) {
         counts.passed++;
-        this.pass(batch, i);
+        this.pass(batch, i, !passedBefore);
+        passedBefore = true;
       } else if (k === DATAGRAM_KIND.rejected) {
         counts.rejected++;
       } else {
@@ -148,12 +154,44 @@ export class NativeIceSocket {
     }
   }
 
-  /** Hands one datagram to werift: a copy (its DTLS keeps buffers) with the source as text. */
-  private pass(batch: ReceiveBatch, index: number): void {
+  /**
+   * Hands one datagram to werift: a copy (its DTLS keeps buffers) with the source as text. Only
+   * the first of a batch goes at once; the others follow one per macrotask (`setImmediate`), so
+   * that the promise jobs each one starts have run before the next arrives, as with dgram's one
+   * 'message' event per datagram. werift's DTLS depends on that: its handshake handlers await
+   * between steps, and a retransmitted flight 4 whose ServerHelloDone is still awaiting when
+   * the server's Finished of the same batch connects the client makes the client run its key
+   * exchange again after connecting (a new master secret the server never sees).
+   */
+  private pass(batch: ReceiveBatch, index: number, first: boolean): void {
     const start = batch.offset[index];
     const data = Buffer.from(batch.data.subarray(start, start + batch.length[index]));
+    const addr: Address = [this.owner.sourceHost(batch, index), batch.port[index]];
+    if (first && this.pending.length === 0) {
+      this.deliver(data, addr);
+      return;
+    }
+    this.pending.push({ data, addr });
+    this.schedulePending();
+  }
+
+  private schedulePending(): void {
+    if (this.pendingScheduled) return;
+    this.pendingScheduled = true;
+    setImmediate(this.deliverPending);
+  }
+
+  private readonly deliverPending = (): void => {
+    this.pendingScheduled = false;
+    const next = this.pending.shift();
+    if (next === undefined || this.closed) return;
+    this.deliver(next.data, next.addr);
+    if (this.pending.length > 0) this.schedulePending();
+  };
+
+  private deliver(data: Buffer, addr: Address): void {
     try {
-      this.onData(data, [this.owner.sourceHost(batch, index), batch.port[index]]);
+      this.onData(data, addr);
     } catch {
       // As werift's own UdpTransport: an error in its handler costs that datagram only.
     }
