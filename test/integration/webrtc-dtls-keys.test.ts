@@ -26,6 +26,7 @@ type PeerInternals = { dtlsTransports: { dtls?: DtlsInternals }[] };
 const HANDSHAKE = 22;
 const CHANGE_CIPHER_SPEC = 20;
 const FLIGHT_4_TYPES = new Set([2, 11, 12, 13, 14]); // ServerHello .. ServerHelloDone
+const HELLO_VERIFY_REQUEST = 3;
 
 /**
  * Makes the DTLS server on `sockets` send its flight 4 a second time right before its flight 6,
@@ -132,6 +133,27 @@ describe('WebRTC native path: DTLS-SRTP keys under a late DTLS retransmission', 
     await sendAndWait(pair, 0, 50);
     expect(pair.received()).toBe(50);
     expect(pair.probe.mediaPaths()).toMatchObject({ native: 1, werift: 0, broken: 0 });
+  }, 60_000);
+
+  it('a HelloVerifyRequest repeated (the server answered a retransmitted ClientHello too): both ends connect and the media is measured', async () => {
+    const pair = await connectPair();
+    let repeated = 0;
+    const sendNow = pair.native.sendNow.bind(pair.native);
+    pair.native.sendNow = (socket, data, host, port) => {
+      sendNow(socket, data, host, port);
+      if (data[0] === HANDSHAKE && data[13] === HELLO_VERIFY_REQUEST) {
+        repeated++;
+        sendNow(socket, Buffer.from(data), host, port);
+      }
+    };
+    const offer = await pair.participant.createOffer();
+    await pair.participant.acceptAnswer(await pair.probe.answer(PARTICIPANT, offer));
+    await pair.participant.connected(BOUND_MS);
+    await pair.probe.connected(PARTICIPANT, BOUND_MS);
+    expect(repeated).toBe(1);
+    await sendAndWait(pair, 0, 20);
+    expect(pair.received()).toBe(20);
+    expect(pair.probe.mediaPaths()).toMatchObject({ native: 1, broken: 0 });
   }, 60_000);
 
   it('a client master secret changed after DTLS connected: the handover still takes the keys of the connected handshake', async () => {
