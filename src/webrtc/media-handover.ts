@@ -5,12 +5,13 @@ import { NativeIceSocket } from './native-ice-socket.js';
 /** The parts of werift 0.24's DTLS transport this seam reads (private or loosely typed in its typings). */
 interface DtlsTransportInternals {
   state: string;
+  /**
+   * werift's own SRTP session, made with the keys exported the moment its DTLS connected (the
+   * handshake both ends' Finished messages confirmed). Absent until then.
+   */
+  srtp?: { config?: { profile: number; keys: { localMasterKey: Buffer; localMasterSalt: Buffer; remoteMasterKey: Buffer; remoteMasterSalt: Buffer } } };
   iceTransport: { connection: { nominated?: { protocol: { transport: unknown }; remoteAddr: [string, number] } } };
-  dtls?: {
-    srtp: { srtpProfile?: number };
-    /** RFC 5764 4.2: the DTLS exporter ("EXTRACTOR-dtls_srtp"), split into our and the far end's keys by DTLS role. */
-    extractSessionKeys(keyLength: number, saltLength: number): { localKey: Buffer; localSalt: Buffer; remoteKey: Buffer; remoteSalt: Buffer };
-  };
+  dtls?: object;
 }
 
 /** Where a connected peer's media went: onto a native socket, or not (and why). */
@@ -18,7 +19,8 @@ export type MediaHandover = { socket: NativeIceSocket; session: SrtpSession; rem
 
 /**
  * Moves a connected peer's media onto avcm's batched path: reads the DTLS-SRTP keys werift's
- * handshake exported (the profile the use_srtp extension negotiated), makes a native SRTP
+ * handshake exported when it connected (RFC 5764 4.2, with the profile the use_srtp extension
+ * negotiated; the keys werift's own SRTP session uses), makes a native SRTP
  * session, and attaches it to the native socket of the ICE pair werift selected, which from now
  * on sends media to that pair's remote address and unprotects what it receives. werift keeps the
  * socket's STUN (consent freshness) and DTLS (alerts). Call once `connectionState` is
@@ -37,12 +39,18 @@ export function handOverMedia(pc: RTCPeerConnection, udp: BatchedUdp): MediaHand
   const socket = pair.protocol.transport;
   if (!(socket instanceof NativeIceSocket)) return fail('the selected ICE candidate pair is not on a native socket (a TURN relay or a TCP candidate)');
   if (socket.closed) return fail("the selected pair's socket is closed");
-  const profile = dtls.dtls.srtp.srtpProfile;
+  const connectKeys = dtls.srtp?.config;
+  if (!connectKeys) return fail('werift did not start SRTP on the connected DTLS transport');
+  const profile = connectKeys.profile;
   if (profile !== SRTP_PROFILES.AES_CM_128_HMAC_SHA1_80 && profile !== SRTP_PROFILES.AEAD_AES_128_GCM) {
     return fail(`DTLS negotiated SRTP protection profile ${profile ?? 'none'}, which the native path does not implement`);
   }
-  const keys = dtls.dtls.extractSessionKeys(16, profile === SRTP_PROFILES.AEAD_AES_128_GCM ? 12 : 14);
-  const session = udp.createSrtpSession({ profile, ...keys });
+  // The keys werift exported when DTLS connected, not a fresh export now: werift 0.24's client
+  // runs its key exchange again when a late retransmission of the server's flight 4 arrives
+  // after its Finished (a new master secret the server never learns), so an export made later
+  // can differ from the far end's keys while werift's own SRTP keeps the right ones.
+  const { localMasterKey, localMasterSalt, remoteMasterKey, remoteMasterSalt } = connectKeys.keys;
+  const session = udp.createSrtpSession({ profile, localKey: localMasterKey, localSalt: localMasterSalt, remoteKey: remoteMasterKey, remoteSalt: remoteMasterSalt });
   const remote = { host: pair.remoteAddr[0], port: pair.remoteAddr[1] };
   socket.beginMedia(session, remote);
   return { socket, session, remote, reason: null };

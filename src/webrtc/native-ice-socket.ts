@@ -33,7 +33,15 @@ export interface NativeIceSocketCounters {
   dropped: number;
   /** RTP/RTCP werift tried to send itself after the media moved here (never sent: avcm owns the SRTP indexes). */
   stackMediaDropped: number;
+  /** Repeated DTLS HelloVerifyRequests kept from werift (see `isRepeatedHelloVerify`). */
+  helloVerifyRepeats: number;
 }
+
+// RFC 6347 4.1 record header (13 bytes: content type, version, epoch, sequence number, length),
+// then RFC 6347 4.2.2 handshake header (12 bytes: type, length, message_seq, fragment offset and length).
+const DTLS_HANDSHAKE = 22;
+const HELLO_VERIFY_REQUEST = 3;
+const HELLO_VERIFY_BODY = 13 + 12;
 
 /**
  * One ICE host candidate's UDP socket, owned by avcm's batched layer instead of werift's dgram:
@@ -55,8 +63,13 @@ export class NativeIceSocket {
   /** The kernel's arrival time of the datagram `onMedia` is handling, epoch ms (a field: a float argument would be boxed). */
   arrivalEpochMs = 0;
   readonly socket: BatchedUdpSocket;
-  private readonly counts: NativeIceSocketCounters = { mediaReceived: 0, passed: 0, rejected: 0, dropped: 0, stackMediaDropped: 0 };
+  private readonly counts: NativeIceSocketCounters = { mediaReceived: 0, passed: 0, rejected: 0, dropped: 0, stackMediaDropped: 0, helloVerifyRepeats: 0 };
   private readonly owner: NativeIceSockets;
+  /** werift's datagrams of a batch not handed over yet (see `pass`), oldest first. */
+  private readonly pending: { data: Buffer; addr: Address }[] = [];
+  private pendingScheduled = false;
+  /** The cookie part of the last HelloVerifyRequest handed to werift. */
+  private lastHelloVerify: Buffer | null = null;
 
   /** @internal Made by `NativeIceSockets.open`. */
   constructor(owner: NativeIceSockets, socket: BatchedUdpSocket) {
@@ -92,6 +105,7 @@ export class NativeIceSocket {
     if (this.closed) return;
     this.closed = true;
     this.onMedia = null;
+    this.pending.length = 0;
     this.socket.close();
   };
 
@@ -123,6 +137,7 @@ export class NativeIceSocket {
   receive(batch: ReceiveBatch, views: Buffer[], count: number): void {
     const { kind, length, truncated, arrivalEpochMs } = batch;
     const counts = this.counts;
+    let passedBefore = false;
     for (let i = 0; i < count; i++) {
       if (truncated[i] !== 0) {
         counts.dropped++;
@@ -138,7 +153,8 @@ export class NativeIceSocket {
         }
       } else if (k === DATAGRAM_KIND.pass) {
         counts.passed++;
-        this.pass(batch, i);
+        this.pass(batch, i, !passedBefore);
+        passedBefore = true;
       } else if (k === DATAGRAM_KIND.rejected) {
         counts.rejected++;
       } else {
@@ -148,12 +164,64 @@ export class NativeIceSocket {
     }
   }
 
-  /** Hands one datagram to werift: a copy (its DTLS keeps buffers) with the source as text. */
-  private pass(batch: ReceiveBatch, index: number): void {
+  /**
+   * Hands one datagram to werift: a copy (its DTLS keeps buffers) with the source as text. Only
+   * the first of a batch goes at once; the others follow one per macrotask (`setImmediate`), so
+   * that the promise jobs each one starts have run before the next arrives, as with dgram's one
+   * 'message' event per datagram. werift's DTLS depends on that: its handshake handlers await
+   * between steps, and a retransmitted flight 4 whose ServerHelloDone is still awaiting when
+   * the server's Finished of the same batch connects the client makes the client run its key
+   * exchange again after connecting (a new master secret the server never sees).
+   */
+  private pass(batch: ReceiveBatch, index: number, first: boolean): void {
     const start = batch.offset[index];
     const data = Buffer.from(batch.data.subarray(start, start + batch.length[index]));
+    if (this.isRepeatedHelloVerify(data)) {
+      this.counts.helloVerifyRepeats++;
+      return;
+    }
+    const addr: Address = [this.owner.sourceHost(batch, index), batch.port[index]];
+    if (first && this.pending.length === 0) {
+      this.deliver(data, addr);
+      return;
+    }
+    this.pending.push({ data, addr });
+    this.schedulePending();
+  }
+
+  /**
+   * Whether `data` is a HelloVerifyRequest with the cookie of the last one werift got. A DTLS
+   * server answers every ClientHello without a cookie with one (RFC 6347 4.2.1), so a client that
+   * retransmitted its ClientHello while the server was slow (a loaded machine) gets two; werift
+   * 0.24's client throws on the second once it has sent its ClientHello with the cookie, and
+   * fails the DTLS transport. The repeat says nothing new: the ClientHello with that cookie is
+   * out, and werift retransmits it itself until the server answers.
+   */
+  private isRepeatedHelloVerify(data: Buffer): boolean {
+    if (data.length <= HELLO_VERIFY_BODY || data[0] !== DTLS_HANDSHAKE || data[13] !== HELLO_VERIFY_REQUEST) return false;
+    const body = data.subarray(HELLO_VERIFY_BODY);
+    const repeated = this.lastHelloVerify !== null && this.lastHelloVerify.equals(body);
+    this.lastHelloVerify = body;
+    return repeated;
+  }
+
+  private schedulePending(): void {
+    if (this.pendingScheduled) return;
+    this.pendingScheduled = true;
+    setImmediate(this.deliverPending);
+  }
+
+  private readonly deliverPending = (): void => {
+    this.pendingScheduled = false;
+    const next = this.pending.shift();
+    if (next === undefined || this.closed) return;
+    this.deliver(next.data, next.addr);
+    if (this.pending.length > 0) this.schedulePending();
+  };
+
+  private deliver(data: Buffer, addr: Address): void {
     try {
-      this.onData(data, [this.owner.sourceHost(batch, index), batch.port[index]]);
+      this.onData(data, addr);
     } catch {
       // As werift's own UdpTransport: an error in its handler costs that datagram only.
     }
