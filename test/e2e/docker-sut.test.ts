@@ -109,6 +109,7 @@ sut:
 spikes:
   - { type: sut_pause, at: 3s, duration: 3s }
   - { type: sut_restart, at: 11s, duration: 5s }
+health: { inconclusive: false }
 assertions:
   during_spikes:
     outage_seconds: ["max < 8"]

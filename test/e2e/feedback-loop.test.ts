@@ -142,6 +142,7 @@ assertions:
       `duration: 10s
 participants: { count: 4, base_port: 0, rtcp: false }
 probe: { nack: false, pli: false, report_interval: false }
+health: { inconclusive: false }
 spikes:
   - { type: rtp_packet_loss, at: 2s, duration: 6s, loss_percentage: 10 }
 assertions:
