@@ -31,7 +31,7 @@ participants: { count: 4, base_port: 0 }
 assertions:
   packet_loss_percent: ["max < 0.5"]
   jitter_ms: ["p95 < 10"]
-  frame_rate_fps: ["min > 27"]
+  freeze_ms: ["max < 500"]
 `,
     );
     const out = path.join(dir, 'out');
@@ -58,16 +58,16 @@ assertions:
     const r = JSON.parse(await readFile(path.join(out, 'starved.json'), 'utf8')) as RunResult;
     expect(r.status).toBe('inconclusive');
     expect(r.errorCode).toBe('E_GENERATOR_OVERLOAD');
-    // Every assertion samples partition 1's streams over the whole run. Jitter and frame rate went
-    // wrong with the stall: not judged. No packet was lost (a stopped sender sends late, not
-    // less): a stall can only add loss, so `max < 0.5` met through it stands, and says so.
-    for (const a of r.assertions.filter((a) => a.metric !== 'packet_loss_percent')) {
-      expect(a.inconclusive, a.name).toBeDefined();
-      expect(a.inconclusive!.partitions).toContain(1);
+    // Every assertion samples partition 1's streams over the whole run. The viewer froze for about
+    // the stall: that limit is not judged. Loss and jitter limits met through the stall stand (a
+    // stall can only add loss and jitter), and say so; whatever the machine, none failed.
+    const freeze = r.assertions.find((a) => a.metric === 'freeze_ms')!;
+    expect(freeze.inconclusive, freeze.message).toBeDefined();
+    expect(freeze.inconclusive!.partitions).toContain(1);
+    for (const a of r.assertions.filter((a) => a.metric !== 'freeze_ms')) {
+      if (a.inconclusive) expect(a.inconclusive.partitions, a.name).toContain(1);
+      else expect(a.message).toMatch(/passed although the load generator was unhealthy in \d+ of the \d+ windows it depends on \(.*partitions? (0, )?1.*\): that can only have made \w+ worse/);
     }
-    const loss = r.assertions.find((a) => a.metric === 'packet_loss_percent')!;
-    expect(loss.passed).toBe(true);
-    expect(loss.message).toMatch(/passed although the load generator was unhealthy in \d+ of the \d+ windows it depends on \(.*partitions? (0, )?1.*\): that can only have made packet_loss_percent worse/);
     // The stall shows where it happened: partition 1 late by about the stall in a window or two.
     const stalled = r.health!.unhealthy.filter((u) => u.partition === 1 && u.causes.some((c) => c.figure === 'pacing_lateness'));
     expect(stalled.length).toBeGreaterThanOrEqual(1);
