@@ -30,6 +30,7 @@ describe('the feedback loop, end to end on loopback', () => {
     const r = await run(
       'nack10',
       `duration: 10s
+health: { inconclusive: false }
 participants: { count: 4, base_port: 0, audio: false }
 spikes:
   - { type: rtp_packet_loss, at: 2s, duration: 6s, loss_percentage: 10 }
@@ -58,6 +59,7 @@ assertions:
     const r = await run(
       'webrtc-nack',
       `duration: 10s
+health: { inconclusive: false }
 participants: { count: 2, transport: webrtc, base_port: 0, audio: false }
 spikes:
   - { type: rtp_packet_loss, at: 2s, duration: 6s, loss_percentage: 10 }
@@ -87,6 +89,7 @@ assertions:
     const r = await run(
       'burst',
       `duration: 9s
+health: { inconclusive: false }
 participants: { count: 3, base_port: 0 }
 spikes:
   - { type: rtp_packet_loss, at: 3s, duration: 1s, loss_percentage: 100 }
@@ -117,6 +120,7 @@ assertions:
       'rtt50',
       `duration: 12s
 participants: { count: 2, base_port: 0 }
+health: { inconclusive: false }
 spikes:
   - { type: network_jitter, at: 3s, duration: 6s, base_latency_ms: 50, jitter_std_dev_ms: 0 }
 assertions:

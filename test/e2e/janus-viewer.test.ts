@@ -37,7 +37,7 @@ describe('a viewer behind Janus', () => {
     if (!available) context.skip();
     const { code, result, output } = await gate(
       'janus-downlink-loss',
-      'duration: 14s\nparticipants: { count: 2, transport: webrtc, base_port: 0, audio: false }\nspikes:\n  - { type: rtp_packet_loss, direction: downlink, at: 3s, duration: 8s, loss_percentage: 10 }\nassertions:\n  during_spikes:\n    packet_loss_percent: ["max < 5"]\n',
+      'duration: 14s\nhealth: { inconclusive: false }\nparticipants: { count: 2, transport: webrtc, base_port: 0, audio: false }\nspikes:\n  - { type: rtp_packet_loss, direction: downlink, at: 3s, duration: 8s, loss_percentage: 10 }\nassertions:\n  during_spikes:\n    packet_loss_percent: ["max < 5"]\n',
     );
     // The wire figure gate fails: the viewer's link did lose about 10 %.
     expect(code, output).toBe(1);
@@ -67,7 +67,7 @@ describe('a viewer behind Janus', () => {
     if (!available) context.skip();
     const { code, result, output } = await gate(
       'janus-layer-switch',
-      'duration: 18s\nmedia: { video: { simulcast: true } }\nparticipants: { count: 3, transport: webrtc, base_port: 0, audio: false }\nviewers: [{ name: alice, layer: h }]\nspikes:\n  - { type: layer_switch, layer: l, at: 6s, duration: 6s }\nassertions:\n  layer_switch_ms: ["max < 3000"]\n  during_spikes:\n    layer_switches: ["min >= 1"]\n',
+      'duration: 18s\nhealth: { inconclusive: false }\nmedia: { video: { simulcast: true } }\nparticipants: { count: 3, transport: webrtc, base_port: 0, audio: false }\nviewers: [{ name: alice, layer: h }]\nspikes:\n  - { type: layer_switch, layer: l, at: 6s, duration: 6s }\nassertions:\n  layer_switch_ms: ["max < 3000"]\n  during_spikes:\n    layer_switches: ["min >= 1"]\n',
     );
     expect(code, output).toBe(0);
     const video = result.streams.filter((s) => s.media === 'video' && s.participantId !== null);
@@ -86,7 +86,7 @@ describe('a viewer behind Janus', () => {
     if (!available) context.skip();
     const { result, output } = await gate(
       'janus-downlink-narrow',
-      'duration: 18s\nmedia: { video: { simulcast: true } }\nparticipants: { count: 1, transport: webrtc, base_port: 0, audio: false }\nviewers: [{ name: alice, layer: h }]\nspikes:\n  - { type: bandwidth_limit, direction: downlink, at: 5s, duration: 9s, bandwidth_kbps: 1500 }\n',
+      'duration: 18s\nhealth: { inconclusive: false }\nmedia: { video: { simulcast: true } }\nparticipants: { count: 1, transport: webrtc, base_port: 0, audio: false }\nviewers: [{ name: alice, layer: h }]\nspikes:\n  - { type: bandwidth_limit, direction: downlink, at: 5s, duration: 9s, bandwidth_kbps: 1500 }\n',
     );
     const [s] = result.streams.filter((x) => x.media === 'video' && x.participantId !== null);
     expect(s, output).toBeDefined();

@@ -50,7 +50,7 @@ describe('gating a Janus VideoRoom', () => {
 
   it('a 10% loss spike on the publishers is measured after Janus at about 10% where nothing repairs it (audio) and fails max < 5 (exit 1); with NACK the viewer loses far less', async (context) => {
     if (!available) context.skip();
-    const spike = 'duration: 12s\nspikes:\n  - { type: rtp_packet_loss, at: 2s, duration: 8s, loss_percentage: 10 }\n';
+    const spike = 'duration: 12s\nhealth: { inconclusive: false }\nspikes:\n  - { type: rtp_packet_loss, at: 2s, duration: 8s, loss_percentage: 10 }\n';
     const { code, result, output } = await gate('janus-loss', `${spike}assertions:\n  during_spikes:\n    packet_loss_percent: ["max < 5"]\n`);
     expect(code, output).toBe(1);
     const wire = result.assertions.find((a) => a.metric === 'packet_loss_percent')!;
@@ -90,7 +90,8 @@ describe('gating a Janus VideoRoom', () => {
     if (!available) context.skip();
     const { code, result, output } = await gate(
       'janus-open-loop',
-      'duration: 12s\nspikes:\n  - { type: rtp_packet_loss, at: 2s, duration: 8s, loss_percentage: 10 }\nassertions:\n  during_spikes:\n    residual_loss_percent: ["avg < 5"]\n',
+      // Measured against injected chaos: judged whatever the machine's load (a busy machine must not turn the 1 into a 3).
+      'duration: 12s\nhealth: { inconclusive: false }\nspikes:\n  - { type: rtp_packet_loss, at: 2s, duration: 8s, loss_percentage: 10 }\nassertions:\n  during_spikes:\n    residual_loss_percent: ["avg < 5"]\n',
       '  rtcp: false\n',
     );
     expect(code, output).toBe(1);

@@ -453,7 +453,9 @@ describe.skipIf(missing !== null)('avcm sender -> seeded 10 % loss -> GStreamer 
 
   beforeAll(async () => {
     const gstFull: GstReceiverOptions = { withRtx: true, nack: true, pli: true };
-    repaired = await runAvcmSender('avcm-rtx', null, gstFull, 6);
+    // A 1 s jitter buffer: on a busy machine a repair can take longer than GStreamer's default
+    // 300 ms to be asked for, answered and delivered; what is tested is that avcm answers.
+    repaired = await runAvcmSender('avcm-rtx', null, { ...gstFull, latencyMs: 1000 }, 6);
     // GStreamer still NACKs, avcm does not answer: losses stay, and PLIs ask for the way out
     unrepaired = await runAvcmSender('avcm-no-nack', '{ nack: false }', gstFull, 6);
     fir = await runAvcmSender('avcm-fir', null, { withRtx: false, nack: false, pli: true, fir: true }, 4);
