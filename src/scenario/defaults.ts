@@ -1,5 +1,5 @@
 import type { HealthThresholds } from '../health/index.js';
-import { parseExpression } from '../verdict/parse-assertion.js';
+import { parseExpression } from './assertion-expression.js';
 import { METRIC_NAMES } from '../result/index.js';
 import type { AssertionSpec, NumberRange, Scenario, SimpleTargetSelector, SimulcastLayer, SpikeEntry, SpikeShape, TargetSelector, WeightedShape } from './scenario.js';
 import type { MetricAssertions, ScenarioDocument, SimulcastLayerSpec, SpikeSpec, SpikeTypeSpec } from './types.js';

@@ -6,4 +6,5 @@ export { DEFAULTS } from './defaults.js';
 export { parseDurationMs, parseRateKbps, parseShare, parseUdpUrl, formatDuration, type UdpUrl } from './units.js';
 export type * from './scenario.js';
 export { videoBitrateKbps } from './scenario.js';
+export { parseExpression, EXPRESSION_FORM, type ParsedExpression, type BaselineLimit } from './assertion-expression.js';
 export type { ScenarioDocument, SpikeSpec, Problem, Duration, Rate } from './types.js';

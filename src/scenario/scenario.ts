@@ -1,7 +1,7 @@
 import type { HealthThresholds } from '../health/index.js';
 import type { SfuSpec, SpikeType, SutSpec } from '../plan/types.js';
 import type { MetricName, Op, Scope, SourceLocation, Stat } from '../result/types.js';
-import type { BaselineLimit } from '../verdict/parse-assertion.js';
+import type { BaselineLimit } from './assertion-expression.js';
 import type { NetworkTrace } from '../trace/types.js';
 import type { UdpUrl } from './units.js';
 

@@ -2,7 +2,7 @@ import type { AssertionResult, RunResult, Scope, StreamResult } from '../result/
 import type { AssertionSpec } from '../scenario/scenario.js';
 import { baselineValue, summaryOf } from './baseline-value.js';
 import { statOf } from './metrics.js';
-import { compare, formatBaselineLimit, resolveBaselineLimit } from './parse-assertion.js';
+import { compare, formatBaselineLimit, resolveBaselineLimit } from './assertion-limits.js';
 import { eligibleStreams, metricSamples, recoverySamples } from './summary.js';
 import { summarizeReason, type GeneratorHealth, type WindowDependency } from './generator-health.js';
 import { worstStreams } from './worst-streams.js';

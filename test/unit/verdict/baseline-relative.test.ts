@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { METRIC_NAMES } from '../../../src/result/index.js';
 import type { RunResult, Scope, Stat } from '../../../src/result/types.js';
 import { loadScenarioSchema, parseScenarioText, validateLoaded } from '../../../src/scenario/index.js';
-import { buildRunResult, parseExpression, summaryOf } from '../../../src/verdict/index.js';
+import { buildRunResult, summaryOf } from '../../../src/verdict/index.js';
+import { parseExpression } from '../../../src/scenario/assertion-expression.js';
 import { planOf, probeReport, senderOf, syntheticStream, withViewer } from '../../helpers/results.js';
 
 const NOW = new Date('2026-01-01T00:00:00Z');

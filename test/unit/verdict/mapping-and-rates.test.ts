@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { estimateMos } from '../../../src/probe/index.js';
 import type { StreamReport } from '../../../src/probe/types.js';
-import { buildRunResult, compare, parseExpression, type VerdictInput } from '../../../src/verdict/index.js';
+import { buildRunResult, compare, type VerdictInput } from '../../../src/verdict/index.js';
+import { parseExpression } from '../../../src/scenario/index.js';
 import { planOf, probeReport, syntheticStream } from '../../helpers/results.js';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
