@@ -1,5 +1,6 @@
 import { classifyH264Payload, PAYLOAD_SPS, SpsReader, type ParsedRtp, type SpsResolution } from '../rtp/index.js';
-import type { LayerChange, StreamLayers } from './types.js';
+import type { StreamLayers } from './types.js';
+import type { LayerChange } from './viewer-stats.js';
 
 /** One simulcast layer as the probe recognises it: its RID and picture size (the plan's `media.video.simulcast`). */
 export interface KnownLayer {

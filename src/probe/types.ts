@@ -1,5 +1,5 @@
 import type { ProbeHealthWindow } from '../health/index.js';
-import type { ViewerReport } from './viewer-stats.js';
+import type { LayerChange, ViewerReport } from './viewer-stats.js';
 
 /**
  * What the probe measured, the only input of the verdict besides the plan's spike windows.
@@ -82,12 +82,6 @@ export interface StreamLayers {
   /** Run-relative ms and the new layer, in time order (at most 256; later changes are counted in `moreChanges`). */
   changes: LayerChange[];
   moreChanges: number;
-}
-
-/** A change of the layer a stream carried (received, or rendered by the viewer model). */
-export interface LayerChange {
-  atMs: number;
-  layer: number;
 }
 
 export interface ProbeReport {

@@ -1,4 +1,9 @@
-import type { LayerChange } from './types.js';
+/** A change of the layer a stream carried (received, or rendered by the viewer model). */
+export interface LayerChange {
+  atMs: number;
+  layer: number;
+}
+
 
 /**
  * What a viewer experienced, per stream and window: the probe's receiver session (NACK, PLI,
