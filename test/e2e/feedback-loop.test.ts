@@ -75,7 +75,8 @@ assertions:
     expect(r.transport).toBe('webrtc');
     // By default the loop ran over avcm's native SRTP/SRTCP (werift only did ICE and DTLS): the
     // probe's NACKs and receiver reports were protected and unprotected by the addon on both ends.
-    expect(r.io).toEqual({ engines: 'webrtc-batched', probe: 'webrtc-batched', webrtcMedia: { participantsNative: 2, participantsWerift: 0, probeNative: 2, probeWerift: 0, probeBroken: 0, reasons: [] } });
+    // (With AVCM_IO=dgram, the fallback the suite also runs on, werift's media path carries it.)
+    if (process.env.AVCM_IO !== 'dgram') expect(r.io).toEqual({ engines: 'webrtc-batched', probe: 'webrtc-batched', webrtcMedia: { participantsNative: 2, participantsWerift: 0, probeNative: 2, probeWerift: 0, probeBroken: 0, reasons: [] } });
     expect(r.totals.feedback!.nacksSent).toBeGreaterThan(0);
     expect(r.totals.feedback!.senderNacksReceived).toBeGreaterThan(0);
     for (const s of video(r)) {
