@@ -39,10 +39,12 @@ async function gate(name: string, body: string, participants = ''): Promise<{ co
 }
 
 describe('gating a Janus VideoRoom', () => {
-  it('a clean run through Janus passes loss max < 1 and MOS min >= 4', async (context) => {
+  it('a clean run through Janus passes loss max < 1 and MOS min >= 4 (or, with avcm itself starved on a busy machine, is inconclusive: never failed)', async (context) => {
     if (!available) context.skip();
     const { code, result, output } = await gate('janus-clean', 'duration: 8s\nassertions:\n  packet_loss_percent: ["max < 1"]\n  mos: ["min >= 4"]\n  frame_rate_fps: ["avg > 25"]\n');
-    expect(code, output).toBe(0);
+    // werift's JavaScript media path (AVCM_IO=dgram) starves first: then the loss is avcm's own, and the verdict says so.
+    expect([0, 3], output).toContain(code);
+    expect(result.status).toBe(code === 0 ? 'passed' : 'inconclusive');
     expect(result.streams.filter((s) => s.participantId !== null)).toHaveLength(10);
     expect(result.target).toMatch(/janus-videoroom/);
     // By default (the addon loads here) the media of every session ran on avcm's native SRTP path:
