@@ -1,6 +1,6 @@
 import type { PlannedSpike } from '../plan/types.js';
 import { spikeParam } from './spike-params.js';
-import { DROP, type PacketStage } from './stage.js';
+import type { PacketClock, PacketStage } from './stage.js';
 
 /** Scenario default of `queue`. */
 const DEFAULT_QUEUE_MS = 200;
@@ -36,12 +36,14 @@ export class BandwidthLimitStage implements PacketStage {
     this.burstMs = Math.max(BURST_MS, MIN_BURST_BYTES * this.msPerByte);
   }
 
-  /** Per packet: the leave time, ms (>= nowMs), or DROP when the queue is full. Allocates nothing. */
-  process(bytes: number, nowMs: number): number {
+  /** Per packet: holds it until the bottleneck has sent what was queued before it; false when the queue is full. Allocates nothing. */
+  process(bytes: number, clock: PacketClock): boolean {
+    const nowMs = clock[0];
     const busyUntilMs = this.queueFreeAtMs > nowMs ? this.queueFreeAtMs : nowMs;
     const leaveMs = busyUntilMs - this.burstMs > nowMs ? busyUntilMs - this.burstMs : nowMs;
-    if (leaveMs - nowMs > this.queueMs) return DROP;
+    if (leaveMs - nowMs > this.queueMs) return false;
     this.queueFreeAtMs = busyUntilMs + bytes * this.msPerByte;
-    return leaveMs;
+    clock[0] = leaveMs;
+    return true;
   }
 }

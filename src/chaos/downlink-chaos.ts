@@ -1,7 +1,7 @@
 import { createRng, deriveSeed } from '../plan/rng.js';
 import type { PlannedSpike } from '../plan/types.js';
 import { byChainOrder, createFrameStage, createPacketStage } from './stage-factory.js';
-import { DROP, isActive, type FrameStage, type PacketStage } from './stage.js';
+import { createPacketClock, DROP, isActive, type FrameStage, type PacketStage } from './stage.js';
 
 /** Seed stream of a viewer's downlink draws (so a viewer's draws never repeat a participant's uplink draws). */
 const DOWNLINK_SEED = 0xd0;
@@ -29,6 +29,7 @@ export class DownlinkChaos {
   /** Earliest start and latest end over the spikes: outside them a packet skips the chain. */
   private readonly fromMs: number;
   private readonly untilMs: number;
+  private readonly clock = createPacketClock();
 
   constructor(
     readonly viewerIndex: number,
@@ -74,15 +75,15 @@ export class DownlinkChaos {
    * active stage takes the previous one's leave time, DROP ends the chain. Allocates nothing.
    */
   processPacket(bytes: number, nowMs: number, participantId: number): number {
-    let atMs = nowMs;
+    const clock = this.clock;
+    clock[0] = nowMs;
     const stages = this.packetStages;
     for (let i = 0; i < stages.length; i++) {
       const { stage, participants } = stages[i];
       if (!isActive(stage.spike, nowMs) || (participants !== null && !participants.has(participantId))) continue;
-      atMs = stage.process(bytes, atMs);
-      if (atMs === DROP) return DROP;
+      if (!stage.process(bytes, clock)) return DROP;
     }
-    return atMs;
+    return clock[0];
   }
 
   /**

@@ -26,6 +26,6 @@ export class FrameDropStage implements FrameStage {
   /** Per video frame: 0 (skip) or `packetCount` (emit whole). Allocates nothing. */
   planFrame(packetCount: number, _frameBytes: number, keyframe: boolean): number {
     if (keyframe) return packetCount;
-    return this.rng.next() < this.dropShare ? 0 : packetCount;
+    return this.rng.chance(this.dropShare) ? 0 : packetCount;
   }
 }

@@ -3,7 +3,7 @@
  * stages give each packet a leave time or DROP; `createParticipantChaos` chains a participant's
  * (the uplink), `DownlinkChaos` a viewer's (applied by the probe to what the viewer receives).
  */
-export { DROP, isActive, type FrameStage, type PacketStage } from './stage.js';
+export { DROP, isActive, type FrameStage, type PacketClock, type PacketStage } from './stage.js';
 export { PacketLossStage } from './packet-loss.js';
 export { NetworkJitterStage } from './network-jitter.js';
 export { BandwidthLimitStage } from './bandwidth-limit.js';

@@ -1,7 +1,7 @@
 import type { PlannedSpike } from '../plan/types.js';
 import { MAHIMAHI_MTU_BYTES } from '../trace/types.js';
 import { spikeParam } from './spike-params.js';
-import { DROP, type PacketStage } from './stage.js';
+import type { PacketClock, PacketStage } from './stage.js';
 import { traceOf } from './trace-source.js';
 
 /** Scenario default of `queue`. */
@@ -41,8 +41,9 @@ export class MahimahiLinkStage implements PacketStage {
     return cycle * this.periodMs + this.deliveryMs[index];
   }
 
-  /** Per packet: the leave time, ms (>= nowMs), or DROP. Allocates nothing. */
-  process(bytes: number, nowMs: number): number {
+  /** Per packet: holds it until the opportunity that carries its last byte; false past the queue bound. Allocates nothing. */
+  process(bytes: number, clock: PacketClock): boolean {
+    const nowMs = clock[0];
     const t = nowMs - this.spike.startMs;
     let cycle = this.cycle;
     let index = this.index;
@@ -70,11 +71,12 @@ export class MahimahiLinkStage implements PacketStage {
     }
     used += remaining;
     const leaveMs = this.spike.startMs + this.timeOf(cycle, index);
-    if (leaveMs - nowMs > this.queueMs) return DROP;
+    if (leaveMs - nowMs > this.queueMs) return false;
     this.cycle = cycle;
     this.index = index;
     this.usedBytes = used;
-    return leaveMs > nowMs ? leaveMs : nowMs;
+    if (leaveMs > nowMs) clock[0] = leaveMs;
+    return true;
   }
 
   /** Index of the first opportunity at or after trace-period time `t` (length when none). */

@@ -1,7 +1,7 @@
 import type { PlannedSpike } from '../plan/types.js';
 import type { Rng } from '../plan/rng.js';
 import { spikeParam } from './spike-params.js';
-import type { PacketStage } from './stage.js';
+import type { PacketClock, PacketStage } from './stage.js';
 
 /**
  * `network_jitter`: each packet is held for max(0, base + σ · N(0, 1)) ms, drawn independently.
@@ -12,6 +12,8 @@ import type { PacketStage } from './stage.js';
 export class NetworkJitterStage implements PacketStage {
   readonly baseLatencyMs: number;
   readonly jitterStdDevMs: number;
+  /** The draw's cell (see Rng.gaussianInto). */
+  private readonly draw = new Float64Array(1);
 
   constructor(
     readonly spike: PlannedSpike,
@@ -21,9 +23,11 @@ export class NetworkJitterStage implements PacketStage {
     this.jitterStdDevMs = spikeParam(spike, 'jitterStdDevMs', undefined, 0);
   }
 
-  /** Per packet: the leave time, ms (>= nowMs). Allocates nothing. */
-  process(_bytes: number, nowMs: number): number {
-    const delayMs = this.baseLatencyMs + this.jitterStdDevMs * this.rng.gaussian();
-    return delayMs > 0 ? nowMs + delayMs : nowMs;
+  /** Per packet: holds it for its drawn delay; never loses it. Allocates nothing. */
+  process(_bytes: number, clock: PacketClock): boolean {
+    this.rng.gaussianInto(this.draw, 0);
+    const delayMs = this.baseLatencyMs + this.jitterStdDevMs * this.draw[0];
+    if (delayMs > 0) clock[0] += delayMs;
+    return true;
   }
 }

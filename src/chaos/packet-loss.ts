@@ -1,7 +1,7 @@
 import type { PlannedSpike } from '../plan/types.js';
 import type { Rng } from '../plan/rng.js';
 import { spikeParam, spikeShare } from './spike-params.js';
-import { DROP, type PacketStage } from './stage.js';
+import type { PacketClock, PacketStage } from './stage.js';
 
 /** Scenario default of `mean_burst_packets`. */
 const DEFAULT_MEAN_BURST_PACKETS = 3;
@@ -50,13 +50,13 @@ export class PacketLossStage implements PacketStage {
     this.meanBurstPackets = this.badToGood > 0 ? 1 / this.badToGood : Infinity;
   }
 
-  /** Per packet: `nowMs` unchanged, or DROP. Allocates nothing. */
-  process(_bytes: number, nowMs: number): number {
+  /** Per packet: false when it is lost; it never waits here. Allocates nothing. */
+  process(_bytes: number, _clock: PacketClock): boolean {
     if (this.burst) {
       // Transition first, then the new state decides this packet: Bad runs are geometric with mean 1/p(B→G).
-      this.bad = this.bad ? this.rng.next() >= this.badToGood : this.rng.next() < this.goodToBad;
-      return this.bad ? DROP : nowMs;
+      this.bad = this.bad ? !this.rng.chance(this.badToGood) : this.rng.chance(this.goodToBad);
+      return !this.bad;
     }
-    return this.rng.next() < this.lossShare ? DROP : nowMs;
+    return !this.rng.chance(this.lossShare);
   }
 }

@@ -1,7 +1,7 @@
 import { createRng, deriveSeed } from '../plan/rng.js';
 import { isSutSpike, isViewerSide, type PlannedSpike } from '../plan/types.js';
 import { byChainOrder, createFrameStage, createPacketStage } from './stage-factory.js';
-import { DROP, isActive, type FrameStage, type PacketStage } from './stage.js';
+import { createPacketClock, DROP, isActive, type FrameStage, type PacketStage } from './stage.js';
 
 /**
  * True when the spike hits this participant's media; `sut_*` spikes act on the system under test
@@ -23,6 +23,7 @@ export class ParticipantChaos {
   private readonly frameStages: FrameStage[] = [];
   /** Spikes in the order they were added, for `activeSpikeIds`. */
   private readonly spikes: PlannedSpike[] = [];
+  private readonly clock = createPacketClock();
 
   constructor(
     readonly participantId: number,
@@ -70,14 +71,13 @@ export class ParticipantChaos {
    * its input time, and DROP ends the chain. Allocates nothing.
    */
   processPacket(bytes: number, nowMs: number): number {
-    let atMs = nowMs;
+    const clock = this.clock;
+    clock[0] = nowMs;
     for (let i = 0; i < this.packetStages.length; i++) {
       const stage = this.packetStages[i];
-      if (!isActive(stage.spike, nowMs)) continue;
-      atMs = stage.process(bytes, atMs);
-      if (atMs === DROP) return DROP;
+      if (isActive(stage.spike, nowMs) && !stage.process(bytes, clock)) return DROP;
     }
-    return atMs;
+    return clock[0];
   }
 
   /** Ids of this participant's spikes active at `nowMs` (ms since run start), in the order added. For progress, not per packet. */

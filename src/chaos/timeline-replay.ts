@@ -1,7 +1,7 @@
 import type { PlannedSpike } from '../plan/types.js';
 import type { Rng } from '../plan/rng.js';
 import { spikeParam } from './spike-params.js';
-import { DROP, type PacketStage } from './stage.js';
+import type { PacketClock, PacketStage } from './stage.js';
 import { traceOf } from './trace-source.js';
 
 /** Scenario default of `queue`. */
@@ -36,6 +36,8 @@ export class TimelineReplayStage implements PacketStage {
   private readonly jitterMs: Float64Array;
   private readonly msPerByte: Float64Array;
   private row = 0;
+  /** The jitter draw's cell (see Rng.gaussianInto). */
+  private readonly draw = new Float64Array(1);
   /** When the link has sent everything accepted so far, ms since run start. */
   private queueFreeAtMs = -Infinity;
 
@@ -66,18 +68,19 @@ export class TimelineReplayStage implements PacketStage {
     return row;
   }
 
-  /** Per packet: the leave time, ms (>= nowMs), or DROP. Allocates nothing. */
-  process(bytes: number, nowMs: number): number {
+  /** Per packet: false when the row's loss or the queue bound loses it, else holds it for the queue and the row's delay. Allocates nothing. */
+  process(bytes: number, clock: PacketClock): boolean {
+    const nowMs = clock[0];
     const row = this.rowAt(nowMs);
     const loss = this.lossShare[row];
-    if (loss > 0 && this.rng.next() < loss) return DROP;
+    if (loss > 0 && this.rng.chance(loss)) return false;
     let leaveMs = nowMs;
     const msPerByte = this.msPerByte[row];
     const busyUntilMs = this.queueFreeAtMs > nowMs ? this.queueFreeAtMs : nowMs;
     if (msPerByte === msPerByte) {
       const burstMs = Math.max(BURST_MS, MIN_BURST_BYTES * msPerByte);
       leaveMs = busyUntilMs - burstMs > nowMs ? busyUntilMs - burstMs : nowMs;
-      if (leaveMs - nowMs > this.queueMs) return DROP;
+      if (leaveMs - nowMs > this.queueMs) return false;
       this.queueFreeAtMs = busyUntilMs + bytes * msPerByte;
     } else if (this.queueFreeAtMs > nowMs) {
       // Unlimited now, but what the limited rows queued leaves first.
@@ -86,7 +89,11 @@ export class TimelineReplayStage implements PacketStage {
     const base = this.delayMs[row];
     const sigma = this.jitterMs[row];
     let delayMs = base === base ? base : 0;
-    if (sigma > 0) delayMs += sigma * this.rng.gaussian();
-    return delayMs > 0 ? leaveMs + delayMs : leaveMs;
+    if (sigma > 0) {
+      this.rng.gaussianInto(this.draw, 0);
+      delayMs += sigma * this.draw[0];
+    }
+    clock[0] = delayMs > 0 ? leaveMs + delayMs : leaveMs;
+    return true;
   }
 }

@@ -32,6 +32,13 @@ export interface Rng {
   next(): number;
   /** Standard normal N(0, 1) (Box-Muller, the second value cached). */
   gaussian(): number;
+  /**
+   * The per-packet forms: the same draws as `next() < probability` and `gaussian()`, but nothing
+   * crosses the call as a float, which V8 boxes (allocates) whenever it does not inline the call.
+   */
+  chance(probability: number): boolean;
+  /** Writes the next N(0, 1) draw to `cells[index]`. */
+  gaussianInto(cells: Float64Array, index: number): void;
   /** Uniform in [min, max]. */
   uniform(min: number, max: number): number;
   /** Integer uniform in [min, max] (inclusive). */
@@ -40,43 +47,84 @@ export interface Rng {
   uint32(): number;
 }
 
+/**
+ * sfc32 as a class, not closures: every generator shares one `next` and one `gaussian`, so the
+ * stages' call sites stay monomorphic and V8 inlines them (a float returned from a call it does not
+ * inline is boxed: an allocation per packet on the chaos path).
+ */
+class Sfc32 implements Rng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d = 1;
+  /** Box-Muller's pair: [0] is returned first, [1] next (typed-array cells: storing never allocates). */
+  private readonly pair = new Float64Array(2);
+  /** Whether pair[1] is still to be returned. */
+  private hasSecond = false;
+
+  constructor(seed: number) {
+    this.a = mix32(seed) | 0;
+    this.b = mix32(this.a ^ 0x5bd1e995) | 0;
+    this.c = mix32(this.b ^ 0x1b873593) | 0;
+    // Discard the first outputs: sfc32's state needs a few rounds to decorrelate from the seed.
+    for (let i = 0; i < 12; i++) this.step();
+  }
+
+  /** One sfc32 round, as an int32 (a small integer is never boxed, a uint32 above 2^31 may be). */
+  private step(): number {
+    const t = (((this.a + this.b) | 0) + this.d) | 0;
+    this.d = (this.d + 1) | 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) | 0;
+    this.c = (this.c << 21) | (this.c >>> 11);
+    this.c = (this.c + t) | 0;
+    return t;
+  }
+
+  uint32(): number {
+    return this.step() >>> 0;
+  }
+
+  next(): number {
+    return (this.step() >>> 0) / 0x1_0000_0000;
+  }
+
+  chance(probability: number): boolean {
+    return (this.step() >>> 0) / 0x1_0000_0000 < probability;
+  }
+
+  uniform(min: number, max: number): number {
+    return min + (max - min) * this.next();
+  }
+
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+
+  gaussian(): number {
+    this.hasSecond = !this.hasSecond;
+    if (this.hasSecond) this.drawPair();
+    return this.pair[this.hasSecond ? 0 : 1];
+  }
+
+  gaussianInto(cells: Float64Array, index: number): void {
+    this.hasSecond = !this.hasSecond;
+    if (this.hasSecond) this.drawPair();
+    cells[index] = this.pair[this.hasSecond ? 0 : 1];
+  }
+
+  private drawPair(): void {
+    let u = this.next();
+    while (u === 0) u = this.next();
+    const v = this.next();
+    const radius = Math.sqrt(-2 * Math.log(u));
+    this.pair[0] = radius * Math.cos(2 * Math.PI * v);
+    this.pair[1] = radius * Math.sin(2 * Math.PI * v);
+  }
+}
+
 export function createRng(seed: number): Rng {
-  let a = mix32(seed);
-  let b = mix32(a ^ 0x5bd1e995);
-  let c = mix32(b ^ 0x1b873593);
-  let d = 1;
-  let spare: number | null = null;
-  const uint32 = (): number => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return t >>> 0;
-  };
-  // Discard the first outputs: sfc32's state needs a few rounds to decorrelate from the seed.
-  for (let i = 0; i < 12; i++) uint32();
-  const next = (): number => uint32() / 0x1_0000_0000;
-  return {
-    next,
-    uint32,
-    uniform: (min, max) => min + (max - min) * next(),
-    int: (min, max) => min + Math.floor(next() * (max - min + 1)),
-    gaussian() {
-      if (spare !== null) {
-        const value = spare;
-        spare = null;
-        return value;
-      }
-      let u = next();
-      while (u === 0) u = next();
-      const v = next();
-      const radius = Math.sqrt(-2 * Math.log(u));
-      spare = radius * Math.sin(2 * Math.PI * v);
-      return radius * Math.cos(2 * Math.PI * v);
-    },
-  };
+  return new Sfc32(seed);
 }
 
 /** Fisher-Yates in place with the given rng. */
