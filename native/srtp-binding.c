@@ -61,37 +61,46 @@ static avcm_srtp_t *session_of(napi_env env, napi_value value) {
   return session;
 }
 
+/* The arguments of srtpProtect and srtpUnprotect: (session, buffer, length <= the buffer's size). */
+typedef struct {
+  avcm_srtp_t *session;
+  uint8_t *data;
+  size_t size;
+  uint32_t length;
+} srtp_call_t;
+
+/* Reads them into `call`; false (after throwing TypeError `usage`) when they do not fit. */
+static int read_srtp_call(napi_env env, napi_callback_info info, const char *usage, srtp_call_t *call) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  call->session = argc >= 3 ? session_of(env, argv[0]) : NULL;
+  call->data = NULL;
+  call->size = 0;
+  call->length = 0;
+  if (!call->session || !typed_array_bytes(env, argv[1], (void **)&call->data, &call->size) ||
+      napi_get_value_uint32(env, argv[2], &call->length) != napi_ok || call->length > call->size) {
+    throw_type(env, usage);
+    return 0;
+  }
+  return 1;
+}
+
 /* srtpProtect(session, buffer, length) -> protected length, or -error; buffer's size is the room. */
 napi_value js_srtp_protect(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3], result;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  avcm_srtp_t *session = argc >= 3 ? session_of(env, argv[0]) : NULL;
-  uint8_t *data = NULL;
-  size_t size = 0;
-  uint32_t length = 0;
-  if (!session || !typed_array_bytes(env, argv[1], (void **)&data, &size) ||
-      napi_get_value_uint32(env, argv[2], &length) != napi_ok || length > size) {
-    return throw_type(env, "srtpProtect(session, Uint8Array, length <= its size)");
-  }
-  napi_create_int32(env, avcm_srtp_protect(session, data, length, size), &result);
+  srtp_call_t call;
+  if (!read_srtp_call(env, info, "srtpProtect(session, Uint8Array, length <= its size)", &call)) return NULL;
+  napi_value result;
+  napi_create_int32(env, avcm_srtp_protect(call.session, call.data, call.length, call.size), &result);
   return result;
 }
 
 /* srtpUnprotect(session, buffer, length) -> plain length, or -error. */
 napi_value js_srtp_unprotect(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3], result;
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  avcm_srtp_t *session = argc >= 3 ? session_of(env, argv[0]) : NULL;
-  uint8_t *data = NULL;
-  size_t size = 0;
-  uint32_t length = 0;
-  if (!session || !typed_array_bytes(env, argv[1], (void **)&data, &size) ||
-      napi_get_value_uint32(env, argv[2], &length) != napi_ok || length > size) {
-    return throw_type(env, "srtpUnprotect(session, Uint8Array, length <= its size)");
-  }
-  napi_create_int32(env, avcm_srtp_unprotect(session, data, length), &result);
+  srtp_call_t call;
+  if (!read_srtp_call(env, info, "srtpUnprotect(session, Uint8Array, length <= its size)", &call)) return NULL;
+  napi_value result;
+  napi_create_int32(env, avcm_srtp_unprotect(call.session, call.data, call.length), &result);
   return result;
 }
 
