@@ -90,21 +90,25 @@ function viewerGroups(streams: readonly StreamResult[]): { viewer: string | unde
  * An assertion over several viewers is the worst viewer's: it is judged on each viewer's streams
  * alone, as if that viewer were the only one, and the result of the viewer that did worst stands
  * (a failed one before a passed one; then the measured value on the metric's worse side, see
- * WORSE_WHEN; a viewer with nothing measured counts as failed). A gate on several viewers thus
+ * WORSE_WHEN; a viewer without samples of the metric is left out unless no viewer has any, and
+ * then the assertion fails as with no samples). A gate on several viewers thus
  * passes only when every viewer passes it, and `avg` is never an average across viewers that would
  * hide one viewer's bad link behind another's clean one. The message names the viewer.
  */
 function worstViewer(a: AssertionSpec, viewers: readonly { viewer: string | undefined; streams: StreamResult[] }[], judgeGroup: (streams: readonly StreamResult[]) => AssertionResult): AssertionResult {
   const higherIsWorse = WORSE_WHEN[a.metric] === 'higher';
-  const results = viewers.map((v) => ({ viewer: v.viewer ?? '(unnamed)', result: judgeGroup(v.streams) }));
+  const all = viewers.map((v) => ({ viewer: v.viewer ?? '(unnamed)', result: judgeGroup(v.streams) }));
+  // A metric some viewers have nothing of (layer_switch_ms of a viewer that never switched, during_spikes of one no spike touched) is judged on the others.
+  const measured = all.filter((r) => r.result.samples > 0);
+  const results = measured.length > 0 ? measured : all;
   // Worse tier first (skipped < passed < failed < failed with nothing measured), then the value on the metric's worse side.
   const tier = (r: AssertionResult): number => (r.skipped ? 0 : r.passed ? 1 : r.measured === null ? 3 : 2);
   const value = (r: AssertionResult): number => (r.measured === null ? 0 : higherIsWorse ? r.measured : -r.measured);
   const worse = (x: AssertionResult, y: AssertionResult): boolean => tier(x) > tier(y) || (tier(x) === tier(y) && value(x) > value(y));
   let worst = results[0];
   for (const candidate of results.slice(1)) if (worse(candidate.result, worst.result)) worst = candidate;
-  const others = results.filter((r) => r !== worst).map((r) => `${r.viewer} ${r.result.measured ?? 'nothing measured'}`);
-  return { ...worst.result, message: `viewer ${worst.viewer} (worst of ${results.length} viewers; ${others.join(', ')}): ${worst.result.message}` };
+  const others = all.filter((r) => r !== worst).map((r) => `${r.viewer} ${r.result.samples === 0 ? 'nothing measured' : (r.result.measured ?? 'never')}`);
+  return { ...worst.result, message: `viewer ${worst.viewer} (worst of ${all.length} viewers; ${others.join(', ')}): ${worst.result.message}` };
 }
 
 /**

@@ -22,10 +22,14 @@ export function homeLayer(plan: Plan, viewer = 0): number {
   return home >= 0 ? home : layers.length - 1;
 }
 
-/** Changes of the layer received inside the scope's windows (the first layer seen is not a change); null without layer information. */
+/**
+ * Changes of the layer received inside the scope's windows (the first layer seen is not a change);
+ * null without layer information or without windows in the scope (as every count: a stream no
+ * spike touched has nothing during spikes, e.g. the copy of a viewer another viewer's switch left alone).
+ */
 export function layerSwitches(report: StreamReport, scope: readonly WindowStats[], windowMs: number): number | null {
   const changes = report.layers?.changes;
-  if (!changes) return null;
+  if (!changes || scope.length === 0) return null;
   const inScope = new Set(scope.map((w) => w.index));
   let count = 0;
   for (let i = 1; i < changes.length; i++) if (inScope.has(Math.floor(changes[i].atMs / windowMs))) count++;
