@@ -24,7 +24,8 @@ interface ColumnGroup {
 const STREAM_ID: ColumnGroup = {
   name: '',
   columns: [
-    { header: 'participant', left: true, value: (s) => (s.participantId === null ? '?' : String(s.participantId)) },
+    // Behind an SFU each viewer has its own copy of a participant's streams: which viewer's this is.
+    { header: 'participant', left: true, value: (s) => `${s.participantId === null ? '?' : String(s.participantId)}${s.viewer !== undefined ? ` → ${s.viewer}` : ''}` },
     { header: 'media', left: true, value: (s) => (s.rid === undefined ? s.media : `${s.media} ${s.rid}`) },
     // An SFU restart renumbers what it forwards: the SSRCs the stream arrived under, in order.
     { header: 'ssrc', left: true, value: (s) => (s.ssrcs ?? [s.ssrc]).map((ssrc) => ssrc.toString(16)).join(' → ') },

@@ -13,3 +13,5 @@ export type { RunningProbe } from './running-probe.js';
 export { openProbe } from './open-probe.js';
 export { ShardedProbe, type ShardedProbeOptions } from './shards/sharded-probe.js';
 export { mergeShardReports } from './shards/merge-shard-reports.js';
+export { ViewerProbes, type ViewerReceiver } from './viewer-probes.js';
+export { mergeViewerReports, type ViewerProbeReport } from './merge-viewer-reports.js';

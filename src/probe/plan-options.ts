@@ -5,10 +5,11 @@ import type { ProbeOptions } from './receiver.js';
 /**
  * The probe's viewer behaviour, RTCP and RTX settings for a plan (the scenario's `probe:` section
  * and the participants' RTX SSRCs, every simulcast layer's too). The probe sends RTCP only when it has something to send: NACKs,
- * PLIs or receiver reports. The probe is the plan's first viewer (index 0): the downlink spikes
- * that target it make its link.
+ * PLIs or receiver reports. Each viewer the probe plays has its own receiver with these options:
+ * `viewerIndex` (into the plan's viewers; 0 without them) picks the downlink spikes that target
+ * that viewer, which make its link.
  */
-export function probeFeedbackOptions(plan: Plan): Pick<ProbeOptions, 'viewer' | 'rtcp' | 'rtx' | 'downlink' | 'layers'> {
+export function probeFeedbackOptions(plan: Plan, viewerIndex = 0): Pick<ProbeOptions, 'viewer' | 'rtcp' | 'rtx' | 'downlink' | 'layers'> {
   const probe = plan.probe;
   const sendsRtcp = probe.nack || probe.pli || probe.reportIntervalMs !== null;
   const rtxSsrcs = new Map<number, number>();
@@ -21,6 +22,6 @@ export function probeFeedbackOptions(plan: Plan): Pick<ProbeOptions, 'viewer' | 
     rtcp: sendsRtcp ? { ssrc: probe.rtcpSsrc, reportIntervalMs: probe.reportIntervalMs, remb: probe.remb !== false && probe.reportIntervalMs !== null } : null,
     rtx: plan.media.video ? { payloadType: plan.media.video.rtxPayloadType, ssrcs: rtxSsrcs } : null,
     layers: plan.media.video?.simulcast ?? null,
-    downlink: plan.spikes.some((s) => s.direction === 'downlink') ? new DownlinkChaos(0, plan.spikes) : null,
+    downlink: plan.spikes.some((s) => s.direction === 'downlink') ? new DownlinkChaos(viewerIndex, plan.spikes) : null,
   };
 }

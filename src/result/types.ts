@@ -140,6 +140,8 @@ export interface WorstStream {
   participantId: number | null;
   media: MediaKind;
   ssrc: number;
+  /** The viewer that received the stream (the scenario's `viewers`); absent when the probe played no named viewers. */
+  viewer?: string;
   /** The stream's value (for recovery_seconds: its slowest recovery; null = never recovered). */
   value: number | null;
 }
@@ -189,6 +191,12 @@ export interface StreamResult {
   ssrcs?: number[];
   /** The simulcast layer's RID (RFC 8852) the probe read from the stream's packets; absent for a single encoding. */
   rid?: string;
+  /**
+   * The viewer (a scenario's `viewers`, by name) that received this copy of the participant's
+   * stream: behind an SFU each viewer has its own, so a participant's medium appears once per
+   * viewer. Absent when the probe played no named viewers.
+   */
+  viewer?: string;
   media: MediaKind;
   whole: MetricValues;
   duringSpikes: MetricValues;

@@ -10,7 +10,7 @@ import { compile } from '../plan/index.js';
 import { deriveSeed } from '../plan/rng.js';
 import type { Plan, PlannedSpike } from '../plan/types.js';
 import { isLocalHost } from '../ports/index.js';
-import { openProbe, probeFeedbackOptions, ProbeReceiver, ShardedProbe, type RunningProbe } from '../probe/index.js';
+import { openProbe, probeFeedbackOptions, ProbeReceiver, ShardedProbe, ViewerProbes, type RunningProbe } from '../probe/index.js';
 import type { ProbeReport } from '../probe/types.js';
 import { ReportWriteError, writeReports } from '../../reporters/index.js';
 import type { RunResult, WebRtcMediaSummary } from '../result/types.js';
@@ -57,7 +57,8 @@ export class ScenarioRun implements RunningRun {
   private lastPackets = { atMs: 0, packets: 0, rate: 0 };
   private readonly cleanups: (() => Promise<void>)[] = [];
   private readonly externalSignaling = new PendingOffers();
-  private webrtcSession: import('../webrtc/index.js').WebRtcProbeSession | null = null;
+  /** The built-in WebRTC probe's sessions: one per viewer it plays (one without an SFU or `viewers:`); empty otherwise. */
+  private webrtcSessions: { index: number; name: string | null; session: import('../webrtc/index.js').WebRtcProbeSession }[] = [];
 
   constructor(
     private readonly request: RunRequest,
@@ -226,11 +227,9 @@ export class ScenarioRun implements RunningRun {
       // probe (measured like UDP) or, for REST clients, through the sdp routes.
       const external = this.request.signaling === 'external' && !plan.sfu;
       // With REST signaling the client is the receiver: avcm's probe is then not in the session.
-      const feedback = external ? {} : probeFeedbackOptions(plan);
-      const probe = ProbeReceiver.detached({ videoPayloadType: plan.media.video?.payloadType ?? 96, audioPayloadType: plan.media.audio?.payloadType ?? 111, extensions: plan.extensions, expectedDurationMs: plan.durationMs, ...feedback });
-      this.probe = probe;
-      let webrtcSession: import('../webrtc/index.js').WebRtcProbeSession | null = null;
+      const receiverOptions = { videoPayloadType: plan.media.video?.payloadType ?? 96, audioPayloadType: plan.media.audio?.payloadType ?? 111, extensions: plan.extensions, expectedDurationMs: plan.durationMs };
       if (external) {
+        this.probe = ProbeReceiver.detached(receiverOptions);
         signaling = (participantId, offerSdp) => this.externalSignaling.offer(participantId, offerSdp);
       } else {
         const { WebRtcProbeSession, iceServersFor, probeFeedback } = await import('../webrtc/index.js');
@@ -241,24 +240,33 @@ export class ScenarioRun implements RunningRun {
         engineIo = io.path;
         const udp = io.path === 'batched' && io.udp.srtpUnavailable === null ? io.udp : undefined;
         if (io.path === 'batched' && !udp) this.context.log(`avcm: native SRTP unavailable (${io.udp.srtpUnavailable}); the WebRTC probe's media on werift`);
-        const session = new WebRtcProbeSession({
-          videoPayloadType: plan.media.video?.payloadType ?? null,
-          audioPayloadType: plan.media.audio?.payloadType ?? null,
-          rtxPayloadType: plan.media.video?.rtxPayloadType ?? 97,
-          extensions: plan.extensions,
-          feedback: probeFeedback(plan),
-          simulcast: Boolean(plan.media.video?.simulcast),
-          iceServers: iceServersFor(plan.turn, this.context.env),
-          loopbackOnly: iceOnLoopback,
-          onRtxSsrcs: (pairs) => probe.registerRtx(pairs),
-          sink: probe.sink,
-          udp,
-        });
-        this.cleanups.push(() => session.close());
-        webrtcSession = session;
-        if (!plan.sfu) signaling = (participantId, offerSdp) => session.answer(participantId, offerSdp);
+        // Through an SFU every viewer is a receiver of its own (own subscriptions, link, feedback,
+        // figures); without one the participants' offers reach one receiver (semantic checks allow one viewer there).
+        const viewers = plan.sfu && plan.viewers ? plan.viewers : [{ index: 0, name: null }];
+        const receivers: { name: string | null; receiver: ProbeReceiver }[] = [];
+        for (const viewer of viewers) {
+          const receiver = ProbeReceiver.detached({ ...receiverOptions, ...probeFeedbackOptions(plan, viewer.index) });
+          const session = new WebRtcProbeSession({
+            videoPayloadType: plan.media.video?.payloadType ?? null,
+            audioPayloadType: plan.media.audio?.payloadType ?? null,
+            rtxPayloadType: plan.media.video?.rtxPayloadType ?? 97,
+            extensions: plan.extensions,
+            feedback: probeFeedback(plan),
+            simulcast: Boolean(plan.media.video?.simulcast),
+            iceServers: iceServersFor(plan.turn, this.context.env),
+            loopbackOnly: iceOnLoopback,
+            onRtxSsrcs: (pairs) => receiver.registerRtx(pairs),
+            sink: receiver.sink,
+            udp,
+          });
+          this.cleanups.push(() => session.close());
+          this.webrtcSessions.push({ index: viewer.index, name: viewer.name, session });
+          receivers.push({ name: viewer.name, receiver });
+        }
+        this.probe = receivers.length === 1 && receivers[0].name === null ? receivers[0].receiver : new ViewerProbes(receivers.map((r) => ({ name: r.name!, receiver: r.receiver })));
+        const only = this.webrtcSessions[0].session;
+        if (!plan.sfu) signaling = (participantId, offerSdp) => only.answer(participantId, offerSdp);
       }
-      this.webrtcSession = webrtcSession;
     } else if (backend.name === 'local') {
       const listen = plan.probeListen ?? (plan.target === null ? { host: '127.0.0.1', port: 0 } : isLocalHost(plan.target.host) ? plan.target : null);
       if (listen === null) {
@@ -311,17 +319,19 @@ export class ScenarioRun implements RunningRun {
     this.checkAborted();
     let subscriptions: ProbeSubscriptions | null = null;
     let layerSwitches: import('../sfu/index.js').LayerSwitchTimeline | null = null;
-    if (sfu && this.webrtcSession) {
-      // The probe subscribes to every participant through the SFU: what it measures is what the SFU
-      // forwarded. It subscribes again, as a viewer app would, when a subscription is lost.
+    if (sfu && this.webrtcSessions.length > 0) {
+      // Each viewer the probe plays subscribes to every participant through the SFU: what it measures
+      // is what the SFU forwarded to it. It subscribes again, as a viewer app would, when a subscription is lost.
       const { ProbeSubscriptions, LayerSwitchTimeline } = await import('../sfu/index.js');
       // A simulcast run's viewer asks for its layer from the first subscription on, and switches as layer_switch spikes say.
       layerSwitches = LayerSwitchTimeline.forPlan(plan, sfu);
       await layerSwitches?.subscribeAtHome();
-      const opened = await ProbeSubscriptions.open(sfu, this.webrtcSession, plan.participants.map((p) => p.id));
+      const viewers = this.webrtcSessions.map(({ index, name, session }) => ({ index, name, probe: session }));
+      const opened = await ProbeSubscriptions.open(sfu, viewers, plan.participants.map((p) => p.id));
       subscriptions = opened;
       this.cleanups.push(async () => opened.close());
-      this.context.log(`avcm: ${plan.scenario}: probe subscribed to ${plan.participants.length} participants through ${plan.sfu!.kind}`);
+      const who = viewers.length > 1 || viewers[0].name !== null ? `viewer${viewers.length === 1 ? '' : 's'} ${viewers.map((v) => v.name).join(', ')}` : 'probe';
+      this.context.log(`avcm: ${plan.scenario}: ${who} subscribed to ${plan.participants.length} participants through ${plan.sfu!.kind}`);
     }
 
     const runStartEpochMs = this.handle.startEpochMs ?? Date.now() + START_LEAD_MS;
@@ -354,7 +364,8 @@ export class ScenarioRun implements RunningRun {
     subscriptions?.close();
     layerSwitches?.close();
     for (const failed of layerSwitches?.records().filter((r) => r.error !== null) ?? []) {
-      this.context.log(`avcm: ${plan.scenario}: layer switch of participant ${failed.participantId} to substream ${failed.substream} failed: ${failed.error}`);
+      const viewer = plan.viewers?.[failed.viewer]?.name;
+      this.context.log(`avcm: ${plan.scenario}: layer switch of participant ${failed.participantId}${viewer ? ` for viewer ${viewer}` : ''} to substream ${failed.substream} failed: ${failed.error}`);
     }
     const finishedAt = new Date();
     const measuredMs = Math.min(plan.durationMs, Math.max(0, finishedAt.getTime() - runStartEpochMs));
@@ -381,7 +392,7 @@ export class ScenarioRun implements RunningRun {
       senders: totals.senders,
       restarts: this.handle.restarts(),
       engineIo: totals.io,
-      probeIo: this.webrtcSession?.io,
+      probeIo: this.webrtcSessions[0]?.session.io,
       webrtcMedia: this.webrtcMediaSummary(plan.scenario, totals.webrtcMedia),
       baseline: this.request.baseline ?? null,
       relativeWithoutBaseline: this.request.baselineOptional ? 'skip' : 'fail',
@@ -399,7 +410,7 @@ export class ScenarioRun implements RunningRun {
    * stayed on werift's path is said in the log too, never silently.
    */
   private webrtcMediaSummary(scenario: string, participants: WebRtcMediaPaths | null): WebRtcMediaSummary | undefined {
-    const probe = this.webrtcSession ? this.webrtcSession.mediaPaths() : null;
+    const probe = this.webrtcSessions.length === 0 ? null : this.webrtcSessions.map(({ session }) => session.mediaPaths()).reduce((a, b) => ({ native: a.native + b.native, werift: a.werift + b.werift, broken: a.broken + b.broken, reasons: [...new Set([...a.reasons, ...b.reasons])] }));
     if (!participants && !probe) return undefined;
     const reasons = [...new Set([...(participants?.reasons ?? []), ...(probe?.reasons ?? [])])];
     const summary = { participantsNative: participants?.native ?? 0, participantsWerift: participants?.werift ?? 0, probeNative: probe?.native ?? 0, probeWerift: probe?.werift ?? 0, probeBroken: probe?.broken ?? 0, reasons };

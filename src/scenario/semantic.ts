@@ -227,8 +227,9 @@ const DOWNLINK_TYPES: ReadonlySet<string> = new Set(['rtp_packet_loss', 'network
  * Viewers and what acts on them: unique names; a viewer's layer, a layer_switch's layer and a
  * `layers:` assertion block name simulcast layers; `viewers` on a spike name viewers and only go
  * with downlink spikes and layer_switch; downlink spikes take network types; layer metrics need
- * simulcast. The probe of the docker and k8s backends (`avcm receive`) plays one viewer with no
- * downlink, and WHEP has no way to ask for a layer.
+ * simulcast. More than one viewer needs an SFU (each viewer subscribes through it; without one the
+ * probe receives a single copy). The probe of the docker and k8s backends (`avcm receive`) plays
+ * one viewer with no downlink, and WHEP has no way to ask for a layer.
  */
 function checkViewers(scenario: Scenario, out: SemanticProblem[]): void {
   const viewers = scenario.viewers;
@@ -246,6 +247,13 @@ function checkViewers(scenario: Scenario, out: SemanticProblem[]): void {
     else if (!rids.includes(layer)) out.push({ path: ['viewers', i, 'layer'], message: `layer "${layer}" is not one of the simulcast layers (${ridList})` });
     else if (whep) out.push({ path: ['viewers', i, 'layer'], message: 'WHEP has no way to ask for a simulcast layer: remove layer (the SFU picks one) or use sfu kind janus-videoroom' });
   });
+  // Without an SFU the participants send one copy of their media, to the probe: a second viewer would have nothing of its own to receive.
+  if (viewers && viewers.length > 1 && !scenario.sfu) {
+    out.push({
+      path: ['viewers'],
+      message: `${viewers.length} viewers need an sfu: without one the participants send a single copy of their media to the probe, which plays one viewer; add an sfu section (each viewer then subscribes through it) or keep one viewer`,
+    });
+  }
   if (viewers && scenario.backend !== 'local') {
     out.push({ path: ['viewers'], message: `viewers are played by the local probe; the ${scenario.backend} backend's probe measures one viewer: remove viewers or use backend local` });
   }

@@ -2,7 +2,10 @@ import type { SfuSpec } from '../plan/types.js';
 import { configureSubstream, createRoom, destroyRoom, ensureRoom, JanusSession, publish, subscribe } from './janus-videoroom.js';
 import { endSession, exchangeSdp, participantUrl } from './whip.js';
 
-/** What the probe side needs from a WebRTC receiver: answer an SFU's offer, or offer and accept an answer. */
+/**
+ * What the probe side needs from a WebRTC receiver: answer an SFU's offer, or offer and accept an
+ * answer. One per viewer: each viewer's subscriptions are its own peers.
+ */
 export interface ProbeSide {
   answer(participantId: number, offerSdp: string): Promise<string>;
   offer(participantId: number): Promise<string>;
@@ -23,8 +26,12 @@ export interface SfuAdapter {
   prepare(publishers: number): Promise<SfuSpec>;
   /** Engines: a participant offered its send-only media; returns the SFU's answer. */
   publish(participantId: number, offerSdp: string): Promise<string>;
-  /** Runner: subscribe the probe to one participant's forwarded media. */
-  subscribe(participantId: number, probe: ProbeSide): Promise<void>;
+  /**
+   * Runner: subscribe viewer `viewer` (its index in the plan's viewers; 0 without them) to one
+   * participant's forwarded media, through that viewer's probe side. Each (viewer, participant)
+   * pair is a subscription of its own at the SFU (Janus: its own subscriber handle).
+   */
+  subscribe(viewer: number, participantId: number, probe: ProbeSide): Promise<void>;
   /**
    * Calls `listener` each time the adapter's signaling session is lost (Janus: its long poll finds
    * the server gone, or the server no longer knows it): everything joined through it must join
@@ -32,13 +39,19 @@ export interface SfuAdapter {
    */
   onSignalingLost(listener: (reason: string) => void): void;
   /**
-   * The simulcast layer (0 = the lowest) the probe's subscription to `participantId` asks for,
-   * from now on and on every resubscription: called before `subscribe` for the viewer's layer and
-   * by layer_switch spikes. Dialects without layer choice (WHEP) leave it out.
+   * The simulcast layer (0 = the lowest) viewer `viewer`'s subscription to `participantId` asks
+   * for, from now on and on every resubscription: called before `subscribe` for the viewer's layer
+   * and by layer_switch spikes. Other viewers' subscriptions keep theirs. Dialects without layer
+   * choice (WHEP) leave it out.
    */
-  setLayer?(participantId: number, substream: number): Promise<void>;
+  setLayer?(viewer: number, participantId: number, substream: number): Promise<void>;
   /** Ends sessions and removes what `prepare` made. Idempotent. */
   close(): Promise<void>;
+}
+
+/** The key of one subscription: viewer index and participant id (a string: a Map key that never collides). */
+function subscriptionKey(viewer: number, participantId: number): string {
+  return `${viewer}:${participantId}`;
 }
 
 /** Options of an adapter: how many publishers the room must take when the adapter has to make it again. */
@@ -52,11 +65,13 @@ class JanusVideoRoomAdapter implements SfuAdapter {
   private room: number | null;
   private createdRoom = false;
   private publishers: number;
-  /** Each participant's publisher or subscriber handle, in the session it was made in. */
-  private readonly handles = new Map<number, { session: JanusSession; handle: number }>();
-  /** The probe's subscriber video mids per participant, and the layer each subscription asks for. */
-  private readonly videoMids = new Map<number, string[]>();
-  private readonly layers = new Map<number, number>();
+  /** Each participant's publisher handle, in the session it was made in. */
+  private readonly publisherHandles = new Map<number, { session: JanusSession; handle: number }>();
+  /** Each (viewer, participant) subscription's handle (`subscriptionKey`), in the session it was made in. */
+  private readonly subscribers = new Map<string, { session: JanusSession; handle: number }>();
+  /** Each subscription's video mids, and the layer it asks for (by `subscriptionKey`). */
+  private readonly videoMids = new Map<string, string[]>();
+  private readonly layers = new Map<string, number>();
   private readonly lostListeners: ((reason: string) => void)[] = [];
 
   constructor(
@@ -93,36 +108,38 @@ class JanusVideoRoomAdapter implements SfuAdapter {
     return { ...this.spec, room: this.room };
   }
 
-  /** Ends participant `participantId`'s earlier handle when its session still lives (the feed id must be free to join again). */
-  private async forget(participantId: number): Promise<void> {
-    const earlier = this.handles.get(participantId);
-    this.handles.delete(participantId);
+  /** Ends an earlier handle when its session still lives (a publisher's feed id must be free to join again; a subscription is replaced). */
+  private static async forget<K>(handles: Map<K, { session: JanusSession; handle: number }>, key: K): Promise<void> {
+    const earlier = handles.get(key);
+    handles.delete(key);
     if (earlier && earlier.session.lostReason === null) await earlier.session.detach(earlier.handle);
   }
 
   async publish(participantId: number, offerSdp: string): Promise<string> {
-    await this.forget(participantId);
+    await JanusVideoRoomAdapter.forget(this.publisherHandles, participantId);
     const session = await this.janus();
     const { answerSdp, handle } = await publish(session, this.room!, participantId, offerSdp);
-    this.handles.set(participantId, { session, handle });
+    this.publisherHandles.set(participantId, { session, handle });
     return answerSdp;
   }
 
-  async subscribe(participantId: number, probe: ProbeSide): Promise<void> {
-    await this.forget(participantId);
+  async subscribe(viewer: number, participantId: number, probe: ProbeSide): Promise<void> {
+    const key = subscriptionKey(viewer, participantId);
+    await JanusVideoRoomAdapter.forget(this.subscribers, key);
     const session = await this.janus();
-    const substream = this.layers.get(participantId);
+    const substream = this.layers.get(key);
     const handle = await subscribe(session, this.room!, participantId, (offer) => probe.answer(participantId, offer), {
       ...(substream !== undefined ? { substream } : {}),
-      onVideoMids: (mids) => this.videoMids.set(participantId, mids),
+      onVideoMids: (mids) => this.videoMids.set(key, mids),
     });
-    this.handles.set(participantId, { session, handle });
+    this.subscribers.set(key, { session, handle });
   }
 
-  async setLayer(participantId: number, substream: number): Promise<void> {
-    this.layers.set(participantId, substream);
-    const current = this.handles.get(participantId);
-    const mids = this.videoMids.get(participantId);
+  async setLayer(viewer: number, participantId: number, substream: number): Promise<void> {
+    const key = subscriptionKey(viewer, participantId);
+    this.layers.set(key, substream);
+    const current = this.subscribers.get(key);
+    const mids = this.videoMids.get(key);
     // Not subscribed yet (or resubscribing): the subscription asks for the layer when it joins.
     if (!current || !mids || mids.length === 0 || current.session.lostReason !== null) return;
     await configureSubstream(current.session, current.handle, mids, substream);
@@ -169,11 +186,12 @@ class WhipWhepAdapter implements SfuAdapter {
     return answerSdp;
   }
 
-  async subscribe(participantId: number, probe: ProbeSide): Promise<void> {
-    await this.forget(`whep:${participantId}`);
+  async subscribe(viewer: number, participantId: number, probe: ProbeSide): Promise<void> {
+    const key = `whep:${subscriptionKey(viewer, participantId)}`;
+    await this.forget(key);
     const offer = await probe.offer(participantId);
     const { answerSdp, location } = await exchangeSdp(participantUrl(this.spec.whepUrl, participantId), offer, this.token, 'WHEP');
-    if (location) this.sessions.set(`whep:${participantId}`, location);
+    if (location) this.sessions.set(key, location);
     await probe.acceptAnswer(participantId, answerSdp);
   }
 

@@ -25,7 +25,8 @@ export interface AssertionHealth {
 
 /**
  * Evaluates the scenario's assertions over the participant streams (those mapped to a planned
- * participant; unrounded figures). Each takes its stat across the streams' values in its scope
+ * participant; unrounded figures). With several viewers each assertion is the worst viewer's (see
+ * worstViewer). Each takes its stat across the streams' values in its scope
  * and compares it with its limit: the number written, or for a relative limit factor × B + offset
  * with B the same stat of the same metric and scope in the baseline run (see baselineValue); a
  * relative limit is compared with the measured value as reports keep it (to 1/1000), the
@@ -50,7 +51,10 @@ export function evaluateAssertions(
   health: AssertionHealth | null = null,
 ): AssertionResult[] {
   const baselineSummary = baseline ? summaryOf(baseline.result) : null;
-  const judged = specs.map((a) => judge(a, streams, baseline, baselineSummary, withoutBaseline, neverRejoined));
+  const viewers = viewerGroups(streams);
+  const judged = specs.map((a) =>
+    viewers.length <= 1 ? judge(a, streams, baseline, baselineSummary, withoutBaseline, neverRejoined) : worstViewer(a, viewers, (group) => judge(a, group, baseline, baselineSummary, withoutBaseline, neverRejoined)),
+  );
   if (health === null) return judged;
   return judged.map((result, i) => {
     const a = specs[i];
@@ -69,6 +73,42 @@ export function evaluateAssertions(
       message: `not judged: the load generator was unhealthy in ${reason.windows.length} of the ${reason.windowsInScope} windows it depends on (${summarizeReason(reason)}); ${result.message}`,
     };
   });
+}
+
+/** The streams per viewer that received them (`StreamResult.viewer`), in order of first appearance; one group when the probe played no named viewers. */
+function viewerGroups(streams: readonly StreamResult[]): { viewer: string | undefined; streams: StreamResult[] }[] {
+  const groups = new Map<string | undefined, StreamResult[]>();
+  for (const s of streams) {
+    const group = groups.get(s.viewer);
+    if (group) group.push(s);
+    else groups.set(s.viewer, [s]);
+  }
+  return [...groups].map(([viewer, members]) => ({ viewer, streams: members }));
+}
+
+/**
+ * An assertion over several viewers is the worst viewer's: it is judged on each viewer's streams
+ * alone, as if that viewer were the only one, and the result of the viewer that did worst stands
+ * (a failed one before a passed one; then the measured value on the metric's worse side, see
+ * WORSE_WHEN; a viewer without samples of the metric is left out unless no viewer has any, and
+ * then the assertion fails as with no samples). A gate on several viewers thus
+ * passes only when every viewer passes it, and `avg` is never an average across viewers that would
+ * hide one viewer's bad link behind another's clean one. The message names the viewer.
+ */
+function worstViewer(a: AssertionSpec, viewers: readonly { viewer: string | undefined; streams: StreamResult[] }[], judgeGroup: (streams: readonly StreamResult[]) => AssertionResult): AssertionResult {
+  const higherIsWorse = WORSE_WHEN[a.metric] === 'higher';
+  const all = viewers.map((v) => ({ viewer: v.viewer ?? '(unnamed)', result: judgeGroup(v.streams) }));
+  // A metric some viewers have nothing of (layer_switch_ms of a viewer that never switched, during_spikes of one no spike touched) is judged on the others.
+  const measured = all.filter((r) => r.result.samples > 0);
+  const results = measured.length > 0 ? measured : all;
+  // Worse tier first (skipped < passed < failed < failed with nothing measured), then the value on the metric's worse side.
+  const tier = (r: AssertionResult): number => (r.skipped ? 0 : r.passed ? 1 : r.measured === null ? 3 : 2);
+  const value = (r: AssertionResult): number => (r.measured === null ? 0 : higherIsWorse ? r.measured : -r.measured);
+  const worse = (x: AssertionResult, y: AssertionResult): boolean => tier(x) > tier(y) || (tier(x) === tier(y) && value(x) > value(y));
+  let worst = results[0];
+  for (const candidate of results.slice(1)) if (worse(candidate.result, worst.result)) worst = candidate;
+  const others = all.filter((r) => r !== worst).map((r) => `${r.viewer} ${r.result.samples === 0 ? 'nothing measured' : (r.result.measured ?? 'never')}`);
+  return { ...worst.result, message: `viewer ${worst.viewer} (worst of ${all.length} viewers; ${others.join(', ')}): ${worst.result.message}` };
 }
 
 /**

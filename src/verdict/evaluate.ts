@@ -1,7 +1,7 @@
 import { layerResults, layerSwitches, layerSwitchMs } from './layer-switches.js';
 import { estimateMos, SILENCE_MIN_MS } from '../probe/index.js';
 import type { ProbeReport, StreamReport, WindowStats } from '../probe/types.js';
-import { isSutSpike, type Plan, type PlannedSpike } from '../plan/types.js';
+import { isSutSpike, isViewerSide, type Plan, type PlannedSpike } from '../plan/types.js';
 import { METRIC_NAMES } from '../result/index.js';
 import type { AssertionResult, MetricValues, ReconnectResult, RunIo, RunResult, Scope, SenderTotals, SpikeWindow, StreamResult, SutEventResult, TimelinePoint } from '../result/types.js';
 import type { SenderStreamReport } from '../session/index.js';
@@ -199,10 +199,13 @@ export function buildRunResult(input: VerdictInput): RunResult {
   const outageMinMs = (media: StreamReport['media']): number =>
     Math.max(SILENCE_MIN_MS, 3 * (media === 'video' ? 1000 / (plan.media.video?.fps ?? 30) : (plan.media.audio?.ptimeMs ?? 20)));
 
+  const viewerIndex = new Map((plan.viewers ?? []).map((v) => [v.name, v.index]));
   const contexts: StreamContext[] = mergeRenumberedStreams(probe.streams).map((report) => {
     const id = report.participantId ?? bySsrc.get(report.ssrc) ?? null;
     const participantId = id !== null && known.has(id) ? id : null;
-    const spikes = participantId === null ? [] : plan.spikes.filter((s) => s.participantIds.includes(participantId));
+    // The viewer that received this copy (0: the probe's one viewer); a downlink spike or layer_switch on another viewer never touched it.
+    const viewer = report.viewerName === undefined ? 0 : (viewerIndex.get(report.viewerName) ?? 0);
+    const spikes = participantId === null ? [] : plan.spikes.filter((s) => s.participantIds.includes(participantId) && (!isViewerSide(s) || (s.viewerIds ?? [0]).includes(viewer)));
     const sender = participantId === null ? null : (sendersBySsrc.get(report.ssrc) ?? senders.get(`${participantId}:${report.media}`) ?? null);
     const windows = report.windows.slice(0, windowCount);
     const during = windows.filter((w) => spikes.some((s) => overlaps(w, windowMs, s)));
@@ -216,7 +219,7 @@ export function buildRunResult(input: VerdictInput): RunResult {
       outage_seconds: outageSeconds(report, scope, windowMs, durationMs, outageMinMs(report.media)),
       reconnect_seconds: figure.seconds,
       layer_switches: layerSwitches(report, scope, windowMs),
-      layer_switch_ms: layerSwitchMs(report, spikes, plan, scope, windowMs, durationMs),
+      layer_switch_ms: layerSwitchMs(report, spikes, plan, scope, windowMs, durationMs, viewer),
     });
     const baselineMetrics = metricsOf(baseline, reconnect.baseline);
     const result: StreamResult = {
@@ -224,6 +227,7 @@ export function buildRunResult(input: VerdictInput): RunResult {
       ssrc: report.ssrc,
       ...(report.ssrcs.length > 1 ? { ssrcs: report.ssrcs } : {}),
       ...(report.rid !== undefined ? { rid: report.rid } : {}),
+      ...(report.viewerName !== undefined ? { viewer: report.viewerName } : {}),
       media: report.media,
       whole: metricsOf(windows, reconnect.whole),
       duringSpikes: metricsOf(during, reconnect.during_spikes),

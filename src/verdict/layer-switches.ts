@@ -15,17 +15,21 @@ export function layerNumber(plan: Plan, rid: string | null | undefined): number 
   return at < 0 ? -1 : layers.length - 1 - at;
 }
 
-/** The layer the probe's viewer subscribes to outside layer_switch spikes: its `viewers:` layer, else the top one. */
-export function homeLayer(plan: Plan): number {
+/** The layer viewer `viewer` (index into the plan's viewers; 0 without them) subscribes to outside layer_switch spikes: its `viewers:` layer, else the top one. */
+export function homeLayer(plan: Plan, viewer = 0): number {
   const layers = plan.media.video?.simulcast ?? [];
-  const home = layerNumber(plan, plan.viewers?.[0]?.layer ?? null);
+  const home = layerNumber(plan, plan.viewers?.[viewer]?.layer ?? null);
   return home >= 0 ? home : layers.length - 1;
 }
 
-/** Changes of the layer received inside the scope's windows (the first layer seen is not a change); null without layer information. */
+/**
+ * Changes of the layer received inside the scope's windows (the first layer seen is not a change);
+ * null without layer information or without windows in the scope (as every count: a stream no
+ * spike touched has nothing during spikes, e.g. the copy of a viewer another viewer's switch left alone).
+ */
 export function layerSwitches(report: StreamReport, scope: readonly WindowStats[], windowMs: number): number | null {
   const changes = report.layers?.changes;
-  if (!changes) return null;
+  if (!changes || scope.length === 0) return null;
   const inScope = new Set(scope.map((w) => w.index));
   let count = 0;
   for (let i = 1; i < changes.length; i++) if (inScope.has(Math.floor(changes[i].atMs / windowMs))) count++;
@@ -34,19 +38,20 @@ export function layerSwitches(report: StreamReport, scope: readonly WindowStats[
 
 /**
  * The mean time (ms) from each switch request in the scope to the first packet of the requested
- * layer's keyframe: a layer_switch spike (on the probe's viewer) requests its layer at its start
- * and the home layer back at its end (when the run is still going). A request never answered
- * counts as the time left until the run ended, so an assertion on it fails. Null without layer
- * information or without requests in the scope.
+ * layer's keyframe: a layer_switch spike on the stream's viewer (`viewer`, index into the plan's
+ * viewers; 0 without them) requests its layer at its start and that viewer's home layer back at
+ * its end (when the run is still going). A request never answered counts as the time left until
+ * the run ended, so an assertion on it fails. Null without layer information or without requests
+ * in the scope.
  */
-export function layerSwitchMs(report: StreamReport, spikes: readonly PlannedSpike[], plan: Plan, scope: readonly WindowStats[], windowMs: number, durationMs: number): number | null {
+export function layerSwitchMs(report: StreamReport, spikes: readonly PlannedSpike[], plan: Plan, scope: readonly WindowStats[], windowMs: number, durationMs: number, viewer = 0): number | null {
   const changes = report.layers?.changes;
   if (!changes) return null;
   const inScope = new Set(scope.map((w) => w.index));
-  const home = homeLayer(plan);
+  const home = homeLayer(plan, viewer);
   const requests: { atMs: number; layer: number }[] = [];
   for (const spike of spikes) {
-    if (spike.type !== 'layer_switch' || !(spike.viewerIds ?? [0]).includes(0)) continue;
+    if (spike.type !== 'layer_switch' || !(spike.viewerIds ?? [0]).includes(viewer)) continue;
     requests.push({ atMs: spike.startMs, layer: layerNumber(plan, spike.params.layer) });
     if (spike.endMs < durationMs) requests.push({ atMs: spike.endMs, layer: home });
   }

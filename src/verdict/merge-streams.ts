@@ -16,13 +16,15 @@ export interface MergedStream extends StreamReport {
  * Window counters add up (the report's counters are mergeable); jitter is the received-weighted
  * mean, delay the received-weighted mean of the windows' means (and the max of their maxima).
  * Silences become the spans the joined streams leave uncovered. Streams with no participant id
- * (nothing to tell them apart by) are never joined, nor are simulcast layers (different RIDs). Pure.
+ * (nothing to tell them apart by) are never joined, nor are simulcast layers (different RIDs), nor
+ * the copies different viewers received (`viewerName`). Pure.
  */
 export function mergeRenumberedStreams(streams: readonly StreamReport[]): MergedStream[] {
   const groups = new Map<string, StreamReport[]>();
   for (const stream of streams) {
     // A simulcast publisher's layers are streams of their own at the same time: the RID keeps them apart.
-    const key = stream.participantId === null ? `ssrc:${stream.ssrc}` : `${stream.participantId}:${stream.media}:${stream.rid ?? ''}`;
+    // Each viewer received its own copy of a participant's streams: they are never joined across viewers.
+    const key = stream.participantId === null ? `ssrc:${stream.viewerName ?? ''}:${stream.ssrc}` : `${stream.viewerName ?? ''}:${stream.participantId}:${stream.media}:${stream.rid ?? ''}`;
     const group = groups.get(key);
     if (group) group.push(stream);
     else groups.set(key, [stream]);
@@ -43,6 +45,7 @@ function merge(group: StreamReport[]): MergedStream {
     participantId: first.participantId,
     media: first.media,
     ...(first.rid !== undefined ? { rid: first.rid } : {}),
+    ...(first.viewerName !== undefined ? { viewerName: first.viewerName } : {}),
     payloadType: first.payloadType,
     firstSeenMs: first.firstSeenMs,
     lastSeenMs: Math.max(...parts.map((p) => p.lastSeenMs)),

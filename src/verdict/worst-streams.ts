@@ -28,7 +28,7 @@ export function worstStreams(
       value = s[field][assertion.metric];
       if (value === null) continue;
     }
-    candidates.push({ participantId: s.participantId, media: s.media, ssrc: s.ssrc, value: value === null ? null : Math.round(value * 1000) / 1000 });
+    candidates.push({ participantId: s.participantId, media: s.media, ssrc: s.ssrc, ...(s.viewer !== undefined ? { viewer: s.viewer } : {}), value: value === null ? null : Math.round(value * 1000) / 1000 });
   }
   const badness = (w: WorstStream): number => {
     if (w.value === null) return Infinity; // never recovered
@@ -39,7 +39,7 @@ export function worstStreams(
   return candidates.sort((a, b) => badness(b) - badness(a) || (a.participantId ?? 0) - (b.participantId ?? 0)).slice(0, count);
 }
 
-/** `participant 1003 video 7.2, participant 1001 audio 6.9` (null values read "never"). */
+/** `participant 1003 video 7.2, participant 1001 audio at viewer bob 6.9` (null values read "never"). */
 export function formatWorstStreams(worst: readonly WorstStream[]): string {
-  return worst.map((w) => `participant ${w.participantId ?? '?'} ${w.media} ${w.value === null ? 'never' : w.value}`).join(', ');
+  return worst.map((w) => `participant ${w.participantId ?? '?'} ${w.media}${w.viewer !== undefined ? ` at viewer ${w.viewer}` : ''} ${w.value === null ? 'never' : w.value}`).join(', ');
 }

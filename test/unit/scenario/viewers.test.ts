@@ -10,7 +10,10 @@ seed: 3
 duration: 30s
 participants:
   count: 3
+  transport: webrtc
 media: { video: { simulcast: true } }
+# Several viewers subscribe through an SFU (each its own copy of the media).
+sfu: { kind: janus-videoroom, url: "http://127.0.0.1:8088/janus" }
 `;
 const VIEWERS = `viewers:
   - { name: desk, layer: h }
@@ -114,6 +117,13 @@ describe('viewers, downlink spikes and layer_switch in the scenario language', (
     const whep = `version: 1\nname: w\nduration: 20s\nparticipants: { count: 2, transport: webrtc }\nmedia: { video: { simulcast: true } }\nsfu: { kind: whip, whip_url: "http://h/whip", whep_url: "http://h/whep" }\n`;
     expect(paths(`${whep}viewers: [{ name: a, layer: l }]\n`)).toEqual([expect.stringMatching(/^\/viewers\/0\/layer WHEP has no way/)]);
     expect(paths(`${whep}viewers: [{ name: a }, { name: b }]\n`)).toEqual([]);
+  });
+
+  it('two viewers need an sfu: without one the probe receives a single copy of the media (one viewer is fine)', () => {
+    const direct = `version: 1\nname: v\nduration: 10s\nparticipants: { count: 2 }\n`;
+    expect(paths(`${direct}viewers: [{ name: a }, { name: b }]\n`)).toEqual([expect.stringMatching(/^\/viewers 2 viewers need an sfu: .*add an sfu section/)]);
+    expect(paths(`${direct}viewers: [{ name: a }]\n`)).toEqual([]);
+    expect(paths(`${BASE}${VIEWERS}`)).toEqual([]);
   });
 
   it('the schema defaults are the defaults applied', () => {
