@@ -1,4 +1,5 @@
 import { DATAGRAM_KIND, UdpDestination, type BatchedUdp, type BatchedUdpSocket, type ReceiveBatch, type SendBatch, type SrtpSession, type UdpEndpoint } from '../io/index.js';
+import { stunBindingClass } from './stun-binding.js';
 
 /**
  * The batched layer a set of WebRTC peers runs on: an engine's (its one send batch, flushed per
@@ -35,6 +36,15 @@ export interface NativeIceSocketCounters {
   stackMediaDropped: number;
   /** Repeated DTLS HelloVerifyRequests kept from werift (see `isRepeatedHelloVerify`). */
   helloVerifyRepeats: number;
+  /**
+   * STUN Binding requests received and sent (ICE connectivity checks, then RFC 7675 consent
+   * checks: werift sends one every 4-6 s on the selected pair, and fails the session 30 s after
+   * the last response), and the success responses received and sent: both directions of consent.
+   */
+  stunRequestsReceived: number;
+  stunResponsesReceived: number;
+  stunRequestsSent: number;
+  stunResponsesSent: number;
 }
 
 // RFC 6347 4.1 record header (13 bytes: content type, version, epoch, sequence number, length),
@@ -63,7 +73,7 @@ export class NativeIceSocket {
   /** The kernel's arrival time of the datagram `onMedia` is handling, epoch ms (a field: a float argument would be boxed). */
   arrivalEpochMs = 0;
   readonly socket: BatchedUdpSocket;
-  private readonly counts: NativeIceSocketCounters = { mediaReceived: 0, passed: 0, rejected: 0, dropped: 0, stackMediaDropped: 0, helloVerifyRepeats: 0 };
+  private readonly counts: NativeIceSocketCounters = { mediaReceived: 0, passed: 0, rejected: 0, dropped: 0, stackMediaDropped: 0, helloVerifyRepeats: 0, stunRequestsReceived: 0, stunResponsesReceived: 0, stunRequestsSent: 0, stunResponsesSent: 0 };
   private readonly owner: NativeIceSockets;
   /** werift's datagrams of a batch not handed over yet (see `pass`), oldest first. */
   private readonly pending: { data: Buffer; addr: Address }[] = [];
@@ -98,6 +108,9 @@ export class NativeIceSocket {
     } catch (error) {
       return Promise.reject(error);
     }
+    const stun = stunBindingClass(data, data.length);
+    if (stun === 'request') this.counts.stunRequestsSent++;
+    else if (stun === 'success') this.counts.stunResponsesSent++;
     return Promise.resolve();
   };
 
@@ -176,6 +189,9 @@ export class NativeIceSocket {
   private pass(batch: ReceiveBatch, index: number, first: boolean): void {
     const start = batch.offset[index];
     const data = Buffer.from(batch.data.subarray(start, start + batch.length[index]));
+    const stun = stunBindingClass(data, data.length);
+    if (stun === 'request') this.counts.stunRequestsReceived++;
+    else if (stun === 'success') this.counts.stunResponsesReceived++;
     if (this.isRepeatedHelloVerify(data)) {
       this.counts.helloVerifyRepeats++;
       return;

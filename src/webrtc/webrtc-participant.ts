@@ -4,7 +4,7 @@ import type { ExtensionPlan } from '../plan/types.js';
 import { isRtcpPacket } from '../rtcp/index.js';
 import { handOverMedia } from './media-handover.js';
 import { MediaTap } from './media-tap.js';
-import type { NativeIceSocket, NativeIceSockets } from './native-ice-socket.js';
+import type { NativeIceSocket, NativeIceSocketCounters, NativeIceSockets } from './native-ice-socket.js';
 import { gatherOnNativeSockets } from './native-gathering.js';
 import { NO_FEEDBACK, type FeedbackProfile } from './media-profile.js';
 import { connectionUp, createPeer, gatheringComplete, selectedLocalCandidateType, type IceOptions } from './peer-config.js';
@@ -172,6 +172,14 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
   /** The session as its watcher samples it (connection state, and what the far end last sent). */
   sample(): SessionSample {
     return { connectionState: this.closed ? 'closed-here' : this.pc.connectionState, stateSinceEpochMs: this.stateSinceEpochMs, lastInboundEpochMs: this.lastInboundEpochMs };
+  }
+
+  /**
+   * What the native socket carrying the media saw so far (RTCP received, STUN consent checks both
+   * ways, drops); null while the media is not on the native path. Cheap; for checks and reports.
+   */
+  nativeSocketCounters(): NativeIceSocketCounters | null {
+    return this.media?.counters() ?? null;
   }
 
   /** The selected ICE pair's local candidate type (`host`, `relay`, ...), for checks and logs. */

@@ -6,7 +6,7 @@ import { isRtcpPacket } from '../rtcp/index.js';
 import { extensionRemap, remapExtensions, remapExtensionsInPlace } from './extension-remap.js';
 import { handOverMedia } from './media-handover.js';
 import { MediaTap } from './media-tap.js';
-import { NativeIceSockets, type NativeIceSocket } from './native-ice-socket.js';
+import { NativeIceSockets, type NativeIceSocket, type NativeIceSocketCounters } from './native-ice-socket.js';
 import { gatherOnNativeSockets } from './native-gathering.js';
 import { ProbeMediaIo } from './probe-media-io.js';
 import { NO_FEEDBACK, type FeedbackProfile } from './media-profile.js';
@@ -309,6 +309,15 @@ export class WebRtcProbeSession {
   sample(participantId: number): SessionSample | null {
     const peer = this.peers.get(participantId);
     return peer ? { connectionState: peer.pc.connectionState, stateSinceEpochMs: peer.stateSinceEpochMs, lastInboundEpochMs: peer.lastInboundEpochMs } : null;
+  }
+
+  /**
+   * What the native socket carrying participant `participantId`'s media saw so far (media
+   * unprotected, STUN consent checks both ways, drops); null without a session or while its media
+   * is not on the native path. Cheap; for checks and reports.
+   */
+  nativeSocketCounters(participantId: number): NativeIceSocketCounters | null {
+    return this.peers.get(participantId)?.media?.counters() ?? null;
   }
 
   /** How many participant sessions are connected right now. */
