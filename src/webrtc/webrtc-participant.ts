@@ -2,6 +2,7 @@ import type { RTCPeerConnection, RTCRtpSender, RTCRtpTransceiver } from 'werift'
 import type { FeedbackHandler, ParticipantTransport } from '../engine/transport.js';
 import type { ExtensionPlan } from '../plan/types.js';
 import { isRtcpPacket } from '../rtcp/index.js';
+import { guardHelloVerify } from './hello-verify-guard.js';
 import { handOverMedia } from './media-handover.js';
 import { MediaTap } from './media-tap.js';
 import type { NativeIceSocket, NativeIceSocketCounters, NativeIceSockets } from './native-ice-socket.js';
@@ -125,6 +126,7 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
   /** The local offer SDP, after ICE gathering finished (no trickle: it carries every candidate). */
   async createOffer(): Promise<string> {
     const offer = await this.pc.createOffer();
+    guardHelloVerify(this.pc);
     const native = this.native;
     if (native) gatherOnNativeSockets(this.pc, (family) => native.open(this.who, family));
     await this.pc.setLocalDescription(offer);

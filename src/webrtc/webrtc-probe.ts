@@ -4,6 +4,7 @@ import type { BatchedUdp } from '../io/index.js';
 import type { ExtensionPlan } from '../plan/types.js';
 import { isRtcpPacket } from '../rtcp/index.js';
 import { extensionRemap, remapExtensions, remapExtensionsInPlace } from './extension-remap.js';
+import { guardHelloVerify } from './hello-verify-guard.js';
 import { handOverMedia } from './media-handover.js';
 import { MediaTap } from './media-tap.js';
 import { NativeIceSockets, type NativeIceSocket, type NativeIceSocketCounters } from './native-ice-socket.js';
@@ -156,8 +157,12 @@ export class WebRtcProbeSession {
     return paths;
   }
 
-  /** Before werift gathers (setLocalDescription): its host candidates on native sockets, when the probe has the batched layer. */
+  /**
+   * Before werift gathers (setLocalDescription): repeated DTLS HelloVerifyRequests kept from its
+   * DTLS client, and its host candidates on native sockets when the probe has the batched layer.
+   */
   private gather(peer: Peer, participantId: number): void {
+    guardHelloVerify(peer.pc);
     const sockets = this.sockets;
     if (sockets) gatherOnNativeSockets(peer.pc, (family) => sockets.open(`probe for participant ${participantId}`, family));
   }
