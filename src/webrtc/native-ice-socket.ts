@@ -121,7 +121,15 @@ export class NativeIceSocket {
     this.socket.attachSrtp(session);
   }
 
-  /** Whether `beginMedia` ran (and the socket is open). */
+  /**
+   * Unprotects the RTP/RTCP this socket receives with `session` (one that another socket of the
+   * same ICE connection sends with): the far end's selected pair may end on this socket.
+   */
+  receiveMedia(session: SrtpSession): void {
+    this.socket.attachSrtp(session);
+  }
+
+  /** Whether `beginMedia` or `receiveMedia` ran (and the socket is open). */
   get carriesMedia(): boolean {
     return !this.closed && this.socket.srtpSession !== null;
   }
@@ -212,6 +220,16 @@ export class NativeIceSocket {
       // As werift's own UdpTransport: an error in its handler costs that datagram only.
     }
   }
+}
+
+/** The counters of a session's sockets, summed (its media and consent checks may use more than one). */
+export function sumCounters(sockets: readonly NativeIceSocket[]): NativeIceSocketCounters {
+  const sum: NativeIceSocketCounters = { mediaReceived: 0, passed: 0, rejected: 0, dropped: 0, stackMediaDropped: 0, stunRequestsReceived: 0, stunResponsesReceived: 0, stunRequestsSent: 0, stunResponsesSent: 0 };
+  for (const socket of sockets) {
+    const c = socket.counters();
+    for (const name of Object.keys(sum) as (keyof NativeIceSocketCounters)[]) sum[name] += c[name];
+  }
+  return sum;
 }
 
 /**

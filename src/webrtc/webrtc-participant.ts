@@ -5,7 +5,7 @@ import { isRtcpPacket } from '../rtcp/index.js';
 import { guardHelloVerify } from './hello-verify-guard.js';
 import { handOverMedia } from './media-handover.js';
 import { MediaTap } from './media-tap.js';
-import type { NativeIceSocket, NativeIceSocketCounters, NativeIceSockets } from './native-ice-socket.js';
+import { sumCounters, type NativeIceSocket, type NativeIceSocketCounters, type NativeIceSockets } from './native-ice-socket.js';
 import { gatherOnNativeSockets } from './native-gathering.js';
 import { NO_FEEDBACK, type FeedbackProfile } from './media-profile.js';
 import { connectionUp, createPeer, gatheringComplete, selectedLocalCandidateType, type IceOptions } from './peer-config.js';
@@ -73,8 +73,10 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
   private stateSinceEpochMs = Date.now();
   private lastInboundEpochMs: number | null = null;
   private readonly native: NativeIceSockets | null;
-  /** The native socket carrying the media once handed over. */
+  /** The native socket sending the media once handed over. */
   private media: NativeIceSocket | null = null;
+  /** Every native socket of the session once handed over (`media` first): each unprotects what it receives. */
+  private mediaSockets: NativeIceSocket[] = [];
   /** Where the media runs once connected (null before); `mediaPathReason` says why when it is werift's although the batched layer was there. */
   mediaPath: MediaPath | null = null;
   mediaPathReason: string | null = null;
@@ -161,13 +163,15 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
       this.mediaPathReason = handover.reason;
       return;
     }
-    const socket = handover.socket;
-    // The far end's SRTCP, unprotected natively: the engine's session stages answer it.
-    socket.onMedia = (buf, length) => {
-      this.lastInboundEpochMs = socket.arrivalEpochMs;
-      this.feedback?.(buf, length);
-    };
-    this.media = socket;
+    // The far end's SRTCP, unprotected natively (on whichever of the session's sockets it arrives): the engine's session stages answer it.
+    for (const socket of handover.sockets) {
+      socket.onMedia = (buf, length) => {
+        this.lastInboundEpochMs = socket.arrivalEpochMs;
+        this.feedback?.(buf, length);
+      };
+    }
+    this.media = handover.socket;
+    this.mediaSockets = handover.sockets;
     this.mediaPath = 'native';
   }
 
@@ -177,11 +181,11 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
   }
 
   /**
-   * What the native socket carrying the media saw so far (RTCP received, STUN consent checks both
+   * What the session's native sockets saw so far, summed (RTCP received, STUN consent checks both
    * ways, drops); null while the media is not on the native path. Cheap; for checks and reports.
    */
   nativeSocketCounters(): NativeIceSocketCounters | null {
-    return this.media?.counters() ?? null;
+    return this.media === null ? null : sumCounters(this.mediaSockets);
   }
 
   /** The selected ICE pair's local candidate type (`host`, `relay`, ...), for checks and logs. */

@@ -7,7 +7,7 @@ import { extensionRemap, remapExtensions, remapExtensionsInPlace } from './exten
 import { guardHelloVerify } from './hello-verify-guard.js';
 import { handOverMedia } from './media-handover.js';
 import { MediaTap } from './media-tap.js';
-import { NativeIceSockets, type NativeIceSocket, type NativeIceSocketCounters } from './native-ice-socket.js';
+import { NativeIceSockets, sumCounters, type NativeIceSocket, type NativeIceSocketCounters } from './native-ice-socket.js';
 import { gatherOnNativeSockets } from './native-gathering.js';
 import { ProbeMediaIo } from './probe-media-io.js';
 import { NO_FEEDBACK, type FeedbackProfile } from './media-profile.js';
@@ -92,8 +92,10 @@ interface Peer {
   /** For the subscription's watcher: when the connection state last changed, the last packet from the far end (epoch ms). */
   stateSinceEpochMs: number;
   lastInboundEpochMs: number | null;
-  /** The native socket carrying this session's media, once handed over; null: werift's path. */
+  /** The native socket sending this session's RTCP, once handed over; null: werift's path. */
   media: NativeIceSocket | null;
+  /** Every native socket of the session once handed over (`media` first): each unprotects what it receives. */
+  mediaSockets: NativeIceSocket[];
   /** Why the media stayed on werift's path (null while not connected or when native). */
   mediaReason: string | null;
 }
@@ -241,6 +243,7 @@ export class WebRtcProbeSession {
       stateSinceEpochMs: Date.now(),
       lastInboundEpochMs: null,
       media: null,
+      mediaSockets: [],
       mediaReason: null,
     };
     pc.connectionStateChange.subscribe((state) => {
@@ -285,21 +288,24 @@ export class WebRtcProbeSession {
       peer.mediaReason = handover.reason;
       return;
     }
-    const socket = handover.socket;
     const sink = this.sink;
     const payloadTypes = peer.payloadTypes;
-    socket.onMedia = (buf, length) => {
-      peer.lastInboundEpochMs = socket.arrivalEpochMs;
-      if (!isRtcpPacket(buf, length)) {
-        const planPayloadType = payloadTypes[buf[1] & 0x7f];
-        if (planPayloadType === 0) return;
-        buf[1] = (buf[1] & 0x80) | planPayloadType;
-        if (peer.remap) remapExtensionsInPlace(buf, length, peer.remap);
-      }
-      sink.arrivalEpochMs = socket.arrivalEpochMs;
-      sink.ingestArrived(buf, length, participantId, peer.returnPath);
-    };
-    peer.media = socket;
+    // On whichever of the session's sockets the far end's media arrives (its selected pair may not be ours).
+    for (const socket of handover.sockets) {
+      socket.onMedia = (buf, length) => {
+        peer.lastInboundEpochMs = socket.arrivalEpochMs;
+        if (!isRtcpPacket(buf, length)) {
+          const planPayloadType = payloadTypes[buf[1] & 0x7f];
+          if (planPayloadType === 0) return;
+          buf[1] = (buf[1] & 0x80) | planPayloadType;
+          if (peer.remap) remapExtensionsInPlace(buf, length, peer.remap);
+        }
+        sink.arrivalEpochMs = socket.arrivalEpochMs;
+        sink.ingestArrived(buf, length, participantId, peer.returnPath);
+      };
+    }
+    peer.media = handover.socket;
+    peer.mediaSockets = handover.sockets;
     peer.mediaReason = null;
   }
 
@@ -317,12 +323,13 @@ export class WebRtcProbeSession {
   }
 
   /**
-   * What the native socket carrying participant `participantId`'s media saw so far (media
+   * What the native sockets of participant `participantId`'s session saw so far, summed (media
    * unprotected, STUN consent checks both ways, drops); null without a session or while its media
    * is not on the native path. Cheap; for checks and reports.
    */
   nativeSocketCounters(participantId: number): NativeIceSocketCounters | null {
-    return this.peers.get(participantId)?.media?.counters() ?? null;
+    const peer = this.peers.get(participantId);
+    return peer?.media ? sumCounters(peer.mediaSockets) : null;
   }
 
   /** How many participant sessions are connected right now. */
