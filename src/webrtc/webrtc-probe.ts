@@ -44,7 +44,7 @@ export interface ProbeIngest {
 
 /** Where a probe session's media ran: avcm's batched path, or werift's (and why). */
 export interface ProbeMediaPaths {
-  /** Connected sessions whose media the native path carries. */
+  /** Connected sessions whose media the native path carries (`reasons` says when werift's path still delivered some of it). */
   native: number;
   /** Connected sessions whose media runs on werift's path (with the reasons when the batched layer was there). */
   werift: number;
@@ -98,6 +98,10 @@ interface Peer {
   mediaSockets: NativeIceSocket[];
   /** Why the media stayed on werift's path (null while not connected or when native). */
   mediaReason: string | null;
+  /** When the media was handed over (epoch ms; 0 before). */
+  handedOverAtMs: number;
+  /** Packets werift's path still delivered once the handover settled (none should: each is media the native path missed). */
+  weriftAfterHandover: number;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -149,8 +153,11 @@ export class WebRtcProbeSession {
         say("probe sessions whose every SRTP packet failed authentication (the two ends' DTLS-SRTP keys differ)");
         continue;
       }
-      if (peer.media !== null) paths.native++;
-      else {
+      if (peer.media !== null) {
+        paths.native++;
+        // Measured all the same, but not on the path the run says: never silently.
+        if (peer.weriftAfterHandover > 0) say("packets of probe sessions on the native path arrived through werift's path (on a socket the handover did not cover)");
+      } else {
         paths.werift++;
         // No reason without the batched layer: werift's path was chosen, not fallen back to.
         if (peer.mediaReason !== null) say(peer.mediaReason);
@@ -245,6 +252,8 @@ export class WebRtcProbeSession {
       media: null,
       mediaSockets: [],
       mediaReason: null,
+      handedOverAtMs: 0,
+      weriftAfterHandover: 0,
     };
     pc.connectionStateChange.subscribe((state) => {
       peer.stateSinceEpochMs = Date.now();
@@ -255,6 +264,7 @@ export class WebRtcProbeSession {
     tap.attach(
       (rtp, arrivalEpochMs) => {
         peer.lastInboundEpochMs = arrivalEpochMs;
+        if (peer.media !== null) countWeriftAfterHandover(peer, arrivalEpochMs);
         const planPayloadType = peer.payloadTypes[rtp.header.payloadType & 0x7f];
         if (planPayloadType === 0) return;
         rtp.header.payloadType = planPayloadType;
@@ -265,6 +275,7 @@ export class WebRtcProbeSession {
       },
       (bytes, arrivalEpochMs) => {
         peer.lastInboundEpochMs = arrivalEpochMs;
+        if (peer.media !== null) countWeriftAfterHandover(peer, arrivalEpochMs);
         sink.arrivalEpochMs = arrivalEpochMs;
         sink.ingestArrived(bytes, bytes.length, participantId, peer.returnPath);
       },
@@ -306,6 +317,7 @@ export class WebRtcProbeSession {
     }
     peer.media = handover.socket;
     peer.mediaSockets = handover.sockets;
+    peer.handedOverAtMs = Date.now();
     peer.mediaReason = null;
   }
 
@@ -349,6 +361,17 @@ export class WebRtcProbeSession {
     this.mediaIo?.close();
     await Promise.all(peers.map(({ pc }) => pc.close().catch(() => undefined)));
   }
+}
+
+/**
+ * How long werift's path may still deliver a session's packets after its handover, ms: datagrams
+ * read before it (werift's queue, its handshake's turn) are legitimately on its path.
+ */
+const HANDOVER_SETTLE_MS = 1000;
+
+/** Counts a packet werift's path delivered for a session whose media is native, once the handover settled. */
+function countWeriftAfterHandover(peer: Peer, arrivalEpochMs: number): void {
+  if (arrivalEpochMs - peer.handedOverAtMs > HANDOVER_SETTLE_MS) peer.weriftAfterHandover++;
 }
 
 function adaptRtpSink(onRtp: RtpSink | undefined): ProbeIngest {

@@ -56,6 +56,8 @@ describe('WebRTC native path: the far end selected another candidate pair', () =
     const from = ours.others[0];
     const to = theirs.others[0];
     from.beginMedia(session, { host: '127.0.0.1', port: to.address.port });
+    // Past the handover's settling time: werift's path delivering any of it from now on is reported.
+    await new Promise((r) => setTimeout(r, 1500));
     const before = probe.nativeSocketCounters(PARTICIPANT)!.mediaReceived;
     for (let seq = 0; seq < 20; seq++) {
       const header = rtpHeader(VIDEO_PT, seq, seq * 3000, SSRC, PARTICIPANT, seq);
@@ -68,6 +70,6 @@ describe('WebRTC native path: the far end selected another candidate pair', () =
     // All 20 came through the probe's native sockets (the other one among them), none through werift's SRTP.
     expect(to.counters().mediaReceived).toBe(20);
     expect(probe.nativeSocketCounters(PARTICIPANT)!.mediaReceived - before).toBe(20);
-    expect(probe.mediaPaths()).toMatchObject({ native: 1, werift: 0, broken: 0 });
+    expect(probe.mediaPaths()).toEqual({ native: 1, werift: 0, broken: 0, reasons: [] });
   }, 60_000);
 });
