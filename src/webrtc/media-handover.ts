@@ -26,11 +26,10 @@ export type MediaHandover =
 /**
  * Moves a connected peer's media onto avcm's batched path: reads the DTLS-SRTP keys werift's
  * handshake exported when it connected (RFC 5764 4.2, with the profile the use_srtp extension
- * negotiated; the keys werift's own SRTP session uses), makes a native SRTP
- * session, and attaches it to the native socket of the ICE pair werift selected, which from now
- * on sends media to that pair's remote address, and to every native socket of the peer's ICE
- * connection, which unprotect what they receive. werift keeps the
- * socket's STUN (consent freshness) and DTLS (alerts). Call once `connectionState` is
+ * negotiated; the keys werift's own SRTP session uses) and makes a native SRTP session. The
+ * native socket of the ICE pair werift selected sends media with it to that pair's remote
+ * address from now on, and every native socket of the peer's ICE connection unprotects what it
+ * receives with it. werift keeps the sockets' STUN (consent freshness) and DTLS (alerts). Call once `connectionState` is
  * `connected`. When it cannot (no native socket under the pair: a TURN relay; a profile the
  * native path does not implement; SRTP unavailable in this process), it says why and changes
  * nothing: the peer's media stays on werift's path.
