@@ -14,6 +14,9 @@ import type { SessionSample } from './session-health.js';
 
 const GATHER_TIMEOUT_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 20_000;
+/** How long werift's path may still deliver a session's RTCP after the handover, ms (datagrams read before it). */
+const HANDOVER_SETTLE_MS = 1000;
+const WERIFT_AFTER_HANDOVER = "RTCP of participant sessions on the native path arrived through werift's path (on a socket the handover did not cover)";
 
 /** One medium a participant sends: the plan's SSRC and payload type for it (and its RTX SSRC, video). */
 export interface SentMedium {
@@ -77,9 +80,15 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
   private media: NativeIceSocket | null = null;
   /** Every native socket of the session once handed over (`media` first): each unprotects what it receives. */
   private mediaSockets: NativeIceSocket[] = [];
-  /** Where the media runs once connected (null before); `mediaPathReason` says why when it is werift's although the batched layer was there. */
+  /**
+   * Where the media runs once connected (null before); `mediaPathReason` says why when it is
+   * werift's although the batched layer was there, or, when native, that werift's path still
+   * delivered RTCP of the session once the handover settled (a socket the handover did not cover).
+   */
   mediaPath: MediaPath | null = null;
   mediaPathReason: string | null = null;
+  /** When the media was handed over (epoch ms; 0 before). */
+  private handedOverAtMs = 0;
 
   private constructor(
     private readonly pc: RTCPeerConnection,
@@ -90,8 +99,10 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
     this.native = options.native ?? null;
     this.tap = new MediaTap(pc);
     // RTCP from the far end (receiver reports, NACK, PLI, FIR, REMB) goes to the engine's stages.
-    this.tap.attach(null, (bytes) => {
-      this.lastInboundEpochMs = Date.now();
+    this.tap.attach(null, (bytes, arrivalEpochMs) => {
+      this.lastInboundEpochMs = arrivalEpochMs;
+      // Datagrams read before the handover may still reach werift's path for a moment; later ones missed the native path.
+      if (this.media !== null && arrivalEpochMs - this.handedOverAtMs > HANDOVER_SETTLE_MS) this.mediaPathReason = WERIFT_AFTER_HANDOVER;
       this.feedback?.(bytes, bytes.length);
     });
     pc.connectionStateChange.subscribe(() => (this.stateSinceEpochMs = Date.now()));
@@ -172,6 +183,7 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
     }
     this.media = handover.socket;
     this.mediaSockets = handover.sockets;
+    this.handedOverAtMs = Date.now();
     this.mediaPath = 'native';
   }
 

@@ -12,6 +12,18 @@ const PARTICIPANT = 3001;
 const SSRC = 0x30000000;
 const BOUND_MS = 10_000;
 
+const EMPTY = Buffer.alloc(0);
+
+/** An RTCP receiver report without report blocks (RFC 3550 6.4.2): V=2, RC=0, PT=201, length 1. */
+function receiverReport(ssrc: number): Buffer {
+  const b = Buffer.alloc(8);
+  b[0] = 0x80;
+  b[1] = 201;
+  b.writeUInt16BE(1, 2);
+  b.writeUInt32BE(ssrc >>> 0, 4);
+  return b;
+}
+
 /** werift 0.24's ICE connection as these tests read it (private in its typings). */
 type PeerInternals = { iceTransports: { connection: { protocols: { transport?: unknown }[]; nominated?: { protocol: { transport: unknown } } } }[] };
 
@@ -30,7 +42,7 @@ describe('WebRTC native path: the far end selected another candidate pair', () =
     for (const close of cleanup.splice(0).reverse()) await close();
   });
 
-  it("media arriving on a socket of the session other than the selected pair's is unprotected natively and measured", async (context) => {
+  it("media and RTCP arriving on a socket of the session other than the selected pair's are unprotected natively, measured and answered", async (context) => {
     if (!load.available) throw new Error(`batched UDP I/O unavailable: ${load.reason}`);
     const udp = load.udp;
     const engineIo = new BatchedEngineIo(udp, { target: null, maxPacketBytes: 1500 });
@@ -71,5 +83,20 @@ describe('WebRTC native path: the far end selected another candidate pair', () =
     expect(to.counters().mediaReceived).toBe(20);
     expect(probe.nativeSocketCounters(PARTICIPANT)!.mediaReceived - before).toBe(20);
     expect(probe.mediaPaths()).toEqual({ native: 1, werift: 0, broken: 0, reasons: [] });
+
+    // The other way: the probe's RTCP leaves from another of its sockets to another of the
+    // participant's, and reaches the engine's feedback handler natively.
+    let feedback = 0;
+    participant.onFeedback(() => feedback++);
+    to.beginMedia(theirs.selected.socket.srtpSession!, { host: '127.0.0.1', port: from.address.port });
+    const rtcpBefore = participant.nativeSocketCounters()!.mediaReceived;
+    const fromBefore = from.counters().mediaReceived;
+    for (let n = 0; n < 5; n++) to.sendMedia(receiverReport(0x5eed0002), 8, EMPTY); // the probe's layer flushes on the next turn
+    const rtcpDeadline = Date.now() + BOUND_MS;
+    while (feedback < 5 && Date.now() < rtcpDeadline) await new Promise((r) => setTimeout(r, 20));
+    expect(feedback).toBe(5);
+    expect(from.counters().mediaReceived - fromBefore).toBe(5);
+    expect(participant.nativeSocketCounters()!.mediaReceived - rtcpBefore).toBe(5);
+    expect(participant.mediaPathReason).toBeNull();
   }, 60_000);
 });
