@@ -455,11 +455,9 @@ export class PartitionEngine implements DelayedSender {
       if (transport.mediaPath === undefined) continue;
       webrtcMedia ??= { native: 0, werift: 0, reasons: [] };
       if (transport.mediaPath === 'native') webrtcMedia.native++;
-      else if (transport.mediaPath === 'werift') {
-        webrtcMedia.werift++;
-        const reason = transport.mediaPathReason;
-        if (reason && !webrtcMedia.reasons.includes(reason)) webrtcMedia.reasons.push(reason);
-      }
+      else if (transport.mediaPath === 'werift') webrtcMedia.werift++;
+      const reason = transport.mediaPath ? transport.mediaPathReason : null;
+      if (reason && !webrtcMedia.reasons.includes(reason)) webrtcMedia.reasons.push(reason);
     }
     const now = this.clock ? this.clock.nowMs() : 0;
     let active = 0;

@@ -26,7 +26,10 @@ export interface ParticipantTransport {
    * plain UDP.
    */
   readonly mediaPath?: 'native' | 'werift' | null;
-  /** WebRTC: why the media runs on werift's path although the batched layer was there (a TURN relay, ...); null otherwise. */
+  /**
+   * WebRTC: why the media runs on werift's path although the batched layer was there (a TURN
+   * relay, ...), or why werift's path still carried some of a `native` session's packets; null otherwise.
+   */
   readonly mediaPathReason?: string | null;
   /** Errors the transport saw so far (counted, never thrown: the run goes on). */
   readonly errors: number;

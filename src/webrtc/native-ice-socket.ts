@@ -1,4 +1,5 @@
 import { DATAGRAM_KIND, UdpDestination, type BatchedUdp, type BatchedUdpSocket, type ReceiveBatch, type SendBatch, type SrtpSession, type UdpEndpoint } from '../io/index.js';
+import { stunBindingClass } from './stun-binding.js';
 
 /**
  * The batched layer a set of WebRTC peers runs on: an engine's (its one send batch, flushed per
@@ -33,15 +34,16 @@ export interface NativeIceSocketCounters {
   dropped: number;
   /** RTP/RTCP werift tried to send itself after the media moved here (never sent: avcm owns the SRTP indexes). */
   stackMediaDropped: number;
-  /** Repeated DTLS HelloVerifyRequests kept from werift (see `isRepeatedHelloVerify`). */
-  helloVerifyRepeats: number;
+  /**
+   * STUN Binding requests received and sent (ICE connectivity checks, then RFC 7675 consent
+   * checks: werift sends one every 4-6 s on the selected pair, and fails the session 30 s after
+   * the last response), and the success responses received and sent: both directions of consent.
+   */
+  stunRequestsReceived: number;
+  stunResponsesReceived: number;
+  stunRequestsSent: number;
+  stunResponsesSent: number;
 }
-
-// RFC 6347 4.1 record header (13 bytes: content type, version, epoch, sequence number, length),
-// then RFC 6347 4.2.2 handshake header (12 bytes: type, length, message_seq, fragment offset and length).
-const DTLS_HANDSHAKE = 22;
-const HELLO_VERIFY_REQUEST = 3;
-const HELLO_VERIFY_BODY = 13 + 12;
 
 /**
  * One ICE host candidate's UDP socket, owned by avcm's batched layer instead of werift's dgram:
@@ -63,13 +65,11 @@ export class NativeIceSocket {
   /** The kernel's arrival time of the datagram `onMedia` is handling, epoch ms (a field: a float argument would be boxed). */
   arrivalEpochMs = 0;
   readonly socket: BatchedUdpSocket;
-  private readonly counts: NativeIceSocketCounters = { mediaReceived: 0, passed: 0, rejected: 0, dropped: 0, stackMediaDropped: 0, helloVerifyRepeats: 0 };
+  private readonly counts: NativeIceSocketCounters = { mediaReceived: 0, passed: 0, rejected: 0, dropped: 0, stackMediaDropped: 0, stunRequestsReceived: 0, stunResponsesReceived: 0, stunRequestsSent: 0, stunResponsesSent: 0 };
   private readonly owner: NativeIceSockets;
   /** werift's datagrams of a batch not handed over yet (see `pass`), oldest first. */
   private readonly pending: { data: Buffer; addr: Address }[] = [];
   private pendingScheduled = false;
-  /** The cookie part of the last HelloVerifyRequest handed to werift. */
-  private lastHelloVerify: Buffer | null = null;
 
   /** @internal Made by `NativeIceSockets.open`. */
   constructor(owner: NativeIceSockets, socket: BatchedUdpSocket) {
@@ -98,6 +98,9 @@ export class NativeIceSocket {
     } catch (error) {
       return Promise.reject(error);
     }
+    const stun = stunBindingClass(data, data.length);
+    if (stun === 'request') this.counts.stunRequestsSent++;
+    else if (stun === 'success') this.counts.stunResponsesSent++;
     return Promise.resolve();
   };
 
@@ -118,7 +121,15 @@ export class NativeIceSocket {
     this.socket.attachSrtp(session);
   }
 
-  /** Whether `beginMedia` ran (and the socket is open). */
+  /**
+   * Unprotects the RTP/RTCP this socket receives with `session` (one that another socket of the
+   * same ICE connection sends with): the far end's selected pair may end on this socket.
+   */
+  receiveMedia(session: SrtpSession): void {
+    this.socket.attachSrtp(session);
+  }
+
+  /** Whether `beginMedia` or `receiveMedia` ran (and the socket is open). */
   get carriesMedia(): boolean {
     return !this.closed && this.socket.srtpSession !== null;
   }
@@ -176,10 +187,9 @@ export class NativeIceSocket {
   private pass(batch: ReceiveBatch, index: number, first: boolean): void {
     const start = batch.offset[index];
     const data = Buffer.from(batch.data.subarray(start, start + batch.length[index]));
-    if (this.isRepeatedHelloVerify(data)) {
-      this.counts.helloVerifyRepeats++;
-      return;
-    }
+    const stun = stunBindingClass(data, data.length);
+    if (stun === 'request') this.counts.stunRequestsReceived++;
+    else if (stun === 'success') this.counts.stunResponsesReceived++;
     const addr: Address = [this.owner.sourceHost(batch, index), batch.port[index]];
     if (first && this.pending.length === 0) {
       this.deliver(data, addr);
@@ -187,22 +197,6 @@ export class NativeIceSocket {
     }
     this.pending.push({ data, addr });
     this.schedulePending();
-  }
-
-  /**
-   * Whether `data` is a HelloVerifyRequest with the cookie of the last one werift got. A DTLS
-   * server answers every ClientHello without a cookie with one (RFC 6347 4.2.1), so a client that
-   * retransmitted its ClientHello while the server was slow (a loaded machine) gets two; werift
-   * 0.24's client throws on the second once it has sent its ClientHello with the cookie, and
-   * fails the DTLS transport. The repeat says nothing new: the ClientHello with that cookie is
-   * out, and werift retransmits it itself until the server answers.
-   */
-  private isRepeatedHelloVerify(data: Buffer): boolean {
-    if (data.length <= HELLO_VERIFY_BODY || data[0] !== DTLS_HANDSHAKE || data[13] !== HELLO_VERIFY_REQUEST) return false;
-    const body = data.subarray(HELLO_VERIFY_BODY);
-    const repeated = this.lastHelloVerify !== null && this.lastHelloVerify.equals(body);
-    this.lastHelloVerify = body;
-    return repeated;
   }
 
   private schedulePending(): void {
@@ -226,6 +220,16 @@ export class NativeIceSocket {
       // As werift's own UdpTransport: an error in its handler costs that datagram only.
     }
   }
+}
+
+/** The counters of a session's sockets, summed (its media and consent checks may use more than one). */
+export function sumCounters(sockets: readonly NativeIceSocket[]): NativeIceSocketCounters {
+  const sum: NativeIceSocketCounters = { mediaReceived: 0, passed: 0, rejected: 0, dropped: 0, stackMediaDropped: 0, stunRequestsReceived: 0, stunResponsesReceived: 0, stunRequestsSent: 0, stunResponsesSent: 0 };
+  for (const socket of sockets) {
+    const c = socket.counters();
+    for (const name of Object.keys(sum) as (keyof NativeIceSocketCounters)[]) sum[name] += c[name];
+  }
+  return sum;
 }
 
 /**

@@ -2,9 +2,10 @@ import type { RTCPeerConnection, RTCRtpSender, RTCRtpTransceiver } from 'werift'
 import type { FeedbackHandler, ParticipantTransport } from '../engine/transport.js';
 import type { ExtensionPlan } from '../plan/types.js';
 import { isRtcpPacket } from '../rtcp/index.js';
+import { guardHelloVerify } from './hello-verify-guard.js';
 import { handOverMedia } from './media-handover.js';
 import { MediaTap } from './media-tap.js';
-import type { NativeIceSocket, NativeIceSockets } from './native-ice-socket.js';
+import { sumCounters, type NativeIceSocket, type NativeIceSocketCounters, type NativeIceSockets } from './native-ice-socket.js';
 import { gatherOnNativeSockets } from './native-gathering.js';
 import { NO_FEEDBACK, type FeedbackProfile } from './media-profile.js';
 import { connectionUp, createPeer, gatheringComplete, selectedLocalCandidateType, type IceOptions } from './peer-config.js';
@@ -13,6 +14,9 @@ import type { SessionSample } from './session-health.js';
 
 const GATHER_TIMEOUT_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 20_000;
+/** How long werift's path may still deliver a session's RTCP after the handover, ms (datagrams read before it). */
+const HANDOVER_SETTLE_MS = 1000;
+const WERIFT_AFTER_HANDOVER = "RTCP of participant sessions on the native path arrived through werift's path (on a socket the handover did not cover)";
 
 /** One medium a participant sends: the plan's SSRC and payload type for it (and its RTX SSRC, video). */
 export interface SentMedium {
@@ -72,11 +76,19 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
   private stateSinceEpochMs = Date.now();
   private lastInboundEpochMs: number | null = null;
   private readonly native: NativeIceSockets | null;
-  /** The native socket carrying the media once handed over. */
+  /** The native socket sending the media once handed over. */
   private media: NativeIceSocket | null = null;
-  /** Where the media runs once connected (null before); `mediaPathReason` says why when it is werift's although the batched layer was there. */
+  /** Every native socket of the session once handed over (`media` first): each unprotects what it receives. */
+  private mediaSockets: NativeIceSocket[] = [];
+  /**
+   * Where the media runs once connected (null before); `mediaPathReason` says why when it is
+   * werift's although the batched layer was there, or, when native, that werift's path still
+   * delivered RTCP of the session once the handover settled (a socket the handover did not cover).
+   */
   mediaPath: MediaPath | null = null;
   mediaPathReason: string | null = null;
+  /** When the media was handed over (epoch ms; 0 before). */
+  private handedOverAtMs = 0;
 
   private constructor(
     private readonly pc: RTCPeerConnection,
@@ -87,8 +99,10 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
     this.native = options.native ?? null;
     this.tap = new MediaTap(pc);
     // RTCP from the far end (receiver reports, NACK, PLI, FIR, REMB) goes to the engine's stages.
-    this.tap.attach(null, (bytes) => {
-      this.lastInboundEpochMs = Date.now();
+    this.tap.attach(null, (bytes, arrivalEpochMs) => {
+      this.lastInboundEpochMs = arrivalEpochMs;
+      // Datagrams read before the handover may still reach werift's path for a moment; later ones missed the native path.
+      if (this.media !== null && arrivalEpochMs - this.handedOverAtMs > HANDOVER_SETTLE_MS) this.mediaPathReason = WERIFT_AFTER_HANDOVER;
       this.feedback?.(bytes, bytes.length);
     });
     pc.connectionStateChange.subscribe(() => (this.stateSinceEpochMs = Date.now()));
@@ -125,6 +139,7 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
   /** The local offer SDP, after ICE gathering finished (no trickle: it carries every candidate). */
   async createOffer(): Promise<string> {
     const offer = await this.pc.createOffer();
+    guardHelloVerify(this.pc);
     const native = this.native;
     if (native) gatherOnNativeSockets(this.pc, (family) => native.open(this.who, family));
     await this.pc.setLocalDescription(offer);
@@ -159,19 +174,30 @@ export class WebRtcParticipantTransport implements ParticipantTransport {
       this.mediaPathReason = handover.reason;
       return;
     }
-    const socket = handover.socket;
-    // The far end's SRTCP, unprotected natively: the engine's session stages answer it.
-    socket.onMedia = (buf, length) => {
-      this.lastInboundEpochMs = socket.arrivalEpochMs;
-      this.feedback?.(buf, length);
-    };
-    this.media = socket;
+    // The far end's SRTCP, unprotected natively (on whichever of the session's sockets it arrives): the engine's session stages answer it.
+    for (const socket of handover.sockets) {
+      socket.onMedia = (buf, length) => {
+        this.lastInboundEpochMs = socket.arrivalEpochMs;
+        this.feedback?.(buf, length);
+      };
+    }
+    this.media = handover.socket;
+    this.mediaSockets = handover.sockets;
+    this.handedOverAtMs = Date.now();
     this.mediaPath = 'native';
   }
 
   /** The session as its watcher samples it (connection state, and what the far end last sent). */
   sample(): SessionSample {
     return { connectionState: this.closed ? 'closed-here' : this.pc.connectionState, stateSinceEpochMs: this.stateSinceEpochMs, lastInboundEpochMs: this.lastInboundEpochMs };
+  }
+
+  /**
+   * What the session's native sockets saw so far, summed (RTCP received, STUN consent checks both
+   * ways, drops); null while the media is not on the native path. Cheap; for checks and reports.
+   */
+  nativeSocketCounters(): NativeIceSocketCounters | null {
+    return this.media === null ? null : sumCounters(this.mediaSockets);
   }
 
   /** The selected ICE pair's local candidate type (`host`, `relay`, ...), for checks and logs. */

@@ -4,9 +4,10 @@ import type { BatchedUdp } from '../io/index.js';
 import type { ExtensionPlan } from '../plan/types.js';
 import { isRtcpPacket } from '../rtcp/index.js';
 import { extensionRemap, remapExtensions, remapExtensionsInPlace } from './extension-remap.js';
+import { guardHelloVerify } from './hello-verify-guard.js';
 import { handOverMedia } from './media-handover.js';
 import { MediaTap } from './media-tap.js';
-import { NativeIceSockets, type NativeIceSocket } from './native-ice-socket.js';
+import { NativeIceSockets, sumCounters, type NativeIceSocket, type NativeIceSocketCounters } from './native-ice-socket.js';
 import { gatherOnNativeSockets } from './native-gathering.js';
 import { ProbeMediaIo } from './probe-media-io.js';
 import { NO_FEEDBACK, type FeedbackProfile } from './media-profile.js';
@@ -43,7 +44,7 @@ export interface ProbeIngest {
 
 /** Where a probe session's media ran: avcm's batched path, or werift's (and why). */
 export interface ProbeMediaPaths {
-  /** Connected sessions whose media the native path carries. */
+  /** Connected sessions whose media the native path carries (`reasons` says when werift's path still delivered some of it). */
   native: number;
   /** Connected sessions whose media runs on werift's path (with the reasons when the batched layer was there). */
   werift: number;
@@ -91,10 +92,16 @@ interface Peer {
   /** For the subscription's watcher: when the connection state last changed, the last packet from the far end (epoch ms). */
   stateSinceEpochMs: number;
   lastInboundEpochMs: number | null;
-  /** The native socket carrying this session's media, once handed over; null: werift's path. */
+  /** The native socket sending this session's RTCP, once handed over; null: werift's path. */
   media: NativeIceSocket | null;
+  /** Every native socket of the session once handed over (`media` first): each unprotects what it receives. */
+  mediaSockets: NativeIceSocket[];
   /** Why the media stayed on werift's path (null while not connected or when native). */
   mediaReason: string | null;
+  /** When the media was handed over (epoch ms; 0 before). */
+  handedOverAtMs: number;
+  /** Packets werift's path still delivered once the handover settled (none should: each is media the native path missed). */
+  weriftAfterHandover: number;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -146,8 +153,11 @@ export class WebRtcProbeSession {
         say("probe sessions whose every SRTP packet failed authentication (the two ends' DTLS-SRTP keys differ)");
         continue;
       }
-      if (peer.media !== null) paths.native++;
-      else {
+      if (peer.media !== null) {
+        paths.native++;
+        // Measured all the same, but not on the path the run says: never silently.
+        if (peer.weriftAfterHandover > 0) say("packets of probe sessions on the native path arrived through werift's path (on a socket the handover did not cover)");
+      } else {
         paths.werift++;
         // No reason without the batched layer: werift's path was chosen, not fallen back to.
         if (peer.mediaReason !== null) say(peer.mediaReason);
@@ -156,8 +166,12 @@ export class WebRtcProbeSession {
     return paths;
   }
 
-  /** Before werift gathers (setLocalDescription): its host candidates on native sockets, when the probe has the batched layer. */
+  /**
+   * Before werift gathers (setLocalDescription): repeated DTLS HelloVerifyRequests kept from its
+   * DTLS client, and its host candidates on native sockets when the probe has the batched layer.
+   */
   private gather(peer: Peer, participantId: number): void {
+    guardHelloVerify(peer.pc);
     const sockets = this.sockets;
     if (sockets) gatherOnNativeSockets(peer.pc, (family) => sockets.open(`probe for participant ${participantId}`, family));
   }
@@ -236,7 +250,10 @@ export class WebRtcProbeSession {
       stateSinceEpochMs: Date.now(),
       lastInboundEpochMs: null,
       media: null,
+      mediaSockets: [],
       mediaReason: null,
+      handedOverAtMs: 0,
+      weriftAfterHandover: 0,
     };
     pc.connectionStateChange.subscribe((state) => {
       peer.stateSinceEpochMs = Date.now();
@@ -247,6 +264,7 @@ export class WebRtcProbeSession {
     tap.attach(
       (rtp, arrivalEpochMs) => {
         peer.lastInboundEpochMs = arrivalEpochMs;
+        if (peer.media !== null) countWeriftAfterHandover(peer, arrivalEpochMs);
         const planPayloadType = peer.payloadTypes[rtp.header.payloadType & 0x7f];
         if (planPayloadType === 0) return;
         rtp.header.payloadType = planPayloadType;
@@ -257,6 +275,7 @@ export class WebRtcProbeSession {
       },
       (bytes, arrivalEpochMs) => {
         peer.lastInboundEpochMs = arrivalEpochMs;
+        if (peer.media !== null) countWeriftAfterHandover(peer, arrivalEpochMs);
         sink.arrivalEpochMs = arrivalEpochMs;
         sink.ingestArrived(bytes, bytes.length, participantId, peer.returnPath);
       },
@@ -280,21 +299,25 @@ export class WebRtcProbeSession {
       peer.mediaReason = handover.reason;
       return;
     }
-    const socket = handover.socket;
     const sink = this.sink;
     const payloadTypes = peer.payloadTypes;
-    socket.onMedia = (buf, length) => {
-      peer.lastInboundEpochMs = socket.arrivalEpochMs;
-      if (!isRtcpPacket(buf, length)) {
-        const planPayloadType = payloadTypes[buf[1] & 0x7f];
-        if (planPayloadType === 0) return;
-        buf[1] = (buf[1] & 0x80) | planPayloadType;
-        if (peer.remap) remapExtensionsInPlace(buf, length, peer.remap);
-      }
-      sink.arrivalEpochMs = socket.arrivalEpochMs;
-      sink.ingestArrived(buf, length, participantId, peer.returnPath);
-    };
-    peer.media = socket;
+    // On whichever of the session's sockets the far end's media arrives (its selected pair may not be ours).
+    for (const socket of handover.sockets) {
+      socket.onMedia = (buf, length) => {
+        peer.lastInboundEpochMs = socket.arrivalEpochMs;
+        if (!isRtcpPacket(buf, length)) {
+          const planPayloadType = payloadTypes[buf[1] & 0x7f];
+          if (planPayloadType === 0) return;
+          buf[1] = (buf[1] & 0x80) | planPayloadType;
+          if (peer.remap) remapExtensionsInPlace(buf, length, peer.remap);
+        }
+        sink.arrivalEpochMs = socket.arrivalEpochMs;
+        sink.ingestArrived(buf, length, participantId, peer.returnPath);
+      };
+    }
+    peer.media = handover.socket;
+    peer.mediaSockets = handover.sockets;
+    peer.handedOverAtMs = Date.now();
     peer.mediaReason = null;
   }
 
@@ -309,6 +332,16 @@ export class WebRtcProbeSession {
   sample(participantId: number): SessionSample | null {
     const peer = this.peers.get(participantId);
     return peer ? { connectionState: peer.pc.connectionState, stateSinceEpochMs: peer.stateSinceEpochMs, lastInboundEpochMs: peer.lastInboundEpochMs } : null;
+  }
+
+  /**
+   * What the native sockets of participant `participantId`'s session saw so far, summed (media
+   * unprotected, STUN consent checks both ways, drops); null without a session or while its media
+   * is not on the native path. Cheap; for checks and reports.
+   */
+  nativeSocketCounters(participantId: number): NativeIceSocketCounters | null {
+    const peer = this.peers.get(participantId);
+    return peer?.media ? sumCounters(peer.mediaSockets) : null;
   }
 
   /** How many participant sessions are connected right now. */
@@ -328,6 +361,17 @@ export class WebRtcProbeSession {
     this.mediaIo?.close();
     await Promise.all(peers.map(({ pc }) => pc.close().catch(() => undefined)));
   }
+}
+
+/**
+ * How long werift's path may still deliver a session's packets after its handover, ms: datagrams
+ * read before it (werift's queue, its handshake's turn) are legitimately on its path.
+ */
+const HANDOVER_SETTLE_MS = 1000;
+
+/** Counts a packet werift's path delivered for a session whose media is native, once the handover settled. */
+function countWeriftAfterHandover(peer: Peer, arrivalEpochMs: number): void {
+  if (arrivalEpochMs - peer.handedOverAtMs > HANDOVER_SETTLE_MS) peer.weriftAfterHandover++;
 }
 
 function adaptRtpSink(onRtp: RtpSink | undefined): ProbeIngest {

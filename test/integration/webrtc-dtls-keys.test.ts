@@ -1,11 +1,14 @@
 // The DTLS-SRTP keys the native path takes must be the far end's, also when werift's DTLS sees a
 // retransmitted flight late (a loaded machine: the participant's server retransmits flight 4
-// while the probe's client is slow, and both copies reach the client together with flight 6).
+// while the probe's client is slow, and both copies reach the client together with flight 6);
+// and a repeated HelloVerifyRequest must not fail werift's client, on the native path or on
+// werift's own (dgram).
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BatchedEngineIo } from '../../src/engine/index.js';
 import { loadBatchedUdp, type BatchedUdp, type BatchedUdpSocket } from '../../src/io/index.js';
 import { NativeIceSockets, WebRtcParticipantTransport, WebRtcProbeSession } from '../../src/webrtc/index.js';
+import { guardHelloVerify } from '../../src/webrtc/hello-verify-guard.js';
 import { handOverMedia } from '../../src/webrtc/media-handover.js';
 
 const EXT = { layout: 'rfc8285' as const, participantIdId: 1, absSendTimeId: 2 };
@@ -62,7 +65,7 @@ function rtp(seq: number): Buffer {
   return h;
 }
 
-describe('WebRTC native path: DTLS-SRTP keys under a late DTLS retransmission', () => {
+describe('WebRTC DTLS under retransmissions: the native path keeps the DTLS-SRTP keys, both paths survive a repeated HelloVerifyRequest', () => {
   const load = loadBatchedUdp();
   const udp: BatchedUdp | null = load.available ? load.udp : null;
   const cleanup: (() => Promise<void> | void)[] = [];
@@ -151,9 +154,46 @@ describe('WebRTC native path: DTLS-SRTP keys under a late DTLS retransmission', 
     await pair.participant.connected(BOUND_MS);
     await pair.probe.connected(PARTICIPANT, BOUND_MS);
     expect(repeated).toBe(1);
+    // The probe's client got both; its guard kept the second from werift's DTLS.
+    const probePc = (pair.probe as unknown as { peers: Map<number, { pc: never }> }).peers.get(PARTICIPANT)!.pc;
+    expect(guardHelloVerify(probePc).map((g) => g.repeats)).toEqual([1]);
     await sendAndWait(pair, 0, 20);
     expect(pair.received()).toBe(20);
     expect(pair.probe.mediaPaths()).toMatchObject({ native: 1, broken: 0 });
+  }, 60_000);
+
+  it("werift's path (--io dgram): a HelloVerifyRequest repeated, both ends connect and the media is measured", async () => {
+    let received = 0;
+    const probe = new WebRtcProbeSession({ videoPayloadType: 96, audioPayloadType: null, extensions: EXT, iceServers: [], loopbackOnly: true, onRtp: () => received++ });
+    cleanup.push(() => probe.close());
+    const participant = await WebRtcParticipantTransport.create({ participantId: PARTICIPANT, video: { ssrc: SSRC, payloadType: 96 }, audio: null, extensions: EXT, iceServers: [], loopbackOnly: true });
+    cleanup.push(() => participant.close());
+    const offer = await participant.createOffer();
+    // The participant is the DTLS server (the answer says setup:active): its werift dgram sockets send the HelloVerifyRequest twice.
+    let repeated = 0;
+    const pc = (participant as unknown as { pc: { iceTransports: { connection: { protocols: { transport: { send: (data: Buffer, addr: unknown) => Promise<void> } }[] } }[] } }).pc;
+    for (const { transport } of pc.iceTransports[0].connection.protocols) {
+      const send = transport.send.bind(transport);
+      transport.send = async (data, addr) => {
+        await send(data, addr);
+        if (data[0] === HANDSHAKE && data[13] === HELLO_VERIFY_REQUEST) {
+          repeated++;
+          await send(Buffer.from(data), addr);
+        }
+      };
+    }
+    await participant.acceptAnswer(await probe.answer(PARTICIPANT, offer));
+    await participant.connected(BOUND_MS);
+    await probe.connected(PARTICIPANT, BOUND_MS);
+    expect(repeated).toBe(1);
+    const probePc = (probe as unknown as { peers: Map<number, { pc: never }> }).peers.get(PARTICIPANT)!.pc;
+    expect(guardHelloVerify(probePc).map((g) => g.repeats)).toEqual([1]);
+    for (let seq = 0; seq < 20; seq++) participant.send(rtp(seq), 12, Buffer.from([seq & 0xff, 1, 2, 3]));
+    const deadline = Date.now() + BOUND_MS;
+    while (received < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(received).toBe(20);
+    expect(participant.mediaPath).toBe('werift');
+    expect(probe.mediaPaths()).toMatchObject({ native: 0, werift: 1, broken: 0 });
   }, 60_000);
 
   it('a client master secret changed after DTLS connected: the handover still takes the keys of the connected handshake', async () => {

@@ -194,7 +194,8 @@ export async function roundTrip(
       sendErrors: transports.reduce((sum, t) => sum + t.errors, 0) + (engineIo?.sendDropped ?? 0),
       participantPaths: transports.map((t) => t.mediaPath),
       probePaths: session.mediaPaths(),
-      nativeRtpProtected: (native?.openSockets() ?? []).reduce((sum, s) => sum + (s.socket.srtpSession?.counters().rtpProtected ?? 0), 0),
+      // A session's sockets share its SRTP session: count each session once.
+      nativeRtpProtected: [...new Set((native?.openSockets() ?? []).map((s) => s.socket.srtpSession))].reduce((sum, session) => sum + (session?.counters().rtpProtected ?? 0), 0),
     };
   } finally {
     await Promise.all(transports.map((t) => t.close()));
