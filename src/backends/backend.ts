@@ -54,7 +54,7 @@ export interface EngineTotals {
   wouldBlock: number;
   sendDropped: number;
   /** Engine processes' resources summed (CPU, RSS) or maxed (event-loop delay); null before the first report. */
-  processes: { cpuMs: number; rssBytes: number; heapUsedBytes: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number } | null;
+  processes: { cpuMs: number; rssBytes: number; heapUsedBytes: number; heapTotalBytes: number; externalBytes: number; arrayBuffersBytes: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number } | null;
   /** The feedback loop at the senders: RTCP sent and received, retransmissions and keyframes sent in answer. */
   rtcpSent: number;
   rtcpReceived: number;

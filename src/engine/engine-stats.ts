@@ -55,6 +55,12 @@ export interface EngineStats {
     rssBytes: number;
     /** V8 heap in use, bytes (absent from engines before the soak benchmark). */
     heapUsedBytes?: number;
+    /** V8 heap committed, in use or not, bytes (these three are absent from engines before the soak's memory breakdown). */
+    heapTotalBytes?: number;
+    /** Memory outside the V8 heap that JS objects hold (Buffers, typed arrays), bytes. */
+    externalBytes?: number;
+    /** Of `externalBytes`, ArrayBuffer backing stores, bytes. */
+    arrayBuffersBytes?: number;
     eventLoopDelayP99Ms: number;
     eventLoopDelayMaxMs: number;
   } | null;
