@@ -42,7 +42,7 @@ export interface EngineTotals {
   /** Partitions that reported ready / done. */
   partitionsReady: number;
   partitionsDone: number;
-  /** Frames' pacing lateness merged over partitions (0.1 ms buckets), for the benchmark. */
+  /** Frames' pacing lateness merged over partitions (0.1 ms buckets), for the benchmark: whole once every partition is done, the largest only before. */
   lateness: { buckets: [number, number][]; maxMs: number };
   /** Earliest first packet of any partition, ms after the run start; null before any. */
   firstPacketMs: number | null;

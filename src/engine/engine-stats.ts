@@ -33,6 +33,11 @@ export interface EngineStats {
   /** Batched I/O: packets handed to the socket layer that never left (full buffer, send errors); 0 with dgram, which queues instead. */
   sendDropped?: number;
   activeSpikes: number;
+  /**
+   * Frames' pacing lateness since the start (0.1 ms buckets as [bucket, count] pairs, and the
+   * largest, ms). The buckets only in the final report (`done`); reports during the run carry the
+   * largest and no buckets (engines before the soak fix sent them every window).
+   */
   lateness: { buckets: [number, number][]; maxMs: number };
   /** ms from the run start to this engine's first packet. */
   firstPacketMs: number | null;
