@@ -46,6 +46,13 @@ export interface SoakFigures {
     engine_heap_mb: number | null;
     probe_rss_mb: number;
     probe_heap_mb: number;
+    /**
+     * RSS minus the V8 heap committed: what grows here is native (allocator arenas, the addon,
+     * per-window tables as their pages are first written), not V8 keeping heap it grew into
+     * during a burst (which it returns later).
+     */
+    engine_rss_outside_v8_heap_mb: number | null;
+    probe_rss_outside_v8_heap_mb: number;
     event_loop_delay_p99_ms: number | null;
   };
 }
@@ -141,6 +148,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
       engine_heap_mb: slope((s) => s.engine_heap_mb),
       probe_rss_mb: slope((s) => s.probe_rss_mb) ?? 0,
       probe_heap_mb: slope((s) => s.probe_heap_mb) ?? 0,
+      engine_rss_outside_v8_heap_mb: slope((s) => (s.engine_rss_mb !== null && s.engine_heap_total_mb !== null ? s.engine_rss_mb - s.engine_heap_total_mb : null)),
+      probe_rss_outside_v8_heap_mb: slope((s) => s.probe_rss_mb - s.probe_heap_total_mb) ?? 0,
       event_loop_delay_p99_ms: slope((s) => s.event_loop_delay_p99_ms),
     },
   };
