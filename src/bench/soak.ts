@@ -18,8 +18,8 @@ export interface SoakSample {
    * Where RSS goes besides the V8 heap in use: the V8 heap committed (`heap_total`: in use or
    * not; V8 keeps pages it grew into), and the memory JS objects hold outside it (`external`:
    * Buffers and typed arrays, of which `array_buffers` are ArrayBuffer backing stores, e.g. the
-   * per-window tables of stream statistics). RSS minus these is the process itself (code,
-   * allocator arenas, native buffers).
+   * per-window tables of stream statistics). RSS minus the heap committed is native memory: code,
+   * allocator arenas, the addon's buffers, and those typed arrays' pages once first written.
    */
   engine_heap_total_mb: number | null;
   engine_external_mb: number | null;
