@@ -42,7 +42,7 @@ export interface EngineTotals {
   /** Partitions that reported ready / done. */
   partitionsReady: number;
   partitionsDone: number;
-  /** Frames' pacing lateness merged over partitions (0.1 ms buckets), for the benchmark. */
+  /** Frames' pacing lateness merged over partitions (0.1 ms buckets), for the benchmark: whole once every partition is done, the largest only before. */
   lateness: { buckets: [number, number][]; maxMs: number };
   /** Earliest first packet of any partition, ms after the run start; null before any. */
   firstPacketMs: number | null;
@@ -54,7 +54,7 @@ export interface EngineTotals {
   wouldBlock: number;
   sendDropped: number;
   /** Engine processes' resources summed (CPU, RSS) or maxed (event-loop delay); null before the first report. */
-  processes: { cpuMs: number; rssBytes: number; heapUsedBytes: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number } | null;
+  processes: { cpuMs: number; rssBytes: number; heapUsedBytes: number; heapTotalBytes: number; externalBytes: number; arrayBuffersBytes: number; eventLoopDelayP99Ms: number; eventLoopDelayMaxMs: number } | null;
   /** The feedback loop at the senders: RTCP sent and received, retransmissions and keyframes sent in answer. */
   rtcpSent: number;
   rtcpReceived: number;

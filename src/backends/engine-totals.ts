@@ -86,10 +86,13 @@ export function sumEngineStats(stats: readonly (EngineStats | null)[], partition
     }
     lateness.merge(s.lateness);
     if (s.process) {
-      const p = (totals.processes ??= { cpuMs: 0, rssBytes: 0, heapUsedBytes: 0, eventLoopDelayP99Ms: 0, eventLoopDelayMaxMs: 0 });
+      const p = (totals.processes ??= { cpuMs: 0, rssBytes: 0, heapUsedBytes: 0, heapTotalBytes: 0, externalBytes: 0, arrayBuffersBytes: 0, eventLoopDelayP99Ms: 0, eventLoopDelayMaxMs: 0 });
       p.cpuMs += s.process.cpuUserMs + s.process.cpuSystemMs;
       p.rssBytes += s.process.rssBytes;
       p.heapUsedBytes += s.process.heapUsedBytes ?? 0;
+      p.heapTotalBytes += s.process.heapTotalBytes ?? 0;
+      p.externalBytes += s.process.externalBytes ?? 0;
+      p.arrayBuffersBytes += s.process.arrayBuffersBytes ?? 0;
       p.eventLoopDelayP99Ms = Math.max(p.eventLoopDelayP99Ms, s.process.eventLoopDelayP99Ms);
       p.eventLoopDelayMaxMs = Math.max(p.eventLoopDelayMaxMs, s.process.eventLoopDelayMaxMs);
     }

@@ -32,6 +32,8 @@ export interface HotPathOptions {
   lossPercent: number;
   /** Called when the measured part begins and ends (after the warm-up): e.g. to profile allocations of the hot path alone. */
   onMeasure?: (phase: 'start' | 'end') => void;
+  /** Called after each chunk of fake time with the media time sent so far, ms: e.g. to sample retained memory as the pass goes. */
+  onProgress?: (mediaMs: number) => void;
 }
 
 /** How often the pass ticks the engine and the probe's feedback loop, fake ms (the engine's timer floor, the probe's feedback tick). */
@@ -98,6 +100,7 @@ export async function runHotPathBench(options: HotPathOptions): Promise<HotPathF
       const t2 = cpuMicros();
       engineMicros += t1 - t0;
       probeMicros += t2 - t1;
+      options.onProgress?.(chunkMs + CHUNK_MS);
     }
     options.onMeasure?.('end');
   } finally {

@@ -14,6 +14,19 @@ export interface SoakSample {
   /** The probe (the bench process itself). */
   probe_rss_mb: number;
   probe_heap_mb: number;
+  /**
+   * Where RSS goes besides the V8 heap in use: the V8 heap committed (`heap_total`: in use or
+   * not; V8 keeps pages it grew into), and the memory JS objects hold outside it (`external`:
+   * Buffers and typed arrays, of which `array_buffers` are ArrayBuffer backing stores, e.g. the
+   * per-window tables of stream statistics). RSS minus the heap committed is native memory: code,
+   * allocator arenas, the addon's buffers, and those typed arrays' pages once first written.
+   */
+  engine_heap_total_mb: number | null;
+  engine_external_mb: number | null;
+  engine_array_buffers_mb: number | null;
+  probe_heap_total_mb: number;
+  probe_external_mb: number;
+  probe_array_buffers_mb: number;
   /** Worst event-loop delay p99 of any engine process or the probe over the interval's windows, ms. */
   event_loop_delay_p99_ms: number | null;
   packets_sent: number;
@@ -33,6 +46,13 @@ export interface SoakFigures {
     engine_heap_mb: number | null;
     probe_rss_mb: number;
     probe_heap_mb: number;
+    /**
+     * RSS minus the V8 heap committed: what grows here is native (allocator arenas, the addon,
+     * per-window tables as their pages are first written), not V8 keeping heap it grew into
+     * during a burst (which it returns later).
+     */
+    engine_rss_outside_v8_heap_mb: number | null;
+    probe_rss_outside_v8_heap_mb: number;
     event_loop_delay_p99_ms: number | null;
   };
 }
@@ -92,12 +112,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
         engine_heap_mb: totals.processes ? mb(totals.processes.heapUsedBytes) : null,
         probe_rss_mb: mb(memory.rss),
         probe_heap_mb: mb(memory.heapUsed),
+        engine_heap_total_mb: totals.processes ? mb(totals.processes.heapTotalBytes) : null,
+        engine_external_mb: totals.processes ? mb(totals.processes.externalBytes) : null,
+        engine_array_buffers_mb: totals.processes ? mb(totals.processes.arrayBuffersBytes) : null,
+        probe_heap_total_mb: mb(memory.heapTotal),
+        probe_external_mb: mb(memory.external),
+        probe_array_buffers_mb: mb(memory.arrayBuffers),
         event_loop_delay_p99_ms: delays.length > 0 ? Math.max(...delays) : null,
         packets_sent: totals.packetsSent,
         packets_received: probe.live().packetsReceived,
       });
       const s = samples[samples.length - 1];
-      options.log(`  soak ${atS}s: engines RSS ${s.engine_rss_mb ?? '-'} MB heap ${s.engine_heap_mb ?? '-'} MB | probe RSS ${s.probe_rss_mb} MB heap ${s.probe_heap_mb} MB | event-loop delay p99 ${s.event_loop_delay_p99_ms ?? '-'} ms | ${s.packets_sent} sent, ${s.packets_received} received`);
+      options.log(`  soak ${atS}s: engines RSS ${s.engine_rss_mb ?? '-'} MB heap ${s.engine_heap_mb ?? '-'}/${s.engine_heap_total_mb ?? '-'} MB external ${s.engine_external_mb ?? '-'} MB | probe RSS ${s.probe_rss_mb} MB heap ${s.probe_heap_mb}/${s.probe_heap_total_mb} MB external ${s.probe_external_mb} MB | event-loop delay p99 ${s.event_loop_delay_p99_ms ?? '-'} ms | ${s.packets_sent} sent, ${s.packets_received} received`);
     };
     const timer = setInterval(sample, options.intervalMs);
     try {
@@ -122,6 +148,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
       engine_heap_mb: slope((s) => s.engine_heap_mb),
       probe_rss_mb: slope((s) => s.probe_rss_mb) ?? 0,
       probe_heap_mb: slope((s) => s.probe_heap_mb) ?? 0,
+      engine_rss_outside_v8_heap_mb: slope((s) => (s.engine_rss_mb !== null && s.engine_heap_total_mb !== null ? s.engine_rss_mb - s.engine_heap_total_mb : null)),
+      probe_rss_outside_v8_heap_mb: slope((s) => s.probe_rss_mb - s.probe_heap_total_mb) ?? 0,
       event_loop_delay_p99_ms: slope((s) => s.event_loop_delay_p99_ms),
     },
   };

@@ -96,13 +96,17 @@ export async function runAgent(options: AgentOptions): Promise<number> {
     const withProcess = (stats: EngineStats): EngineStats => {
       const cpu = process.cpuUsage(cpuAtStart);
       const loop = health.sinceStart();
+      const memory = process.memoryUsage();
       return {
         ...stats,
         process: {
           cpuUserMs: cpu.user / 1000,
           cpuSystemMs: cpu.system / 1000,
-          rssBytes: process.memoryUsage.rss(),
-          heapUsedBytes: process.memoryUsage().heapUsed,
+          rssBytes: memory.rss,
+          heapUsedBytes: memory.heapUsed,
+          heapTotalBytes: memory.heapTotal,
+          externalBytes: memory.external,
+          arrayBuffersBytes: memory.arrayBuffers,
           eventLoopDelayP99Ms: loop.p99Ms,
           eventLoopDelayMaxMs: loop.maxMs,
         },

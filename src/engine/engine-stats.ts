@@ -33,6 +33,11 @@ export interface EngineStats {
   /** Batched I/O: packets handed to the socket layer that never left (full buffer, send errors); 0 with dgram, which queues instead. */
   sendDropped?: number;
   activeSpikes: number;
+  /**
+   * Frames' pacing lateness since the start (0.1 ms buckets as [bucket, count] pairs, and the
+   * largest, ms). The buckets only in the final report (`done`); reports during the run carry the
+   * largest and no buckets (engines before the soak fix sent them every window).
+   */
   lateness: { buckets: [number, number][]; maxMs: number };
   /** ms from the run start to this engine's first packet. */
   firstPacketMs: number | null;
@@ -55,6 +60,12 @@ export interface EngineStats {
     rssBytes: number;
     /** V8 heap in use, bytes (absent from engines before the soak benchmark). */
     heapUsedBytes?: number;
+    /** V8 heap committed, in use or not, bytes (these three are absent from engines before the soak's memory breakdown). */
+    heapTotalBytes?: number;
+    /** Memory outside the V8 heap that JS objects hold (Buffers, typed arrays), bytes. */
+    externalBytes?: number;
+    /** Of `externalBytes`, ArrayBuffer backing stores, bytes. */
+    arrayBuffersBytes?: number;
     eventLoopDelayP99Ms: number;
     eventLoopDelayMaxMs: number;
   } | null;

@@ -144,8 +144,9 @@ export class NaiveEngine {
     return this.windowLateness.take();
   }
 
-  snapshot(): EngineStats {
-    return { ...this.stats, io: 'dgram', sendErrors: this.sendErrors, lateness: this.lateness.toSparse() };
+  /** As `PartitionEngine.snapshot`: the lateness histogram's buckets in the final report only. */
+  snapshot(final = false): EngineStats {
+    return { ...this.stats, io: 'dgram', sendErrors: this.sendErrors, lateness: final ? this.lateness.toSparse() : { buckets: [], maxMs: this.lateness.maxMs } };
   }
 
   stop(): void {

@@ -440,10 +440,12 @@ export class PartitionEngine implements DelayedSender {
   }
 
   /**
-   * Counters since the start; cheap enough to call once a second. `withStreams`: include every
-   * stream's feedback figures (large; for the final report).
+   * Counters since the start; cheap enough to call once a second. `final`: the last report, with
+   * every stream's feedback figures and the whole lateness histogram. Reports during the run carry
+   * neither: both grow with the run (the histogram by each 0.1 ms bucket a stall reaches, to
+   * 10,001 pairs), and a report goes out every window, to be parsed and merged by the controller.
    */
-  snapshot(withStreams = false): EngineStats {
+  snapshot(final = false): EngineStats {
     let sendErrors = 0;
     let sendRefused = 0;
     let queueBusy = 0;
@@ -475,8 +477,8 @@ export class PartitionEngine implements DelayedSender {
       sendDropped: this.io.sendDropped,
       delayLineOverflows: this.delayLine.overflowDrops,
       activeSpikes: active,
-      lateness: this.lateness.toSparse(),
-      senders: withStreams ? this.senderReports() : null,
+      lateness: final ? this.lateness.toSparse() : { buckets: [], maxMs: this.lateness.maxMs },
+      senders: final ? this.senderReports() : null,
     };
   }
 

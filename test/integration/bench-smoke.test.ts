@@ -28,8 +28,8 @@ describe('avcm bench (smoke)', () => {
     const run = await runCli(['bench', '--soak', '20s', '--participants', '10', '--partitions', '1', '--json', json], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/soak: 10 participants, 1 partitions, 20s, a sample every 10s/);
-    expect(run.stdout).toMatch(/slope \(least squares.*\): engines RSS [-+][\d.]+ MB\/min, heap [-+][\d.]+ MB\/min \| probe RSS [-+][\d.]+ MB\/min/);
-    const soak = JSON.parse(await readFile(json, 'utf8')) as { samples: { at_s: number; engine_rss_mb: number | null; engine_heap_mb: number | null; probe_heap_mb: number; packets_received: number }[]; slope_per_min: Record<string, number | null> };
+    expect(run.stdout).toMatch(/slope \(least squares.*\): engines RSS [-+][\d.]+ MB\/min \(outside the V8 heap [-+][\d.]+ MB\/min\), heap [-+][\d.]+ MB\/min \| probe RSS [-+][\d.]+ MB\/min/);
+    const soak = JSON.parse(await readFile(json, 'utf8')) as { samples: { at_s: number; engine_rss_mb: number | null; engine_heap_mb: number | null; engine_heap_total_mb: number | null; engine_external_mb: number | null; probe_heap_mb: number; probe_heap_total_mb: number; probe_array_buffers_mb: number; packets_received: number }[]; slope_per_min: Record<string, number | null> };
     // Samples at about 10 s and 20 s (a busy machine may miss the last before the run ends).
     expect(soak.samples.length).toBeGreaterThanOrEqual(1);
     const first = soak.samples[0];
@@ -38,7 +38,12 @@ describe('avcm bench (smoke)', () => {
     expect(first.engine_heap_mb).toBeGreaterThan(1);
     expect(first.probe_heap_mb).toBeGreaterThan(1);
     expect(first.packets_received).toBeGreaterThan(0);
-    expect(Object.keys(soak.slope_per_min).sort()).toEqual(['engine_heap_mb', 'engine_rss_mb', 'event_loop_delay_p99_ms', 'probe_heap_mb', 'probe_rss_mb']);
+    expect(Object.keys(soak.slope_per_min).sort()).toEqual(['engine_heap_mb', 'engine_rss_mb', 'engine_rss_outside_v8_heap_mb', 'event_loop_delay_p99_ms', 'probe_heap_mb', 'probe_rss_mb', 'probe_rss_outside_v8_heap_mb']);
+    // Where RSS goes: V8 heap committed (at least what is in use) and memory outside it (the clip, batches, per-window tables).
+    expect(first.engine_heap_total_mb).toBeGreaterThanOrEqual(first.engine_heap_mb!);
+    expect(first.engine_external_mb).toBeGreaterThan(1);
+    expect(first.probe_heap_total_mb).toBeGreaterThanOrEqual(first.probe_heap_mb);
+    expect(first.probe_array_buffers_mb).toBeGreaterThan(0);
   }, 120_000);
 
   it('--hot-path: the feedback loop on and off in one process without I/O, every packet delivered, and with loss the loop answers NACKs', async () => {
