@@ -71,14 +71,17 @@ function decodedFps(timeline: readonly ViewerSample[]): { fps: number; seconds: 
 }
 
 /**
- * Freezes Chromium counted after the first `warmupMs` of decoding: a subscription's first seconds
- * (decoder start, jitter buffer settling) can count one on a starved machine, the steady state not.
+ * Seconds Chromium spent frozen after the first `warmupMs` of decoding: a subscription's first
+ * seconds (decoder start, jitter buffer settling) can freeze on a starved machine, the steady
+ * state not for long. Durations, not counts: a Chromium starved by a busy machine (a CPU hog on
+ * one core) counts short freezes of its own rendering on a clean feed (4 of about 0.3 s each,
+ * seen), while a feed the network broke freezes for seconds.
  */
-function steadyFreezes(timeline: readonly ViewerSample[], warmupMs: number): number {
+function steadyFreezeSeconds(timeline: readonly ViewerSample[], warmupMs: number): number {
   const windows = perWindow(timeline);
   const first = windows.find((w) => (w.video?.framesDecoded ?? 0) > 0);
   if (!first) return 0;
-  return windows.filter((w) => w.fromMs >= first.fromMs + warmupMs).reduce((sum, w) => sum + (w.video?.freezeCount ?? 0), 0);
+  return windows.filter((w) => w.fromMs >= first.fromMs + warmupMs).reduce((sum, w) => sum + (w.video?.totalFreezesDuration ?? 0), 0);
 }
 
 /** What one run gave: Chromium's final reading and timeline per feed, and avcm's result. */
@@ -160,11 +163,11 @@ describe('Chromium as the oracle of what a Janus viewer sees', () => {
     const closed = await viewRun('chromium-feedback', browser, '{ nack: true, rtx: true, pli: true }');
 
     for (const run of [open, closed]) {
-      // The clean feed plays at about the clip's rate without freezes once playing, for both.
+      // The clean feed plays at about the clip's rate without freezing for long once playing, for both.
       const clean = run.chromium.get(CLEAN)!;
       const rate = decodedFps(clean.timeline);
       expect(rate.fps).toBeGreaterThan(FPS * 0.8);
-      expect(steadyFreezes(clean.timeline, WARMUP_MS)).toBe(0);
+      expect(steadyFreezeSeconds(clean.timeline, WARMUP_MS)).toBeLessThan(2.5); // a broken feed: about the whole 8 s spike
       expect(avcmVideo(run, CLEAN).whole.decodable_fps!).toBeGreaterThan(FPS * 0.8);
     }
 
