@@ -100,7 +100,8 @@ export function renderJunit(result: RunResult): string {
 /**
  * What every testcase carries, passed ones too, so CI can chart them: the measured value, the
  * limit and the sample count; for a baseline-relative assertion the baseline value, the limit as
- * written and the baseline report; and the assertion's line in the scenario file.
+ * written and the baseline report; the viewer of a `viewers:` block's assertion; and the
+ * assertion's line in the scenario file.
  */
 function testCaseProperties(a: AssertionResult): [string, string][] {
   const properties: [string, string][] = [
@@ -111,6 +112,7 @@ function testCaseProperties(a: AssertionResult): [string, string][] {
     ['scope', a.scope],
     ['stat', a.stat],
   ];
+  if (a.viewer !== undefined) properties.push(['viewer', a.viewer]);
   if (a.baseline) {
     properties.push(['baseline', a.baseline.value === null ? '' : String(a.baseline.value)], ['baseline_limit', a.baseline.limit], ['baseline_report', a.baseline.report]);
   }

@@ -98,7 +98,12 @@ export interface AssertionResult {
    * measured. Absent when judged.
    */
   inconclusive?: InconclusiveReason;
-  /** Display name, e.g. `packet_loss_percent avg < 2` or `during_spikes mos avg >= 3`. */
+  /**
+   * Set for an assertion of a `viewers:` block: the viewer it was judged on alone. Absent
+   * otherwise (an assertion over several viewers names its worst viewer in `message`).
+   */
+  viewer?: string;
+  /** Display name, e.g. `packet_loss_percent avg < 2`, `during_spikes mos avg >= 3`, `viewer bob layer l freeze_count max == 0`. */
   name: string;
   /** Why it failed, in words (measured vs limit, or "no samples"). */
   message: string;

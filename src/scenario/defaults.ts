@@ -2,7 +2,7 @@ import type { HealthThresholds } from '../health/index.js';
 import { parseExpression } from './assertion-expression.js';
 import { METRIC_NAMES } from '../result/index.js';
 import type { AssertionSpec, NumberRange, Scenario, SimpleTargetSelector, SimulcastLayer, SpikeEntry, SpikeShape, TargetSelector, WeightedShape } from './scenario.js';
-import type { MetricAssertions, ScenarioDocument, SimulcastLayerSpec, SpikeSpec, SpikeTypeSpec } from './types.js';
+import type { MetricAssertions, ScenarioDocument, SimulcastLayerSpec, SpikeSpec, SpikeTypeSpec, ViewerAssertions } from './types.js';
 import { parseDurationMs, parseRateKbps, parseShare, parseUdpListenUrl, parseUdpUrl } from './units.js';
 
 /**
@@ -120,16 +120,25 @@ function spikeEntry(spec: SpikeSpec, index: number): SpikeEntry {
   };
 }
 
+/**
+ * The assertions in document order of kind: each scope's plain metrics, recovery_seconds, each
+ * scope's `layers:` blocks, then each scope's `viewers:` blocks (a viewer's plain metrics, then its
+ * `layers:`). Appending the new kinds after the old keeps the order of scenarios without them.
+ */
 function assertionSpecs(doc: ScenarioDocument): AssertionSpec[] {
   const specs: AssertionSpec[] = [];
-  const add = (metric: AssertionSpec['metric'], scope: AssertionSpec['scope'], layer: string | null, list: string[] | undefined) => {
+  const add = (metric: AssertionSpec['metric'], scope: AssertionSpec['scope'], viewer: string | null, layer: string | null, list: string[] | undefined) => {
     const scopePath = scope === 'whole' ? ['assertions'] : ['assertions', scope];
-    const parent = layer === null ? [...scopePath, metric] : [...scopePath, 'layers', layer, metric];
+    const viewerPath = viewer === null ? scopePath : [...scopePath, 'viewers', viewer];
+    const parent = layer === null ? [...viewerPath, metric] : [...viewerPath, 'layers', layer, metric];
     (list ?? []).forEach((expression, index) => {
       const parsed = parseExpression(expression);
       if ('error' in parsed) return; // validation reported it; never reached for a valid document
-      specs.push({ metric, scope, layer, expression: expression.trim(), ...parsed, path: [...parent, index], location: null });
+      specs.push({ metric, scope, layer, viewer, expression: expression.trim(), ...parsed, path: [...parent, index], location: null });
     });
+  };
+  const addLayers = (scope: AssertionSpec['scope'], viewer: string | null, block: ViewerAssertions | undefined) => {
+    for (const [layer, metrics] of Object.entries(block?.layers ?? {})) for (const metric of METRIC_NAMES) add(metric, scope, viewer, layer, metrics[metric]);
   };
   const assertions = doc.assertions ?? {};
   const scoped: [AssertionSpec['scope'], MetricAssertions | undefined][] = [
@@ -137,10 +146,14 @@ function assertionSpecs(doc: ScenarioDocument): AssertionSpec[] {
     ['during_spikes', assertions.during_spikes],
     ['baseline', assertions.baseline],
   ];
-  for (const [scope, block] of scoped) for (const metric of METRIC_NAMES) add(metric, scope, null, block?.[metric]);
-  add('recovery_seconds', 'whole', null, assertions.recovery_seconds);
+  for (const [scope, block] of scoped) for (const metric of METRIC_NAMES) add(metric, scope, null, null, block?.[metric]);
+  add('recovery_seconds', 'whole', null, null, assertions.recovery_seconds);
+  for (const [scope, block] of scoped) addLayers(scope, null, block);
   for (const [scope, block] of scoped) {
-    for (const [layer, metrics] of Object.entries(block?.layers ?? {})) for (const metric of METRIC_NAMES) add(metric, scope, layer, metrics[metric]);
+    for (const [viewer, metrics] of Object.entries(block?.viewers ?? {})) {
+      for (const metric of METRIC_NAMES) add(metric, scope, viewer, null, metrics[metric]);
+      addLayers(scope, viewer, metrics);
+    }
   }
   return specs;
 }

@@ -92,6 +92,8 @@ export interface AssertionSpec {
   scope: Scope;
   /** Set for an assertion in a `layers:` block: the rid of the simulcast layer it is measured on. */
   layer: string | null;
+  /** Set for an assertion in a `viewers:` block: the viewer whose streams alone it is measured on. */
+  viewer: string | null;
   expression: string;
   stat: Stat;
   op: Op;

@@ -173,8 +173,7 @@ function checkSut(scenario: Scenario, out: SemanticProblem[]): void {
   if (sutSpikes.length === 0) {
     const reconnect = scenario.assertions.find((a) => a.metric === 'reconnect_seconds');
     if (reconnect) {
-      const scope = reconnect.scope === 'whole' ? [] : [reconnect.scope];
-      out.push({ path: ['assertions', ...scope, 'reconnect_seconds'], message: `"${reconnect.expression}" is measured after sut_* spikes, but the scenario has none` });
+      out.push({ path: reconnect.path.slice(0, -1), message: `"${reconnect.expression}" is measured after sut_* spikes, but the scenario has none` });
     }
   }
 }
@@ -294,8 +293,8 @@ function checkViewers(scenario: Scenario, out: SemanticProblem[]): void {
   const layerMetrics = scenario.assertions.filter((a) => a.metric === 'layer' || a.metric === 'layer_switches' || a.metric === 'layer_switch_ms' || a.layer !== null);
   const reported = new Set<string>();
   for (const a of layerMetrics) {
-    // The metric's list, or the layers block's entry for the rid: one problem per place.
-    const place = a.path.slice(0, a.layer !== null ? a.path.indexOf('layers') + 2 : a.path.length - 1);
+    // The metric's list, or the layers block's entry for the rid (the path ends in metric and index): one problem per place.
+    const place = a.path.slice(0, a.layer !== null ? -2 : -1);
     const key = place.join('/');
     if (reported.has(key)) continue;
     if (rids.length === 0) {
@@ -313,6 +312,41 @@ function checkViewers(scenario: Scenario, out: SemanticProblem[]): void {
   }
 }
 
+/**
+ * `viewers:` assertion blocks name viewers of the `viewers:` section (one problem per block), and a
+ * viewer's `during_spikes` block needs a spike that acts on that viewer's streams: an uplink or
+ * `sut_*` spike (every viewer receives what it did), or a downlink spike or layer_switch naming it.
+ */
+function checkViewerAssertions(scenario: Scenario, out: SemanticProblem[]): void {
+  const viewers = scenario.viewers;
+  const names = (viewers ?? []).map((v) => v.name);
+  const reported = new Set<string>();
+  for (const a of scenario.assertions) {
+    if (a.viewer === null) continue;
+    // The viewer's entry: the path up to and including its name.
+    const place = a.path.slice(0, a.path.indexOf('viewers') + 2);
+    const key = place.join('/');
+    if (reported.has(key)) continue;
+    if (!viewers) {
+      out.push({ path: place, message: `viewer "${a.viewer}" is not defined: the scenario has no viewers section (add viewers: [{ name: ${a.viewer} }], or move these assertions out of the viewers block)` });
+      reported.add(key);
+    } else if (!names.includes(a.viewer)) {
+      out.push({ path: place, message: `viewer "${a.viewer}" is not one of the viewers (${names.map((n) => `"${n}"`).join(', ')})` });
+      reported.add(key);
+    } else if (a.scope === 'during_spikes' && scenario.spikes.length > 0 && !scenario.spikes.some((spike) => spikeReachesViewer(spike, a.viewer!))) {
+      out.push({ path: place, message: `"${a.expression}" is measured during the spikes that act on viewer ${a.viewer}, but no spike does (its downlink spikes and layer_switch name other viewers)` });
+      reported.add(key);
+    }
+  }
+}
+
+/** Whether a spike is in the `during_spikes` windows of a viewer's streams (see the verdict's per-viewer spike scoping). */
+function spikeReachesViewer(spike: SpikeEntry, viewer: string): boolean {
+  if (spike.viewers === 'all' || spike.viewers.includes(viewer)) return true;
+  // A pool may draw an uplink type, which every viewer receives.
+  return spike.direction !== 'downlink' && spike.shapes.some((o) => o.shape.type !== 'layer_switch');
+}
+
 /** Checks that need the whole scenario (the schema cannot express them). */
 export function semanticProblems(scenario: Scenario, options: { partitions?: number } = {}): SemanticProblem[] {
   const out: SemanticProblem[] = [];
@@ -323,6 +357,7 @@ export function semanticProblems(scenario: Scenario, options: { partitions?: num
   checkSut(scenario, out);
   checkSimulcast(scenario, out);
   checkViewers(scenario, out);
+  checkViewerAssertions(scenario, out);
   if (scenario.spikes.length === 0) {
     const scoped = scenario.assertions.find((a) => a.scope === 'during_spikes' || a.metric === 'recovery_seconds');
     if (scoped) {

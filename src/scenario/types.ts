@@ -63,9 +63,18 @@ export type SutDocument =
   | { driver: 'docker'; container: string; stop_timeout?: Duration; timeout?: Duration }
   | { driver: 'k8s'; namespace?: string; selector: string; deployment?: string; kubeconfig?: string; timeout?: Duration };
 
-export type MetricAssertions = Partial<Record<MetricName, AssertionExpression[]>> & {
+/** Metric -> list of "STAT OP LIMIT" expressions. */
+export type MetricLists = Partial<Record<MetricName, AssertionExpression[]>>;
+
+/** A viewer's block: metrics over that viewer's streams only, per layer too (no viewers inside). */
+export type ViewerAssertions = MetricLists & {
   /** The same metrics per simulcast layer (by rid), over the windows in which a stream received mostly that layer. */
-  layers?: Record<string, Partial<Record<MetricName, AssertionExpression[]>>>;
+  layers?: Record<string, MetricLists>;
+};
+
+export type MetricAssertions = ViewerAssertions & {
+  /** The same metrics per viewer (names from `viewers`), over that viewer's streams only. */
+  viewers?: Record<string, ViewerAssertions>;
 };
 
 /** One viewer the probe plays: its name and the simulcast layer it subscribes to. */

@@ -3,7 +3,7 @@ import type { AssertionSpec } from '../scenario/scenario.js';
 import { baselineValue, summaryOf } from './baseline-value.js';
 import { statOf } from './metrics.js';
 import { compare, formatBaselineLimit, resolveBaselineLimit } from './assertion-limits.js';
-import { eligibleStreams, metricSamples, recoverySamples } from './summary.js';
+import { eligibleStreams, metricSamples, recoverySamples, summarizeSamples } from './summary.js';
 import { summarizeReason, type GeneratorHealth, type WindowDependency } from './generator-health.js';
 import { worstStreams } from './worst-streams.js';
 import { WORSE_WHEN } from '../result/worse-when.js';
@@ -26,13 +26,16 @@ export interface AssertionHealth {
 /**
  * Evaluates the scenario's assertions over the participant streams (those mapped to a planned
  * participant; unrounded figures). With several viewers each assertion is the worst viewer's (see
- * worstViewer). Each takes its stat across the streams' values in its scope
+ * worstViewer), except one in a `viewers:` block, which is judged on its viewer's streams alone
+ * (`soleViewer` names the viewer of streams without a viewer label: the probe's one viewer when
+ * the scenario names a single one). Each takes its stat across the streams' values in its scope
  * and compares it with its limit: the number written, or for a relative limit factor × B + offset
  * with B the same stat of the same metric and scope in the baseline run (see baselineValue); a
  * relative limit is compared with the measured value as reports keep it (to 1/1000), the
  * precision B itself was read at.
  * Fails, and says why, when nothing was measured, when a recovery never happened, when a relative
- * limit has no baseline run or the baseline run measured nothing to resolve it from. With
+ * limit has no baseline run or the baseline run measured nothing to resolve it from (a viewer
+ * block's relative limit: the same stat over that viewer's streams in the baseline run). With
  * `withoutBaseline: 'skip'` (`--baseline-optional`, the first run of a scenario) a relative
  * assertion without a baseline run is measured but not judged: `skipped`. `neverRejoined` lists,
  * per scope, the participants that never published again after a `sut_*` spike: a
@@ -49,17 +52,29 @@ export function evaluateAssertions(
   withoutBaseline: 'fail' | 'skip' = 'fail',
   neverRejoined: Record<Scope, readonly number[]> = { whole: [], during_spikes: [], baseline: [] },
   health: AssertionHealth | null = null,
+  soleViewer: string | null = null,
 ): AssertionResult[] {
   const baselineSummary = baseline ? summaryOf(baseline.result) : null;
   const viewers = viewerGroups(streams);
+  const viewerOf = (s: StreamResult): string | null => s.viewer ?? soleViewer;
+  // A viewer block's assertion sees only its viewer's streams, in the run and in the baseline run.
+  const streamsOf = (a: AssertionSpec): readonly StreamResult[] => (a.viewer === null ? streams : streams.filter((s) => viewerOf(s) === a.viewer));
+  const referenceOf = (a: AssertionSpec): BaselineSource | null => {
+    if (!baseline || !baselineSummary) return null;
+    if (a.viewer === null) return baselineSummary;
+    return baseline.result.streams.filter((s) => s.participantId !== null && (s.viewer ?? soleViewer) === a.viewer);
+  };
   const judged = specs.map((a) =>
-    viewers.length <= 1 ? judge(a, streams, baseline, baselineSummary, withoutBaseline, neverRejoined) : worstViewer(a, viewers, (group) => judge(a, group, baseline, baselineSummary, withoutBaseline, neverRejoined)),
+    a.viewer !== null || viewers.length <= 1
+      ? judge(a, streamsOf(a), baseline, referenceOf(a), withoutBaseline, neverRejoined)
+      : worstViewer(a, viewers, (group) => judge(a, group, baseline, referenceOf(a), withoutBaseline, neverRejoined)),
   );
   if (health === null) return judged;
   return judged.map((result, i) => {
     const a = specs[i];
     if (result.skipped) return result;
-    const sampled = a.metric === 'recovery_seconds' ? streams.filter((s) => s.recoverySeconds.length > 0) : eligibleStreams(streams, a.metric);
+    const own = streamsOf(a);
+    const sampled = a.metric === 'recovery_seconds' ? own.filter((s) => s.recoverySeconds.length > 0) : eligibleStreams(own, a.metric);
     const scope = a.metric === 'recovery_seconds' ? 'whole' : a.scope;
     const reason = health.generator.unhealthyIn(sampled.map((s) => health.dependencyOf(s, scope)));
     if (reason === null) return result;
@@ -122,17 +137,28 @@ function passDespiteTroubleHolds(a: AssertionSpec): boolean {
   return worse === 'higher' ? a.op === '<' || a.op === '<=' : a.op === '>' || a.op === '>=';
 }
 
+/** What a relative limit is resolved from: the baseline run's summary, or for a viewer block that viewer's streams in it. */
+type BaselineSource = ReturnType<typeof summaryOf> | readonly StreamResult[];
+
+/** The baseline value of a relative assertion from its source (see baselineValue; over a viewer's streams the stat their samples give). */
+function referenceValue(source: BaselineSource, a: AssertionSpec): number | null {
+  if (!Array.isArray(source)) return baselineValue(source as ReturnType<typeof summaryOf>, a.metric, a.scope, a.stat);
+  if (a.metric === 'recovery_seconds') return null; // never in a viewer block
+  const summary = summarizeSamples(metricSamples(source, a.metric, a.scope, a.layer));
+  return summary === null ? null : summary[a.stat];
+}
+
 function judge(
   a: AssertionSpec,
   streams: readonly StreamResult[],
   baseline: BaselineReference | null,
-  baselineSummary: ReturnType<typeof summaryOf> | null,
+  baselineSource: BaselineSource | null,
   withoutBaseline: 'fail' | 'skip',
   neverRejoined: Record<Scope, readonly number[]>,
 ): AssertionResult {
   const limitText = a.relative ? formatBaselineLimit(a.relative) : String(a.threshold);
-  const name = `${a.scope === 'whole' ? '' : `${a.scope} `}${a.layer ? `layer ${a.layer} ` : ''}${a.metric} ${a.stat} ${a.op} ${limitText}`;
-  const reference = a.relative && baseline && baselineSummary ? baselineValue(baselineSummary, a.metric, a.scope, a.stat) : null;
+  const name = `${a.scope === 'whole' ? '' : `${a.scope} `}${a.viewer ? `viewer ${a.viewer} ` : ''}${a.layer ? `layer ${a.layer} ` : ''}${a.metric} ${a.stat} ${a.op} ${limitText}`;
+  const reference = a.relative && baseline && baselineSource ? referenceValue(baselineSource, a) : null;
   const threshold = !a.relative ? a.threshold : reference === null ? null : resolveBaselineLimit(a.relative, reference);
   const base = {
     expression: a.expression,
@@ -144,6 +170,7 @@ function judge(
     baseline: a.relative ? { limit: limitText, value: reference === null ? null : round(reference), report: baseline?.report ?? '' } : null,
     location: a.location,
     worst: worstStreams(streams, a, threshold),
+    ...(a.viewer !== null ? { viewer: a.viewer } : {}),
     name,
   };
   let samples: number[];

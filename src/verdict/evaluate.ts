@@ -258,7 +258,9 @@ export function buildRunResult(input: VerdictInput): RunResult {
       return { partition: c.partition, windows: c.scopeWindows[scope] };
     },
   };
-  const assertions: AssertionResult[] = evaluateAssertions(input.assertions, participantStreams, input.baseline ?? null, input.relativeWithoutBaseline, neverRejoined, health);
+  // A stream without a viewer label is the probe's one viewer's (index 0, as in its spike scoping above).
+  const soleViewer = plan.viewers?.[0]?.name ?? null;
+  const assertions: AssertionResult[] = evaluateAssertions(input.assertions, participantStreams, input.baseline ?? null, input.relativeWithoutBaseline, neverRejoined, health, soleViewer);
 
   const timeline = buildTimeline(contexts, plan.spikes, windowCount, windowMs, windowLengthMs);
   if (generator) timeline.forEach((point, i) => Object.assign(point, generator.timelineFields(i)));

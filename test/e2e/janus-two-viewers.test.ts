@@ -44,7 +44,7 @@ describe('two viewers behind Janus', () => {
     if (!available) context.skip();
     const { code, result, output } = await gate(
       'janus-two-viewers-switch',
-      `duration: 18s\n${SIMULCAST}participants: { count: 3, transport: webrtc, base_port: 0, audio: false }\nspikes:\n  - { type: layer_switch, viewers: [alice], layer: l, at: 6s, duration: 6s }\nassertions:\n  layer_switch_ms: ["max < 3000"]\n  during_spikes:\n    layer_switches: ["min >= 1"]\n`,
+      `duration: 18s\n${SIMULCAST}participants: { count: 3, transport: webrtc, base_port: 0, audio: false }\nspikes:\n  - { type: layer_switch, viewers: [alice], layer: l, at: 6s, duration: 6s }\nassertions:\n  layer_switch_ms: ["max < 3000"]\n  viewers:\n    bob: { layer: ["min > 1.5"], layer_switches: ["max == 0"] }\n  during_spikes:\n    layer_switches: ["min >= 1"]\n    viewers:\n      alice: { layer: ["max < 1"] }\n`,
     );
     expect(code, output).toBe(0);
     const alice = videoOf(result, 'alice');
@@ -69,18 +69,26 @@ describe('two viewers behind Janus', () => {
     }
     // The gate is the worst viewer's, and says which.
     expect(result.assertions.find((a) => a.metric === 'layer_switch_ms')!.message).toMatch(/^viewer alice \(worst of 2 viewers; bob nothing measured\)/);
+    // The viewers: blocks judged each viewer alone, over that viewer's three streams: bob stayed on h without a switch, alice was on l in her spike windows.
+    const named = (name: string) => result.assertions.find((a) => a.name === name);
+    expect(named('viewer bob layer min > 1.5'), output).toMatchObject({ viewer: 'bob', passed: true, samples: 3, measured: Math.min(...bob.map((s) => s.whole.layer!)) });
+    expect(named('viewer bob layer_switches max == 0'), output).toMatchObject({ viewer: 'bob', passed: true, samples: 3, measured: 0 });
+    expect(named('during_spikes viewer alice layer max < 1'), output).toMatchObject({ viewer: 'alice', passed: true, samples: 3, measured: Math.max(...alice.map((s) => s.duringSpikes.layer!)) });
     console.log(
       `Janus, two viewers, alice h -> l -> h (3 publishers): layer_switch_ms ${alice.map((s) => s.whole.layer_switch_ms).join(', ')}; ` +
         `alice decodable l fps during the switch ${alice.map((s) => s.layers!.l.duringSpikes.decodable_fps).join(', ')}, layer during ${alice.map((s) => s.duringSpikes.layer).join(', ')}; ` +
-        `bob layer ${bob.map((s) => s.whole.layer).join(', ')}, ${bob.map((s) => s.whole.bitrate_kbps).join(', ')} kbit/s, switches ${bob.map((s) => s.whole.layer_switches).join(', ')}, freezes ${bob.map((s) => s.whole.freeze_count).join(', ')}`,
+        `bob layer ${bob.map((s) => s.whole.layer).join(', ')}, ${bob.map((s) => s.whole.bitrate_kbps).join(', ')} kbit/s, switches ${bob.map((s) => s.whole.layer_switches).join(', ')}, freezes ${bob.map((s) => s.whole.freeze_count).join(', ')}; ` +
+        `viewer gates: ${result.assertions.filter((a) => a.viewer !== undefined).map((a) => `${a.name} ${a.passed ? 'passed' : 'FAILED'} at ${a.measured}`).join('; ')}`,
     );
   }, 180_000);
 
   it("a downlink bandwidth limit below the top layer's rate on bob only: bob's figures show it, alice's do not", async (context) => {
     if (!available) context.skip();
-    const { result, output } = await gate(
+    // The same gates on each viewer alone: alice's clean link meets them, bob's narrow one fails his in the windows of his spike.
+    const { code, result, output } = await gate(
       'janus-two-viewers-narrow',
-      `duration: 18s\n${SIMULCAST}participants: { count: 1, transport: webrtc, base_port: 0, audio: false }\nspikes:\n  - { type: bandwidth_limit, direction: downlink, viewers: [bob], at: 5s, duration: 9s, bandwidth_kbps: 1500 }\n`,
+      `duration: 18s\n${SIMULCAST}participants: { count: 1, transport: webrtc, base_port: 0, audio: false }\nspikes:\n  - { type: bandwidth_limit, direction: downlink, viewers: [bob], at: 5s, duration: 9s, bandwidth_kbps: 1500 }\n` +
+        `assertions:\n  viewers:\n    alice: { packet_loss_percent: ["max < 3"], bitrate_kbps: ["min > 1800"] }\n  during_spikes:\n    viewers:\n      bob: { packet_loss_percent: ["max < 5"] }\n`,
     );
     const [alice] = videoOf(result, 'alice');
     const [bob] = videoOf(result, 'bob');
@@ -95,10 +103,21 @@ describe('two viewers behind Janus', () => {
     expect(alice.whole.bitrate_kbps!, figures).toBeGreaterThan(1800);
     expect(alice.whole.packet_loss_percent!, figures).toBeLessThan(3);
     expect(alice.whole.residual_loss_percent!, figures).toBeLessThan(bob.whole.residual_loss_percent!);
+    // The viewers: blocks as measured: alice's passed on her stream alone, bob's failed on his, and only bob's; the run failed (exit 1).
+    const named = (name: string) => result.assertions.find((a) => a.name === name);
+    expect(named('viewer alice packet_loss_percent max < 3'), output).toMatchObject({ viewer: 'alice', passed: true, samples: 1, measured: alice.whole.packet_loss_percent });
+    expect(named('viewer alice bitrate_kbps min > 1800'), output).toMatchObject({ viewer: 'alice', passed: true, samples: 1, measured: alice.whole.bitrate_kbps });
+    const bobGate = named('during_spikes viewer bob packet_loss_percent max < 5');
+    expect(bobGate, output).toMatchObject({ viewer: 'bob', passed: false, samples: 1, measured: bob.duringSpikes.packet_loss_percent });
+    expect(bobGate!.worst.map((w) => w.viewer), output).toEqual(['bob']);
+    expect(result.assertions.filter((a) => !a.passed).map((a) => a.name), output).toEqual(['during_spikes viewer bob packet_loss_percent max < 5']);
+    expect(result.status, output).toBe('failed');
+    expect(code, output).toBe(1);
     console.log(
       `Janus, two viewers, bob's downlink 1500 kbit/s under a 2500 kbit/s top layer: bob during ${bob.duringSpikes.bitrate_kbps} kbit/s, loss ${bob.duringSpikes.packet_loss_percent}%, ` +
         `residual ${bob.duringSpikes.residual_loss_percent}%, layer ${bob.duringSpikes.layer}, freezes ${bob.whole.freeze_count} (${bob.whole.freeze_ms} ms), NACKs ${bob.whole.nack_count}; ` +
-        `alice whole ${alice.whole.bitrate_kbps} kbit/s, loss ${alice.whole.packet_loss_percent}%, residual ${alice.whole.residual_loss_percent}%, layer ${alice.whole.layer}, freezes ${alice.whole.freeze_count}, NACKs ${alice.whole.nack_count}`,
+        `alice whole ${alice.whole.bitrate_kbps} kbit/s, loss ${alice.whole.packet_loss_percent}%, residual ${alice.whole.residual_loss_percent}%, layer ${alice.whole.layer}, freezes ${alice.whole.freeze_count}, NACKs ${alice.whole.nack_count}; ` +
+        `viewer gates: ${result.assertions.map((a) => `${a.name} ${a.passed ? 'passed' : 'FAILED'} at ${a.measured}`).join('; ')}`,
     );
   }, 180_000);
 });

@@ -133,3 +133,73 @@ describe('viewers, downlink spikes and layer_switch in the scenario language', (
     expect(schema.properties.probe.properties.remb.default).toBe(DEFAULTS.probe.remb);
   });
 });
+
+describe('viewers: assertion blocks', () => {
+  const SPIKES = `spikes:
+  - { type: rtp_packet_loss, direction: downlink, viewers: [desk], at: 5s, duration: 5s, loss_percentage: 10 }
+`;
+
+  it('become assertions on their viewer, in every scope, after the plain and layer ones; a viewer block may hold layers', () => {
+    const s = validate(`${BASE}${VIEWERS}${SPIKES}assertions:
+  freeze_count: ["max < 3"]
+  viewers:
+    phone: { freeze_count: ["max == 0"], layer: ["min >= 0"] }
+    desk: { layers: { l: { decodable_fps: ["min > 20"] } } }
+  layers: { h: { bitrate_kbps: ["min > 1000"] } }
+  during_spikes:
+    viewers: { desk: { packet_loss_percent: ["max < 15"] } }
+  baseline:
+    viewers: { tv: { layer_switches: ["max == 0"] } }
+`).scenario!;
+    expect(s.assertions.map((a) => [a.scope, a.viewer, a.layer, a.metric, a.path.join('/')])).toEqual([
+      ['whole', null, null, 'freeze_count', 'assertions/freeze_count/0'],
+      ['whole', null, 'h', 'bitrate_kbps', 'assertions/layers/h/bitrate_kbps/0'],
+      ['whole', 'phone', null, 'freeze_count', 'assertions/viewers/phone/freeze_count/0'],
+      ['whole', 'phone', null, 'layer', 'assertions/viewers/phone/layer/0'],
+      ['whole', 'desk', 'l', 'decodable_fps', 'assertions/viewers/desk/layers/l/decodable_fps/0'],
+      ['during_spikes', 'desk', null, 'packet_loss_percent', 'assertions/during_spikes/viewers/desk/packet_loss_percent/0'],
+      ['baseline', 'tv', null, 'layer_switches', 'assertions/baseline/viewers/tv/layer_switches/0'],
+    ]);
+    // Without the block nothing carries a viewer.
+    expect(validate(`${BASE}${VIEWERS}assertions: { freeze_count: ["max < 3"] }\n`).scenario!.assertions.map((a) => a.viewer)).toEqual([null]);
+  });
+
+  it('a viewer block names a viewer of the viewers section, located at its name (file:line:column), one problem per block', () => {
+    const yaml = `${BASE}${VIEWERS}assertions:\n  viewers:\n    tablet: { freeze_count: ["max == 0"], layer: ["min >= 1"] }\n`;
+    const problems = problemsOf(yaml);
+    expect(problems.map((p) => `${p.file}:${p.line}:${p.column} ${p.path} ${p.message}`)).toEqual([
+      'viewers.yaml:17:13 /assertions/viewers/tablet viewer "tablet" is not one of the viewers ("desk", "phone", "tv")',
+    ]);
+  });
+
+  it('a viewer block without a viewers section is refused at the block, in any scope', () => {
+    const yaml = `${BASE}spikes:\n  - { type: rtp_packet_loss, at: 5s, duration: 5s, loss_percentage: 10 }\nassertions:\n  during_spikes:\n    viewers:\n      bob: { freeze_count: ["max == 0"] }\n`;
+    const problems = problemsOf(yaml);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ file: 'viewers.yaml', line: 16, column: 12, path: '/assertions/during_spikes/viewers/bob' });
+    expect(problems[0].message).toMatch(/^viewer "bob" is not defined: the scenario has no viewers section/);
+  });
+
+  it("a viewer's during_spikes block needs a spike that acts on that viewer's streams", () => {
+    const during = `assertions:\n  during_spikes:\n    viewers: { phone: { freeze_count: ["max == 0"] } }\n`;
+    expect(paths(`${BASE}${VIEWERS}${SPIKES}${during}`)).toEqual([expect.stringMatching(/^\/assertions\/during_spikes\/viewers\/phone ".*" is measured during the spikes that act on viewer phone, but no spike does/)]);
+    // An uplink spike reaches every viewer; so does a downlink spike naming phone.
+    expect(paths(`${BASE}${VIEWERS}spikes:\n  - { type: rtp_packet_loss, at: 5s, duration: 5s, loss_percentage: 10 }\n${during}`)).toEqual([]);
+    expect(paths(`${BASE}${VIEWERS}${SPIKES.replace('[desk]', '[desk, phone]')}${during}`)).toEqual([]);
+  });
+
+  it('no viewers inside viewers, and none inside layers (schema)', () => {
+    const nested = problemsOf(`${BASE}${VIEWERS}assertions:\n  viewers:\n    desk: { viewers: { tv: { freeze_count: ["max == 0"] } } }\n`);
+    expect(nested.map((p) => p.path)).toEqual(['/assertions/viewers/desk']);
+    expect(nested[0].message).toMatch(/no viewers inside viewers/);
+    const inLayer = problemsOf(`${BASE}${VIEWERS}assertions:\n  layers:\n    l: { viewers: { tv: { freeze_count: ["max == 0"] } } }\n`);
+    expect(inLayer.map((p) => p.path)).toEqual(['/assertions/layers/l']);
+    expect(problemsOf(`${BASE}${VIEWERS}assertions:\n  viewers: { Desk: { freeze_count: ["max == 0"] } }\n`).length).toBeGreaterThan(0);
+  });
+
+  it("a layer in a viewer's block is checked like any layers block", () => {
+    expect(paths(`${BASE}${VIEWERS}assertions:\n  viewers: { desk: { layers: { x: { bitrate_kbps: ["max < 200"] } } } }\n`)).toEqual([
+      expect.stringMatching(/^\/assertions\/viewers\/desk\/layers\/x layer "x" is not one of the simulcast layers/),
+    ]);
+  });
+});
