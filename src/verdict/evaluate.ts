@@ -1,4 +1,4 @@
-import { layerResults, layerSwitches, layerSwitchMs } from './layer-switches.js';
+import { homeLayer, layerResults, layerSwitches, layerSwitchMs } from './layer-switches.js';
 import { estimateMos, SILENCE_MIN_MS } from '../probe/index.js';
 import type { ProbeReport, StreamReport, WindowStats } from '../probe/types.js';
 import { isSutSpike, isViewerSide, type Plan, type PlannedSpike } from '../plan/types.js';
@@ -218,7 +218,7 @@ export function buildRunResult(input: VerdictInput): RunResult {
       ...scopeMetrics(report, scope, windowLengthMs, sender),
       outage_seconds: outageSeconds(report, scope, windowMs, durationMs, outageMinMs(report.media)),
       reconnect_seconds: figure.seconds,
-      layer_switches: layerSwitches(report, scope, windowMs),
+      layer_switches: layerSwitches(report, scope, windowMs, homeLayer(plan, viewer)),
       layer_switch_ms: layerSwitchMs(report, spikes, plan, scope, windowMs, durationMs, viewer),
     });
     const baselineMetrics = metricsOf(baseline, reconnect.baseline);

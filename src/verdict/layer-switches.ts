@@ -23,16 +23,21 @@ export function homeLayer(plan: Plan, viewer = 0): number {
 }
 
 /**
- * Changes of the layer received inside the scope's windows (the first layer seen is not a change);
- * null without layer information or without windows in the scope (as every count: a stream no
- * spike touched has nothing during spikes, e.g. the copy of a viewer another viewer's switch left alone).
+ * Changes of the layer received inside the scope's windows; null without layer information or
+ * without windows in the scope (as every count: a stream no spike touched has nothing during
+ * spikes, e.g. the copy of a viewer another viewer's switch left alone). Neither the first layer
+ * seen nor the changes that lead from it to the viewer's `home` layer count: that is the SFU
+ * settling on the layer the subscription asked for (Janus forwards another layer until the
+ * requested one's keyframe), not a switch. A stream that never reaches its home layer counts
+ * every change.
  */
-export function layerSwitches(report: StreamReport, scope: readonly WindowStats[], windowMs: number): number | null {
+export function layerSwitches(report: StreamReport, scope: readonly WindowStats[], windowMs: number, home: number): number | null {
   const changes = report.layers?.changes;
   if (!changes || scope.length === 0) return null;
   const inScope = new Set(scope.map((w) => w.index));
+  const settled = changes.findIndex((c) => c.layer === home);
   let count = 0;
-  for (let i = 1; i < changes.length; i++) if (inScope.has(Math.floor(changes[i].atMs / windowMs))) count++;
+  for (let i = Math.max(1, settled + 1); i < changes.length; i++) if (inScope.has(Math.floor(changes[i].atMs / windowMs))) count++;
   return count;
 }
 

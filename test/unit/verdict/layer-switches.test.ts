@@ -43,6 +43,19 @@ describe('verdict: layer_switches and layer_switch_ms from the probe\'s layer ch
     expect(r.assertions.find((a) => a.metric === 'layer_switch_ms')!.passed).toBe(false);
   });
 
+  it('reaching the layer the viewer subscribed to is the SFU settling, not a switch; a change after it is one', () => {
+    // alice asks for the middle layer; the SFU forwards the top one until the middle one's keyframe.
+    const { scenario, plan } = planOf(YAML.replace('[{ name: alice }]', '[{ name: alice, layer: m }]')); // its layer_switch to l still runs from 4 s to 8 s
+    const result = (changes: { atMs: number; layer: number }[]) => {
+      const stream: StreamReport = { ...syntheticStream(plan.participants[0].id, 'video', 0x1234, 12), layers: { frames: [[], [], []], bytes: [[], [], []], changes, moreChanges: 0 } };
+      return buildRunResult({ plan, assertions: scenario.assertions, file: 's.yaml', probe: probeReport([stream], 12), target: 'x', startedAt: NOW, finishedAt: NOW, packetsSent: 0, restarts: [] });
+    };
+    expect(result([{ atMs: 50, layer: 2 }, { atMs: 400, layer: 1 }]).streams[0].whole.layer_switches).toBe(0);
+    expect(result([{ atMs: 50, layer: 2 }, { atMs: 400, layer: 1 }, { atMs: 4_600, layer: 0 }]).streams[0].whole.layer_switches).toBe(1);
+    // Never on the middle layer: every change is a switch.
+    expect(result([{ atMs: 50, layer: 2 }, { atMs: 4_600, layer: 0 }]).streams[0].whole.layer_switches).toBe(1);
+  });
+
   it('streams without layer information have neither figure', () => {
     const { plan } = planOf(YAML);
     const r = buildRunResult({ plan, assertions: [], file: 's.yaml', probe: probeReport([syntheticStream(plan.participants[0].id, 'video', 0x1234, 12)], 12), target: 'x', startedAt: NOW, finishedAt: NOW, packetsSent: 0, restarts: [] });
