@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AvcmError } from '../../../../src/errors/index.js';
 import { liveSummary, mergeShardReports, ProbeReceiver } from '../../../../src/probe/index.js';
-import { mergeShardHealth } from '../../../../src/probe/shards/merge-shard-reports.js';
+import { mergeProbeHealth } from '../../../../src/probe/merge-probe-totals.js';
 import type { ProbeReport } from '../../../../src/probe/types.js';
 import { absSendTime, EXT, rtpPacket } from '../packets.js';
 
@@ -59,12 +59,12 @@ describe('mergeShardReports', () => {
 
   it("health per window is the worst shard's: the largest lags, stalls and CPU, the sockets' drops summed", () => {
     const w = (index: number, lag: number | null, stall: number, cpu: number, drops: number | null) => ({ index, receiveLagP99Ms: lag, receiveLagMaxMs: lag === null ? null : lag * 2, eventLoopDelayP99Ms: stall, eventLoopDelayMaxMs: stall * 2, cpuPercent: cpu, kernelDrops: drops, rcvbufErrors: 5 });
-    const merged = mergeShardHealth([
+    const merged = mergeProbeHealth([
       [w(0, 1, 2, 30, 0), w(1, 80, 3, 40, 2)],
       [w(0, 4, 1, 35, 1), w(1, null, 90, 38, 3), w(2, 2, 2, 20, 0)],
     ]);
     expect(merged).toEqual([w(0, 4, 2, 35, 1), { ...w(1, 80, 90, 40, 5) }, w(2, 2, 2, 20, 0)]);
-    expect(mergeShardHealth([[w(0, 1, 1, 1, null)], [w(0, 1, 1, 1, 4)]])[0].kernelDrops).toBeNull();
+    expect(mergeProbeHealth([[w(0, 1, 1, 1, null)], [w(0, 1, 1, 1, 4)]])[0].kernelDrops).toBeNull();
   });
 
   it('refuses a stream measured by two shards (its packets came from two sources): E_RUN naming the SSRC and the shards', () => {
